@@ -1,0 +1,65 @@
+/**
+ * The node's HTTP surface: management (`/v1/*`, token-guarded), invocation
+ * (`/invoke/:name`), health and metrics.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { EddyNode } from "../node/node.ts";
+import { EddyError } from "../runtime/errors.ts";
+import { requireToken } from "./auth.ts";
+import { functionRoutes } from "./routes/functions.ts";
+import { invokeRoutes } from "./routes/invoke.ts";
+import { moduleRoutes } from "./routes/modules.ts";
+import { systemRoutes } from "./routes/system.ts";
+
+/** Options of {@linkcode createApp}. */
+export interface AppOptions {
+  /** When set, `/v1/*` requires `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Largest module upload accepted, in bytes (default 64 MiB). */
+  maxModuleBytes?: number;
+}
+
+/**
+ * Builds the Hono app serving `node`.
+ *
+ * @example
+ * ```ts
+ * import { createApp } from "./app.ts";
+ * import { EddyNode } from "../node/node.ts";
+ * const node = await EddyNode.start({ dataDir: await Deno.makeTempDir() });
+ * const app = createApp(node, { token: "s3cret" });
+ * const res = await app.request("/healthz");
+ * console.log(res.status); // 200
+ * await node.close();
+ * ```
+ */
+export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
+  const maxModuleBytes = options.maxModuleBytes ?? 64 << 20;
+  const app = new Hono();
+  app.use("/v1/*", requireToken(options.token));
+  app.route("/", systemRoutes(node));
+  app.route("/v1/modules", moduleRoutes(node, maxModuleBytes));
+  app.route("/v1", functionRoutes(node, maxModuleBytes));
+  app.route("/invoke", invokeRoutes(node));
+  app.notFound((c) =>
+    c.json({
+      error: {
+        code: "no_route",
+        message: `no route ${c.req.method} ${c.req.path}`,
+      },
+    }, 404)
+  );
+  app.onError((error, c) => {
+    if (error instanceof EddyError) {
+      // deno-lint-ignore no-explicit-any
+      return c.json(error.toJSON(), error.status as any);
+    }
+    console.error(error);
+    return c.json({
+      error: { code: "internal", message: String(error) },
+    }, 500);
+  });
+  return app;
+}

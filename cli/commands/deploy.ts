@@ -1,0 +1,164 @@
+/**
+ * `eddy deploy`: deploy a module under a name, or apply a manifest.
+ *
+ * @module
+ */
+import { dirname, resolve } from "node:path";
+import {
+  type FunctionSpec,
+  parseManifest,
+} from "../../runtime/manifest/mod.ts";
+import { dirMounts, keyValues, parseFlags, UsageError } from "../args.ts";
+import { Client, CLIENT_FLAGS, CLIENT_HELP } from "../client.ts";
+import type { Command } from "../command.ts";
+import { readInput } from "./invoke.ts";
+
+const HELP = `usage: eddy deploy [FLAGS] NAME MODULE.wasm
+       eddy deploy [FLAGS] MANIFEST.yaml
+
+Uploads modules and deploys functions on a node. Module and directory paths
+in a manifest are relative to the manifest's folder.
+
+  -f, --file MANIFEST     apply a manifest (all its functions, or none); a lone
+                          argument ending in .yaml, .yml or .json is one too
+  --arg ARG               append an argument to the function's argv (repeatable)
+  --env KEY=VALUE         set an environment variable (repeatable)
+  --dir HOST[::GUEST]     preopen a directory read-only (repeatable)
+  --dir-rw HOST[::GUEST]  preopen a directory read-write (repeatable)
+  --memory SIZE           memory limit, e.g. 64MiB
+  --timeout DURATION      time limit, e.g. 5s or 250ms
+  --max-input SIZE        largest input accepted
+  --max-output SIZE       largest output allowed
+  --label KEY=VALUE       attach a label (repeatable)
+${CLIENT_HELP}`;
+
+/** `eddy deploy`. */
+export const deployCommand: Command = {
+  name: "deploy",
+  summary: "deploy a module or apply a manifest",
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseFlags("deploy", argv, {
+      ...CLIENT_FLAGS,
+      file: { type: "string", short: "f" },
+      arg: { type: "string", multiple: true },
+      env: { type: "string", multiple: true },
+      dir: { type: "string", multiple: true },
+      "dir-rw": { type: "string", multiple: true },
+      memory: { type: "string" },
+      timeout: { type: "string" },
+      "max-input": { type: "string" },
+      "max-output": { type: "string" },
+      label: { type: "string", multiple: true },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const client = new Client(values as { url?: string; token?: string });
+    const lone = positionals.length === 1 &&
+        /\.(ya?ml|json)$/i.test(positionals[0])
+      ? positionals.pop()
+      : undefined;
+    const manifest = (values.file as string | undefined) ?? lone;
+    const document = manifest !== undefined
+      ? await fromManifest(client, manifest, positionals)
+      : await fromFlags(client, values, positionals);
+    const { functions } = await client.json<{ functions: FunctionSpec[] }>(
+      "POST",
+      "/v1/manifests",
+      JSON.stringify(document),
+      { "content-type": "application/json" },
+    );
+    for (const f of functions) console.log(`deployed ${f.name} (${f.module})`);
+    return 0;
+  },
+};
+
+async function fromManifest(
+  client: Client,
+  path: string,
+  positionals: string[],
+): Promise<unknown> {
+  if (positionals.length) {
+    throw new UsageError(
+      "deploy",
+      `unexpected argument '${positionals[0]}' with -f`,
+    );
+  }
+  const text = new TextDecoder().decode(await readInput("deploy", path));
+  const base = dirname(resolve(path));
+  const { functions } = parseManifest(text);
+  const uploaded = new Map<string, string>();
+  for (const fn of functions) {
+    if (!fn.module.startsWith("sha256:")) {
+      const file = resolve(base, fn.module);
+      if (!uploaded.has(file)) {
+        uploaded.set(file, await upload(client, file));
+      }
+      fn.module = uploaded.get(file)!;
+    }
+    for (const dir of fn.dirs) dir.host = resolve(base, dir.host);
+  }
+  return {
+    functions: functions.map((fn) => ({
+      name: fn.name,
+      module: fn.module,
+      args: fn.args,
+      env: fn.env,
+      dirs: fn.dirs,
+      labels: fn.labels,
+      limits: {
+        memory: fn.limits.maxMemoryBytes,
+        timeout: fn.limits.timeoutMs,
+        maxInput: fn.limits.maxInputBytes,
+        maxOutput: fn.limits.maxOutputBytes,
+      },
+    })),
+  };
+}
+
+async function fromFlags(
+  client: Client,
+  values: Record<string, unknown>,
+  positionals: string[],
+): Promise<unknown> {
+  const [name, path, extra] = positionals;
+  if (!name || !path) {
+    throw new UsageError("deploy", "wants NAME MODULE.wasm, or MANIFEST.yaml");
+  }
+  if (extra) throw new UsageError("deploy", `unexpected argument '${extra}'`);
+  const limits = Object.fromEntries(
+    [["memory", "memory"], ["timeout", "timeout"], [
+      "maxInput",
+      "max-input",
+    ], ["maxOutput", "max-output"]]
+      .filter(([, flag]) => values[flag] !== undefined)
+      .map(([key, flag]) => [key, values[flag]]),
+  );
+  return {
+    functions: [{
+      name,
+      module: await upload(client, resolve(path)),
+      args: (values.arg as string[] | undefined) ?? [],
+      env: keyValues("deploy", "--env", values.env),
+      dirs: [
+        ...dirMounts(values.dir, false),
+        ...dirMounts(values["dir-rw"], true),
+      ].map((d) => ({ ...d, host: resolve(d.host) })),
+      labels: keyValues("deploy", "--label", values.label),
+      limits,
+    }],
+  };
+}
+
+async function upload(client: Client, path: string): Promise<string> {
+  const bytes = await readInput("deploy", path);
+  const info = await client.json<{ digest: string }>(
+    "PUT",
+    "/v1/modules",
+    bytes,
+    { "content-type": "application/wasm" },
+  );
+  return info.digest;
+}

@@ -1,0 +1,137 @@
+/**
+ * Invocation metrics in Prometheus text exposition format: counts, errors
+ * by reason and a latency histogram, per function.
+ *
+ * @module
+ */
+
+/** Upper bounds (seconds) of the latency histogram's buckets. */
+const BUCKETS = [
+  0.0001,
+  0.00025,
+  0.0005,
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+];
+
+interface FunctionFigures {
+  invocations: number;
+  errors: Map<string, number>;
+  buckets: number[];
+  sumSeconds: number;
+}
+
+/** Node-level gauges sampled when metrics are scraped. */
+export type GaugeSource = () => Record<string, { help: string; value: number }>;
+
+/**
+ * Collects per-function invocation figures and renders them for `/metrics`.
+ *
+ * @example
+ * ```ts
+ * import { Metrics } from "./metrics.ts";
+ * const metrics = new Metrics();
+ * metrics.record("echo", 0.00004);
+ * metrics.record("echo", 0.002, "trap");
+ * console.log(metrics.render().includes('eddy_invocations_total{function="echo"} 2'));
+ * ```
+ */
+export class Metrics {
+  readonly #functions = new Map<string, FunctionFigures>();
+  readonly #gauges: GaugeSource[] = [];
+
+  /** Adds gauges (name → help and value) sampled at each render. */
+  addGauges(source: GaugeSource): void {
+    this.#gauges.push(source);
+  }
+
+  /** Records one invocation of `fn` that took `seconds`; `error` is its failure reason. */
+  record(fn: string, seconds: number, error?: string): void {
+    let f = this.#functions.get(fn);
+    if (!f) {
+      f = {
+        invocations: 0,
+        errors: new Map(),
+        buckets: new Array(BUCKETS.length).fill(0),
+        sumSeconds: 0,
+      };
+      this.#functions.set(fn, f);
+    }
+    f.invocations++;
+    f.sumSeconds += seconds;
+    for (let i = 0; i < BUCKETS.length; i++) {
+      if (seconds <= BUCKETS[i]) f.buckets[i]++;
+    }
+    if (error) f.errors.set(error, (f.errors.get(error) ?? 0) + 1);
+  }
+
+  /** The Prometheus text exposition of every figure. */
+  render(): string {
+    const lines: string[] = [];
+    const family = (name: string, type: string, help: string) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+
+    family("eddy_invocations_total", "counter", "Invocations by function.");
+    for (const [fn, f] of this.#functions) {
+      lines.push(
+        `eddy_invocations_total{function="${label(fn)}"} ${f.invocations}`,
+      );
+    }
+    family(
+      "eddy_invocation_errors_total",
+      "counter",
+      "Failed invocations by function and reason.",
+    );
+    for (const [fn, f] of this.#functions) {
+      for (const [reason, n] of f.errors) {
+        lines.push(
+          `eddy_invocation_errors_total{function="${
+            label(fn)
+          }",reason="${reason}"} ${n}`,
+        );
+      }
+    }
+    family(
+      "eddy_invocation_duration_seconds",
+      "histogram",
+      "Invocation duration by function.",
+    );
+    for (const [fn, f] of this.#functions) {
+      const l = `function="${label(fn)}"`;
+      BUCKETS.forEach((le, i) =>
+        lines.push(
+          `eddy_invocation_duration_seconds_bucket{${l},le="${le}"} ${
+            f.buckets[i]
+          }`,
+        )
+      );
+      lines.push(
+        `eddy_invocation_duration_seconds_bucket{${l},le="+Inf"} ${f.invocations}`,
+        `eddy_invocation_duration_seconds_sum{${l}} ${f.sumSeconds}`,
+        `eddy_invocation_duration_seconds_count{${l}} ${f.invocations}`,
+      );
+    }
+    for (const source of this.#gauges) {
+      for (const [name, { help, value }] of Object.entries(source())) {
+        family(name, "gauge", help);
+        lines.push(`${name} ${value}`);
+      }
+    }
+    return lines.join("\n") + "\n";
+  }
+}
+
+function label(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => c === "\n" ? "\\n" : `\\${c}`);
+}

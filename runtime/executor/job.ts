@@ -1,0 +1,49 @@
+/**
+ * What an executor is asked to run and what it answers: plain data that
+ * crosses the main isolate ↔ worker boundary.
+ *
+ * @module
+ */
+import type { InvocationFailure } from "../errors.ts";
+import type { Preopen } from "../wasi/mod.ts";
+
+/** The per-invocation settings of a guest run (from its deployment). */
+export interface JobSpec {
+  /** Function name, used in errors and metrics. */
+  fn: string;
+  /** argv; `args[0]` is the program name. */
+  args: string[];
+  env: Record<string, string>;
+  preopens: Preopen[];
+  /** Deadline for the run, in milliseconds. */
+  timeoutMs: number;
+  /** The memory cap the module was compiled with (bytes), for reporting. */
+  maxMemoryBytes: number;
+  /** stdout bytes beyond this fail the invocation (`output_too_large`). */
+  maxOutputBytes: number;
+}
+
+/** Why a run failed, if it did. */
+export interface JobFailure {
+  reason: InvocationFailure;
+  message: string;
+}
+
+/**
+ * The outcome of one guest run.
+ *
+ * @example
+ * ```ts
+ * import type { JobResult } from "./job.ts";
+ * const ok: JobResult = { exitCode: 0, stdout: new Uint8Array(), stderr: "", durationMs: 0.05 };
+ * ```
+ */
+export interface JobResult {
+  exitCode: number;
+  stdout: Uint8Array<ArrayBuffer>;
+  /** The tail of the guest's stderr (its log), decoded as UTF-8. */
+  stderr: string;
+  durationMs: number;
+  /** Present when the run failed; `exitCode` is then -1 unless it exited. */
+  failure?: JobFailure;
+}

@@ -1,0 +1,27 @@
+/**
+ * Executors: where guests run. {@linkcode runGuest} runs one in the current
+ * isolate; {@linkcode ExecutorPool} runs them in workers with deadlines.
+ *
+ * @example
+ * ```ts
+ * import { ExecutorPool } from "./mod.ts";
+ * const pool = new ExecutorPool();
+ * await pool.close();
+ * ```
+ *
+ * @module
+ */
+export type { JobFailure, JobResult, JobSpec } from "./job.ts";
+export { MemoryPool, type MemoryPoolOptions } from "./memory_pool.ts";
+export {
+  runGuest,
+  type Runnable,
+  type RunStdio,
+  STDERR_TAIL_BYTES,
+} from "./run.ts";
+export {
+  ExecutorPool,
+  type ExecutorPoolOptions,
+  type ExecutorStats,
+} from "./pool.ts";
+export { TailBuffer } from "./tail_buffer.ts";

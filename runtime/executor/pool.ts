@@ -1,0 +1,343 @@
+/**
+ * A pool of executor workers (one per core by default). Invocations queue
+ * here and go to the least-loaded worker; a watchdog terminates a worker
+ * whose guest runs past its deadline, fails that invocation alone, requeues
+ * the jobs that had not started and replaces the worker.
+ *
+ * @module
+ */
+import { availableParallelism } from "node:os";
+import { InvocationError } from "../errors.ts";
+import type { CompiledModule } from "../module/mod.ts";
+import type { JobResult, JobSpec } from "./job.ts";
+import {
+  type FromWorker,
+  IDLE,
+  type PostedJob,
+  STATUS_DEADLINE,
+  STATUS_SEQ,
+  STATUS_SLOTS,
+  type ToWorker,
+} from "./_protocol.ts";
+
+/** Options of {@linkcode ExecutorPool}. */
+export interface ExecutorPoolOptions {
+  /** Number of workers; defaults to the number of cores. */
+  workers?: number;
+  /**
+   * Jobs sent ahead to one worker while it is busy, so that it never idles
+   * waiting for a message; more queue in the pool.
+   */
+  pipelineDepth?: number;
+  /** Jobs waiting beyond this are refused with `overloaded` (503). */
+  maxQueued?: number;
+  /** How often the watchdog looks for runaway guests (ms). */
+  watchdogIntervalMs?: number;
+}
+
+/** Live figures of a pool, for metrics. */
+export interface ExecutorStats {
+  workers: number;
+  running: number;
+  queued: number;
+  restarts: number;
+}
+
+interface PendingJob {
+  posted: PostedJob;
+  compiled: CompiledModule;
+  resolve: (result: JobResult) => void;
+  reject: (error: unknown) => void;
+  /** Its input buffer went to a worker and is gone from this isolate. */
+  transferred?: boolean;
+}
+
+/** Inputs up to this size may be copied ahead to a busy worker. */
+const SEND_AHEAD_MAX_BYTES = 1 << 20;
+
+interface Executor {
+  worker: Worker;
+  status: Float64Array;
+  inflight: Map<number, PendingJob>;
+  modules: Set<string>;
+}
+
+/**
+ * Runs guests in Deno workers.
+ *
+ * @example
+ * ```ts
+ * import { ExecutorPool } from "./pool.ts";
+ * const pool = new ExecutorPool({ workers: 2 });
+ * const module = await WebAssembly.compile(await Deno.readFile("examples/echo/echo.wasm"));
+ * const result = await pool.run({ module }, "echo", {
+ *   fn: "echo", args: ["echo"], env: {}, preopens: [], timeoutMs: 1000,
+ *   maxMemoryBytes: 1 << 26, maxOutputBytes: 1 << 20,
+ * }, new TextEncoder().encode("hi"));
+ * await pool.close();
+ * ```
+ */
+export class ExecutorPool {
+  readonly #executors: Executor[] = [];
+  readonly #queue: PendingJob[] = [];
+  readonly #depth: number;
+  readonly #maxQueued: number;
+  readonly #watchdogMs: number;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #seq = 0;
+  #restarts = 0;
+  #closed = false;
+  #dispatchScheduled = false;
+
+  constructor(options: ExecutorPoolOptions = {}) {
+    const count = Math.max(1, options.workers ?? availableParallelism());
+    this.#depth = Math.max(1, options.pipelineDepth ?? 8);
+    this.#maxQueued = options.maxQueued ?? 4096;
+    this.#watchdogMs = options.watchdogIntervalMs ?? 5;
+    for (let i = 0; i < count; i++) this.#executors.push(this.#spawn());
+  }
+
+  /** Current figures: workers, jobs running or sent ahead, jobs queued. */
+  stats(): ExecutorStats {
+    let running = 0;
+    for (const e of this.#executors) running += e.inflight.size;
+    return {
+      workers: this.#executors.length,
+      running,
+      queued: this.#queue.length,
+      restarts: this.#restarts,
+    };
+  }
+
+  /**
+   * Runs `compiled` (known to workers by `moduleKey`) with `spec` and `stdin`.
+   * `stdin`'s buffer is transferred to the worker: do not use it afterwards.
+   * Resolves with the result, failed runs included; rejects only when the
+   * pool refuses the job (overloaded, closed).
+   */
+  run(
+    compiled: CompiledModule,
+    moduleKey: string,
+    spec: JobSpec,
+    stdin: Uint8Array,
+  ): Promise<JobResult> {
+    if (this.#closed) {
+      return Promise.reject(
+        new InvocationError(spec.fn, "overloaded", "the node is shutting down"),
+      );
+    }
+    if (this.#queue.length >= this.#maxQueued) {
+      return Promise.reject(
+        new InvocationError(
+          spec.fn,
+          "overloaded",
+          `${this.#queue.length} invocations already queued; retry later`,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const posted = { seq: this.#seq++, moduleKey, spec, stdin };
+      this.#queue.push({ posted, compiled, resolve, reject });
+      this.#scheduleDispatch();
+    });
+  }
+
+  /** Tells workers to drop a compiled module no deployment uses any more. */
+  forget(moduleKey: string): void {
+    for (const e of this.#executors) {
+      if (e.modules.delete(moduleKey)) {
+        this.#post(e, { type: "forget", key: moduleKey });
+      }
+    }
+  }
+
+  /** Stops all workers; queued and running jobs are refused. */
+  close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#watchdog);
+    for (const e of this.#executors) {
+      e.worker.terminate();
+      for (const job of e.inflight.values()) this.#refuse(job);
+    }
+    for (const job of this.#queue.splice(0)) this.#refuse(job);
+    return Promise.resolve();
+  }
+
+  #refuse(job: PendingJob): void {
+    job.reject(
+      new InvocationError(
+        job.posted.spec.fn,
+        "overloaded",
+        "the node is shutting down",
+      ),
+    );
+  }
+
+  #spawn(): Executor {
+    const worker = new Worker(new URL("./_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    const shared = new SharedArrayBuffer(
+      STATUS_SLOTS * Float64Array.BYTES_PER_ELEMENT,
+    );
+    const status = new Float64Array(shared);
+    status[STATUS_SEQ] = IDLE;
+    worker.postMessage(shared);
+    const executor: Executor = {
+      worker,
+      status,
+      inflight: new Map(),
+      modules: new Set(),
+    };
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      const job = executor.inflight.get(event.data.seq);
+      if (!job) return;
+      executor.inflight.delete(event.data.seq);
+      job.resolve(event.data.result);
+      this.#scheduleDispatch();
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#replace(executor, `executor worker failed: ${event.message}`);
+    };
+    return executor;
+  }
+
+  /**
+   * Dispatches once at the end of the current task, so that a burst of new
+   * jobs and finished ones goes to each worker as one message.
+   */
+  #scheduleDispatch(): void {
+    if (this.#dispatchScheduled) return;
+    this.#dispatchScheduled = true;
+    queueMicrotask(() => {
+      this.#dispatchScheduled = false;
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    const batches = new Map<Executor, PendingJob[]>();
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0];
+      const executor = this.#target(head);
+      if (!executor) break;
+      this.#queue.shift();
+      // The next job a worker runs gets its input transferred; jobs sent
+      // ahead get a copy, so the original can be requeued if the worker
+      // must be replaced before it starts them.
+      head.transferred = executor.inflight.size === 0;
+      executor.inflight.set(head.posted.seq, head);
+      if (!executor.modules.has(head.posted.moduleKey)) {
+        this.#post(executor, {
+          type: "module",
+          key: head.posted.moduleKey,
+          module: head.compiled.module,
+          memory: head.compiled.memory,
+        });
+        executor.modules.add(head.posted.moduleKey);
+      }
+      const batch = batches.get(executor) ?? [];
+      batch.push(head);
+      batches.set(executor, batch);
+    }
+    for (const [executor, batch] of batches) {
+      this.#post(
+        executor,
+        { type: "jobs", jobs: batch.map((j) => j.posted) },
+        batch.filter((j) => j.transferred).map((j) =>
+          j.posted.stdin.buffer as ArrayBuffer
+        ),
+      );
+    }
+    this.#armWatchdog();
+  }
+
+  #post(
+    executor: Executor,
+    message: ToWorker,
+    transfer: ArrayBuffer[] = [],
+  ): void {
+    executor.worker.postMessage(message, transfer);
+  }
+
+  /**
+   * An idle worker if there is one; otherwise, for a small input, the least
+   * loaded worker with room in its pipeline.
+   */
+  #target(job: PendingJob): Executor | undefined {
+    let best: Executor | undefined;
+    for (const e of this.#executors) {
+      if (e.inflight.size === 0) return e;
+      if (e.inflight.size >= this.#depth) continue;
+      if (!best || e.inflight.size < best.inflight.size) best = e;
+    }
+    return job.posted.stdin.byteLength <= SEND_AHEAD_MAX_BYTES
+      ? best
+      : undefined;
+  }
+
+  #armWatchdog(): void {
+    const busy = this.#executors.some((e) => e.inflight.size > 0);
+    if (busy && this.#watchdog === undefined) {
+      this.#watchdog = setInterval(() => this.#patrol(), this.#watchdogMs);
+    } else if (!busy && this.#watchdog !== undefined) {
+      clearInterval(this.#watchdog);
+      this.#watchdog = undefined;
+    }
+  }
+
+  #patrol(): void {
+    const now = Date.now();
+    for (const executor of [...this.#executors]) {
+      const seq = executor.status[STATUS_SEQ];
+      if (seq === IDLE || executor.status[STATUS_DEADLINE] > now) continue;
+      const job = executor.inflight.get(seq);
+      if (!job) continue;
+      executor.inflight.delete(seq);
+      job.resolve({
+        exitCode: -1,
+        stdout: new Uint8Array(),
+        stderr: "",
+        durationMs: job.posted.spec.timeoutMs,
+        failure: {
+          reason: "timeout",
+          message: `ran past its ${job.posted.spec.timeoutMs} ms timeout`,
+        },
+      });
+      this.#replace(executor, "executor worker restarted");
+    }
+    this.#armWatchdog();
+  }
+
+  /**
+   * Terminates `executor` and starts a fresh worker in its place. Jobs it
+   * had not started yet go back to the front of the queue; one that was
+   * mid-run (and not already settled) fails with `reason`.
+   */
+  #replace(executor: Executor, reason: string): void {
+    executor.worker.terminate();
+    this.#restarts++;
+    const running = executor.status[STATUS_SEQ];
+    const requeue: PendingJob[] = [];
+    for (const job of executor.inflight.values()) {
+      const started = running !== IDLE && job.posted.seq <= running;
+      if (started || job.transferred) {
+        job.resolve({
+          exitCode: -1,
+          stdout: new Uint8Array(),
+          stderr: "",
+          durationMs: 0,
+          failure: { reason: "trap", message: reason },
+        });
+      } else {
+        requeue.push(job);
+      }
+    }
+    const index = this.#executors.indexOf(executor);
+    if (this.#closed || index < 0) return;
+    this.#executors[index] = this.#spawn();
+    this.#queue.unshift(...requeue);
+    this.#dispatch();
+  }
+}

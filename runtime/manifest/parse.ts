@@ -1,0 +1,63 @@
+/**
+ * Reading a YAML manifest into function specs.
+ *
+ * @module
+ */
+import { LineCounter, parseDocument } from "yaml";
+import { ManifestError } from "../errors.ts";
+import { readManifest } from "./_read.ts";
+import { treeFromYaml } from "./_tree.ts";
+import type { Limits } from "./limits.ts";
+import type { Manifest } from "./spec.ts";
+
+/**
+ * Options of {@link parseManifest}.
+ *
+ * @example
+ * ```ts
+ * import type { ParseManifestOptions } from "./parse.ts";
+ * const options: ParseManifestOptions = { defaults: { timeoutMs: 2000 } };
+ * ```
+ */
+export interface ParseManifestOptions {
+  /** Limits for functions that do not set them (over `DEFAULT_LIMITS`). */
+  defaults?: Partial<Limits>;
+}
+
+/**
+ * Parses a manifest: a top-level `functions:` list whose entries have `name`
+ * and `module` and optionally `args`, `env`, `dirs`, `limits` and `labels`.
+ * Throws a {@link ManifestError} naming the field (`functions[1].limits.timeout`)
+ * and its line and column; YAML syntax errors carry line and column too.
+ *
+ * @example
+ * ```ts
+ * import { parseManifest } from "./parse.ts";
+ * const { functions } = parseManifest(`
+ * functions:
+ *   - name: echo
+ *     module: examples/echo/echo.wasm
+ *     env: { GREETING: hello }
+ *     dirs: ["/srv/data::/data"]
+ *     limits: { memory: 64MiB, timeout: 5s }
+ * `);
+ * console.log(functions[0].limits.timeoutMs); // 5000
+ * ```
+ */
+export function parseManifest(
+  text: string,
+  options: ParseManifestOptions = {},
+): Manifest {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: the position is reported in ManifestError's own format.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const [error] = doc.errors;
+  if (error) {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    throw new ManifestError(`YAML syntax error: ${error.message}`, undefined, {
+      line,
+      column: col,
+    });
+  }
+  return readManifest(treeFromYaml(doc, lineCounter), options.defaults ?? {});
+}

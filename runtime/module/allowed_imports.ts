@@ -1,0 +1,35 @@
+/**
+ * The host imports eddy provides, per import module. A guest that imports
+ * anything else could never be instantiated, so uploads are refused up front.
+ *
+ * @module
+ */
+import { WASI_FUNCTIONS } from "../wasi/mod.ts";
+
+/**
+ * Functions of the `eddy` import module (calling other functions by name and
+ * the like). Empty until those host imports exist; add names here as they do.
+ *
+ * @example
+ * ```ts
+ * import { EDDY_FUNCTIONS } from "./allowed_imports.ts";
+ * console.log(EDDY_FUNCTIONS.length);
+ * ```
+ */
+export const EDDY_FUNCTIONS: readonly string[] = [];
+
+/**
+ * Import module name → the function names eddy provides in it. Only function
+ * imports exist: memories, tables and globals are never provided.
+ *
+ * @example
+ * ```ts
+ * import { ALLOWED_IMPORTS } from "./allowed_imports.ts";
+ * console.log(ALLOWED_IMPORTS.get("wasi_snapshot_preview1")?.has("fd_write")); // true
+ * ```
+ */
+export const ALLOWED_IMPORTS: ReadonlyMap<string, ReadonlySet<string>> =
+  new Map([
+    ["wasi_snapshot_preview1", new Set(WASI_FUNCTIONS)],
+    ["eddy", new Set(EDDY_FUNCTIONS)],
+  ]);

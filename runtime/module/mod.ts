@@ -1,0 +1,37 @@
+/**
+ * Modules: upload-time validation against the function contract, memory
+ * limits written into the binary, and the content-addressed store with its
+ * compile cache.
+ *
+ * @example
+ * ```ts
+ * import { ModuleStore } from "./mod.ts";
+ * const store = await ModuleStore.open(`${await Deno.makeTempDir()}/modules`);
+ * const info = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
+ * const { module, memory } = await store.compiled(info.digest, 64 * 1024 * 1024);
+ * ```
+ *
+ * @module
+ */
+export { ALLOWED_IMPORTS, EDDY_FUNCTIONS } from "./allowed_imports.ts";
+export { DIGEST_PATTERN, digestOf, isDigest } from "./digest.ts";
+export {
+  describeModule,
+  type InspectedModule,
+  inspectModule,
+  type ModuleInfo,
+} from "./inspect.ts";
+export {
+  type DefinedMemory,
+  type ImportedMemoryModule,
+  initialMemoryProblem,
+  MAX_PAGES,
+  MEMORY_IMPORT,
+  type MemoryLimits,
+  PAGE_BYTES,
+  pagesWithin,
+  readDefinedMemory,
+  withImportedMemory,
+  withMemoryLimit,
+} from "./memory.ts";
+export { type CompiledModule, ModuleStore } from "./store.ts";

@@ -1,0 +1,413 @@
+/**
+ * The deployment registry: which functions are deployed, with which module
+ * and settings, kept durably in `<dataDir>/deployments.json` next to the
+ * module store in `<dataDir>/modules`.
+ *
+ * Crash safety rests on two orderings: modules are stored (durably) before
+ * any state that references them is written, and every change of state is
+ * one atomic file replacement. A process killed at any moment therefore
+ * leaves the old or the new deployments, each with all its modules.
+ *
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { removeTempFiles, writeFileAtomic } from "./durable.ts";
+import { EddyError, ManifestError, NotFoundError } from "./errors.ts";
+import {
+  FUNCTION_NAME_PATTERN,
+  type FunctionSpec,
+  LIMIT_FIELDS,
+  LIMIT_MAXIMUMS,
+  type Limits,
+} from "./manifest/mod.ts";
+import {
+  type CompiledModule,
+  initialMemoryProblem,
+  isDigest,
+  type ModuleInfo,
+  ModuleStore,
+  pagesWithin,
+} from "./module/mod.ts";
+
+const STATE_FILE = "deployments.json";
+const STATE_VERSION = 1;
+
+/**
+ * A deployed function: its spec with the module as a digest and host
+ * directories made absolute.
+ *
+ * @example
+ * ```ts
+ * import type { Deployment } from "./registry.ts";
+ * const show = (d: Deployment) => `${d.name} r${d.revision} ${d.module} since ${d.deployedAt}`;
+ * ```
+ */
+export interface Deployment extends FunctionSpec {
+  /** `sha256:<hex>` of a module in the store. */
+  module: string;
+  /** 1 when the function is (re)created, +1 on every apply of the name after that. */
+  revision: number;
+  /** ISO 8601 time of the apply that produced this revision. */
+  deployedAt: string;
+}
+
+/**
+ * Deployed functions by name. Every change is all-or-nothing: `apply` and
+ * `remove` validate first, then write the whole state in one atomic write;
+ * concurrent calls run one after the other. Deployments handed out are
+ * frozen.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "./registry.ts";
+ * import { functionSpec } from "./manifest/mod.ts";
+ * const registry = await Registry.open(await Deno.makeTempDir());
+ * const { digest } = await registry.modules.put(await Deno.readFile("examples/echo/echo.wasm"));
+ * await registry.apply([functionSpec("echo", digest, { limits: { memory: "16MiB" } })]);
+ * const { module, memory } = await registry.compiled("echo"); // memory capped at 16 MiB
+ * ```
+ */
+export class Registry {
+  /** The data directory this registry lives in. */
+  readonly dataDir: string;
+  /** The module store (`<dataDir>/modules`); upload modules here before applying. */
+  readonly modules: ModuleStore;
+  #deployments: Map<string, Deployment>;
+  /** Tail of the chain that runs changes one at a time. */
+  #changes: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    dataDir: string,
+    modules: ModuleStore,
+    deployments: Map<string, Deployment>,
+  ) {
+    this.dataDir = dataDir;
+    this.modules = modules;
+    this.#deployments = deployments;
+  }
+
+  /**
+   * Opens (creating if needed) the registry in `dataDir` and restores the
+   * deployments saved there. Throws an `EddyError` with code
+   * `corrupt_state` when the state file cannot be read as deployments,
+   * rather than starting empty and overwriting them on the next change.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "./registry.ts";
+   * const registry = await Registry.open("/var/lib/eddy");
+   * console.log(registry.list().map((d) => d.name));
+   * ```
+   */
+  static async open(dataDir: string): Promise<Registry> {
+    const dir = resolve(dataDir);
+    await Deno.mkdir(dir, { recursive: true });
+    await removeTempFiles(dir, { target: STATE_FILE });
+    const modules = await ModuleStore.open(join(dir, "modules"));
+    return new Registry(dir, modules, await _readState(join(dir, STATE_FILE)));
+  }
+
+  /**
+   * Every deployment, by name.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "./registry.ts";
+   * const registry = await Registry.open(await Deno.makeTempDir());
+   * console.log(registry.list()); // []
+   * ```
+   */
+  list(): Deployment[] {
+    return [...this.#deployments.values()].sort((a, b) =>
+      a.name < b.name ? -1 : 1
+    );
+  }
+
+  /**
+   * The deployment of `name`, if any.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "./registry.ts";
+   * const registry = await Registry.open(await Deno.makeTempDir());
+   * console.log(registry.get("echo")); // undefined
+   * ```
+   */
+  get(name: string): Deployment | undefined {
+    return this.#deployments.get(name);
+  }
+
+  /**
+   * Deploys `specs`, replacing same-named deployments (their revision goes
+   * up by one). Validates all of them before writing anything: valid unique
+   * names, module digests present in the store, host directories that exist
+   * (made absolute), limits in range and a module initial memory within the
+   * memory limit. Throws a `ManifestError` with code `invalid_deployment`
+   * naming the function and field (`functions[1].limits.memory`, indexed
+   * like `specs`). Modules no deployment uses any more are then deleted.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "./registry.ts";
+   * import { parseManifest } from "./manifest/mod.ts";
+   * const registry = await Registry.open(await Deno.makeTempDir());
+   * const { digest } = await registry.modules.put(await Deno.readFile("examples/echo/echo.wasm"));
+   * const manifest = parseManifest(`functions: [{ name: echo, module: "${digest}" }]`);
+   * const [echo] = await registry.apply(manifest.functions);
+   * console.log(echo.revision); // 1
+   * ```
+   */
+  apply(specs: FunctionSpec[]): Promise<Deployment[]> {
+    return this.#serialized(async () => {
+      const deployedAt = new Date().toISOString();
+      const applied: Deployment[] = [];
+      for (const [index, spec] of specs.entries()) {
+        const clash = applied.findIndex((d) => d.name === spec.name);
+        if (clash >= 0) {
+          throw _deploymentError(
+            index,
+            spec.name,
+            "name",
+            `is also functions[${clash}]`,
+          );
+        }
+        applied.push(await this.#validated(index, spec, deployedAt));
+      }
+      if (applied.length === 0) return [];
+      const next = new Map(this.#deployments);
+      for (const deployment of applied) next.set(deployment.name, deployment);
+      await this.#commit(next);
+      return applied;
+    });
+  }
+
+  /**
+   * Undeploys `name` (`NotFoundError` if it is not deployed) and deletes its
+   * module unless another deployment uses it.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "./registry.ts";
+   * const registry = await Registry.open("/var/lib/eddy");
+   * const removed = await registry.remove("echo");
+   * console.log(`removed ${removed.name} r${removed.revision}`);
+   * ```
+   */
+  remove(name: string): Promise<Deployment> {
+    return this.#serialized(async () => {
+      const removed = this.#deployments.get(name);
+      if (!removed) throw new NotFoundError("function", name);
+      const next = new Map(this.#deployments);
+      next.delete(name);
+      await this.#commit(next);
+      return removed;
+    });
+  }
+
+  /**
+   * The compiled module of deployed function `name`, with its memory capped
+   * at the function's memory limit: what an executor instantiates. Compiled
+   * once per module and limit (see `ModuleStore.compiled`). Throws
+   * `NotFoundError` when the function is not deployed.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "./registry.ts";
+   * const registry = await Registry.open("/var/lib/eddy");
+   * const { module, memory } = await registry.compiled("echo");
+   * ```
+   */
+  compiled(name: string): Promise<CompiledModule> {
+    const deployment = this.#deployments.get(name);
+    if (!deployment) return Promise.reject(new NotFoundError("function", name));
+    return this.modules.compiled(
+      deployment.module,
+      deployment.limits.maxMemoryBytes,
+    );
+  }
+
+  #serialized<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.#changes.then(change);
+    this.#changes = result.catch(() => {});
+    return result;
+  }
+
+  /** The deployment `spec` becomes, or the first reason it cannot. */
+  async #validated(
+    index: number,
+    spec: FunctionSpec,
+    deployedAt: string,
+  ): Promise<Deployment> {
+    const fail = (field: string, problem: string) =>
+      _deploymentError(index, spec.name, field, problem);
+    if (
+      typeof spec.name !== "string" || !FUNCTION_NAME_PATTERN.test(spec.name)
+    ) {
+      throw fail("name", `invalid function name '${spec.name}'`);
+    }
+    const info = this.#moduleInfo(
+      spec.module,
+      (problem) => fail("module", problem),
+    );
+    for (const [limit, field] of Object.entries(LIMIT_FIELDS)) {
+      const value = spec.limits[limit as keyof Limits];
+      const max = LIMIT_MAXIMUMS[limit as keyof Limits];
+      if (!Number.isInteger(value) || value <= 0 || value > max) {
+        throw fail(
+          `limits.${field}`,
+          `must be an integer in 1..${max}; got ${value}`,
+        );
+      }
+    }
+    const pages = pagesWithin(spec.limits.maxMemoryBytes);
+    if (info.memory.initialPages > pages) {
+      throw fail(
+        "limits.memory",
+        initialMemoryProblem(info.memory.initialPages, pages),
+      );
+    }
+    const dirs = [];
+    for (const [i, mount] of spec.dirs.entries()) {
+      const host = resolve(mount.host);
+      const problem = await _directoryProblem(host);
+      if (problem) throw fail(`dirs[${i}].host`, problem);
+      dirs.push({ ...mount, host });
+    }
+    return _frozen({
+      name: spec.name,
+      module: spec.module,
+      args: [...spec.args],
+      env: { ...spec.env },
+      dirs,
+      limits: { ...spec.limits },
+      labels: { ...spec.labels },
+      revision: (this.#deployments.get(spec.name)?.revision ?? 0) + 1,
+      deployedAt,
+    });
+  }
+
+  #moduleInfo(
+    module: string,
+    fail: (problem: string) => Error,
+  ): ModuleInfo {
+    if (!isDigest(module)) {
+      throw fail(
+        `'${module}' is not a module digest; upload the module and deploy its sha256 digest`,
+      );
+    }
+    let info: ModuleInfo | undefined;
+    try {
+      info = this.modules.info(module);
+    } catch (error) {
+      if (error instanceof EddyError) throw fail(error.message);
+      throw error;
+    }
+    if (!info) throw fail(`module ${module} is not uploaded`);
+    return info;
+  }
+
+  /**
+   * Makes `next` the state: one atomic write, then the in-memory swap, then
+   * deletion of modules only the previous state used. Deleting last means a
+   * crash can leave an unused module behind, never a missing one.
+   */
+  async #commit(next: Map<string, Deployment>): Promise<void> {
+    const functions = [...next.values()].sort((a, b) =>
+      a.name < b.name ? -1 : 1
+    );
+    await writeFileAtomic(
+      join(this.dataDir, STATE_FILE),
+      JSON.stringify({ version: STATE_VERSION, functions }, null, 2) + "\n",
+    );
+    const previous = this.#deployments;
+    this.#deployments = next;
+    const used = new Set(functions.map((d) => d.module));
+    for (const { module } of previous.values()) {
+      // Best effort: the change is committed, and a module left behind only
+      // costs disk space, so a failed delete must not fail the change.
+      if (!used.has(module)) await this.modules.remove(module).catch(() => {});
+    }
+  }
+}
+
+async function _readState(path: string): Promise<Map<string, Deployment>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return new Map();
+    throw error;
+  }
+  const corrupt = (why: string) =>
+    new EddyError("corrupt_state", `${path}: ${why}`, 500, { path });
+  let state: { version?: unknown; functions?: unknown };
+  try {
+    state = JSON.parse(text);
+  } catch (error) {
+    throw corrupt(`not valid JSON (${(error as Error).message})`);
+  }
+  if (state?.version !== STATE_VERSION) {
+    throw corrupt(
+      `unsupported state version ${JSON.stringify(state?.version)}`,
+    );
+  }
+  if (!Array.isArray(state.functions)) {
+    throw corrupt("'functions' is not a list");
+  }
+  const deployments = new Map<string, Deployment>();
+  for (const deployment of state.functions) {
+    if (!_isDeployment(deployment)) {
+      throw corrupt(`malformed deployment ${JSON.stringify(deployment)}`);
+    }
+    deployments.set(deployment.name, _frozen(deployment));
+  }
+  return deployments;
+}
+
+/** Enough of a shape check that using a restored deployment cannot crash. */
+function _isDeployment(value: unknown): value is Deployment {
+  const d = value as Partial<Deployment> | null;
+  return typeof d?.name === "string" && typeof d.module === "string" &&
+    isDigest(d.module) && Array.isArray(d.args) && Array.isArray(d.dirs) &&
+    [d.env, d.limits, d.labels].every((part) =>
+      typeof part === "object" && part !== null
+    ) && typeof d.revision === "number";
+}
+
+/** Why `path` cannot be mounted, if it cannot. */
+async function _directoryProblem(path: string): Promise<string | undefined> {
+  try {
+    const stat = await Deno.stat(path);
+    return stat.isDirectory ? undefined : `'${path}' is not a directory`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return `directory '${path}' does not exist`;
+    }
+    throw error;
+  }
+}
+
+function _deploymentError(
+  index: number,
+  name: string,
+  field: string,
+  problem: string,
+): ManifestError {
+  const error = new ManifestError(
+    `function '${name}': ${problem}`,
+    `functions[${index}].${field}`,
+    undefined,
+    "invalid_deployment",
+  );
+  error.details.function = name;
+  return error;
+}
+
+/** Deployments are shared with every caller, so none may change one. */
+function _frozen(deployment: Deployment): Deployment {
+  for (const part of Object.values(deployment)) {
+    if (typeof part === "object" && part !== null) Object.freeze(part);
+  }
+  deployment.dirs.forEach((mount) => Object.freeze(mount));
+  return Object.freeze(deployment);
+}

@@ -1,0 +1,183 @@
+/**
+ * WasiHost: one guest's WASI preview1 world (args, env, in-memory stdio,
+ * preopened directories) and the import object that gives it to an
+ * instance.
+ *
+ * Construction is cheap on purpose (the whole in-process invocation of a
+ * small function is a few tens of µs): nothing touches the file system
+ * until the guest uses a preopen, and args/env are encoded on first ask.
+ *
+ * @module
+ */
+
+import { StringList } from "./_args.ts";
+import { FdTable } from "./_fd_table.ts";
+import { createImports, PREVIEW1_FUNCTIONS } from "./_imports.ts";
+import { GuestMemory } from "./_memory.ts";
+import { type ByteSink, type ByteSource, OutputBuffer } from "./stdio.ts";
+
+/**
+ * A host directory the guest sees at `guestPath`, read-only unless
+ * `writable`. Preopens get fds 3, 4, ... in the order given.
+ *
+ * @example
+ * ```ts
+ * import type { Preopen } from "./host.ts";
+ * const data: Preopen = { hostPath: "/srv/data", guestPath: "/data", writable: false };
+ * ```
+ */
+export interface Preopen {
+  hostPath: string;
+  guestPath: string;
+  writable: boolean;
+}
+
+/**
+ * What a guest is given. stdout and stderr default to unlimited
+ * {@link OutputBuffer}s; stdin defaults to empty.
+ *
+ * @example
+ * ```ts
+ * import type { WasiOptions } from "./host.ts";
+ * const options: WasiOptions = {
+ *   args: ["echo", "-n"],
+ *   env: { LANG: "C" },
+ *   stdin: new TextEncoder().encode("hello"),
+ * };
+ * ```
+ */
+export interface WasiOptions {
+  args?: string[];
+  env?: Record<string, string>;
+  stdin?: Uint8Array | ByteSource;
+  stdout?: ByteSink;
+  stderr?: ByteSink;
+  preopens?: Preopen[];
+}
+
+/**
+ * Thrown by `proc_exit` to unwind the guest; {@link WasiHost.start} catches
+ * it and returns `code`. Internal: it never leaves `start()`.
+ *
+ * @example
+ * ```ts
+ * import { ProcExit } from "./host.ts";
+ * const exit = new ProcExit(3);
+ * console.log(exit.code); // 3
+ * ```
+ */
+export class ProcExit extends Error {
+  /** The exit code the guest passed (as an unsigned 32-bit value). */
+  readonly code: number;
+  constructor(code: number) {
+    super(`guest exited with code ${code}`);
+    this.name = "ProcExit";
+    this.code = code;
+  }
+}
+
+/** Throws ProcExit without capturing a stack (nobody reads it; it is slow). */
+function exit(code: number): never {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let error: ProcExit;
+  try {
+    error = new ProcExit(code >>> 0);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  throw error;
+}
+
+/**
+ * Names of every `wasi_snapshot_preview1` import eddy provides: all 46
+ * functions of the preview1 spec.
+ *
+ * @example
+ * ```ts
+ * import { WASI_FUNCTIONS } from "./host.ts";
+ * console.log(WASI_FUNCTIONS.includes("fd_write")); // true
+ * ```
+ */
+export const WASI_FUNCTIONS: readonly string[] = Object.freeze([
+  ...PREVIEW1_FUNCTIONS,
+]);
+
+/**
+ * The WASI preview1 host of one guest run.
+ *
+ * @example
+ * ```ts
+ * import { OutputBuffer, WasiHost } from "./mod.ts";
+ * declare const module: WebAssembly.Module;
+ * const stdout = new OutputBuffer(1 << 20);
+ * const host = new WasiHost({ args: ["echo"], stdin: new Uint8Array([104, 105]), stdout });
+ * const instance = new WebAssembly.Instance(module, host.imports);
+ * const code = host.start(instance);
+ * console.log(code, new TextDecoder().decode(stdout.bytes()));
+ * ```
+ */
+export class WasiHost {
+  /** `{ wasi_snapshot_preview1: {...} }`, to pass to `new WebAssembly.Instance`. */
+  readonly imports: WebAssembly.Imports;
+  /** Where the guest's stdout goes. */
+  readonly stdout: ByteSink;
+  /** Where the guest's stderr goes. */
+  readonly stderr: ByteSink;
+  readonly #mem = new GuestMemory();
+  readonly #fds: FdTable;
+  #started = false;
+
+  constructor(options: WasiOptions = {}) {
+    const stdout = this.stdout = options.stdout ?? new OutputBuffer();
+    const stderr = this.stderr = options.stderr ?? new OutputBuffer();
+    const fds = this.#fds = new FdTable(
+      options.stdin,
+      stdout,
+      stderr,
+      options.preopens ?? [],
+    );
+    const env = options.env;
+    const environ: string[] = [];
+    if (env !== undefined) {
+      for (const key in env) environ.push(`${key}=${env[key]}`);
+    }
+    this.imports = {
+      wasi_snapshot_preview1: createImports(
+        { mem: this.#mem, fds },
+        new StringList(options.args ?? []),
+        new StringList(environ),
+        exit,
+      ),
+    };
+  }
+
+  /**
+   * Runs the guest: binds its exported `memory`, calls `_start`, and returns
+   * the exit code (0 when `_start` returns, else what it passed to
+   * `proc_exit`). Host files it opened are closed either way. A trap
+   * (`WebAssembly.RuntimeError`) or an error thrown by a sink (such as
+   * `OutputLimitError`) is rethrown. A host runs one instance, once.
+   */
+  start(instance: WebAssembly.Instance): number {
+    if (this.#started) throw new Error("this WasiHost has already run a guest");
+    this.#started = true;
+    const { memory, _start } = instance.exports;
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new TypeError("the instance exports no memory named 'memory'");
+    }
+    if (typeof _start !== "function") {
+      throw new TypeError("the instance exports no function named '_start'");
+    }
+    this.#mem.bind(memory);
+    try {
+      _start();
+      return 0;
+    } catch (error) {
+      if (error instanceof ProcExit) return error.code;
+      throw error;
+    } finally {
+      this.#fds.closeAll();
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * eddy's WASI preview1 host: give a `WasiHost`'s `imports` to
+ * `new WebAssembly.Instance`, then `start()` it.
+ *
+ * @example
+ * ```ts
+ * import { OutputBuffer, WasiHost } from "./mod.ts";
+ * declare const module: WebAssembly.Module;
+ * const host = new WasiHost({ args: ["f"], stdin: new Uint8Array(0) });
+ * const code = host.start(new WebAssembly.Instance(module, host.imports));
+ * console.log(code, (host.stdout as OutputBuffer).bytes());
+ * ```
+ *
+ * @module
+ */
+
+export { Errno, errnoFromError } from "./errno.ts";
+export {
+  type Preopen,
+  ProcExit,
+  WASI_FUNCTIONS,
+  WasiHost,
+  type WasiOptions,
+} from "./host.ts";
+export {
+  type ByteSink,
+  type ByteSource,
+  OutputBuffer,
+  OutputLimitError,
+} from "./stdio.ts";

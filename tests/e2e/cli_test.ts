@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { cli, REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
+
+Deno.test("every command has --help", async () => {
+  for (const command of ["serve", "run", "deploy", "invoke", "ls", "rm"]) {
+    const { code, stdoutText } = await cli([command, "--help"]);
+    assert.equal(code, 0, command);
+    assert.match(stdoutText, new RegExp(`usage: eddy ${command}`));
+  }
+  const top = await cli(["--help"]);
+  assert.equal(top.code, 0);
+  assert.match(top.stdoutText, /commands:/);
+});
+
+Deno.test("CLI errors are one line, no stack trace, non-zero exit", async () => {
+  for (
+    const args of [
+      ["frobnicate"],
+      ["deploy", "--nope"],
+      ["invoke"],
+      ["run", "does-not-exist.wasm"],
+      ["ls", "--url", "http://127.0.0.1:1"],
+      ["serve", "--port", "99999"],
+    ]
+  ) {
+    const { code, stderr } = await cli(args);
+    assert.notEqual(code, 0, args.join(" "));
+    assert.equal(stderr.trim().split("\n").length, 1, `${args}: ${stderr}`);
+    assert.doesNotMatch(stderr, /\n\s+at /, args.join(" "));
+    assert.match(stderr, /^eddy/);
+  }
+});
+
+Deno.test("deploy a manifest with the CLI, invoke, ls, rm", async () => {
+  await using node = await startNode();
+  const url = ["--url", node.url];
+  const manifest = join(REPO_ROOT, "examples/manifest.yaml");
+  const deploy = await cli(["deploy", ...url, "-f", manifest]);
+  assert.equal(deploy.code, 0, deploy.stderr);
+  assert.match(deploy.stdoutText, /deployed echo/);
+
+  const input = new TextEncoder().encode("Hello, eddy!\n");
+  const up = await cli(["invoke", ...url, "uppercase"], { stdin: input });
+  assert.equal(up.code, 0, up.stderr);
+  assert.equal(up.stdoutText, "HELLO, EDDY!\n");
+
+  const hash = await cli(["invoke", ...url, "sha256", "--data", "abc"]);
+  assert.equal(
+    hash.stdoutText.trim(),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+  const wc = await cli([
+    "invoke",
+    ...url,
+    "wordcount",
+    "--data",
+    "one two\nthree\n",
+  ]);
+  assert.equal(wc.stdoutText.trim().split(/\s+/).join(" "), "2 3 14");
+
+  const ls = await cli(["ls", ...url]);
+  assert.equal(ls.code, 0);
+  assert.match(ls.stdoutText, /^NAME\s+MODULE/);
+  assert.match(ls.stdoutText, /\necho\s+sha256:/);
+
+  const failing = await cli(["invoke", ...url, "fail"]);
+  assert.equal(failing.code, 1);
+  assert.match(failing.stderr, /function 'fail' failed/);
+
+  const rm = await cli(["rm", ...url, "echo"]);
+  assert.equal(rm.code, 0);
+  const gone = await cli(["invoke", ...url, "echo", "--data", "x"]);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /no function named 'echo'/);
+});
+
+Deno.test("deploy NAME MODULE with flags sets args, env and limits", async () => {
+  await using node = await startNode();
+  const url = ["--url", node.url];
+  const deploy = await cli([
+    "deploy",
+    ...url,
+    "printer",
+    join(REPO_ROOT, "examples/env/env.wasm"),
+    "--arg",
+    "one",
+    "--arg",
+    "two words",
+    "--env",
+    "GREETING=hi",
+    "--timeout",
+    "2s",
+  ]);
+  assert.equal(deploy.code, 0, deploy.stderr);
+  const out = await cli(["invoke", ...url, "printer"]);
+  assert.equal(out.stdoutText, "one\ntwo words\nGREETING=hi\n");
+  const ls = JSON.parse((await cli(["ls", ...url, "--json"])).stdoutText);
+  assert.equal(ls[0].limits.timeoutMs, 2000);
+});
+
+Deno.test("cli run: terminal stdio, exit code, preopens", async () => {
+  const input = crypto.getRandomValues(new Uint8Array(50_000));
+  const echo = await cli(["run", join(REPO_ROOT, "examples/echo/echo.wasm")], {
+    stdin: input,
+  });
+  assert.equal(echo.code, 0);
+  assert.equal(await sha256(echo.stdout), await sha256(input));
+
+  const fail = await cli([
+    "run",
+    join(REPO_ROOT, "examples/fail/fail.wasm"),
+    "5",
+  ]);
+  assert.equal(fail.code, 5);
+  assert.match(fail.stderr, /something went wrong/);
+
+  const dir = await Deno.makeTempDir();
+  const notes = join(REPO_ROOT, "examples/notes/notes.wasm");
+  const ro = await cli(
+    ["run", "--dir", `${dir}::/data`, notes, "put", "a.txt"],
+    {
+      stdin: new TextEncoder().encode("nope"),
+    },
+  );
+  assert.notEqual(ro.code, 0, "a read-only preopen refuses writes");
+  const rw = await cli([
+    "run",
+    "--dir-rw",
+    `${dir}::/data`,
+    notes,
+    "put",
+    "a.txt",
+  ], {
+    stdin: new TextEncoder().encode("kept"),
+  });
+  assert.equal(rw.code, 0, rw.stderr);
+  const get = await cli([
+    "run",
+    "--dir",
+    `${dir}::/data`,
+    notes,
+    "get",
+    "a.txt",
+  ]);
+  assert.equal(get.stdoutText, "kept");
+  const env = await cli([
+    "run",
+    "--env",
+    "A=1",
+    join(REPO_ROOT, "examples/env/env.wasm"),
+    "--not-a-flag-of-eddy",
+  ]);
+  assert.equal(env.stdoutText, "--not-a-flag-of-eddy\nA=1\n");
+  await Deno.remove(dir, { recursive: true });
+});

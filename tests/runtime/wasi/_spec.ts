@@ -1,0 +1,56 @@
+/**
+ * The preview1 function list of witx `wasi_snapshot_preview1`, written out
+ * independently of the host so the tests can hold it to the spec.
+ *
+ * @module
+ */
+
+/** Every function of witx wasi_snapshot_preview1 with its core signature. */
+export const SPEC: Record<string, string> = {
+  args_get: "(param i32 i32) (result i32)",
+  args_sizes_get: "(param i32 i32) (result i32)",
+  environ_get: "(param i32 i32) (result i32)",
+  environ_sizes_get: "(param i32 i32) (result i32)",
+  clock_res_get: "(param i32 i32) (result i32)",
+  clock_time_get: "(param i32 i64 i32) (result i32)",
+  fd_advise: "(param i32 i64 i64 i32) (result i32)",
+  fd_allocate: "(param i32 i64 i64) (result i32)",
+  fd_close: "(param i32) (result i32)",
+  fd_datasync: "(param i32) (result i32)",
+  fd_fdstat_get: "(param i32 i32) (result i32)",
+  fd_fdstat_set_flags: "(param i32 i32) (result i32)",
+  fd_fdstat_set_rights: "(param i32 i64 i64) (result i32)",
+  fd_filestat_get: "(param i32 i32) (result i32)",
+  fd_filestat_set_size: "(param i32 i64) (result i32)",
+  fd_filestat_set_times: "(param i32 i64 i64 i32) (result i32)",
+  fd_pread: "(param i32 i32 i32 i64 i32) (result i32)",
+  fd_prestat_get: "(param i32 i32) (result i32)",
+  fd_prestat_dir_name: "(param i32 i32 i32) (result i32)",
+  fd_pwrite: "(param i32 i32 i32 i64 i32) (result i32)",
+  fd_read: "(param i32 i32 i32 i32) (result i32)",
+  fd_readdir: "(param i32 i32 i32 i64 i32) (result i32)",
+  fd_renumber: "(param i32 i32) (result i32)",
+  fd_seek: "(param i32 i64 i32 i32) (result i32)",
+  fd_sync: "(param i32) (result i32)",
+  fd_tell: "(param i32 i32) (result i32)",
+  fd_write: "(param i32 i32 i32 i32) (result i32)",
+  path_create_directory: "(param i32 i32 i32) (result i32)",
+  path_filestat_get: "(param i32 i32 i32 i32 i32) (result i32)",
+  path_filestat_set_times: "(param i32 i32 i32 i32 i64 i64 i32) (result i32)",
+  path_link: "(param i32 i32 i32 i32 i32 i32 i32) (result i32)",
+  path_open: "(param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)",
+  path_readlink: "(param i32 i32 i32 i32 i32 i32) (result i32)",
+  path_remove_directory: "(param i32 i32 i32) (result i32)",
+  path_rename: "(param i32 i32 i32 i32 i32 i32) (result i32)",
+  path_symlink: "(param i32 i32 i32 i32 i32) (result i32)",
+  path_unlink_file: "(param i32 i32 i32) (result i32)",
+  poll_oneoff: "(param i32 i32 i32 i32) (result i32)",
+  proc_exit: "(param i32)",
+  proc_raise: "(param i32) (result i32)",
+  sched_yield: "(result i32)",
+  random_get: "(param i32 i32) (result i32)",
+  sock_accept: "(param i32 i32 i32) (result i32)",
+  sock_recv: "(param i32 i32 i32 i32 i32 i32) (result i32)",
+  sock_send: "(param i32 i32 i32 i32 i32) (result i32)",
+  sock_shutdown: "(param i32 i32) (result i32)",
+};

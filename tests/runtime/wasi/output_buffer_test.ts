@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { OutputBuffer, OutputLimitError } from "../../../runtime/wasi/mod.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+Deno.test("OutputBuffer keeps copies and joins the chunks once", () => {
+  const out = new OutputBuffer();
+  const data = enc("abc");
+  out.write(data);
+  data.fill(0);
+  out.write(enc("de"));
+  assert.equal(out.size, 5);
+  const all = out.bytes();
+  assert.equal(new TextDecoder().decode(all), "abcde");
+  assert.equal(out.bytes(), all); // joined once, then kept
+  out.write(enc("f"));
+  assert.equal(new TextDecoder().decode(out.bytes()), "abcdef");
+  assert.equal(new OutputBuffer().bytes().length, 0);
+});
+
+Deno.test("OutputBuffer limit: exactly the limit fits, one more byte throws", () => {
+  const out = new OutputBuffer(4);
+  out.write(enc("ab"));
+  out.write(enc("cd"));
+  assert.throws(
+    () => out.write(enc("e")),
+    (e: unknown) => e instanceof OutputLimitError && e.limit === 4,
+  );
+  assert.equal(out.size, 4);
+  assert.equal(new TextDecoder().decode(out.bytes()), "abcd");
+});
+
+Deno.test("OutputBuffer.tail gives the last bytes without a broken character", () => {
+  const out = new OutputBuffer();
+  out.write(enc("line one\n"));
+  out.write(enc("ünïcödé tail"));
+  assert.equal(out.tail(), "line one\nünïcödé tail");
+  assert.equal(out.tail(4), "tail");
+  // The last 12 bytes start inside "ï" (2 bytes): its half is dropped.
+  assert.equal(out.tail(12), "cödé tail");
+  assert.equal(out.tail(13), "ïcödé tail");
+  assert.equal(new OutputBuffer().tail(), "");
+});
