@@ -6,8 +6,9 @@
  *     module (the floor). Target p50 ≤ 40 µs.
  * (b) HTTP: `POST /invoke/echo` with 1 KB bodies against a real
  *     `cli.ts serve` on loopback under wrk (or a bounded Deno client), beside
- *     a bare Deno.serve hello world and a bare Deno.serve POST echo in the
- *     same run. Target ≥ 25,000 req/s on 2 cores.
+ *     a bare Deno.serve hello world, a bare Deno.serve POST echo and the
+ *     same echo through one worker postMessage round trip, in the same run.
+ *     Target ≥ 25,000 req/s on 2 cores.
  *
  * `deno task bench [--quick]`; writes bench/results/invoke.json.
  */
@@ -215,6 +216,7 @@ const results = {
     connections: 50,
     helloWorld: b.hello,
     postEcho1KB: b.postEcho,
+    postEchoThroughWorker1KB: b.workerHop,
     eddyInvokeEcho1KB: b.eddy,
     ratioToHelloWorld: round(
       b.eddy.requestsPerSecond / b.hello.requestsPerSecond,
@@ -257,6 +259,7 @@ console.log(
 console.log(`(b) HTTP, ${b.eddy.tool}, 50 connections`);
 console.log(`    Deno.serve hello    ${rps(b.hello)}`);
 console.log(`    Deno.serve echo 1KB ${rps(b.postEcho)}`);
+console.log(`    + worker hop        ${rps(b.workerHop)}`);
 console.log(`    eddy invoke echo    ${rps(b.eddy)}`);
 console.log(
   `    ratio to hello ${results.http.ratioToHelloWorld}, to raw echo ${results.http.ratioToPostEcho}; target ≥ 25000 req/s: ${
