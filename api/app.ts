@@ -1,16 +1,18 @@
 /**
  * The node's HTTP surface: management (`/v1/*`, token-guarded), invocation
- * (`/invoke/:name`), health and metrics.
+ * (`/invoke/:name`), peers' invocations (`/comm`), health and metrics.
  *
  * @module
  */
 import { Hono } from "hono";
+import { http2Handler } from "../comm/mod.ts";
 import type { EddyNode } from "../node/node.ts";
 import { EddyError } from "../runtime/errors.ts";
 import { requireToken } from "./auth.ts";
 import { functionRoutes } from "./routes/functions.ts";
 import { invokeRoutes } from "./routes/invoke.ts";
 import { moduleRoutes } from "./routes/modules.ts";
+import { peerRoutes } from "./routes/peers.ts";
 import { systemRoutes } from "./routes/system.ts";
 
 /** Options of {@linkcode createApp}. */
@@ -42,7 +44,12 @@ export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
   app.route("/", systemRoutes(node));
   app.route("/v1/modules", moduleRoutes(node, maxModuleBytes));
   app.route("/v1", functionRoutes(node, maxModuleBytes));
+  app.route("/v1/peers", peerRoutes(node));
   app.route("/invoke", invokeRoutes(node));
+  // Peers' invocations over HTTP/2 (h2c prior knowledge on this same port);
+  // the cluster token travels inside the comm request, checked by the node.
+  const comm = http2Handler(node.remote.handler);
+  app.post("/comm", (c) => comm(c.req.raw));
   app.notFound((c) =>
     c.json({
       error: {

@@ -5,15 +5,20 @@
  * @module
  */
 import { hostname } from "node:os";
+import { defaultHostId, type Locality } from "../comm/mod.ts";
 import { InvocationError, NotFoundError } from "../runtime/errors.ts";
 import { ExecutorPool, type JobResult } from "../runtime/executor/mod.ts";
 import {
   type FunctionOptions,
+  type FunctionSpec,
   functionSpec,
   type Limits,
 } from "../runtime/manifest/mod.ts";
 import { type Deployment, Registry } from "../runtime/registry.ts";
 import { Metrics } from "./metrics.ts";
+import { type NodeInfo, PeerTable } from "./peers.ts";
+import { RemoteInvoker } from "./remote.ts";
+import { VERSION } from "../version.ts";
 
 /** Options of {@linkcode EddyNode.start}. */
 export interface NodeOptions {
@@ -23,6 +28,18 @@ export interface NodeOptions {
   workers?: number;
   /** Node id shown by the API; defaults to the host name. */
   nodeId?: string;
+  /** Host id: nodes with the same one talk over Unix sockets; defaults to the machine's. */
+  hostId?: string;
+  zone?: string;
+  region?: string;
+  /** Labels workflows can place steps by. */
+  labels?: Record<string, string>;
+  /** Bearer token this node sends to its peers. */
+  token?: string;
+  /** How often peers are polled (ms). */
+  peerIntervalMs?: number;
+  /** How long an invocation forwarded to a peer may take (ms). */
+  remoteTimeoutMs?: number;
   /** Invocations waiting for an executor beyond this are refused (503). */
   maxQueued?: number;
 }
@@ -57,15 +74,41 @@ export interface Invocation {
  */
 export class EddyNode {
   readonly id: string;
+  readonly locality: Locality;
+  readonly labels: Record<string, string>;
   readonly registry: Registry;
   readonly metrics = new Metrics();
+  readonly peers: PeerTable;
+  /** Invocations to and from peers. */
+  readonly remote: RemoteInvoker;
   readonly startedAt = new Date();
+  /** Where peers reach this node; set by whoever serves it. */
+  endpoints: NodeInfo["endpoints"] = { http: "" };
   readonly #pool: ExecutorPool;
 
-  private constructor(id: string, registry: Registry, pool: ExecutorPool) {
-    this.id = id;
+  private constructor(
+    options: NodeOptions,
+    registry: Registry,
+    pool: ExecutorPool,
+  ) {
+    this.id = options.nodeId ?? hostname();
+    this.locality = {
+      nodeId: this.id,
+      hostId: options.hostId ?? defaultHostId(),
+      ...(options.zone ? { zone: options.zone } : {}),
+      ...(options.region ? { region: options.region } : {}),
+    };
+    this.labels = options.labels ?? {};
     this.registry = registry;
     this.#pool = pool;
+    this.peers = new PeerTable(() => this.info(), {
+      token: options.token,
+      intervalMs: options.peerIntervalMs,
+    });
+    this.remote = new RemoteInvoker(this, {
+      token: options.token,
+      timeoutMs: options.remoteTimeoutMs,
+    });
     this.metrics.addGauges(() => {
       const stats = pool.stats();
       return {
@@ -100,7 +143,28 @@ export class EddyNode {
       workers: options.workers,
       maxQueued: options.maxQueued,
     });
-    return new EddyNode(options.nodeId ?? hostname(), registry, pool);
+    return new EddyNode(options, registry, pool);
+  }
+
+  /** What this node tells its peers about itself (`GET /v1/node`). */
+  info(): NodeInfo & { labels: Record<string, string> } {
+    return {
+      id: this.id,
+      version: VERSION,
+      locality: this.locality,
+      labels: this.labels,
+      endpoints: this.endpoints,
+      functions: this.registry.list().map((f) => f.name),
+    };
+  }
+
+  /**
+   * Deploys `specs` all or none (see `Registry.apply`) and tells peers.
+   */
+  async apply(specs: FunctionSpec[]): Promise<Deployment[]> {
+    const deployments = await this.registry.apply(specs);
+    await this.peers.announce();
+    return deployments;
   }
 
   /**
@@ -113,7 +177,7 @@ export class EddyNode {
     options: FunctionOptions = {},
   ): Promise<Deployment> {
     const info = await this.registry.modules.put(bytes);
-    const [deployment] = await this.registry.apply([
+    const [deployment] = await this.apply([
       functionSpec(name, info.digest, options),
     ]);
     return deployment;
@@ -192,12 +256,15 @@ export class EddyNode {
     if (!this.registry.modules.has(removed.module)) {
       this.#pool.forget(`${removed.module}@${removed.limits.maxMemoryBytes}`);
     }
+    await this.peers.announce();
     return removed;
   }
 
-  /** Stops the executors. Deployments stay on disk. */
-  close(): Promise<void> {
-    return this.#pool.close();
+  /** Stops peering and the executors. Deployments stay on disk. */
+  async close(): Promise<void> {
+    this.peers.close();
+    await this.remote.close();
+    await this.#pool.close();
   }
 }
 

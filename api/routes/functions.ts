@@ -57,7 +57,7 @@ export function functionRoutes(node: EddyNode, maxModuleBytes: number): Hono {
           ),
       );
       const manifest = parseManifest(new TextDecoder().decode(bytes));
-      const functions = await node.registry.apply(manifest.functions);
+      const functions = await node.apply(manifest.functions);
       return c.json({ functions });
     });
 }

@@ -6,12 +6,18 @@
  */
 import { Hono } from "hono";
 import { type EddyNode, inputTooLarge } from "../../node/node.ts";
-import { NotFoundError } from "../../runtime/errors.ts";
+import { RESULT_HEADERS } from "../../node/remote.ts";
+import { NotFoundError, RequestError } from "../../runtime/errors.ts";
+
+/** Largest input a node accepts for a function it forwards to a peer. */
+const MAX_FORWARDED_BYTES = 1 << 30;
 import { readBody } from "../body.ts";
 
 /**
  * `POST /invoke/:name[?arg=A&arg=B]`: `arg` query parameters are appended to
- * the function's argv after its deployed args. The exit code, duration (ms) and node id come back in
+ * the function's argv after its deployed args. A function this node does
+ * not run goes to the nearest peer that does (`x-eddy-via`: `unix` or
+ * `http2`; `local` when it ran here). The exit code, duration (ms) and node id come back in
  * `x-eddy-exit-code`, `x-eddy-duration-ms` and `x-eddy-node`; a failed run
  * answers a JSON error (500 trap or exit, 504 timeout, 413 input or output
  * too large, 503 overloaded) with the function's stderr tail.
@@ -25,21 +31,60 @@ import { readBody } from "../body.ts";
 export function invokeRoutes(node: EddyNode): Hono {
   return new Hono().post("/:name", async (c) => {
     const name = c.req.param("name");
+    const args = c.req.queries("arg") ?? [];
     const fn = node.registry.get(name);
-    if (!fn) throw new NotFoundError("function", name);
+    if (!fn) return await forward(node, name, c.req.raw, args);
     const input = await readBody(
       c.req.raw,
       fn.limits.maxInputBytes,
       (size) => inputTooLarge(fn, size),
     );
-    const result = await node.invoke(name, input, {
-      args: c.req.queries("arg"),
-    });
+    const result = await node.invoke(name, input, { args });
     return c.body(result.stdout, 200, {
       "content-type": "application/octet-stream",
       "x-eddy-exit-code": String(result.exitCode),
       "x-eddy-duration-ms": result.durationMs.toFixed(3),
       "x-eddy-node": node.id,
+      "x-eddy-via": "local",
     });
+  });
+}
+
+/**
+ * Sends an invocation of a function this node does not run to the nearest
+ * peer that does; its answer, errors included, is relayed as it came.
+ */
+async function forward(
+  node: EddyNode,
+  name: string,
+  request: Request,
+  args: string[],
+): Promise<Response> {
+  if (!node.peers.nearest(name)) throw new NotFoundError("function", name);
+  const input = await readBody(
+    request,
+    MAX_FORWARDED_BYTES,
+    (size) =>
+      new RequestError(
+        "input_too_large",
+        `input of ${size} bytes exceeds the ${MAX_FORWARDED_BYTES} bytes a node forwards`,
+        413,
+      ),
+  );
+  const { peer, mode, response } = await node.remote.forward(name, input, args);
+  const headers = new Headers({
+    "content-type": response.headers["content-type"] ??
+      "application/octet-stream",
+    "x-eddy-via": mode,
+  });
+  for (const key of RESULT_HEADERS) {
+    if (response.headers[key]) {
+      headers.set(`x-eddy-${key}`, response.headers[key]);
+    }
+  }
+  if (!headers.has("x-eddy-node")) headers.set("x-eddy-node", peer.info!.id);
+  return new Response(response.payload as Uint8Array<ArrayBuffer>, {
+    status: response.status,
+    headers,
   });
 }

@@ -5,10 +5,10 @@
  */
 import { Hono } from "hono";
 import type { EddyNode } from "../../node/node.ts";
-import { VERSION } from "../../version.ts";
 
 /**
- * `GET /healthz`, `GET /metrics` (Prometheus text) and `GET /v1/node`.
+ * `GET /healthz`, `GET /metrics` (Prometheus text) and `GET /v1/node` (id,
+ * version, locality, labels, endpoints, function names, uptime).
  *
  * @example
  * ```ts ignore
@@ -24,10 +24,8 @@ export function systemRoutes(node: EddyNode): Hono {
       }))
     .get("/v1/node", (c) =>
       c.json({
-        id: node.id,
-        version: VERSION,
+        ...node.info(),
         startedAt: node.startedAt.toISOString(),
         uptimeSeconds: (Date.now() - node.startedAt.getTime()) / 1000,
-        functions: node.registry.list().length,
       }));
 }

@@ -5,23 +5,36 @@
  */
 import { resolve } from "node:path";
 import { createApp } from "../../api/app.ts";
+import { serveUnix } from "../../comm/mod.ts";
 import { EddyNode } from "../../node/node.ts";
 import { parseBytes } from "../../runtime/manifest/mod.ts";
-import { parseFlags, UsageError } from "../args.ts";
+import { keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
+import { readConfig, SERVE_FLAGS } from "../serve_config.ts";
 
 const HELP = `usage: eddy serve [FLAGS]
 
 Starts a node: the management and invocation API on HTTP, executors on every
 core, deployments restored from the data directory.
 
+  --config FILE          read these settings from a YAML file (flags win)
   --port N               TCP port (default 8080; 0 picks a free one)
   --hostname ADDR        address to bind (default 127.0.0.1; 0.0.0.0 for the LAN)
   --data-dir DIR         where modules and deployments persist (default ./eddy-data)
-  --token TOKEN          require 'Authorization: Bearer TOKEN' on /v1/* (default $EDDY_TOKEN)
+  --token TOKEN          require 'Authorization: Bearer TOKEN' on /v1/* and send
+                         it to peers (default $EDDY_TOKEN)
   --workers N            executor workers (default: one per core)
+  --max-module-size SIZE largest module upload (default 64MiB)
+
+locality and peering:
   --node-id ID           this node's id (default: the host name)
-  --max-module-size SIZE largest module upload (default 64MiB)`;
+  --host-id ID           nodes with the same host id use Unix sockets between
+                         them (default: the machine id)
+  --zone ZONE, --region REGION
+  --label KEY=VALUE      a node label workflows can place steps by (repeatable)
+  --peer URL             another node to peer with (repeatable)
+  --advertise URL        the URL peers reach this node at (default: the bound address)
+  --socket PATH          Unix socket for peers on this host (default DATA-DIR/eddy.sock)`;
 
 /** `eddy serve`. */
 export const serveCommand: Command = {
@@ -29,22 +42,24 @@ export const serveCommand: Command = {
   summary: "start a node serving the API",
   help: HELP,
   async run(argv) {
-    const { values, positionals } = parseFlags("serve", argv, {
-      port: { type: "string" },
-      hostname: { type: "string" },
-      "data-dir": { type: "string" },
-      token: { type: "string" },
-      workers: { type: "string" },
-      "node-id": { type: "string" },
-      "max-module-size": { type: "string" },
+    const parsed = parseFlags("serve", argv, {
+      ...SERVE_FLAGS,
+      config: { type: "string" },
     });
-    if (values.help) {
+    if (parsed.values.help) {
       console.log(HELP);
       return 0;
     }
-    if (positionals.length) {
-      throw new UsageError("serve", `unexpected argument '${positionals[0]}'`);
+    if (parsed.positionals.length) {
+      throw new UsageError(
+        "serve",
+        `unexpected argument '${parsed.positionals[0]}'`,
+      );
     }
+    const values = parsed.values.config === undefined ? parsed.values : {
+      ...await readConfig(parsed.values.config as string),
+      ...parsed.values,
+    };
     const port = integer("--port", values.port, 8080, 0, 65535);
     const workers = values.workers === undefined
       ? undefined
@@ -61,28 +76,45 @@ export const serveCommand: Command = {
       }
     }
     const dataDir = resolve((values["data-dir"] as string) ?? "eddy-data");
+    const token = (values.token as string) ?? Deno.env.get("EDDY_TOKEN");
     const node = await EddyNode.start({
       dataDir,
       workers,
+      token,
       nodeId: values["node-id"] as string | undefined,
+      hostId: values["host-id"] as string | undefined,
+      zone: values.zone as string | undefined,
+      region: values.region as string | undefined,
+      labels: keyValues("serve", "--label", values.label),
     });
-    const app = createApp(node, {
-      token: (values.token as string) ?? Deno.env.get("EDDY_TOKEN"),
-      maxModuleBytes,
-    });
+    const app = createApp(node, { token, maxModuleBytes });
     const hostname = (values.hostname as string) ?? "127.0.0.1";
+    const listening = Promise.withResolvers<string>();
     const server = Deno.serve({
       port,
       hostname,
       onListen: ({ hostname, port }) =>
-        console.log(
-          `eddy node ${node.id} listening on http://${hostname}:${port} (data: ${dataDir}, ${node.registry.list().length} functions)`,
-        ),
+        listening.resolve(`http://${hostname}:${port}`),
     }, app.fetch);
+    const url = await listening.promise;
+    const socket = resolve((values.socket as string) ?? `${dataDir}/eddy.sock`);
+    const unix = await serveUnix(socket, node.remote.handler);
+    node.endpoints = {
+      http: (values.advertise as string) ?? url,
+      unix: socket,
+    };
+    console.log(
+      `eddy node ${node.id} listening on ${url} (data: ${dataDir}, ${node.registry.list().length} functions)`,
+    );
+    for (const peer of (values.peer as string[] | undefined) ?? []) {
+      await node.peers.add(peer);
+    }
+    node.peers.start();
     const stop = () => server.shutdown();
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
     await server.finished;
+    await unix.close();
     await node.close();
     return 0;
   },

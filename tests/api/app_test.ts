@@ -30,7 +30,9 @@ Deno.test("healthz, node info and metrics", () =>
     assert.deepEqual(await health.json(), { status: "ok", node: "test-node" });
     const info = await (await app.request("/v1/node")).json();
     assert.equal(info.id, "test-node");
-    assert.equal(info.functions, 0);
+    assert.deepEqual(info.functions, []);
+    assert.equal(info.locality.nodeId, "test-node");
+    assert.equal(typeof info.locality.hostId, "string");
     const metrics = await app.request("/metrics");
     assert.match(metrics.headers.get("content-type")!, /^text\/plain/);
     assert.match(await metrics.text(), /# TYPE eddy_invocations_total counter/);

@@ -1,0 +1,150 @@
+/**
+ * Invocations between nodes: the handler that runs what peers send, and the
+ * forwarding of an invocation to the nearest peer that runs the function,
+ * over the transport locality picks (Unix socket on the same host, HTTP/2
+ * otherwise).
+ *
+ * @module
+ */
+import { timingSafeEqual } from "node:crypto";
+import {
+  chooseMode,
+  type CommHandler,
+  type CommResponse,
+  errorResponse,
+  Http2Transport,
+  type Mode,
+  type Transport,
+  UnixTransport,
+} from "../comm/mod.ts";
+import { NotFoundError, RequestError } from "../runtime/errors.ts";
+import type { EddyNode } from "./node.ts";
+import type { Peer } from "./peers.ts";
+
+/** Request headers of an invocation carried over comm. */
+const ARGS = "args";
+const TOKEN = "token";
+/** Response headers: what the API returns as `x-eddy-*`. */
+export const RESULT_HEADERS = ["exit-code", "duration-ms", "node"] as const;
+
+/** Options of {@linkcode RemoteInvoker}. */
+export interface RemoteInvokerOptions {
+  /** Shared cluster token: sent to peers, required from them. */
+  token?: string;
+  /** How long a forwarded invocation may take, in ms (default 60 000). */
+  timeoutMs?: number;
+  /** CA certificate(s) for peers reached over TLS. */
+  ca?: string | string[];
+}
+
+/** An invocation answered by a peer. */
+export interface RemoteInvocation {
+  peer: Peer;
+  mode: Mode;
+  response: CommResponse;
+}
+
+/**
+ * Serves and sends invocations between nodes.
+ *
+ * @example
+ * ```ts ignore
+ * const remote = new RemoteInvoker(node, { token });
+ * await serveUnix(socketPath, remote.handler);
+ * const { peer, mode, response } = await remote.forward("resize", input, []);
+ * ```
+ */
+export class RemoteInvoker {
+  readonly #node: EddyNode;
+  readonly #token?: Uint8Array;
+  readonly #transports: Record<"unix" | "http2", Transport>;
+  readonly #timeoutMs: number;
+
+  constructor(node: EddyNode, options: RemoteInvokerOptions = {}) {
+    this.#node = node;
+    this.#token = options.token
+      ? new TextEncoder().encode(options.token)
+      : undefined;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#transports = {
+      unix: new UnixTransport({ timeoutMs: this.#timeoutMs }),
+      http2: new Http2Transport({ timeoutMs: this.#timeoutMs, ca: options.ca }),
+    };
+  }
+
+  /**
+   * Runs an invocation a peer sent: `target` is the function, the payload
+   * its stdin. It runs here or fails: a forwarded call is never forwarded
+   * again, so routing cannot loop.
+   */
+  readonly handler: CommHandler = async (request) => {
+    try {
+      this.#authorize(request.headers[TOKEN]);
+      const args = request.headers[ARGS]
+        ? JSON.parse(request.headers[ARGS])
+        : [];
+      const result = await this.#node.invoke(request.target, request.payload, {
+        args,
+      });
+      return {
+        status: 200,
+        headers: {
+          "exit-code": String(result.exitCode),
+          "duration-ms": result.durationMs.toFixed(3),
+          node: this.#node.id,
+        },
+        payload: result.stdout,
+      };
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+
+  /**
+   * Sends an invocation of `fn` to the nearest peer that runs it. Throws
+   * {@linkcode NotFoundError} when no peer does, and the transport's
+   * `PeerError` (naming the peer) when it cannot be reached in time.
+   */
+  async forward(
+    fn: string,
+    input: Uint8Array,
+    args: string[],
+  ): Promise<RemoteInvocation> {
+    const peer = this.#node.peers.nearest(fn);
+    if (!peer?.info) throw new NotFoundError("function", fn);
+    const mode = chooseMode(this.#node.locality, peer.info.locality);
+    const endpoint = mode === "unix" && peer.info.endpoints.unix
+      ? peer.info.endpoints.unix
+      : `${peer.info.endpoints.http}/comm`;
+    const transport =
+      this.#transports[endpoint.startsWith("/") ? "unix" : "http2"];
+    const headers: Record<string, string> = { [ARGS]: JSON.stringify(args) };
+    if (this.#token) headers[TOKEN] = new TextDecoder().decode(this.#token);
+    const response = await transport.call(endpoint, {
+      target: fn,
+      headers,
+      payload: input,
+    });
+    return { peer, mode: transport.mode, response };
+  }
+
+  /** Closes the connections to peers. */
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.#transports).map((t) => t.close()));
+  }
+
+  #authorize(given: string | undefined): void {
+    if (!this.#token) return;
+    const bytes = new TextEncoder().encode(given ?? "");
+    if (
+      bytes.length !== this.#token.length ||
+      !timingSafeEqual(bytes, this.#token)
+    ) {
+      throw new RequestError(
+        "unauthorized",
+        "the peer's cluster token is not valid",
+        401,
+      );
+    }
+  }
+}
