@@ -13,6 +13,7 @@ import { functionRoutes } from "./routes/functions.ts";
 import { invokeRoutes } from "./routes/invoke.ts";
 import { moduleRoutes } from "./routes/modules.ts";
 import { peerRoutes } from "./routes/peers.ts";
+import { workflowInvokeRoutes, workflowRoutes } from "./routes/workflows.ts";
 import { systemRoutes } from "./routes/system.ts";
 
 /** Options of {@linkcode createApp}. */
@@ -45,6 +46,8 @@ export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
   app.route("/v1/modules", moduleRoutes(node, maxModuleBytes));
   app.route("/v1", functionRoutes(node, maxModuleBytes));
   app.route("/v1/peers", peerRoutes(node));
+  app.route("/v1/workflows", workflowRoutes(node));
+  app.route("/workflows", workflowInvokeRoutes(node));
   app.route("/invoke", invokeRoutes(node));
   // Peers' invocations over HTTP/2 (h2c prior knowledge on this same port);
   // the cluster token travels inside the comm request, checked by the node.

@@ -13,7 +13,7 @@
  * `deno task bench [--quick]`; writes bench/results/invoke.json.
  */
 import { fileURLToPath } from "node:url";
-import { MemoryPool, runGuest } from "../runtime/executor/mod.ts";
+import { MemoryPool, runGuestSync } from "../runtime/executor/mod.ts";
 import {
   MEMORY_IMPORT,
   pagesWithin,
@@ -73,7 +73,7 @@ function inProcess(): InProcess {
     });
     const t2 = performance.now();
     const memory = memories.acquire(limits);
-    const result = runGuest({ module, memory }, spec, { stdin: input });
+    const result = runGuestSync({ module, memory }, spec, { stdin: input });
     const t3 = performance.now();
     memories.release(memory, limits);
     if (result.stdout.byteLength !== input.byteLength) {

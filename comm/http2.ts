@@ -10,6 +10,8 @@
  * @module
  */
 import http2 from "node:http2";
+import net from "node:net";
+import tls from "node:tls";
 import { withDeadline } from "./deadline.ts";
 import { PayloadTooLargeError, PeerError } from "./errors.ts";
 import { BodyBuffer, declaredLength } from "./http2_body.ts";
@@ -33,6 +35,12 @@ export interface Http2TransportOptions {
 }
 
 const { NGHTTP2_CANCEL } = http2.constants;
+
+/** A session and how to end it: by destroying its socket. */
+interface OpenSession {
+  session: http2.ClientHttp2Session;
+  end(): void;
+}
 
 /**
  * Calls peers over HTTP/2: one persistent session per origin, every call a
@@ -64,7 +72,7 @@ const { NGHTTP2_CANCEL } = http2.constants;
  */
 export class Http2Transport implements Transport {
   readonly mode = "http2" as const;
-  readonly #sessions = new Map<string, http2.ClientHttp2Session>();
+  readonly #sessions = new Map<string, OpenSession>();
   readonly #timeoutMs: number;
   readonly #maxPayload: number;
   readonly #ca: string | string[] | undefined;
@@ -118,15 +126,17 @@ export class Http2Transport implements Transport {
 
   /** Closes every session; calls in flight reject with `peer_unreachable`. */
   async close(): Promise<void> {
-    const sessions = [...this.#sessions.values()];
+    const open = [...this.#sessions.values()];
     this.#sessions.clear();
-    await Promise.all(sessions.map((session) =>
-      new Promise<void>((resolve) => {
-        if (session.destroyed) return resolve();
-        session.once("close", () => resolve());
-        session.destroy();
-      })
-    ));
+    await Promise.all(
+      open.map(({ session, end }) =>
+        new Promise<void>((resolve) => {
+          if (session.destroyed) return resolve();
+          session.once("close", () => resolve());
+          end();
+        })
+      ),
+    );
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -134,18 +144,45 @@ export class Http2Transport implements Transport {
   }
 
   #session(origin: string): http2.ClientHttp2Session {
-    const open = this.#sessions.get(origin);
+    const open = this.#sessions.get(origin)?.session;
     if (open && !open.closed && !open.destroyed) return open;
-    const session = http2.connect(origin, this.#ca ? { ca: this.#ca } : {});
+    let socket: net.Socket | undefined;
+    const session = http2.connect(origin, {
+      createConnection: (url: URL) => socket = this.#connect(url),
+    });
     const drop = () => {
-      if (this.#sessions.get(origin) === session) this.#sessions.delete(origin);
+      if (this.#sessions.get(origin)?.session === session) {
+        this.#sessions.delete(origin);
+      }
     };
     // Streams report the failure to their calls; the session only goes.
     session.on("error", drop);
     session.on("goaway", drop);
     session.on("close", drop);
-    this.#sessions.set(origin, session);
+    this.#sessions.set(origin, { session, end: () => socket?.destroy() });
     return session;
+  }
+
+  /**
+   * The session's socket, made here so that it can be closed without a
+   * GOAWAY: Deno 2.9's node:http2 (nghttp2) can abort the process that
+   * receives one (denoland/deno#36788), and a peer served by node:http2
+   * must not die because this node closed its sessions.
+   */
+  #connect(url: URL): net.Socket {
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const tlsPort = Number(url.port || 443);
+    const socket = url.protocol === "https:"
+      ? tls.connect({
+        host,
+        port: tlsPort,
+        ca: this.#ca,
+        ALPNProtocols: ["h2"],
+        servername: net.isIP(host) ? undefined : host,
+      })
+      : net.connect({ host, port: Number(url.port || 80) });
+    socket.setNoDelay(true);
+    return socket;
   }
 
   #receive(

@@ -38,11 +38,6 @@ export class BodyBuffer {
     }
   }
 
-  /** Bytes received so far. */
-  get received(): number {
-    return this.#received;
-  }
-
   /**
    * Adds a chunk; throws a `RangeError` past the declared length, a
    * {@linkcode PayloadTooLargeError} past the cap.

@@ -1,8 +1,28 @@
 /**
  * The comm layer: moves requests and their responses between nodes by the
- * cheapest path their locality allows (CWASI's three modes): in memory on
- * the same node, over a Unix socket on the same host, over HTTP/2 between
- * hosts.
+ * cheapest path their locality allows (CWASI's three modes). Used to route
+ * an invocation to another node and to push a workflow step's output to
+ * the node of its consumer.
+ *
+ * - {@linkcode chooseMode} picks the mode from two {@linkcode Locality}s:
+ *   the same node talks in `memory`, nodes of one host over `unix`
+ *   sockets, others over `http2`; {@linkcode forcedModeProblem} says why a
+ *   mode forced by configuration cannot work.
+ * - Every mode is a {@linkcode Transport}: `call(endpoint, request)`
+ *   resolves with the peer handler's {@linkcode CommResponse}, whatever its
+ *   status, and rejects with a {@linkcode PeerError} naming the endpoint
+ *   when the peer is unreachable (502), too slow (504) or breaks the
+ *   protocol (502). A handler that throws becomes an error response in
+ *   every mode (see {@linkcode respond}).
+ * - Endpoints: a node id for {@linkcode MemoryTransport}, a socket path for
+ *   {@linkcode UnixTransport} (served by {@linkcode serveUnix}), a URL for
+ *   {@linkcode Http2Transport} (served by {@linkcode http2Handler} mounted
+ *   on the node's `Deno.serve` for h2c, or {@linkcode serveHttp2}, which
+ *   also does TLS).
+ * - Payloads: the consumer owns what it receives, in a buffer of exactly
+ *   the payload's size (one copy in memory mode unless the producer
+ *   transfers ownership; read straight from the socket in unix mode). The
+ *   producer must not change a payload until its call settles.
  *
  * @example
  * ```ts
@@ -54,13 +74,12 @@ export {
   type Mode,
   MODES,
 } from "./mode.ts";
+export { UnixTransport, type UnixTransportOptions } from "./unix.ts";
 export {
   serveUnix,
   type UnixServer,
   type UnixServerOptions,
-  UnixTransport,
-  type UnixTransportOptions,
-} from "./unix.ts";
+} from "./unix_server.ts";
 export {
   DEFAULT_MAX_PAYLOAD_BYTES,
   type Frame,

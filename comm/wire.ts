@@ -101,14 +101,21 @@ export interface FrameReaderOptions {
   maxPayloadBytes?: number;
   /** Read buffer for heads and small frames (default 64 KiB). */
   bufferBytes?: number;
+  /**
+   * Where a payload of `bytes` bytes is read into (default: a new
+   * `Uint8Array`); must return exactly that many bytes. Lets a receiver
+   * read payloads into memory it recycles, or straight into a consumer's
+   * input; the frame's payload is the returned view.
+   */
+  allocate?: (bytes: number) => Uint8Array;
 }
 
 /**
  * Reads frames from a byte stream, however the stream splits them: a frame
  * may come in many reads, a read may hold many frames. Heads and small
  * frames go through one reused read buffer; a payload is allocated once at
- * its declared length and the rest of it is read straight into it, so no
- * payload is buffered twice. A bad magic, version or kind, a meta block or
+ * its declared length (see `allocate`) and the rest of it is read straight
+ * into it, so no payload is buffered twice. A bad magic, version or kind, a meta block or
  * payload over the limits, or a malformed meta block throws a
  * `peer_protocol` {@linkcode PeerError}; a stream that ends inside a frame
  * throws `peer_unreachable`.
@@ -137,6 +144,7 @@ export class FrameReader {
   readonly #maxMeta: number;
   readonly #maxPayload: number;
   readonly #buffer: Uint8Array;
+  readonly #allocate: (bytes: number) => Uint8Array;
   #start = 0;
   #end = 0;
 
@@ -145,6 +153,7 @@ export class FrameReader {
     this.#peer = options.peer;
     this.#maxMeta = options.maxMetaBytes ?? DEFAULT_MAX_META_BYTES;
     this.#maxPayload = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.#allocate = options.allocate ?? ((bytes) => new Uint8Array(bytes));
     this.#buffer = new Uint8Array(
       Math.max(
         options.bufferBytes ?? 64 * 1024,
@@ -259,7 +268,12 @@ export class FrameReader {
 
   /** Allocates the payload once and fills it: buffered bytes, then reads. */
   async #payload(bytes: number): Promise<Uint8Array> {
-    const payload = new Uint8Array(bytes);
+    const payload = this.#allocate(bytes);
+    if (payload.byteLength !== bytes) {
+      throw new RangeError(
+        `allocate(${bytes}) returned ${payload.byteLength} bytes`,
+      );
+    }
     const buffered = Math.min(bytes, this.#end - this.#start);
     payload.set(
       this.#buffer.subarray(this.#start, this.#start + buffered),

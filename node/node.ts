@@ -5,9 +5,13 @@
  * @module
  */
 import { hostname } from "node:os";
-import { defaultHostId, type Locality } from "../comm/mod.ts";
+import { defaultHostId, errorResponse, type Locality } from "../comm/mod.ts";
 import { InvocationError, NotFoundError } from "../runtime/errors.ts";
-import { ExecutorPool, type JobResult } from "../runtime/executor/mod.ts";
+import {
+  type CallReply,
+  type CallTrace,
+  type JobResult,
+} from "../runtime/executor/mod.ts";
 import {
   type FunctionOptions,
   type FunctionSpec,
@@ -15,9 +19,11 @@ import {
   type Limits,
 } from "../runtime/manifest/mod.ts";
 import { type Deployment, Registry } from "../runtime/registry.ts";
+import { LazyExecutorPool } from "./lazy_pool.ts";
 import { Metrics } from "./metrics.ts";
 import { type NodeInfo, PeerTable } from "./peers.ts";
 import { RemoteInvoker } from "./remote.ts";
+import { Workflows } from "./workflows.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of {@linkcode EddyNode.start}. */
@@ -57,6 +63,8 @@ export interface Invocation {
   stderr: string;
   exitCode: number;
   durationMs: number;
+  /** Calls the guest made to other functions. */
+  calls?: CallTrace[];
 }
 
 /**
@@ -81,15 +89,16 @@ export class EddyNode {
   readonly peers: PeerTable;
   /** Invocations to and from peers. */
   readonly remote: RemoteInvoker;
+  #workflows: Workflows | undefined;
   readonly startedAt = new Date();
   /** Where peers reach this node; set by whoever serves it. */
   endpoints: NodeInfo["endpoints"] = { http: "" };
-  readonly #pool: ExecutorPool;
+  readonly #pool: LazyExecutorPool;
 
   private constructor(
     options: NodeOptions,
     registry: Registry,
-    pool: ExecutorPool,
+    pool: LazyExecutorPool,
   ) {
     this.id = options.nodeId ?? hostname();
     this.locality = {
@@ -136,14 +145,56 @@ export class EddyNode {
     });
   }
 
-  /** Opens the data directory (restoring deployments) and starts executors. */
+  /**
+   * Opens the data directory (restoring deployments) and starts executors
+   * if there is anything to run (else the first deployment starts them).
+   */
   static async start(options: NodeOptions): Promise<EddyNode> {
     const registry = await Registry.open(options.dataDir);
-    const pool = new ExecutorPool({
+    const pool = new LazyExecutorPool({
       workers: options.workers,
       maxQueued: options.maxQueued,
+      onCall: (fn: string, input: Uint8Array): Promise<CallReply> =>
+        node.call(fn, input),
     });
-    return new EddyNode(options, registry, pool);
+    const node: EddyNode = new EddyNode(options, registry, pool);
+    node.#workflows = await Workflows.open(node);
+    if (registry.list().length > 0) pool.start();
+    return node;
+  }
+
+  /**
+   * Runs a call a guest made (`eddy.call`): here when this node runs `fn`,
+   * else on the nearest peer that does. Failures come back as the API's
+   * JSON error with its status, for the guest to read.
+   */
+  async call(fn: string, input: Uint8Array): Promise<CallReply> {
+    try {
+      if (this.registry.get(fn)) {
+        const result = await this.invoke(fn, input);
+        return {
+          status: 200,
+          payload: result.stdout,
+          node: this.id,
+          mode: "memory",
+        };
+      }
+      const { peer, mode, response } = await this.remote.forward(fn, input, []);
+      return {
+        status: response.status,
+        payload: response.payload,
+        node: peer.info?.id,
+        mode,
+      };
+    } catch (error) {
+      const { status, payload } = errorResponse(error);
+      return { status, payload };
+    }
+  }
+
+  /** Deployed workflows and their runs. */
+  get workflows(): Workflows {
+    return this.#workflows!;
   }
 
   /** What this node tells its peers about itself (`GET /v1/node`). */
@@ -163,6 +214,7 @@ export class EddyNode {
    */
   async apply(specs: FunctionSpec[]): Promise<Deployment[]> {
     const deployments = await this.registry.apply(specs);
+    if (deployments.length > 0) this.#pool.start();
     await this.peers.announce();
     return deployments;
   }
@@ -247,6 +299,7 @@ export class EddyNode {
       stderr: result.stderr,
       exitCode: result.exitCode,
       durationMs: result.durationMs,
+      calls: result.calls,
     };
   }
 

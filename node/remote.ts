@@ -10,6 +10,7 @@ import { timingSafeEqual } from "node:crypto";
 import {
   chooseMode,
   type CommHandler,
+  type CommRequest,
   type CommResponse,
   errorResponse,
   Http2Transport,
@@ -20,6 +21,7 @@ import {
 import { NotFoundError, RequestError } from "../runtime/errors.ts";
 import type { EddyNode } from "./node.ts";
 import type { Peer } from "./peers.ts";
+import { Workflows } from "./workflows.ts";
 
 /** Request headers of an invocation carried over comm. */
 const ARGS = "args";
@@ -80,6 +82,9 @@ export class RemoteInvoker {
   readonly handler: CommHandler = async (request) => {
     try {
       this.#authorize(request.headers[TOKEN]);
+      if (Workflows.handles(request.target)) {
+        return await this.#node.workflows.handle(request);
+      }
       const args = request.headers[ARGS]
         ? JSON.parse(request.headers[ARGS])
         : [];
@@ -118,14 +123,55 @@ export class RemoteInvoker {
       : `${peer.info.endpoints.http}/comm`;
     const transport =
       this.#transports[endpoint.startsWith("/") ? "unix" : "http2"];
-    const headers: Record<string, string> = { [ARGS]: JSON.stringify(args) };
-    if (this.#token) headers[TOKEN] = new TextDecoder().decode(this.#token);
-    const response = await transport.call(endpoint, {
-      target: fn,
-      headers,
-      payload: input,
-    });
+    const response = await transport.call(
+      endpoint,
+      this.#signed({
+        target: fn,
+        headers: { [ARGS]: JSON.stringify(args) },
+        payload: input,
+      }),
+    );
     return { peer, mode: transport.mode, response };
+  }
+
+  /**
+   * Sends `request` to node `nodeId` (this node or a peer) by `mode`, or by
+   * the mode locality allows. Throws {@linkcode NotFoundError} for a node
+   * that is not a known, live peer.
+   */
+  send(
+    nodeId: string,
+    mode: Mode | undefined,
+    request: CommRequest,
+  ): Promise<CommResponse> {
+    const self = this.#node.info();
+    const target = nodeId === self.id
+      ? self
+      : this.#node.peers.list().find((p) => p.up && p.info?.id === nodeId)
+        ?.info;
+    if (!target) return Promise.reject(new NotFoundError("node", nodeId));
+    const via = mode ?? chooseMode(self.locality, target.locality);
+    if (via === "unix" && target.endpoints.unix) {
+      return this.#transports.unix.call(
+        target.endpoints.unix,
+        this.#signed(request),
+      );
+    }
+    return this.#transports.http2.call(
+      `${target.endpoints.http}/comm`,
+      this.#signed(request),
+    );
+  }
+
+  #signed(request: CommRequest): CommRequest {
+    if (!this.#token) return request;
+    return {
+      ...request,
+      headers: {
+        ...request.headers,
+        [TOKEN]: new TextDecoder().decode(this.#token),
+      },
+    };
   }
 
   /** Closes the connections to peers. */

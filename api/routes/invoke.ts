@@ -17,7 +17,9 @@ import { readBody } from "../body.ts";
  * `POST /invoke/:name[?arg=A&arg=B]`: `arg` query parameters are appended to
  * the function's argv after its deployed args. A function this node does
  * not run goes to the nearest peer that does (`x-eddy-via`: `unix` or
- * `http2`; `local` when it ran here). The exit code, duration (ms) and node id come back in
+ * `http2`; `local` when it ran here). The calls a guest made to other
+ * functions are listed in `x-eddy-calls` (JSON: function, node, mode,
+ * status, bytes and milliseconds of each). The exit code, duration (ms) and node id come back in
  * `x-eddy-exit-code`, `x-eddy-duration-ms` and `x-eddy-node`; a failed run
  * answers a JSON error (500 trap or exit, 504 timeout, 413 input or output
  * too large, 503 overloaded) with the function's stderr tail.
@@ -46,6 +48,7 @@ export function invokeRoutes(node: EddyNode): Hono {
       "x-eddy-duration-ms": result.durationMs.toFixed(3),
       "x-eddy-node": node.id,
       "x-eddy-via": "local",
+      ...(result.calls ? { "x-eddy-calls": JSON.stringify(result.calls) } : {}),
     });
   });
 }

@@ -61,7 +61,7 @@ export const runCommand: Command = {
       guestPath: d.guest,
       writable: d.writable,
     }));
-    const result = runGuest({ module }, {
+    const result = await runGuest({ module }, {
       fn: path,
       args: [path, ...args],
       env: keyValues("run", "--env", values.env),

@@ -3,6 +3,7 @@
  * layout of the shared status word each worker publishes.
  */
 import type { MemoryLimits } from "../module/mod.ts";
+import type { CallReply } from "./guest_calls.ts";
 import type { JobResult, JobSpec } from "./job.ts";
 
 /** A job as posted to a worker; `stdin`'s buffer is transferred. */
@@ -21,17 +22,32 @@ export type ToWorker =
     memory?: Required<MemoryLimits>;
   }
   | { type: "forget"; key: string }
-  | { type: "jobs"; jobs: PostedJob[] };
+  | { type: "jobs"; jobs: PostedJob[] }
+  | { type: "callReply"; callId: number; reply: CallReply }
+  | { type: "cancel"; seq: number };
 
-export type FromWorker = { type: "result"; seq: number; result: JobResult };
+export type FromWorker =
+  | { type: "result"; seq: number; result: JobResult }
+  | {
+    type: "call";
+    callId: number;
+    seq: number;
+    fn: string;
+    input: Uint8Array;
+    /** The calling job's deadline (epoch ms). */
+    deadline: number;
+  };
 
 /**
  * Each worker owns a `Float64Array` view on a SharedArrayBuffer with the job
- * it is running and that job's deadline (epoch ms), so the pool's watchdog
- * can see a runaway guest without a message round trip.
+ * on its CPU and that job's deadline (epoch ms), so the pool's watchdog can
+ * see a runaway guest without a message round trip, and how many of the
+ * jobs posted to it it has started (in the order they were posted), so that
+ * the pool knows which ones it may give to another worker.
  */
 export const STATUS_SEQ = 0;
 export const STATUS_DEADLINE = 1;
-export const STATUS_SLOTS = 2;
+export const STATUS_STARTED = 2;
+export const STATUS_SLOTS = 3;
 /** `STATUS_SEQ` value of an idle worker. */
 export const IDLE = -1;

@@ -6,6 +6,7 @@
  */
 import type { InvocationFailure } from "../errors.ts";
 import type { Preopen } from "../wasi/mod.ts";
+import type { CallTrace } from "./guest_calls.ts";
 
 /** The per-invocation settings of a guest run (from its deployment). */
 export interface JobSpec {
@@ -46,4 +47,6 @@ export interface JobResult {
   durationMs: number;
   /** Present when the run failed; `exitCode` is then -1 unless it exited. */
   failure?: JobFailure;
+  /** The calls the guest made to other functions, in order. */
+  calls?: CallTrace[];
 }

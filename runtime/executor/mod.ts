@@ -14,11 +14,19 @@
 export type { JobFailure, JobResult, JobSpec } from "./job.ts";
 export { MemoryPool, type MemoryPoolOptions } from "./memory_pool.ts";
 export {
+  type RunCalls,
   runGuest,
+  runGuestSync,
   type Runnable,
   type RunStdio,
   STDERR_TAIL_BYTES,
 } from "./run.ts";
+export {
+  CALL_STATUS,
+  type CallReply,
+  type CallTrace,
+  type GuestCaller,
+} from "./guest_calls.ts";
 export {
   ExecutorPool,
   type ExecutorPoolOptions,

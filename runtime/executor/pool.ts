@@ -8,7 +8,9 @@
  */
 import { availableParallelism } from "node:os";
 import { InvocationError } from "../errors.ts";
+import { executorWorkerUrl } from "./_worker_url.ts";
 import type { CompiledModule } from "../module/mod.ts";
+import type { CallReply } from "./guest_calls.ts";
 import type { JobResult, JobSpec } from "./job.ts";
 import {
   type FromWorker,
@@ -17,6 +19,7 @@ import {
   STATUS_DEADLINE,
   STATUS_SEQ,
   STATUS_SLOTS,
+  STATUS_STARTED,
   type ToWorker,
 } from "./_protocol.ts";
 
@@ -33,6 +36,15 @@ export interface ExecutorPoolOptions {
   maxQueued?: number;
   /** How often the watchdog looks for runaway guests (ms). */
   watchdogIntervalMs?: number;
+  /**
+   * Runs a call a guest made to another function (`eddy.call`); without
+   * it, guests are told calls are not available.
+   */
+  onCall?: (
+    fn: string,
+    input: Uint8Array,
+    caller: string,
+  ) => Promise<CallReply>;
 }
 
 /** Live figures of a pool, for metrics. */
@@ -50,6 +62,12 @@ interface PendingJob {
   reject: (error: unknown) => void;
   /** Its input buffer went to a worker and is gone from this isolate. */
   transferred?: boolean;
+  /** Its place among the jobs posted to its worker, from 0. */
+  order?: number;
+  /** Calls it is parked in (its guest is off the CPU meanwhile). */
+  parked: number;
+  /** Its deadline (epoch ms), known once it made a call. */
+  deadline?: number;
 }
 
 /** Inputs up to this size may be copied ahead to a busy worker. */
@@ -60,6 +78,8 @@ interface Executor {
   status: Float64Array;
   inflight: Map<number, PendingJob>;
   modules: Set<string>;
+  /** Jobs posted to it so far. */
+  posted: number;
 }
 
 /**
@@ -87,6 +107,7 @@ export class ExecutorPool {
   #seq = 0;
   #restarts = 0;
   #closed = false;
+  readonly #onCall: ExecutorPoolOptions["onCall"];
   #dispatchScheduled = false;
 
   constructor(options: ExecutorPoolOptions = {}) {
@@ -94,6 +115,7 @@ export class ExecutorPool {
     this.#depth = Math.max(1, options.pipelineDepth ?? 8);
     this.#maxQueued = options.maxQueued ?? 4096;
     this.#watchdogMs = options.watchdogIntervalMs ?? 5;
+    this.#onCall = options.onCall;
     for (let i = 0; i < count; i++) this.#executors.push(this.#spawn());
   }
 
@@ -137,7 +159,7 @@ export class ExecutorPool {
     }
     return new Promise((resolve, reject) => {
       const posted = { seq: this.#seq++, moduleKey, spec, stdin };
-      this.#queue.push({ posted, compiled, resolve, reject });
+      this.#queue.push({ posted, compiled, resolve, reject, parked: 0 });
       this.#scheduleDispatch();
     });
   }
@@ -174,7 +196,7 @@ export class ExecutorPool {
   }
 
   #spawn(): Executor {
-    const worker = new Worker(new URL("./_worker.ts", import.meta.url), {
+    const worker = new Worker(executorWorkerUrl(), {
       type: "module",
     });
     const shared = new SharedArrayBuffer(
@@ -188,12 +210,19 @@ export class ExecutorPool {
       status,
       inflight: new Map(),
       modules: new Set(),
+      posted: 0,
     };
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
-      const job = executor.inflight.get(event.data.seq);
+      const message = event.data;
+      const job = executor.inflight.get(message.seq);
       if (!job) return;
-      executor.inflight.delete(event.data.seq);
-      job.resolve(event.data.result);
+      if (message.type === "call") {
+        job.deadline = message.deadline;
+        this.#call(executor, job, message.callId, message.fn, message.input);
+        return;
+      }
+      executor.inflight.delete(message.seq);
+      job.resolve(message.result);
       this.#scheduleDispatch();
     };
     worker.onerror = (event) => {
@@ -201,6 +230,39 @@ export class ExecutorPool {
       this.#replace(executor, `executor worker failed: ${event.message}`);
     };
     return executor;
+  }
+
+  async #call(
+    executor: Executor,
+    job: PendingJob,
+    callId: number,
+    fn: string,
+    input: Uint8Array,
+  ): Promise<void> {
+    let reply: CallReply;
+    // A parked guest holds no CPU: its worker may take more jobs (its
+    // callee among them) meanwhile.
+    job.parked++;
+    this.#scheduleDispatch();
+    try {
+      reply = this.#onCall
+        ? await this.#onCall(fn, input, job.posted.spec.fn)
+        : {
+          status: 503,
+          payload: new TextEncoder().encode("calls are not available"),
+        };
+    } catch (error) {
+      reply = { status: 500, payload: new TextEncoder().encode(String(error)) };
+    } finally {
+      job.parked--;
+    }
+    if (!executor.inflight.has(job.posted.seq)) return;
+    const payload = reply.payload.slice();
+    this.#post(
+      executor,
+      { type: "callReply", callId, reply: { ...reply, payload } },
+      [payload.buffer],
+    );
   }
 
   /**
@@ -227,6 +289,7 @@ export class ExecutorPool {
       // ahead get a copy, so the original can be requeued if the worker
       // must be replaced before it starts them.
       head.transferred = executor.inflight.size === 0;
+      head.order = executor.posted++;
       executor.inflight.set(head.posted.seq, head);
       if (!executor.modules.has(head.posted.moduleKey)) {
         this.#post(executor, {
@@ -268,13 +331,21 @@ export class ExecutorPool {
   #target(job: PendingJob): Executor | undefined {
     let best: Executor | undefined;
     for (const e of this.#executors) {
-      if (e.inflight.size === 0) return e;
-      if (e.inflight.size >= this.#depth) continue;
-      if (!best || e.inflight.size < best.inflight.size) best = e;
+      const load = this.#load(e);
+      if (load === 0) return e;
+      if (load >= this.#depth) continue;
+      if (!best || load < this.#load(best)) best = e;
     }
     return job.posted.stdin.byteLength <= SEND_AHEAD_MAX_BYTES
       ? best
       : undefined;
+  }
+
+  /** Jobs sent to `executor` that are not parked in a call. */
+  #load(executor: Executor): number {
+    let load = 0;
+    for (const job of executor.inflight.values()) if (job.parked === 0) load++;
+    return load;
   }
 
   #armWatchdog(): void {
@@ -290,21 +361,22 @@ export class ExecutorPool {
   #patrol(): void {
     const now = Date.now();
     for (const executor of [...this.#executors]) {
+      // A guest parked in a call past its deadline is unwound, not killed:
+      // its worker runs other jobs meanwhile.
+      for (const job of executor.inflight.values()) {
+        if (job.parked > 0 && job.deadline! <= now) {
+          executor.inflight.delete(job.posted.seq);
+          job.resolve(timedOut(job));
+          this.#post(executor, { type: "cancel", seq: job.posted.seq });
+        }
+      }
       const seq = executor.status[STATUS_SEQ];
       if (seq === IDLE || executor.status[STATUS_DEADLINE] > now) continue;
       const job = executor.inflight.get(seq);
-      if (!job) continue;
-      executor.inflight.delete(seq);
-      job.resolve({
-        exitCode: -1,
-        stdout: new Uint8Array(),
-        stderr: "",
-        durationMs: job.posted.spec.timeoutMs,
-        failure: {
-          reason: "timeout",
-          message: `ran past its ${job.posted.spec.timeoutMs} ms timeout`,
-        },
-      });
+      if (job) {
+        executor.inflight.delete(seq);
+        job.resolve(timedOut(job));
+      }
       this.#replace(executor, "executor worker restarted");
     }
     this.#armWatchdog();
@@ -318,10 +390,10 @@ export class ExecutorPool {
   #replace(executor: Executor, reason: string): void {
     executor.worker.terminate();
     this.#restarts++;
-    const running = executor.status[STATUS_SEQ];
+    const startedCount = executor.status[STATUS_STARTED];
     const requeue: PendingJob[] = [];
     for (const job of executor.inflight.values()) {
-      const started = running !== IDLE && job.posted.seq <= running;
+      const started = job.order! < startedCount;
       if (started || job.transferred) {
         job.resolve({
           exitCode: -1,
@@ -340,4 +412,17 @@ export class ExecutorPool {
     this.#queue.unshift(...requeue);
     this.#dispatch();
   }
+}
+
+function timedOut(job: PendingJob): JobResult {
+  return {
+    exitCode: -1,
+    stdout: new Uint8Array(),
+    stderr: "",
+    durationMs: job.posted.spec.timeoutMs,
+    failure: {
+      reason: "timeout",
+      message: `ran past its ${job.posted.spec.timeoutMs} ms timeout`,
+    },
+  };
 }

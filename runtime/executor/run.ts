@@ -15,6 +15,12 @@ import {
   WasiHost,
 } from "../wasi/mod.ts";
 import type { JobFailure, JobResult, JobSpec } from "./job.ts";
+import {
+  type GuestCaller,
+  GuestCalls,
+  importsGuestCalls,
+  type SuspendHooks,
+} from "./guest_calls.ts";
 import { TailBuffer } from "./tail_buffer.ts";
 
 /** How much of a guest's stderr is kept for results and error reports. */
@@ -36,16 +42,28 @@ export interface Runnable {
   memory?: WebAssembly.Memory;
 }
 
+/** Calls to other functions, for guests that import `eddy.call`. */
+export interface RunCalls {
+  /** Runs a call; without it calls answer "not available". */
+  caller?: GuestCaller;
+  /** Told when the guest parks for a call and when it resumes. */
+  hooks?: SuspendHooks;
+}
+
 /**
  * Instantiates `runnable.module` (with `runnable.memory` when it imports its
- * memory) and runs its `_start` with `spec`'s args, env and preopens. Never throws for guest misbehaviour: a trap, a non-zero exit, an
- * output overflow or a memory cap hit come back as `failure`.
+ * memory) and runs its `_start` with `spec`'s args, env and preopens. Never
+ * throws for guest misbehaviour: a trap, a non-zero exit, an output
+ * overflow or a memory cap hit come back as `failure`. A module that
+ * imports `eddy.call` resolves asynchronously (JSPI); any other finishes
+ * before this returns, so callers on a hot path can skip the await with
+ * {@linkcode runGuestSync}.
  *
  * @example
  * ```ts
  * import { runGuest } from "./run.ts";
  * const module = await WebAssembly.compile(await Deno.readFile("examples/echo/echo.wasm"));
- * const result = runGuest({ module }, {
+ * const result = await runGuest({ module }, {
  *   fn: "echo", args: ["echo"], env: {}, preopens: [], timeoutMs: 1000,
  *   maxMemoryBytes: 1 << 26, maxOutputBytes: 1 << 20,
  * }, { stdin: new TextEncoder().encode("hi") });
@@ -56,53 +74,128 @@ export function runGuest(
   runnable: Runnable,
   spec: JobSpec,
   stdio: RunStdio = {},
+  calls: RunCalls = {},
+): JobResult | Promise<JobResult> {
+  if (!importsGuestCalls(runnable.module)) {
+    return runGuestSync(runnable, spec, stdio);
+  }
+  const run = new GuestRun(runnable, spec, stdio, calls);
+  return run.startAsync();
+}
+
+/**
+ * {@linkcode runGuest} for a module that does not import `eddy.call`.
+ *
+ * @example
+ * ```ts ignore
+ * const result = runGuestSync({ module, memory }, spec, { stdin });
+ * ```
+ */
+export function runGuestSync(
+  runnable: Runnable,
+  spec: JobSpec,
+  stdio: RunStdio = {},
 ): JobResult {
-  const started = performance.now();
-  const stdout = stdio.stdout ?? new OutputBuffer(spec.maxOutputBytes);
-  const stderr = stdio.stderr ?? new TailBuffer(STDERR_TAIL_BYTES);
-  const host = new WasiHost({
-    args: spec.args,
-    env: spec.env,
-    preopens: spec.preopens,
-    stdin: stdio.stdin,
-    stdout,
-    stderr,
-  });
-  let instance: WebAssembly.Instance | undefined;
-  let exitCode = -1;
-  let failure: JobFailure | undefined;
-  try {
-    const imports = runnable.memory
-      ? {
-        ...host.imports,
-        [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: runnable.memory },
-      }
-      : host.imports;
-    instance = new WebAssembly.Instance(runnable.module, imports);
-    exitCode = host.start(instance);
-    if (exitCode !== 0) {
+  return new GuestRun(runnable, spec, stdio, {}).start();
+}
+
+/** One run: its host, its outputs, and how its outcome is judged. */
+class GuestRun {
+  readonly #started = performance.now();
+  readonly #spec: JobSpec;
+  readonly #runnable: Runnable;
+  readonly #stdout: ByteSink;
+  readonly #stderr: ByteSink;
+  readonly #host: WasiHost;
+  readonly #calls: GuestCalls | undefined;
+  #instance: WebAssembly.Instance | undefined;
+
+  constructor(
+    runnable: Runnable,
+    spec: JobSpec,
+    stdio: RunStdio,
+    calls: RunCalls | undefined,
+  ) {
+    this.#runnable = runnable;
+    this.#spec = spec;
+    this.#stdout = stdio.stdout ?? new OutputBuffer(spec.maxOutputBytes);
+    this.#stderr = stdio.stderr ?? new TailBuffer(STDERR_TAIL_BYTES);
+    this.#host = new WasiHost({
+      args: spec.args,
+      env: spec.env,
+      preopens: spec.preopens,
+      stdin: stdio.stdin,
+      stdout: this.#stdout,
+      stderr: this.#stderr,
+    });
+    this.#calls = calls && importsGuestCalls(runnable.module)
+      ? new GuestCalls(calls.caller, calls.hooks)
+      : undefined;
+  }
+
+  start(): JobResult {
+    try {
+      return this.#finish(this.#host.start(this.#instantiate()));
+    } catch (error) {
+      return this.#finish(-1, error);
+    }
+  }
+
+  async startAsync(): Promise<JobResult> {
+    try {
+      return this.#finish(await this.#host.startAsync(this.#instantiate()));
+    } catch (error) {
+      return this.#finish(-1, error);
+    }
+  }
+
+  #instantiate(): WebAssembly.Instance {
+    const { module, memory } = this.#runnable;
+    let imports = this.#host.imports;
+    if (memory) {
+      imports = {
+        ...imports,
+        [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory },
+      };
+    }
+    if (this.#calls) imports = { ...imports, ...this.#calls.imports };
+    this.#instance = new WebAssembly.Instance(module, imports);
+    const exported = this.#instance.exports.memory;
+    if (this.#calls && exported instanceof WebAssembly.Memory) {
+      this.#calls.bind(exported);
+    }
+    return this.#instance;
+  }
+
+  #finish(exitCode: number, error?: unknown): JobResult {
+    const spec = this.#spec;
+    let failure: JobFailure | undefined = error === undefined
+      ? undefined
+      : classify(error, spec);
+    if (!failure && exitCode !== 0) {
       failure = { reason: "exit", message: `exited with code ${exitCode}` };
     }
-  } catch (error) {
-    failure = classify(error, spec);
-  }
-  if (failure && atMemoryCap(instance, spec.maxMemoryBytes)) {
-    failure = {
-      reason: "memory_limit",
-      message: `${failure.message} with its memory at the ${
-        formatMiB(spec.maxMemoryBytes)
-      } limit`,
+    if (failure && atMemoryCap(this.#instance, spec.maxMemoryBytes)) {
+      failure = {
+        reason: "memory_limit",
+        message: `${failure.message} with its memory at the ${
+          formatMiB(spec.maxMemoryBytes)
+        } limit`,
+      };
+    }
+    const stdout = this.#stdout;
+    const stderr = this.#stderr;
+    return {
+      exitCode,
+      stdout: stdout instanceof OutputBuffer
+        ? stdout.bytes() as Uint8Array<ArrayBuffer>
+        : new Uint8Array(),
+      stderr: stderr instanceof TailBuffer ? stderr.text() : "",
+      durationMs: performance.now() - this.#started,
+      failure,
+      ...(this.#calls?.trace.length ? { calls: this.#calls.trace } : {}),
     };
   }
-  return {
-    exitCode,
-    stdout: stdout instanceof OutputBuffer
-      ? stdout.bytes() as Uint8Array<ArrayBuffer>
-      : new Uint8Array(),
-    stderr: stderr instanceof TailBuffer ? stderr.text() : "",
-    durationMs: performance.now() - started,
-    failure,
-  };
 }
 
 function classify(error: unknown, spec: JobSpec): JobFailure {

@@ -7,8 +7,8 @@
 import { WASI_FUNCTIONS } from "../wasi/mod.ts";
 
 /**
- * Functions of the `eddy` import module (calling other functions by name and
- * the like). Empty until those host imports exist; add names here as they do.
+ * Functions of the `eddy` import module: `call` another function by name and
+ * read its `result` (see runtime/executor/guest_calls.ts for the ABI).
  *
  * @example
  * ```ts
@@ -16,7 +16,7 @@ import { WASI_FUNCTIONS } from "../wasi/mod.ts";
  * console.log(EDDY_FUNCTIONS.length);
  * ```
  */
-export const EDDY_FUNCTIONS: readonly string[] = [];
+export const EDDY_FUNCTIONS: readonly string[] = ["call", "result"];
 
 /**
  * Import module name → the function names eddy provides in it. Only function

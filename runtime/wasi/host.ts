@@ -10,6 +10,7 @@
  * @module
  */
 
+import { jspi } from "../jspi.ts";
 import { StringList } from "./_args.ts";
 import { FdTable } from "./_fd_table.ts";
 import { createImports, PREVIEW1_FUNCTIONS } from "./_imports.ts";
@@ -160,6 +161,41 @@ export class WasiHost {
    * `OutputLimitError`) is rethrown. A host runs one instance, once.
    */
   start(instance: WebAssembly.Instance): number {
+    const _start = this.#bind(instance);
+    try {
+      _start();
+      return 0;
+    } catch (error) {
+      return this.#exitCode(error);
+    } finally {
+      this.#fds.closeAll();
+    }
+  }
+
+  /**
+   * {@linkcode WasiHost.start} for a guest with imports that suspend (JSPI,
+   * `WebAssembly.Suspending`): `_start` runs through
+   * `WebAssembly.promising`, so the guest can wait on the host's I/O
+   * without blocking the isolate.
+   *
+   * @example
+   * ```ts ignore
+   * const code = await host.startAsync(instance);
+   * ```
+   */
+  async startAsync(instance: WebAssembly.Instance): Promise<number> {
+    const _start = jspi.promising(this.#bind(instance));
+    try {
+      await _start();
+      return 0;
+    } catch (error) {
+      return this.#exitCode(error);
+    } finally {
+      this.#fds.closeAll();
+    }
+  }
+
+  #bind(instance: WebAssembly.Instance): () => void {
     if (this.#started) throw new Error("this WasiHost has already run a guest");
     this.#started = true;
     const { memory, _start } = instance.exports;
@@ -170,14 +206,11 @@ export class WasiHost {
       throw new TypeError("the instance exports no function named '_start'");
     }
     this.#mem.bind(memory);
-    try {
-      _start();
-      return 0;
-    } catch (error) {
-      if (error instanceof ProcExit) return error.code;
-      throw error;
-    } finally {
-      this.#fds.closeAll();
-    }
+    return _start as () => void;
+  }
+
+  #exitCode(error: unknown): number {
+    if (error instanceof ProcExit) return error.code;
+    throw error;
   }
 }

@@ -31,12 +31,26 @@ export function randomBytes(size: number): Uint8Array {
   return bytes;
 }
 
+const hanging = new Set<() => void>();
+
 /**
- * Target `echo` answers the payload with its SHA-256 in header `sha256`;
- * `hang` never answers; `fail` throws.
+ * Answers the calls to `hang` still waiting (503), so that a server that
+ * waits for its handlers on shutdown (Deno.serve) can stop.
+ */
+export function releaseHangs(): void {
+  for (const release of hanging) release();
+  hanging.clear();
+}
+
+/**
+ * Target `echo` (any target) answers the payload with its SHA-256 in header
+ * `sha256`; `hang` answers only at {@linkcode releaseHangs}; `fail` throws.
  */
 export const testHandler: CommHandler = async (req) => {
-  if (req.target === "hang") return await new Promise(() => {});
+  if (req.target === "hang") {
+    await new Promise<void>((resolve) => hanging.add(resolve));
+    return { status: 503, headers: {}, payload: new Uint8Array() };
+  }
   if (req.target === "fail") throw new Error("handler failed on purpose");
   return {
     status: 200,

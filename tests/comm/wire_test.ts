@@ -5,7 +5,12 @@ import {
   FrameWriter,
   PeerError,
 } from "../../comm/mod.ts";
-import { encodeHead, FRAME_HEAD_BYTES } from "../../comm/wire.ts";
+import {
+  encodeHead,
+  FRAME_HEAD_BYTES,
+  FRAME_MAGIC,
+  FRAME_VERSION,
+} from "../../comm/wire.ts";
 
 /** A source that hands out `bytes` in reads of at most `step` bytes. */
 function source(bytes: Uint8Array, step = Infinity) {
@@ -214,8 +219,8 @@ Deno.test("malformed meta blocks are protocol errors", async () => {
     const block = text(meta);
     const frame = new Uint8Array(FRAME_HEAD_BYTES + block.byteLength);
     const view = new DataView(frame.buffer);
-    view.setUint32(0, 0x65646479);
-    view.setUint8(4, 1);
+    view.setUint32(0, FRAME_MAGIC);
+    view.setUint8(4, FRAME_VERSION);
     view.setUint8(5, 1);
     view.setUint32(12, block.byteLength);
     frame.set(block, FRAME_HEAD_BYTES);

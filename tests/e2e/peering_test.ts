@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { caller } from "../_helpers/guests.ts";
 import { cli, REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
 
 const sha = await Deno.readFile(join(REPO_ROOT, "examples/sha256/sha256.wasm"));
@@ -241,5 +242,65 @@ Deno.test("a peer that dies gives an error naming it, not a hang", async () => {
     assert.equal(res.status, 502, JSON.stringify(body));
     assert.equal(body.error.code, "peer_unreachable");
     assert.match(body.error.message, new RegExp(new URL(b.url).port));
+  }
+});
+
+Deno.test("a guest calls a function that runs on another node", async () => {
+  await using b = await startNode({
+    flags: ["--node-id", "b", "--host-id", "h1"],
+  });
+  await using c = await startNode({
+    flags: ["--node-id", "c", "--host-id", "h2"],
+  });
+  await using a = await startNode({
+    flags: [
+      "--node-id",
+      "a",
+      "--host-id",
+      "h1",
+      "--peer",
+      b.url,
+      "--peer",
+      c.url,
+    ],
+  });
+  const upper = await Deno.readFile(
+    join(REPO_ROOT, "examples/uppercase/uppercase.wasm"),
+  );
+  for (const [node, name] of [[b, "up-b"], [c, "up-c"]] as const) {
+    const put = await fetch(`${node.url}/v1/functions/${name}`, {
+      method: "PUT",
+      body: upper,
+    });
+    await put.body?.cancel();
+  }
+  for (const target of ["up-b", "up-c"]) {
+    const put = await fetch(`${a.url}/v1/functions/call-${target}`, {
+      method: "PUT",
+      body: caller(target),
+    });
+    assert.equal(put.status, 201);
+    await put.body?.cancel();
+  }
+  await until("a sees both", async () => {
+    const fns = (await peersOf(a.url)).flatMap((p) => p.info?.functions ?? []);
+    return fns.includes("up-b") && fns.includes("up-c");
+  });
+  for (
+    const [target, mode, node] of [["up-b", "unix", "b"], [
+      "up-c",
+      "http2",
+      "c",
+    ]]
+  ) {
+    const res = await fetch(`${a.url}/invoke/call-${target}`, {
+      method: "POST",
+      body: "across nodes",
+    });
+    assert.equal(await res.text(), "0:ACROSS NODES");
+    const [call] = JSON.parse(res.headers.get("x-eddy-calls")!);
+    assert.equal(call.fn, target);
+    assert.equal(call.mode, mode);
+    assert.equal(call.node, node);
   }
 });

@@ -101,7 +101,7 @@ Deno.test("inspectModule lists every import problem at once", async () => {
     (import "env" "abort" (func))
     (import "wasi_snapshot_preview1" "fd_frobnicate" (func))
     (import "wasi_snapshot_preview1" "fd_write" (global i32))
-    (import "eddy" "call" (func))
+    (import "eddy" "teleport" (func))
     (import "wasi_unstable" "fd_read" (func))
     (func (export "_start"))
     (memory (export "memory") 1)`);
@@ -109,7 +109,7 @@ Deno.test("inspectModule lists every import problem at once", async () => {
     "imports env.abort from module 'env', which eddy does not provide (it provides wasi_snapshot_preview1, eddy)",
     "imports unknown function wasi_snapshot_preview1.fd_frobnicate",
     "imports wasi_snapshot_preview1.fd_write as a global; eddy provides it as a function",
-    "imports unknown function eddy.call",
+    "imports unknown function eddy.teleport",
     "imports wasi_unstable.fd_read from module 'wasi_unstable', which eddy does not provide (it provides wasi_snapshot_preview1, eddy)",
   ]);
 });

@@ -1,0 +1,77 @@
+/**
+ * Executors that start when there is something to run. Each executor
+ * worker is a V8 isolate costing ~13 MB of RSS at rest, so a node with
+ * nothing deployed (a Pi just set up, say) should not pay for one per core.
+ * The node starts them as soon as a function is deployed, or at start-up
+ * when the data directory already holds some, so the first invocation does
+ * not wait for them.
+ *
+ * @module
+ */
+import { InvocationError } from "../runtime/errors.ts";
+import {
+  ExecutorPool,
+  type ExecutorPoolOptions,
+  type ExecutorStats,
+  type JobResult,
+} from "../runtime/executor/mod.ts";
+
+/**
+ * An {@linkcode ExecutorPool} created on first need, with the same methods.
+ *
+ * @example
+ * ```ts
+ * import { LazyExecutorPool } from "./lazy_pool.ts";
+ * const pool = new LazyExecutorPool({ workers: 1 });
+ * console.log(pool.stats().workers); // 0: nothing started yet
+ * pool.start();
+ * console.log(pool.stats().workers); // 1
+ * await pool.close();
+ * ```
+ */
+export class LazyExecutorPool {
+  readonly #options: ExecutorPoolOptions;
+  #pool: ExecutorPool | undefined;
+  #closed = false;
+
+  constructor(options: ExecutorPoolOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Starts the workers unless they run already (or the pool is closed). */
+  start(): void {
+    if (!this.#closed) this.#pool ??= new ExecutorPool(this.#options);
+  }
+
+  /** {@linkcode ExecutorPool.run}, starting the workers first if needed. */
+  run(...job: Parameters<ExecutorPool["run"]>): Promise<JobResult> {
+    this.start();
+    if (!this.#pool) {
+      return Promise.reject(
+        new InvocationError(
+          job[2].fn,
+          "overloaded",
+          "the node is shutting down",
+        ),
+      );
+    }
+    return this.#pool.run(...job);
+  }
+
+  /** {@linkcode ExecutorPool.forget}; nothing to forget before a start. */
+  forget(moduleKey: string): void {
+    this.#pool?.forget(moduleKey);
+  }
+
+  /** {@linkcode ExecutorPool.stats}; all zero before a start. */
+  stats(): ExecutorStats {
+    return this.#pool?.stats() ??
+      { workers: 0, running: 0, queued: 0, restarts: 0 };
+  }
+
+  /** Stops the workers if they started; later runs are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#pool?.close();
+  }
+}

@@ -1,0 +1,353 @@
+/**
+ * Workflows on a node: deployed specs (kept durably), and runs. A run is
+ * planned on the node it is invoked on (the origin), which starts every
+ * participating node's part with one comm call that also stays open until
+ * that part settles: its answer is the part's trace, or its error, and a
+ * participant that dies drops the call, so the origin learns of it at once.
+ * Steps then run as data flows: each producer pushes its output straight to
+ * its consumers' nodes; nothing passes through the origin but the input and
+ * the output.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { CommRequest, CommResponse, Mode } from "../comm/mod.ts";
+import { errorResponse, PeerError } from "../comm/mod.ts";
+import { writeFileAtomic } from "../runtime/durable.ts";
+import { EddyError, NotFoundError, RequestError } from "../runtime/errors.ts";
+import {
+  checkWorkflow,
+  type Cluster,
+  parseWorkflow,
+  planWorkflow,
+  type TraceEntry,
+  type WorkflowPlan,
+  WorkflowRun,
+  type WorkflowSpec,
+} from "../workflow/mod.ts";
+import type { EddyNode } from "./node.ts";
+
+const STATE_FILE = "workflows.json";
+
+/** A deployed workflow. */
+export interface DeployedWorkflow {
+  name: string;
+  /** The YAML or JSON it was deployed from. */
+  source: string;
+  spec: WorkflowSpec;
+  deployedAt: string;
+}
+
+/** What an invocation of a workflow returns. */
+export interface WorkflowOutcome {
+  runId: string;
+  output: Uint8Array;
+  /** Every node's steps and edges, by start time. */
+  trace: TraceEntry[];
+}
+
+/** Comm targets of workflow messages between nodes. */
+const RUN = "workflow:run";
+const DELIVER = "workflow:deliver";
+const ABORT = "workflow:abort";
+
+/**
+ * A node's workflows.
+ *
+ * @example
+ * ```ts ignore
+ * await node.workflows.deploy("thumbs", yamlText);
+ * const { output, trace } = await node.workflows.invoke("thumbs", input);
+ * ```
+ */
+export class Workflows {
+  readonly #node: EddyNode;
+  readonly #deployed = new Map<string, DeployedWorkflow>();
+  readonly #runs = new Map<string, WorkflowRun>();
+  /** Deliveries that arrived before their run's start (a race between nodes). */
+  readonly #early = new Map<string, [string, string, Uint8Array][]>();
+  #changes: Promise<unknown> = Promise.resolve();
+
+  private constructor(node: EddyNode) {
+    this.#node = node;
+  }
+
+  /** Loads the deployed workflows of `node`'s data directory. */
+  static async open(node: EddyNode): Promise<Workflows> {
+    const workflows = new Workflows(node);
+    let text: string | undefined;
+    try {
+      text = await Deno.readTextFile(workflows.#path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    for (const saved of text ? JSON.parse(text).workflows : []) {
+      workflows.#deployed.set(saved.name, {
+        ...saved,
+        spec: parseWorkflow(saved.source),
+      });
+    }
+    return workflows;
+  }
+
+  get #path(): string {
+    return join(this.#node.registry.dataDir, STATE_FILE);
+  }
+
+  /** Every deployed workflow. */
+  list(): DeployedWorkflow[] {
+    return [...this.#deployed.values()];
+  }
+
+  /** A deployed workflow, or `undefined`. */
+  get(name: string): DeployedWorkflow | undefined {
+    return this.#deployed.get(name);
+  }
+
+  /**
+   * Validates `source` (syntax, graph, and against the functions and nodes
+   * the cluster has now) and deploys it under its own name.
+   */
+  deploy(source: string): Promise<DeployedWorkflow> {
+    const spec = parseWorkflow(source);
+    checkWorkflow(spec, this.#cluster());
+    const deployed = {
+      name: spec.name,
+      source,
+      spec,
+      deployedAt: new Date().toISOString(),
+    };
+    return this.#change(
+      () => this.#deployed.set(spec.name, deployed),
+      deployed,
+    );
+  }
+
+  /** Removes a deployed workflow. */
+  remove(name: string): Promise<DeployedWorkflow> {
+    const deployed = this.#deployed.get(name);
+    if (!deployed) return Promise.reject(new NotFoundError("workflow", name));
+    return this.#change(() => this.#deployed.delete(name), deployed);
+  }
+
+  /**
+   * Runs workflow `name` with `input`, planned on the cluster as it is now,
+   * and resolves with its output and the merged trace.
+   */
+  async invoke(name: string, input: Uint8Array): Promise<WorkflowOutcome> {
+    const deployed = this.#deployed.get(name);
+    if (!deployed) throw new NotFoundError("workflow", name);
+    const plan = planWorkflow(deployed.spec, this.#cluster());
+    const runId = crypto.randomUUID();
+    const run = this.#open(plan, runId);
+    const others = [...new Set(plan.steps.map((s) => s.node))]
+      .filter((id) => id !== this.#node.id);
+    const parts = others.map((id) => this.#startRemote(id, plan, runId));
+    // A failed part fails the run at once, whichever comes first.
+    const failed = Promise.all(parts).then(() => new Promise<never>(() => {}));
+    failed.catch(() => {});
+    run.start(input);
+    try {
+      const { output, trace } = await Promise.race([run.result(), failed]);
+      const remote = await Promise.race([Promise.all(parts), failed]);
+      const merged = [...trace, ...remote.flat()].sort((a, b) =>
+        a.start - b.start
+      );
+      return { runId, output, trace: merged };
+    } catch (error) {
+      run.abort(error as Error);
+      for (const id of others) this.#abortRemote(id, runId);
+      throw error;
+    } finally {
+      this.#runs.delete(runId);
+    }
+  }
+
+  /** Handles a workflow message from another node (see {@linkcode RUN} etc.). */
+  async handle(request: CommRequest): Promise<CommResponse> {
+    const runId = request.headers.run;
+    switch (request.target) {
+      case RUN: {
+        const plan = JSON.parse(
+          new TextDecoder().decode(request.payload),
+        ) as WorkflowPlan;
+        const run = this.#open(plan, runId);
+        try {
+          const trace = await run.settled();
+          return ok(new TextEncoder().encode(JSON.stringify(trace)));
+        } catch (error) {
+          return errorResponse(error);
+        } finally {
+          this.#runs.delete(runId);
+        }
+      }
+      case DELIVER: {
+        const { to, from } = request.headers;
+        const run = this.#runs.get(runId);
+        if (run) run.deliver(to, from, request.payload);
+        else this.#earlyDelivery(runId, [to, from, request.payload]);
+        return ok(new Uint8Array());
+      }
+      case ABORT:
+        this.#runs.get(runId)?.abort(
+          new RequestError("aborted", "the run was aborted", 499),
+        );
+        return ok(new Uint8Array());
+    }
+    throw new NotFoundError("comm target", request.target);
+  }
+
+  /** Whether `target` is a workflow message. */
+  static handles(target: string): boolean {
+    return target.startsWith("workflow:");
+  }
+
+  #open(plan: WorkflowPlan, runId: string): WorkflowRun {
+    const run = new WorkflowRun({
+      plan,
+      runId,
+      nodeId: this.#node.id,
+      execute: async (step, input) =>
+        (await this.#node.invoke(step.function, input, { args: step.args }))
+          .stdout,
+      push: async (edge, bytes) => {
+        const response = await this.#send(edge.toNode, edge.mode, {
+          target: DELIVER,
+          headers: { run: runId, to: edge.to, from: edge.from },
+          payload: bytes,
+        });
+        if (response.status !== 200) throw failure(response, edge.toNode);
+      },
+    });
+    this.#runs.set(runId, run);
+    for (const [to, from, bytes] of this.#early.get(runId) ?? []) {
+      run.deliver(to, from, bytes);
+    }
+    this.#early.delete(runId);
+    return run;
+  }
+
+  async #startRemote(
+    nodeId: string,
+    plan: WorkflowPlan,
+    runId: string,
+  ): Promise<TraceEntry[]> {
+    let response: CommResponse;
+    try {
+      response = await this.#send(nodeId, undefined, {
+        target: RUN,
+        headers: { run: runId },
+        payload: new TextEncoder().encode(JSON.stringify(plan)),
+      });
+    } catch (error) {
+      const steps = plan.steps.filter((s) => s.node === nodeId).map((s) =>
+        s.name
+      );
+      throw new EddyError(
+        (error as EddyError).code ?? "peer_unreachable",
+        `workflow '${plan.workflow}' (run ${runId}): node '${nodeId}', running ${
+          steps.map((s) => `'${s}'`).join(", ")
+        }, was lost: ${(error as Error).message}`,
+        (error as EddyError).status ?? 502,
+        { workflow: plan.workflow, runId, node: nodeId, steps },
+      );
+    }
+    if (response.status !== 200) throw failure(response, nodeId);
+    return JSON.parse(new TextDecoder().decode(response.payload));
+  }
+
+  #abortRemote(nodeId: string, runId: string): void {
+    this.#send(nodeId, undefined, {
+      target: ABORT,
+      headers: { run: runId },
+      payload: new Uint8Array(),
+    }).catch(() => {
+      // A participant that cannot be told will time out on its own.
+    });
+  }
+
+  /** Sends to node `nodeId` with `mode`, or the mode its locality allows. */
+  #send(
+    nodeId: string,
+    mode: Mode | undefined,
+    request: CommRequest,
+  ): Promise<CommResponse> {
+    return this.#node.remote.send(nodeId, mode, request);
+  }
+
+  #earlyDelivery(runId: string, delivery: [string, string, Uint8Array]): void {
+    const waiting = this.#early.get(runId);
+    if (waiting) {
+      waiting.push(delivery);
+      return;
+    }
+    this.#early.set(runId, [delivery]);
+    // A run that never starts here must not pin its bytes.
+    setTimeout(() => this.#early.delete(runId), 60_000);
+  }
+
+  #cluster(): Cluster {
+    const self = this.#node.info();
+    return {
+      localNodeId: self.id,
+      nodes: [
+        {
+          id: self.id,
+          hostId: self.locality.hostId,
+          labels: self.labels,
+          functions: self.functions,
+        },
+        ...this.#node.peers.list().flatMap((p) =>
+          p.up && p.info
+            ? [{
+              id: p.info.id,
+              hostId: p.info.locality.hostId,
+              labels: (p.info as { labels?: Record<string, string> }).labels ??
+                {},
+              functions: p.info.functions,
+            }]
+            : []
+        ),
+      ],
+    };
+  }
+
+  #change<T>(apply: () => unknown, value: T): Promise<T> {
+    const next = this.#changes.then(async () => {
+      apply();
+      const workflows = this.list().map(({ name, source, deployedAt }) => ({
+        name,
+        source,
+        deployedAt,
+      }));
+      await writeFileAtomic(
+        this.#path,
+        JSON.stringify({ version: 1, workflows }, null, 2),
+      );
+      return value;
+    });
+    this.#changes = next.catch(() => {});
+    return next;
+  }
+}
+
+function ok(payload: Uint8Array): CommResponse {
+  return { status: 200, headers: {}, payload };
+}
+
+/** The error a participant answered with, or a protocol error naming it. */
+function failure(response: CommResponse, nodeId: string): Error {
+  try {
+    const { error } = JSON.parse(new TextDecoder().decode(response.payload));
+    return new EddyError(error.code, error.message, response.status, {
+      ...error,
+      node: nodeId,
+    });
+  } catch {
+    return new PeerError(
+      "peer_protocol",
+      nodeId,
+      `answered ${response.status}`,
+    );
+  }
+}

@@ -1,0 +1,137 @@
+/// <reference lib="deno.worker" />
+/**
+ * The executor worker's main loop: runs posted jobs in the order they came
+ * with the compiled modules the pool shares with it. A guest parked in a
+ * call to another function (JSPI) is off the CPU, so the next job starts
+ * meanwhile. The job on the CPU and its deadline, and the count of jobs
+ * started, are published in shared memory for the pool's watchdog.
+ *
+ * @module
+ */
+import type { CompiledModule } from "../module/mod.ts";
+import {
+  type FromWorker,
+  IDLE,
+  type PostedJob,
+  STATUS_DEADLINE,
+  STATUS_SEQ,
+  STATUS_STARTED,
+  type ToWorker,
+} from "./_protocol.ts";
+import { CallCancelled, type CallReply } from "./guest_calls.ts";
+import type { JobResult } from "./job.ts";
+import { MemoryPool } from "./memory_pool.ts";
+import { runGuest } from "./run.ts";
+
+/**
+ * Turns the current worker into an executor. Called by the worker entry.
+ *
+ * @example
+ * ```ts ignore
+ * // _worker.ts
+ * startExecutorWorker();
+ * ```
+ */
+export function startExecutorWorker(): void {
+  const modules = new Map<string, CompiledModule>();
+  const memories = new MemoryPool();
+  const calls = new Map<
+    number,
+    { seq: number; resolve(reply: CallReply): void; reject(e: Error): void }
+  >();
+  let status: Float64Array<ArrayBufferLike> = new Float64Array(3);
+  let nextCall = 0;
+
+  const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
+    self.postMessage(message, transfer);
+
+  const onCpu = (job: PostedJob, deadline: number) => {
+    status[STATUS_DEADLINE] = deadline;
+    status[STATUS_SEQ] = job.seq;
+  };
+
+  const run = (job: PostedJob) => {
+    const { module, memory: limits } = modules.get(job.moduleKey)!;
+    const memory = limits && memories.acquire(limits);
+    const deadline = Date.now() + job.spec.timeoutMs;
+    status[STATUS_STARTED]++;
+    onCpu(job, deadline);
+    const finish = (result: JobResult) => {
+      post({ type: "result", seq: job.seq, result }, [
+        result.stdout.buffer as ArrayBuffer,
+      ]);
+      // Zeroing for reuse happens after the reply, off the latency path.
+      if (memory) memories.release(memory, limits);
+    };
+    const outcome = runGuest(
+      { module, memory },
+      job.spec,
+      { stdin: job.stdin },
+      {
+        caller: (fn, input) => {
+          const callId = nextCall++;
+          const reply = new Promise<CallReply>((resolve, reject) =>
+            calls.set(callId, { seq: job.seq, resolve, reject })
+          );
+          const copy = input.slice();
+          post({
+            type: "call",
+            callId,
+            seq: job.seq,
+            fn,
+            input: copy,
+            deadline,
+          }, [
+            copy.buffer,
+          ]);
+          return reply;
+        },
+        hooks: {
+          suspend: () => status[STATUS_SEQ] = IDLE,
+          resume: () => onCpu(job, deadline),
+        },
+      },
+    );
+    status[STATUS_SEQ] = IDLE;
+    if (outcome instanceof Promise) {
+      outcome.then((result) => {
+        status[STATUS_SEQ] = IDLE;
+        finish(result);
+      });
+    } else {
+      finish(outcome);
+    }
+  };
+
+  self.onmessage = (event: MessageEvent<ToWorker | SharedArrayBuffer>) => {
+    const message = event.data;
+    if (message instanceof SharedArrayBuffer) {
+      status = new Float64Array(message);
+      return;
+    }
+    switch (message.type) {
+      case "module":
+        modules.set(message.key, {
+          module: message.module,
+          memory: message.memory,
+        });
+        return;
+      case "forget":
+        modules.delete(message.key);
+        return;
+      case "callReply":
+        calls.get(message.callId)?.resolve(message.reply);
+        calls.delete(message.callId);
+        return;
+      case "cancel":
+        for (const [id, call] of calls) {
+          if (call.seq !== message.seq) continue;
+          calls.delete(id);
+          call.reject(new CallCancelled());
+        }
+        return;
+      case "jobs":
+        for (const job of message.jobs) run(job);
+    }
+  };
+}

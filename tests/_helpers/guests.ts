@@ -1,0 +1,46 @@
+/**
+ * Guest modules for tests, written in WAT.
+ *
+ * @module
+ */
+import { wat } from "./wat.ts";
+
+/**
+ * A guest that reads up to 64 KiB of stdin, calls function `target` with it
+ * through `eddy.call`, and writes "<status>:" and the call's output to
+ * stdout.
+ *
+ * @example
+ * ```ts ignore
+ * await node.deployModule("shout", caller("uppercase"));
+ * ```
+ */
+export function caller(target: string): Uint8Array<ArrayBuffer> {
+  return wat(`(module
+    (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+    (import "eddy" "call" (func $call (param i32 i32 i32 i32 i32) (result i32)))
+    (import "eddy" "result" (func $result (param i32 i32) (result i32)))
+    (memory (export "memory") 4)
+    (data (i32.const 0) "${target}")
+    (func (export "_start")
+      (local $n i32) (local $status i32) (local $len i32)
+      ;; iovec at 64: buf 1024, len 65536; nread at 72
+      (i32.store (i32.const 64) (i32.const 1024))
+      (i32.store (i32.const 68) (i32.const 65536))
+      (drop (call $read (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 72)))
+      (local.set $n (i32.load (i32.const 72)))
+      (local.set $status
+        (call $call (i32.const 0) (i32.const ${target.length})
+          (i32.const 1024) (local.get $n) (i32.const 76)))
+      ;; "<status>:" at 80
+      (i32.store8 (i32.const 80) (i32.add (i32.const 48) (local.get $status)))
+      (i32.store8 (i32.const 81) (i32.const 58))
+      (local.set $len (call $result (i32.const 131072) (i32.load (i32.const 76))))
+      (i32.store (i32.const 64) (i32.const 80))
+      (i32.store (i32.const 68) (i32.const 2))
+      (drop (call $write (i32.const 1) (i32.const 64) (i32.const 1) (i32.const 72)))
+      (i32.store (i32.const 64) (i32.const 131072))
+      (i32.store (i32.const 68) (local.get $len))
+      (drop (call $write (i32.const 1) (i32.const 64) (i32.const 1) (i32.const 72)))))`);
+}

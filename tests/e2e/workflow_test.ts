@@ -1,0 +1,282 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
+
+const example = (name: string) =>
+  Deno.readFile(join(REPO_ROOT, `examples/${name}/${name}.wasm`));
+
+async function deploy(url: string, name: string, module: string, query = "") {
+  const res = await fetch(`${url}/v1/functions/${name}${query}`, {
+    method: "PUT",
+    body: await example(module),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  await res.body?.cancel();
+}
+
+async function until(what: string, check: () => Promise<boolean>) {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function seesAll(url: string, functions: string[]): Promise<boolean> {
+  const { peers } = await (await fetch(`${url}/v1/peers`)).json();
+  const known = peers.flatMap((p: { info?: { functions: string[] } }) =>
+    p.info?.functions ?? []
+  );
+  return functions.every((f) => known.includes(f));
+}
+
+function random(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let off = 0; off < size; off += 65536) {
+    crypto.getRandomValues(bytes.subarray(off, Math.min(size, off + 65536)));
+  }
+  return bytes;
+}
+
+function upper(bytes: Uint8Array): Uint8Array {
+  return bytes.map((b) => b >= 97 && b <= 122 ? b - 32 : b);
+}
+
+/** What examples/wordcount prints: lines, runs of non-whitespace, bytes. */
+function wc(bytes: Uint8Array): string {
+  let lines = 0, words = 0, inWord = false;
+  for (const b of bytes) {
+    if (b === 10) lines++;
+    const space = b === 32 || (b >= 9 && b <= 13);
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return `${lines} ${words} ${bytes.length}\n`;
+}
+
+const SPREAD = `
+name: spread
+steps:
+  - name: up
+    function: up
+  - name: hash
+    function: hash
+    after: [up]
+  - name: count
+    function: count
+    after: [up]
+  - name: copy
+    function: copy
+    after: [up]
+  - name: join
+    function: join
+    after: [hash, count, copy]
+output: join
+`;
+
+interface Trace {
+  kind: "step" | "edge";
+  step?: string;
+  node?: string;
+  from?: string;
+  to?: string;
+  mode?: string;
+  bytes?: number;
+  durationMs?: number;
+  transferMs?: number;
+}
+
+Deno.test("a workflow spread over three nodes runs as a data flow, by the cheapest modes", async () => {
+  await using b = await startNode({
+    flags: ["--node-id", "b", "--host-id", "h1"],
+  });
+  await using c = await startNode({
+    flags: ["--node-id", "c", "--host-id", "h2"],
+  });
+  await using a = await startNode({
+    flags: [
+      "--node-id",
+      "a",
+      "--host-id",
+      "h1",
+      "--peer",
+      b.url,
+      "--peer",
+      c.url,
+    ],
+  });
+  await deploy(a.url, "up", "uppercase");
+  await deploy(a.url, "copy", "echo");
+  await deploy(a.url, "join", "echo");
+  await deploy(b.url, "hash", "sha256");
+  await deploy(c.url, "count", "wordcount");
+  await until("a sees hash and count", () => seesAll(a.url, ["hash", "count"]));
+
+  const put = await fetch(`${a.url}/v1/workflows`, {
+    method: "POST",
+    body: SPREAD,
+  });
+  assert.equal(put.status, 201, await put.clone().text());
+  await put.body?.cancel();
+
+  for (const size of [0, 1024, 1 << 20, 32 << 20]) {
+    const input = random(size);
+    const res = await fetch(`${a.url}/workflows/spread`, {
+      method: "POST",
+      body: input,
+    });
+    const output = new Uint8Array(await res.arrayBuffer());
+    assert.equal(
+      res.status,
+      200,
+      new TextDecoder().decode(output.subarray(0, 500)),
+    );
+    const up = upper(input);
+    const expected = new Uint8Array([
+      ...new TextEncoder().encode(`${await sha256(up)}\n${wc(up)}`),
+    ]);
+    assert.equal(
+      output.byteLength,
+      expected.byteLength + up.byteLength,
+      `size ${size}`,
+    );
+    assert.deepEqual(output.subarray(0, expected.byteLength), expected);
+    assert.equal(
+      await sha256(output.subarray(expected.byteLength)),
+      await sha256(up),
+      `size ${size}: the copied branch`,
+    );
+
+    const trace: Trace[] = JSON.parse(res.headers.get("x-eddy-trace")!);
+    const steps = Object.fromEntries(
+      trace.filter((t) => t.kind === "step").map((t) => [t.step, t.node]),
+    );
+    assert.deepEqual(steps, {
+      up: "a",
+      hash: "b",
+      count: "c",
+      copy: "a",
+      join: "a",
+    });
+    const modes = Object.fromEntries(
+      trace.filter((t) => t.kind === "edge").map((
+        t,
+      ) => [`${t.from}>${t.to}`, t.mode]),
+    );
+    assert.equal(modes["up>hash"], "unix");
+    assert.equal(modes["up>count"], "http2");
+    assert.equal(modes["up>copy"], "memory");
+    assert.equal(modes["hash>join"], "unix");
+    assert.equal(modes["count>join"], "http2");
+    assert.equal(modes["copy>join"], "memory");
+    for (
+      const edge of trace.filter((t) => t.kind === "edge" && t.from === "up")
+    ) {
+      assert.equal(edge.bytes, size);
+      assert.ok(edge.transferMs! >= 0);
+    }
+  }
+});
+
+Deno.test("a node killed mid-workflow fails the run with an error naming it", async () => {
+  await using a = await startNode({
+    flags: ["--node-id", "a", "--host-id", "h1"],
+  });
+  const c = await startNode({
+    flags: ["--node-id", "c", "--host-id", "h2", "--peer", a.url],
+  });
+  try {
+    await deploy(a.url, "first", "echo");
+    // primes 30000000 takes seconds: c is killed while it runs.
+    const res = await fetch(`${c.url}/v1/manifests`, {
+      method: "POST",
+      body: `functions: [{name: slow, module: "${
+        (await (await fetch(`${c.url}/v1/modules`, {
+          method: "PUT",
+          body: await example("primes"),
+        }))
+          .json()).digest
+      }", args: ["30000000"], limits: {timeout: 60s}}]`,
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.body?.cancel();
+    await until("a sees slow", () => seesAll(a.url, ["slow"]));
+    const put = await fetch(`${a.url}/v1/workflows`, {
+      method: "POST",
+      body:
+        "name: doomed\nsteps:\n  - {name: first, function: first}\n  - {name: slow, function: slow, after: [first]}\n",
+    });
+    assert.equal(put.status, 201, await put.clone().text());
+    await put.body?.cancel();
+
+    const started = Date.now();
+    const run = fetch(`${a.url}/workflows/doomed`, {
+      method: "POST",
+      body: "x",
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    await c.kill();
+    const failed = await run;
+    const error = (await failed.json()).error;
+    assert.ok(Date.now() - started < 10_000, "bounded");
+    assert.ok(failed.status >= 500, JSON.stringify(error));
+    assert.match(error.message, /'c'/);
+    assert.match(error.message, /slow/);
+  } finally {
+    await c.kill();
+  }
+});
+
+Deno.test("bad workflows are refused with the field; nothing deployed is lost", async () => {
+  await using a = await startNode({ flags: ["--node-id", "a"] });
+  await deploy(a.url, "echo", "echo");
+  const good = await fetch(`${a.url}/v1/workflows`, {
+    method: "POST",
+    body: "name: ok\nsteps:\n  - {name: one, function: echo}\n",
+  });
+  assert.equal(good.status, 201);
+  await good.body?.cancel();
+  const cases: [string, RegExp][] = [
+    [
+      "name: w\nsteps:\n  - {name: one, function: nope}\n",
+      /steps\[0\]\.function/,
+    ],
+    [
+      "name: w\nsteps:\n  - {name: a, function: echo, after: [b]}\n  - {name: b, function: echo, after: [a]}\n",
+      /cycle/,
+    ],
+    [
+      "name: w\nsteps:\n  - {name: a, function: echo, after: [ghost]}\n",
+      /steps\[0\]\.after/,
+    ],
+    [
+      "name: w\nsteps:\n  - {name: a, function: echo, on: elsewhere}\n",
+      /steps\[0\]\.on/,
+    ],
+    [
+      "name: w\nsteps:\n  - {name: a, function: echo, via: pigeon}\n",
+      /steps\[0\]\.via/,
+    ],
+    ["name: w\nstepz: []\n", /stepz/],
+  ];
+  for (const [body, field] of cases) {
+    const res = await fetch(`${a.url}/v1/workflows`, { method: "POST", body });
+    const { error } = await res.json();
+    assert.equal(res.status, 400, body);
+    assert.equal(error.code, "invalid_workflow");
+    assert.match(error.message, field, body);
+  }
+  const list = await (await fetch(`${a.url}/v1/workflows`)).json();
+  assert.deepEqual(list.workflows.map((w: { name: string }) => w.name), ["ok"]);
+  const run = await fetch(`${a.url}/workflows/ok`, {
+    method: "POST",
+    body: "still",
+  });
+  assert.equal(await run.text(), "still");
+  const missing = await fetch(`${a.url}/workflows/nope`, {
+    method: "POST",
+    body: "x",
+  });
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+});

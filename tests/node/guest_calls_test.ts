@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { EddyNode } from "../../node/node.ts";
+import { REPO_ROOT } from "../_helpers/node_process.ts";
+import { caller } from "../_helpers/guests.ts";
+
+const example = (name: string) =>
+  Deno.readFile(join(REPO_ROOT, `examples/${name}/${name}.wasm`));
+const text = (s: string) => new TextEncoder().encode(s);
+const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+
+Deno.test("a guest calls another function by name and gets its output", async () => {
+  const node = await EddyNode.start({
+    dataDir: await Deno.makeTempDir(),
+    workers: 1,
+  });
+  try {
+    await node.deployModule("uppercase", await example("uppercase"));
+    await node.deployModule("fail", await example("fail"));
+    await node.deployModule("shout", caller("uppercase"));
+    await node.deployModule("ghost", caller("nobody"));
+    await node.deployModule("failing", caller("fail"));
+
+    // One worker: the callee runs while the caller is parked in the call.
+    const shout = await node.invoke("shout", text("hello, eddy"));
+    assert.equal(decode(shout.stdout), "0:HELLO, EDDY");
+    assert.equal(shout.calls?.length, 1);
+    assert.equal(shout.calls![0].fn, "uppercase");
+    assert.equal(shout.calls![0].mode, "memory");
+    assert.equal(shout.calls![0].bytesOut, 11);
+
+    const many = await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, i) => node.invoke("shout", text(`call ${i}`)),
+      ),
+    );
+    many.forEach((r, i) => assert.equal(decode(r.stdout), `0:CALL ${i}`));
+
+    const ghost = await node.invoke("ghost", text("x"));
+    assert.match(decode(ghost.stdout), /^1:.*not_found/);
+    const failing = await node.invoke("failing", text("x"));
+    assert.match(decode(failing.stdout), /^2:.*something went wrong/);
+  } finally {
+    await node.close();
+  }
+});
+
+Deno.test("a caller parked past its deadline times out alone", async () => {
+  const node = await EddyNode.start({
+    dataDir: await Deno.makeTempDir(),
+    workers: 1,
+  });
+  try {
+    await node.deployModule("slow", await example("spin"), {
+      limits: { timeout: "1500ms" },
+    });
+    await node.deployModule("impatient", caller("slow"), {
+      limits: { timeout: "200ms" },
+    });
+    await node.deployModule("echo", await example("echo"));
+    const started = performance.now();
+    await assert.rejects(
+      node.invoke("impatient", text("x")),
+      (e: Error) => /200 ms timeout/.test(e.message),
+    );
+    assert.ok(
+      performance.now() - started < 1200,
+      "the caller did not wait for its callee",
+    );
+    const echo = await node.invoke("echo", text("still here"));
+    assert.equal(decode(echo.stdout), "still here");
+  } finally {
+    await node.close();
+  }
+});
+
+Deno.test("eddy run answers calls with 'not available'", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "shout.wasm");
+  await Deno.writeFile(path, caller("uppercase"));
+  const { cli } = await import("../_helpers/node_process.ts");
+  const out = await cli(["run", path], { stdin: text("x") });
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdoutText, /^4:calls to other functions are not available/);
+});

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { bundle } from "../../scripts/bundle.ts";
+import { deploy, invoke, randomBytes, sha256Hex } from "../../scripts/_http.ts";
+import { startServe } from "../../scripts/_serve_process.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ECHO = await Deno.readFile(`${ROOT}examples/echo/echo.wasm`);
+
+Deno.test("the single-file bundle serves, deploys and invokes away from the source tree", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "eddy-bundle-test-" });
+  try {
+    const file = `${tmp}/bin/eddy.js`;
+    await bundle(file);
+    const text = await Deno.readTextFile(file);
+    assert.ok(
+      !text.includes(ROOT.replace(/\/$/, "")),
+      "the bundle names a path in the source tree",
+    );
+    await Deno.mkdir(`${tmp}/cwd`);
+    // Reads are allowed only inside the temp dir: a bundle that read a
+    // source file (a worker, a module) would fail here, not just be slow.
+    await using node = await startServe(Deno.execPath(), [
+      "run",
+      "--allow-net",
+      "--allow-env",
+      "--allow-sys",
+      `--allow-read=${tmp}`,
+      `--allow-write=${tmp}/data`,
+      file,
+      "serve",
+      "--port",
+      "0",
+      "--workers",
+      "1",
+      "--data-dir",
+      `${tmp}/data`,
+    ], { cwd: `${tmp}/cwd` });
+
+    await deploy(node.url, "echo", ECHO);
+    const input = randomBytes(1 << 20);
+    const out = await invoke(node.url, "echo", input);
+    assert.equal(out.byteLength, input.byteLength);
+    assert.equal(await sha256Hex(out), await sha256Hex(input));
+
+    assert.equal(await node.stop(), 0, node.stderr());
+    assert.doesNotMatch(node.stderr(), /error/i);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

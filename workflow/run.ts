@@ -1,0 +1,341 @@
+/**
+ * The data-flow engine: one node's part of one workflow run. Inputs arrive
+ * through `deliver` (from a local producer or a peer's push); a step starts
+ * the moment its last input is there, concurrently with any other ready
+ * step; its output is pushed at once to every consumer. Nothing waits for a
+ * coordinator and nothing is stored on the way.
+ *
+ * Transport-agnostic: the engine runs functions through `execute` and sends
+ * bytes to other nodes through `push`; the node implements both with its
+ * executors and its comm layer. Memory edges (consumer on this node) never
+ * leave the engine.
+ *
+ * @module
+ */
+import { Inbox } from "./_inbox.ts";
+import { invalidDelivery, pushFailed, stepFailed } from "./errors.ts";
+import type { PlannedEdge, PlannedStep, WorkflowPlan } from "./plan.ts";
+import { WORKFLOW_INPUT, WORKFLOW_OUTPUT } from "./spec.ts";
+import { epochMs, type TraceEntry } from "./trace.ts";
+
+/**
+ * Runs a step's function on this node. It owns `input` (it may transfer the
+ * buffer to a worker) and returns the output, which the engine then owns.
+ *
+ * @example
+ * ```ts ignore
+ * const execute: ExecuteFn = async (step, input) =>
+ *   (await node.invoke(step.function, input, { args: step.args })).stdout;
+ * ```
+ */
+export type ExecuteFn = (
+  step: PlannedStep,
+  input: Uint8Array,
+) => Promise<Uint8Array>;
+
+/**
+ * Delivers `bytes` along `edge` with `edge.mode` to the run's part on
+ * `edge.toNode` (this node itself, for a unix or http2 edge forced between
+ * steps on one node), which hands them to its
+ * `deliver(edge.to, edge.from, bytes)`. It may read `bytes` until it
+ * settles, and must not change or transfer them: several pushes can share
+ * one buffer. A rejection fails the run with a `push_failed` error.
+ *
+ * @example
+ * ```ts ignore
+ * const push: PushFn = (edge, bytes) =>
+ *   comm.send(edge.toNode, edge.mode, { runId, to: edge.to, from: edge.from }, bytes);
+ * ```
+ */
+export type PushFn = (edge: PlannedEdge, bytes: Uint8Array) => Promise<void>;
+
+/**
+ * Options of {@link WorkflowRun}.
+ *
+ * @example
+ * ```ts ignore
+ * const options: WorkflowRunOptions = { plan, runId: "r1", nodeId: node.id, execute, push };
+ * ```
+ */
+export interface WorkflowRunOptions {
+  plan: WorkflowPlan;
+  /** Names the run in errors; the node routes pushes by it. */
+  runId: string;
+  /** This node: the run takes the steps and edges the plan puts here. */
+  nodeId: string;
+  execute: ExecuteFn;
+  push: PushFn;
+}
+
+/**
+ * What a run returns on its origin node.
+ *
+ * @example
+ * ```ts ignore
+ * const { output, trace } = await run.result();
+ * ```
+ */
+export interface WorkflowResult {
+  output: Uint8Array;
+  /** The origin's part of the trace, by start time. */
+  trace: TraceEntry[];
+}
+
+/**
+ * One node's part of one workflow run. On the origin node, `start` feeds
+ * the input and `result` returns the output; on every participating node,
+ * `deliver` takes inputs and `settled` tells when its part is done. The
+ * trace of a part holds the steps it ran and the edges it sent; a node
+ * that wants the whole trace merges the parts.
+ *
+ * @example
+ * ```ts
+ * import { WorkflowRun } from "./run.ts";
+ * const plan = {
+ *   workflow: "shout", origin: "a", output: "up",
+ *   steps: [{ name: "up", function: "uppercase", args: [], after: [], node: "a" }],
+ *   edges: [
+ *     { from: "$input", to: "up", fromNode: "a", toNode: "a", mode: "memory" as const },
+ *     { from: "up", to: "$output", fromNode: "a", toNode: "a", mode: "memory" as const },
+ *   ],
+ * };
+ * const run = new WorkflowRun({
+ *   plan, runId: "r1", nodeId: "a",
+ *   execute: (_step, input) =>
+ *     Promise.resolve(new TextEncoder().encode(new TextDecoder().decode(input).toUpperCase())),
+ *   push: () => Promise.reject(new Error("single node: nothing to push")),
+ * });
+ * run.start(new TextEncoder().encode("hi"));
+ * const { output } = await run.result();
+ * console.log(new TextDecoder().decode(output)); // "HI"
+ * ```
+ */
+export class WorkflowRun {
+  readonly plan: WorkflowPlan;
+  readonly runId: string;
+  readonly nodeId: string;
+  readonly #execute: ExecuteFn;
+  readonly #push: PushFn;
+  /** Steps placed on this node, and `$output` on the origin. */
+  readonly #inboxes = new Map<string, Inbox>();
+  readonly #steps = new Map<string, PlannedStep>();
+  /** Edges this node sends, by producer. */
+  readonly #outgoing = new Map<string, PlannedEdge[]>();
+  readonly #trace: TraceEntry[] = [];
+  readonly #settled = Promise.withResolvers<TraceEntry[]>();
+  readonly #output = Promise.withResolvers<Uint8Array>();
+  /** Local steps not yet finished, plus (origin) input not sent, output not in. */
+  #remaining: number;
+  #started = false;
+  #failure: Error | undefined;
+
+  constructor(options: WorkflowRunOptions) {
+    const { plan, nodeId } = options;
+    this.plan = plan;
+    this.runId = options.runId;
+    this.nodeId = nodeId;
+    this.#execute = options.execute;
+    this.#push = options.push;
+    for (const step of plan.steps) {
+      if (step.node !== nodeId) continue;
+      this.#steps.set(step.name, step);
+      const producers = step.after.length > 0 ? step.after : [WORKFLOW_INPUT];
+      this.#inboxes.set(step.name, new Inbox(producers));
+    }
+    if (this.#isOrigin) {
+      this.#inboxes.set(WORKFLOW_OUTPUT, new Inbox([plan.output]));
+    }
+    for (const edge of plan.edges) {
+      if (edge.fromNode !== nodeId) continue;
+      const list = this.#outgoing.get(edge.from) ?? [];
+      list.push(edge);
+      this.#outgoing.set(edge.from, list);
+    }
+    // Failures are reported through settled() and result(); these handlers
+    // only keep a run nobody awaits from crashing the process.
+    this.#settled.promise.catch(() => {});
+    this.#output.promise.catch(() => {});
+    this.#remaining = this.#steps.size + (this.#isOrigin ? 2 : 0);
+    if (this.#remaining === 0) this.#settled.resolve([]);
+  }
+
+  get #isOrigin(): boolean {
+    return this.plan.origin === this.nodeId;
+  }
+
+  /**
+   * Feeds the workflow's input to its first steps (origin only, once). The
+   * run owns `input` from here on.
+   */
+  start(input: Uint8Array): void {
+    if (!this.#isOrigin) {
+      throw new TypeError(
+        `run ${this.runId} starts on node '${this.plan.origin}', not '${this.nodeId}'`,
+      );
+    }
+    if (this.#started) throw new TypeError(`run ${this.runId} already started`);
+    this.#started = true;
+    void this.#send(WORKFLOW_INPUT, input).then(() => this.#done());
+  }
+
+  /**
+   * Hands this node `bytes` for step `to` (or `$output`) from producer
+   * `from` (or `$input`); the run owns them from here on. Starts the step
+   * when this was its last input. Throws a `WorkflowError` with code
+   * `invalid_delivery` for an input the plan does not route here or that
+   * came before; inputs for a run that already failed are dropped.
+   */
+  deliver(to: string, from: string, bytes: Uint8Array): void {
+    if (this.#failure) return;
+    const inbox = this.#inboxes.get(to);
+    const problem = inbox
+      ? inbox.put(from, bytes)
+      : `'${to}' is not on node '${this.nodeId}'`;
+    if (problem) {
+      throw invalidDelivery(this.plan.workflow, this.runId, to, from, problem);
+    }
+    if (!inbox!.complete) return;
+    const input = inbox!.take();
+    if (to === WORKFLOW_OUTPUT) {
+      this.#output.resolve(input);
+      this.#done();
+    } else {
+      // The step's input goes out of scope when #run returns, before the
+      // output is sent on: a slow push does not hold both.
+      void this.#run(this.#steps.get(to)!, input).then(async (output) => {
+        if (!output) return;
+        await this.#send(to, output);
+        this.#done();
+      });
+    }
+  }
+
+  /**
+   * Resolves with this node's part of the trace once every step placed here
+   * has run and sent its output (on the origin: and the output is in);
+   * rejects with the run's first failure. A part whose inputs never come
+   * waits until `abort`.
+   */
+  settled(): Promise<TraceEntry[]> {
+    return this.#settled.promise;
+  }
+
+  /** The workflow's output and the origin's trace (origin only). */
+  async result(): Promise<WorkflowResult> {
+    if (!this.#isOrigin) {
+      throw new TypeError(
+        `run ${this.runId} returns its output on node '${this.plan.origin}', not '${this.nodeId}'`,
+      );
+    }
+    const trace = await this.#settled.promise;
+    return { output: await this.#output.promise, trace };
+  }
+
+  /**
+   * Fails the run from outside, e.g. when a peer reports that its part
+   * failed: no further step starts here and results still running are
+   * dropped.
+   */
+  abort(reason: Error): void {
+    this.#fail(reason);
+  }
+
+  /** Runs a step; its output, or nothing when the run failed. */
+  async #run(
+    step: PlannedStep,
+    input: Uint8Array,
+  ): Promise<Uint8Array | undefined> {
+    // Read before execute: it may transfer (and so empty) the buffer.
+    const inputBytes = input.byteLength;
+    const start = epochMs();
+    let output: Uint8Array;
+    try {
+      output = await this.#execute(step, input);
+    } catch (error) {
+      this.#fail(stepFailed(this.plan.workflow, this.runId, step, error));
+      return undefined;
+    }
+    if (this.#failure) return undefined;
+    const end = epochMs();
+    this.#trace.push({
+      kind: "step",
+      step: step.name,
+      function: step.function,
+      node: this.nodeId,
+      start,
+      end,
+      durationMs: end - start,
+      inputBytes,
+      outputBytes: output.byteLength,
+    });
+    return output;
+  }
+
+  /**
+   * Sends a producer's output to all its consumers. Pushes share `bytes`
+   * (they only read it); each local consumer may transfer what it gets, so
+   * it gets its own copy, except the last one when no push needs `bytes`.
+   * Once this returns, the output is referenced by consumers alone.
+   */
+  async #send(from: string, bytes: Uint8Array): Promise<void> {
+    const edges = this.#outgoing.get(from) ?? [];
+    const remote = edges.filter((e) => e.mode !== "memory");
+    const local = edges.filter((e) => e.mode === "memory");
+    const pushes = remote.map(async (edge) => {
+      const start = epochMs();
+      try {
+        await this.#push(edge, bytes);
+      } catch (error) {
+        this.#fail(pushFailed(this.plan.workflow, this.runId, edge, error));
+        return;
+      }
+      this.#trace.push(_edgeEntry(edge, bytes.byteLength, start));
+    });
+    local.forEach((edge, i) => {
+      const start = epochMs();
+      const own = remote.length === 0 && i === local.length - 1
+        ? bytes
+        : bytes.slice();
+      this.#trace.push(_edgeEntry(edge, own.byteLength, start));
+      try {
+        this.deliver(edge.to, edge.from, own);
+      } catch (error) {
+        // Only a plan whose memory edge leaves this node gets here.
+        this.#fail(error as Error);
+      }
+    });
+    await Promise.all(pushes);
+  }
+
+  #done(): void {
+    if (this.#failure || --this.#remaining > 0) return;
+    this.#settled.resolve(this.#trace.toSorted((a, b) => a.start - b.start));
+  }
+
+  #fail(error: Error): void {
+    if (this.#failure || this.#remaining === 0) return;
+    this.#failure = error;
+    for (const inbox of this.#inboxes.values()) inbox.clear();
+    this.#settled.reject(error);
+    this.#output.reject(error);
+  }
+}
+
+/** A trace entry for `edge`; its transfer time runs from `start` to now. */
+function _edgeEntry(
+  edge: PlannedEdge,
+  bytes: number,
+  start: number,
+): TraceEntry {
+  return {
+    kind: "edge",
+    from: edge.from,
+    to: edge.to,
+    fromNode: edge.fromNode,
+    toNode: edge.toNode,
+    mode: edge.mode,
+    bytes,
+    start,
+    transferMs: epochMs() - start,
+  };
+}

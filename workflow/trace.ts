@@ -1,0 +1,82 @@
+/**
+ * What a workflow run records: when each step ran and where, and how each
+ * edge carried its bytes. Times are epoch milliseconds (with fractions), so
+ * that parts recorded on different nodes can be merged and compared.
+ *
+ * @module
+ */
+import type { EdgeMode } from "./spec.ts";
+
+/**
+ * One step's run on its node. `durationMs` includes waiting for an executor.
+ *
+ * @example
+ * ```ts
+ * import type { StepTrace } from "./trace.ts";
+ * const entry: StepTrace = {
+ *   kind: "step", step: "hash", function: "sha256", node: "node-a",
+ *   start: 1767225600000, end: 1767225600004.5, durationMs: 4.5,
+ *   inputBytes: 1024, outputBytes: 65,
+ * };
+ * ```
+ */
+export interface StepTrace {
+  kind: "step";
+  step: string;
+  function: string;
+  node: string;
+  start: number;
+  end: number;
+  durationMs: number;
+  inputBytes: number;
+  outputBytes: number;
+}
+
+/**
+ * One transfer, recorded by the sending node; `transferMs` is the time the
+ * push took (for memory: the copy and hand-over).
+ *
+ * @example
+ * ```ts
+ * import type { EdgeTrace } from "./trace.ts";
+ * const entry: EdgeTrace = {
+ *   kind: "edge", from: "fetch", to: "hash", fromNode: "node-a", toNode: "node-b",
+ *   mode: "http2", bytes: 1024, start: 1767225600000, transferMs: 0.4,
+ * };
+ * ```
+ */
+export interface EdgeTrace {
+  kind: "edge";
+  from: string;
+  to: string;
+  fromNode: string;
+  toNode: string;
+  mode: EdgeMode;
+  bytes: number;
+  start: number;
+  transferMs: number;
+}
+
+/**
+ * A trace entry.
+ *
+ * @example
+ * ```ts
+ * import type { TraceEntry } from "./trace.ts";
+ * const steps = (trace: TraceEntry[]) => trace.filter((e) => e.kind === "step");
+ * ```
+ */
+export type TraceEntry = StepTrace | EdgeTrace;
+
+/**
+ * The current time as epoch milliseconds with sub-millisecond precision.
+ *
+ * @example
+ * ```ts
+ * import { epochMs } from "./trace.ts";
+ * console.log(epochMs() > 1.7e12); // true
+ * ```
+ */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
