@@ -45,6 +45,8 @@ export const EXAMPLES: readonly Example[] = [
   { name: "hog", lang: "c" },
   { name: "spin", lang: "c" },
   { name: "fail", lang: "c" },
+  { name: "relay", lang: "c" },
+  { name: "pipeline", lang: "as" },
 ];
 
 const EXT: Record<Lang, string> = { c: "c", rust: "rs", as: "ts" };

@@ -46,6 +46,30 @@ Deno.test("a guest calls another function by name and gets its output", async ()
   }
 });
 
+Deno.test("the C and AssemblyScript examples call functions by name", async () => {
+  const node = await EddyNode.start({ dataDir: await Deno.makeTempDir(), workers: 2 });
+  try {
+    for (const name of ["uppercase", "sha256", "relay", "pipeline"]) {
+      await node.deployModule(name, await example(name));
+    }
+    const relayed = await node.invoke("relay", text("hi there\n"), { args: ["uppercase"] });
+    assert.equal(decode(relayed.stdout), "HI THERE\n");
+    const hashed = await node.invoke("pipeline", text("hi\n"));
+    assert.equal(
+      decode(hashed.stdout),
+      "f712374589a4f37f0fd6b941a104c7ccf43f68b1fdecb4d5cd88b80acbf98fc2\n",
+    );
+    assert.deepEqual(hashed.calls?.map((c) => c.fn), ["uppercase", "sha256"]);
+    await assert.rejects(
+      node.invoke("relay", text("x"), { args: ["missing"] }),
+      (e: Error & { details?: { stderr?: string } }) =>
+        /calling missing failed \(status 1\)/.test(e.details?.stderr ?? ""),
+    );
+  } finally {
+    await node.close();
+  }
+});
+
 Deno.test("a caller parked past its deadline times out alone", async () => {
   const node = await EddyNode.start({
     dataDir: await Deno.makeTempDir(),
