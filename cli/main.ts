@@ -13,6 +13,7 @@ import { lsCommand } from "./commands/ls.ts";
 import { rmCommand } from "./commands/rm.ts";
 import { runCommand } from "./commands/run.ts";
 import { serveCommand } from "./commands/serve.ts";
+import { workflowCommand } from "./commands/workflow.ts";
 
 const COMMANDS: Command[] = [
   serveCommand,
@@ -21,6 +22,7 @@ const COMMANDS: Command[] = [
   invokeCommand,
   lsCommand,
   rmCommand,
+  workflowCommand,
 ];
 
 const HELP = `eddy ${VERSION}: an edge runtime for WebAssembly (WASI) functions

@@ -3,7 +3,17 @@ import { join } from "node:path";
 import { cli, REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
 
 Deno.test("every command has --help", async () => {
-  for (const command of ["serve", "run", "deploy", "invoke", "ls", "rm"]) {
+  for (
+    const command of [
+      "serve",
+      "run",
+      "deploy",
+      "invoke",
+      "ls",
+      "rm",
+      "workflow",
+    ]
+  ) {
     const { code, stdoutText } = await cli([command, "--help"]);
     assert.equal(code, 0, command);
     assert.match(stdoutText, new RegExp(`usage: eddy ${command}`));
@@ -153,4 +163,57 @@ Deno.test("cli run: terminal stdio, exit code, preopens", async () => {
   ]);
   assert.equal(env.stdoutText, "--not-a-flag-of-eddy\nA=1\n");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("workflows from the CLI: deploy, invoke with a trace, ls, rm", async () => {
+  await using node = await startNode();
+  const url = ["--url", node.url];
+  const deploy = await cli([
+    "deploy",
+    ...url,
+    join(REPO_ROOT, "examples/manifest.yaml"),
+  ]);
+  assert.equal(deploy.code, 0, deploy.stderr);
+  const dir = await Deno.makeTempDir();
+  const spec = join(dir, "shout.yaml");
+  await Deno.writeTextFile(
+    spec,
+    "name: shout\nsteps:\n  - {name: up, function: uppercase}\n  - {name: hash, function: sha256, after: [up]}\n",
+  );
+  const put = await cli(["workflow", "deploy", ...url, spec]);
+  assert.equal(put.code, 0, put.stderr);
+  const run = await cli([
+    "workflow",
+    "invoke",
+    ...url,
+    "shout",
+    "--data",
+    "hi\n",
+    "--trace",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(
+    run.stdoutText,
+    "f712374589a4f37f0fd6b941a104c7ccf43f68b1fdecb4d5cd88b80acbf98fc2\n",
+  );
+  const trace = JSON.parse(run.stderr);
+  assert.ok(
+    trace.some((t: { kind: string; mode?: string }) =>
+      t.kind === "edge" && t.mode === "memory"
+    ),
+  );
+  const ls = await cli(["workflow", "ls", ...url]);
+  assert.match(ls.stdoutText, /^shout\t2 steps/);
+  const rm = await cli(["workflow", "rm", ...url, "shout"]);
+  assert.equal(rm.code, 0);
+  const gone = await cli([
+    "workflow",
+    "invoke",
+    ...url,
+    "shout",
+    "--data",
+    "x",
+  ]);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /no workflow named 'shout'/);
 });
