@@ -47,12 +47,17 @@ Deno.test("a guest calls another function by name and gets its output", async ()
 });
 
 Deno.test("the C and AssemblyScript examples call functions by name", async () => {
-  const node = await EddyNode.start({ dataDir: await Deno.makeTempDir(), workers: 2 });
+  const node = await EddyNode.start({
+    dataDir: await Deno.makeTempDir(),
+    workers: 2,
+  });
   try {
     for (const name of ["uppercase", "sha256", "relay", "pipeline"]) {
       await node.deployModule(name, await example(name));
     }
-    const relayed = await node.invoke("relay", text("hi there\n"), { args: ["uppercase"] });
+    const relayed = await node.invoke("relay", text("hi there\n"), {
+      args: ["uppercase"],
+    });
     assert.equal(decode(relayed.stdout), "HI THERE\n");
     const hashed = await node.invoke("pipeline", text("hi\n"));
     assert.equal(
