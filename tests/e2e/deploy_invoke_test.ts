@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { randomBytes } from "../_helpers/data.ts";
 import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
 
 const echo = await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm"));
 const sha = await Deno.readFile(join(REPO_ROOT, "examples/sha256/sha256.wasm"));
-
-function random(size: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(size);
-  for (let off = 0; off < size; off += 65536) {
-    crypto.getRandomValues(bytes.subarray(off, Math.min(size, off + 65536)));
-  }
-  return bytes;
-}
 
 Deno.test("deploy over the API, invoke, restart, invoke again", async () => {
   const node = await startNode();
@@ -26,7 +19,7 @@ Deno.test("deploy over the API, invoke, restart, invoke again", async () => {
     assert.match(deployed.module, /^sha256:[0-9a-f]{64}$/);
 
     for (const size of [0, 1024, 1 << 20]) {
-      const input = random(size);
+      const input = randomBytes(size);
       const res = await fetch(`${node.url}/invoke/echo`, {
         method: "POST",
         body: input,
@@ -93,7 +86,7 @@ Deno.test("a manifest deploys several functions; get, list and delete", async ()
     "hash",
   ]);
 
-  const input = random(3 << 20);
+  const input = randomBytes(3 << 20);
   const res = await fetch(`${node.url}/invoke/hash`, {
     method: "POST",
     body: input,
@@ -130,7 +123,10 @@ Deno.test("concurrent invocations all come back exact", async () => {
     body: echo,
   }))
     .body?.cancel();
-  const inputs = Array.from({ length: 64 }, (_, i) => random(1024 + i * 4096));
+  const inputs = Array.from(
+    { length: 64 },
+    (_, i) => randomBytes(1024 + i * 4096),
+  );
   const outputs = await Promise.all(inputs.map(async (input) => {
     const res = await fetch(`${node.url}/invoke/echo`, {
       method: "POST",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { randomBytes, until } from "../_helpers/data.ts";
 import { caller } from "../_helpers/guests.ts";
 import { cli, REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
 
@@ -13,14 +14,6 @@ interface PeerView {
 
 async function peersOf(url: string): Promise<PeerView[]> {
   return (await (await fetch(`${url}/v1/peers`)).json()).peers;
-}
-
-async function until(what: string, check: () => Promise<boolean>) {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 Deno.test("locality comes from flags and shows in the API", async () => {
@@ -137,14 +130,6 @@ Deno.test("a peer that is down is marked down and used again when it returns", a
   }
 });
 
-function random(size: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(size);
-  for (let off = 0; off < size; off += 65536) {
-    crypto.getRandomValues(bytes.subarray(off, Math.min(size, off + 65536)));
-  }
-  return bytes;
-}
-
 Deno.test("an invocation goes to the nearest node that runs the function", async () => {
   await using b = await startNode({
     flags: ["--node-id", "b", "--host-id", "h1"],
@@ -188,7 +173,7 @@ Deno.test("an invocation goes to the nearest node that runs the function", async
   });
 
   for (const size of [0, 1024, 1 << 20, 32 << 20]) {
-    const input = random(size);
+    const input = randomBytes(size);
     for (
       const [name, via, node] of [
         ["on-b", "unix", "b"],

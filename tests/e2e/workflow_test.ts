@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { randomBytes, until } from "../_helpers/data.ts";
 import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
 
 const example = (name: string) =>
@@ -14,28 +15,12 @@ async function deploy(url: string, name: string, module: string, query = "") {
   await res.body?.cancel();
 }
 
-async function until(what: string, check: () => Promise<boolean>) {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function seesAll(url: string, functions: string[]): Promise<boolean> {
   const { peers } = await (await fetch(`${url}/v1/peers`)).json();
   const known = peers.flatMap((p: { info?: { functions: string[] } }) =>
     p.info?.functions ?? []
   );
   return functions.every((f) => known.includes(f));
-}
-
-function random(size: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(size);
-  for (let off = 0; off < size; off += 65536) {
-    crypto.getRandomValues(bytes.subarray(off, Math.min(size, off + 65536)));
-  }
-  return bytes;
 }
 
 function upper(bytes: Uint8Array): Uint8Array {
@@ -120,7 +105,7 @@ Deno.test("a workflow spread over three nodes runs as a data flow, by the cheape
   await put.body?.cancel();
 
   for (const size of [0, 1024, 1 << 20, 32 << 20]) {
-    const input = random(size);
+    const input = randomBytes(size);
     const res = await fetch(`${a.url}/workflows/spread`, {
       method: "POST",
       body: input,
