@@ -215,7 +215,8 @@ export class EddyNode {
   async apply(specs: FunctionSpec[]): Promise<Deployment[]> {
     const deployments = await this.registry.apply(specs);
     if (deployments.length > 0) this.#pool.start();
-    await this.peers.announce();
+    // Peers that miss it learn at their next poll: a deploy never waits on them.
+    this.peers.announce();
     return deployments;
   }
 
@@ -309,7 +310,7 @@ export class EddyNode {
     if (!this.registry.modules.has(removed.module)) {
       this.#pool.forget(`${removed.module}@${removed.limits.maxMemoryBytes}`);
     }
-    await this.peers.announce();
+    this.peers.announce();
     return removed;
   }
 
