@@ -36,6 +36,9 @@ export interface Http2TransportOptions {
 
 const { NGHTTP2_CANCEL } = http2.constants;
 
+/** Receive window per stream and session, for large responses. */
+const WINDOW_BYTES = 8 * 1024 * 1024;
+
 /** A session and how to end it: by destroying its socket. */
 interface OpenSession {
   session: http2.ClientHttp2Session;
@@ -149,7 +152,10 @@ export class Http2Transport implements Transport {
     let socket: net.Socket | undefined;
     const session = http2.connect(origin, {
       createConnection: (url: URL) => socket = this.#connect(url),
+      settings: { initialWindowSize: WINDOW_BYTES },
     });
+    // Large responses flow without a WINDOW_UPDATE every 64 KiB.
+    session.once("connect", () => session.setLocalWindowSize(WINDOW_BYTES));
     const drop = () => {
       if (this.#sessions.get(origin)?.session === session) {
         this.#sessions.delete(origin);

@@ -44,7 +44,8 @@ export function releaseHangs(): void {
 
 /**
  * Target `echo` (any target) answers the payload with its SHA-256 in header
- * `sha256`; `hang` answers only at {@linkcode releaseHangs}; `fail` throws.
+ * `sha256`; `digest` answers only the header; `hang` answers only at
+ * {@linkcode releaseHangs}; `fail` throws.
  */
 export const testHandler: CommHandler = async (req) => {
   if (req.target === "hang") {
@@ -55,7 +56,7 @@ export const testHandler: CommHandler = async (req) => {
   return {
     status: 200,
     headers: { sha256: await sha256(req.payload), ...req.headers },
-    payload: req.payload,
+    payload: req.target === "digest" ? new Uint8Array() : req.payload,
   };
 };
 

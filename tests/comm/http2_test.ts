@@ -54,17 +54,28 @@ function denoServe(options: { maxPayloadBytes?: number } = {}) {
   };
 }
 
+/**
+ * Concurrent calls on one session; payloads up to 1 MB are echoed, the
+ * 32 MB one only hashed by the server (to keep the suite fast).
+ */
 async function roundTrips(comm: Http2Transport, endpoint: string) {
   const sizes = [0, 1024, 1 << 20, 32 << 20, 1024, 0];
   const payloads = sizes.map(randomBytes);
   const responses = await Promise.all(
-    payloads.map((p) => comm.call(endpoint, request(p))),
+    payloads.map((p) =>
+      comm.call(
+        endpoint,
+        request(p, p.byteLength > 1 << 20 ? "digest" : "echo"),
+      )
+    ),
   );
   for (const [i, res] of responses.entries()) {
     const digest = await sha256(payloads[i]);
     assert.equal(res.status, 200);
     assert.equal(res.headers.sha256, digest, `request ${i} arrived intact`);
-    assert.equal(await sha256(res.payload), digest, `response ${i} intact`);
+    if (sizes[i] <= 1 << 20) {
+      assert.equal(await sha256(res.payload), digest, `response ${i} intact`);
+    }
     assert.deepEqual(
       [res.headers.city, res.headers["X-Step"], res.headers.quote],
       ["Zürich", "2", '"a"\n'],

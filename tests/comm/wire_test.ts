@@ -305,3 +305,21 @@ Deno.test("after a failed write every write rejects", async () => {
   await assert.rejects(writer.write(frames[2]), Deno.errors.BrokenPipe);
   assert.equal(calls, 1);
 });
+
+Deno.test("payloads are read into what allocate returns, which must fit exactly", async () => {
+  const bytes = await encodeAll([frames[1], frames[2]]);
+  const arena = new Uint8Array(100);
+  let at = 0;
+  const reader = new FrameReader(source(bytes, 3), {
+    peer: "t",
+    allocate: (n) => arena.subarray(at, at += n),
+  });
+  const got = await readAll(reader);
+  assert.deepEqual(got, frames.slice(1, 3));
+  assert.equal(got[0].message.payload.buffer, arena.buffer);
+  assert.equal(new TextDecoder().decode(arena.subarray(0, 9)), "hellodone");
+  await assert.rejects(
+    new FrameReader(source(bytes), { peer: "t", allocate: () => arena }).next(),
+    RangeError,
+  );
+});
