@@ -12,7 +12,7 @@
  *
  * @module
  */
-import http2 from "node:http2";
+import type http2 from "node:http2";
 import net from "node:net";
 import { RequestError } from "../runtime/errors.ts";
 import { BodyBuffer, declaredLength } from "./http2_body.ts";
@@ -172,9 +172,11 @@ export async function serveHttp2(
   // without waiting for a WINDOW_UPDATE every 64 KiB (16 MB uploads took
   // ~40% less time in bench/comm.ts).
   const settings = { initialWindowSize: WINDOW_BYTES };
+  // Loaded here, not at import: most nodes serve comm through Deno.serve.
+  const h2 = (await import("node:http2")).default;
   const server = options.tls
-    ? http2.createSecureServer({ ...options.tls, allowHTTP1: false, settings })
-    : http2.createServer({ settings });
+    ? h2.createSecureServer({ ...options.tls, allowHTTP1: false, settings })
+    : h2.createServer({ settings });
   // Closing ends the TCP connections themselves, without a GOAWAY: Deno
   // 2.9's node:http2 (nghttp2) can abort a client process that receives one
   // (denoland/deno#36788).
