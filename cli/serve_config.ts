@@ -22,6 +22,10 @@ export const SERVE_FLAGS = {
   peer: { type: "string", multiple: true },
   advertise: { type: "string" },
   socket: { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-port": { type: "string" },
+  "tls-ca": { type: "string" },
 } as const satisfies FlagSpec;
 
 /**

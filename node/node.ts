@@ -46,6 +46,8 @@ export interface NodeOptions {
   peerIntervalMs?: number;
   /** How long an invocation forwarded to a peer may take (ms). */
   remoteTimeoutMs?: number;
+  /** CA certificate(s) that sign peers' TLS certificates. */
+  tlsCa?: string;
   /** Invocations waiting for an executor beyond this are refused (503). */
   maxQueued?: number;
 }
@@ -117,6 +119,7 @@ export class EddyNode {
     this.remote = new RemoteInvoker(this, {
       token: options.token,
       timeoutMs: options.remoteTimeoutMs,
+      ca: options.tlsCa,
     });
     this.metrics.addGauges(() => {
       const stats = pool.stats();

@@ -18,6 +18,11 @@ export interface NodeInfo {
     http: string;
     /** Unix socket of the node's comm endpoint, for nodes on the same host. */
     unix?: string;
+    /**
+     * Base URL of its HTTP/2-over-TLS comm endpoint, when it has one: other
+     * hosts then use it instead of h2c on the API port.
+     */
+    https?: string;
   };
   /** Names of the functions deployed on the node. */
   functions: string[];

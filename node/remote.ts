@@ -20,7 +20,7 @@ import {
 } from "../comm/mod.ts";
 import { NotFoundError, RequestError } from "../runtime/errors.ts";
 import type { EddyNode } from "./node.ts";
-import type { Peer } from "./peers.ts";
+import type { NodeInfo, Peer } from "./peers.ts";
 import { Workflows } from "./workflows.ts";
 
 /** Request headers of an invocation carried over comm. */
@@ -35,7 +35,7 @@ export interface RemoteInvokerOptions {
   token?: string;
   /** How long a forwarded invocation may take, in ms (default 60 000). */
   timeoutMs?: number;
-  /** CA certificate(s) for peers reached over TLS. */
+  /** CA certificate(s) that sign peers' TLS certificates (`--tls-ca`). */
   ca?: string | string[];
 }
 
@@ -118,11 +118,7 @@ export class RemoteInvoker {
     const peer = this.#node.peers.nearest(fn);
     if (!peer?.info) throw new NotFoundError("function", fn);
     const mode = chooseMode(this.#node.locality, peer.info.locality);
-    const endpoint = mode === "unix" && peer.info.endpoints.unix
-      ? peer.info.endpoints.unix
-      : `${peer.info.endpoints.http}/comm`;
-    const transport =
-      this.#transports[endpoint.startsWith("/") ? "unix" : "http2"];
+    const { transport, endpoint } = this.#route(peer.info, mode);
     const response = await transport.call(
       endpoint,
       this.#signed({
@@ -150,17 +146,31 @@ export class RemoteInvoker {
       : this.#node.peers.list().find((p) => p.up && p.info?.id === nodeId)
         ?.info;
     if (!target) return Promise.reject(new NotFoundError("node", nodeId));
-    const via = mode ?? chooseMode(self.locality, target.locality);
-    if (via === "unix" && target.endpoints.unix) {
-      return this.#transports.unix.call(
-        target.endpoints.unix,
-        this.#signed(request),
-      );
-    }
-    return this.#transports.http2.call(
-      `${target.endpoints.http}/comm`,
-      this.#signed(request),
+    const { transport, endpoint } = this.#route(
+      target,
+      mode ?? chooseMode(self.locality, target.locality),
     );
+    return transport.call(endpoint, this.#signed(request));
+  }
+
+  /**
+   * The transport and endpoint for `mode` to `node`: its Unix socket, its
+   * TLS comm endpoint when it has one, else h2c on its API port.
+   */
+  #route(
+    node: NodeInfo,
+    mode: Mode,
+  ): { transport: Transport; endpoint: string } {
+    if (mode === "unix" && node.endpoints.unix) {
+      return {
+        transport: this.#transports.unix,
+        endpoint: node.endpoints.unix,
+      };
+    }
+    return {
+      transport: this.#transports.http2,
+      endpoint: `${node.endpoints.https ?? node.endpoints.http}/comm`,
+    };
   }
 
   #signed(request: CommRequest): CommRequest {

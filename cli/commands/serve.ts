@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { createApp } from "../../api/app.ts";
-import { serveUnix } from "../../comm/mod.ts";
+import { type Http2Server, serveHttp2, serveUnix } from "../../comm/mod.ts";
 import { EddyNode } from "../../node/node.ts";
 import { parseBytes } from "../../runtime/manifest/mod.ts";
 import { keyValues, parseFlags, UsageError } from "../args.ts";
@@ -34,7 +34,12 @@ locality and peering:
   --label KEY=VALUE      a node label workflows can place steps by (repeatable)
   --peer URL             another node to peer with (repeatable)
   --advertise URL        the URL peers reach this node at (default: the bound address)
-  --socket PATH          Unix socket for peers on this host (default DATA-DIR/eddy.sock)`;
+  --socket PATH          Unix socket for peers on this host (default DATA-DIR/eddy.sock)
+  --tls-cert FILE, --tls-key FILE
+                         serve peers on other hosts over HTTP/2 with TLS (PEM),
+                         on its own port (--tls-port, default: any free one)
+  --tls-port N
+  --tls-ca FILE          CA certificate that signs peers' TLS certificates`;
 
 /** `eddy serve`. */
 export const serveCommand: Command = {
@@ -83,6 +88,9 @@ export const serveCommand: Command = {
       token,
       nodeId: values["node-id"] as string | undefined,
       hostId: values["host-id"] as string | undefined,
+      tlsCa: values["tls-ca"] === undefined
+        ? undefined
+        : await readPem("--tls-ca", values["tls-ca"] as string),
       zone: values.zone as string | undefined,
       region: values.region as string | undefined,
       labels: keyValues("serve", "--label", values.label),
@@ -99,9 +107,18 @@ export const serveCommand: Command = {
     const url = await listening.promise;
     const socket = resolve((values.socket as string) ?? `${dataDir}/eddy.sock`);
     const unix = await serveUnix(socket, node.remote.handler);
+    const tls = await serveTls(values, hostname, node.remote.handler);
     node.endpoints = {
       http: (values.advertise as string) ?? url,
       unix: socket,
+      // Peers reach the TLS port at the host they reach the API at.
+      ...(tls
+        ? {
+          https: `https://${
+            new URL((values.advertise as string) ?? tls.url).hostname
+          }:${tls.port}`,
+        }
+        : {}),
     };
     console.log(
       `eddy node ${node.id} listening on ${url} (data: ${dataDir}, ${node.registry.list().length} functions)`,
@@ -115,6 +132,7 @@ export const serveCommand: Command = {
     Deno.addSignalListener("SIGTERM", stop);
     await server.finished;
     await unix.close();
+    await tls?.close();
     await node.close();
     return 0;
   },
@@ -136,4 +154,36 @@ function integer(
     );
   }
   return n;
+}
+
+/** The TLS comm server `--tls-cert` and `--tls-key` ask for, if they do. */
+async function serveTls(
+  values: Record<string, unknown>,
+  hostname: string,
+  handler: Parameters<typeof serveHttp2>[1],
+): Promise<Http2Server | undefined> {
+  const [certFile, keyFile] = [values["tls-cert"], values["tls-key"]];
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new UsageError("serve", "--tls-cert and --tls-key go together");
+  }
+  return await serveHttp2({
+    hostname,
+    port: integer("--tls-port", values["tls-port"], 0, 0, 65535),
+    tls: {
+      cert: await readPem("--tls-cert", certFile as string),
+      key: await readPem("--tls-key", keyFile as string),
+    },
+  }, handler);
+}
+
+async function readPem(flag: string, path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(
+      "serve",
+      `${flag}: cannot read '${path}': ${(error as Error).message}`,
+    );
+  }
 }

@@ -289,3 +289,80 @@ Deno.test("a guest calls a function that runs on another node", async () => {
     assert.equal(call.node, node);
   }
 });
+
+Deno.test("peers on other hosts can talk HTTP/2 over TLS", async () => {
+  const { makeCerts } = await import("../comm/_helpers.ts");
+  const certs = await makeCerts();
+  const dir = await Deno.makeTempDir();
+  for (const [name, pem] of Object.entries(certs)) {
+    await Deno.writeTextFile(join(dir, `${name}.pem`), pem);
+  }
+  const tls = [
+    "--tls-cert",
+    join(dir, "cert.pem"),
+    "--tls-key",
+    join(dir, "key.pem"),
+  ];
+  await using b = await startNode({
+    flags: ["--node-id", "b", "--host-id", "h2", ...tls],
+  });
+  await using a = await startNode({
+    flags: [
+      "--node-id",
+      "a",
+      "--host-id",
+      "h1",
+      "--tls-ca",
+      join(dir, "ca.pem"),
+      "--peer",
+      b.url,
+    ],
+  });
+  const info = await (await fetch(`${b.url}/v1/node`)).json();
+  assert.match(info.endpoints.https, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const put = await fetch(`${b.url}/v1/functions/hash`, {
+    method: "PUT",
+    body: sha,
+  });
+  await put.body?.cancel();
+  await until(
+    "a sees hash",
+    async () =>
+      (await peersOf(a.url))[0]?.info?.functions.includes("hash") ?? false,
+  );
+  const input = randomBytes(1 << 20);
+  const res = await fetch(`${a.url}/invoke/hash`, {
+    method: "POST",
+    body: input,
+  });
+  assert.equal(res.headers.get("x-eddy-via"), "http2");
+  assert.equal((await res.text()).trim(), await sha256(input));
+
+  // Without the CA, the peer's certificate is not trusted: a named error.
+  await using c = await startNode({
+    flags: ["--node-id", "c", "--host-id", "h3", "--peer", b.url],
+  });
+  await until(
+    "c sees hash",
+    async () =>
+      (await peersOf(c.url))[0]?.info?.functions.includes("hash") ?? false,
+  );
+  const untrusted = await fetch(`${c.url}/invoke/hash`, {
+    method: "POST",
+    body: "x",
+  });
+  const { error } = await untrusted.json();
+  assert.equal(untrusted.status, 502);
+  assert.equal(error.code, "peer_unreachable");
+  assert.match(error.message, /https:\/\/127\.0\.0\.1/);
+
+  const bad = await cli([
+    "serve",
+    "--port",
+    "0",
+    "--tls-cert",
+    join(dir, "cert.pem"),
+  ]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--tls-cert and --tls-key go together/);
+});
