@@ -3,6 +3,7 @@
  * in-process Deno client. Always loopback, bounded in time.
  */
 
+/** Throughput and latency one load run saw. */
 export interface LoadResult {
   tool: "wrk" | "deno";
   requestsPerSecond: number;
@@ -11,6 +12,7 @@ export interface LoadResult {
   errors: number;
 }
 
+/** What to load and how hard, for how long. */
 export interface LoadOptions {
   url: string;
   method: "GET" | "POST";
@@ -33,6 +35,14 @@ function hasWrk(): boolean {
   }
 }
 
+/**
+ * Keeps `connections` requests in flight against `url` for `seconds`.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await load({ url, method: "GET", connections: 64, seconds: 2 });
+ * ```
+ */
 export async function load(options: LoadOptions): Promise<LoadResult> {
   return hasWrk() ? await wrk(options) : await denoClient(options);
 }

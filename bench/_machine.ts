@@ -1,6 +1,7 @@
 /** What a benchmark ran on, recorded beside its results. */
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 
+/** The CPU, memory, OS and Deno a benchmark ran on, and when. */
 export interface Machine {
   cpu: string;
   cores: number;
@@ -10,8 +11,11 @@ export interface Machine {
   deno: string;
   v8: string;
   date: string;
+  /** 1, 5 and 15 minute load averages: other work on the machine skews figures. */
+  loadAverage: number[];
 }
 
+/** The machine and its load, now. */
 export function machine(): Machine {
   return {
     cpu: cpus()[0]?.model ?? "unknown",
@@ -22,5 +26,6 @@ export function machine(): Machine {
     deno: Deno.version.deno,
     v8: Deno.version.v8,
     date: new Date().toISOString(),
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }

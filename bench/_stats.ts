@@ -1,5 +1,6 @@
 /** Percentiles of samples. */
 
+/** The median, 99th percentile, mean and minimum of some samples. */
 export interface Summary {
   n: number;
   p50: number;
@@ -8,6 +9,15 @@ export interface Summary {
   min: number;
 }
 
+/**
+ * Summarizes samples (nearest-rank percentiles).
+ *
+ * @example
+ * ```ts
+ * import { summarize } from "./_stats.ts";
+ * console.log(summarize([3, 1, 2]).p50); // 2
+ * ```
+ */
 export function summarize(samples: number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) =>
@@ -21,6 +31,15 @@ export function summarize(samples: number[]): Summary {
   };
 }
 
+/**
+ * Rounds to `digits` decimals, for figures in JSON and tables.
+ *
+ * @example
+ * ```ts
+ * import { round } from "./_stats.ts";
+ * console.log(round(3.14159, 3)); // 3.142
+ * ```
+ */
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;

@@ -10,87 +10,18 @@
  *     same echo through one worker postMessage round trip, in the same run.
  *     Target ≥ 25,000 req/s on 2 cores.
  *
- * `deno task bench [--quick]`; writes bench/results/invoke.json.
+ * `deno run -A bench/invoke.ts [--quick]`; writes bench/results/invoke.json.
  */
 import { fileURLToPath } from "node:url";
-import { MemoryPool, runGuestSync } from "../runtime/executor/mod.ts";
-import {
-  MEMORY_IMPORT,
-  pagesWithin,
-  withImportedMemory,
-} from "../runtime/module/mod.ts";
-import { WasiHost } from "../runtime/wasi/mod.ts";
 import { load, type LoadResult } from "./_load.ts";
 import { machine } from "./_machine.ts";
-import { round, summarize, type Summary } from "./_stats.ts";
+import { round, type Summary } from "./_stats.ts";
+import { measureInstantiation } from "./startup.ts";
 
 const quick = Deno.args.includes("--quick");
 const root = fileURLToPath(new URL("../", import.meta.url));
 const echoBytes = await Deno.readFile(`${root}examples/echo/echo.wasm`);
 const input = crypto.getRandomValues(new Uint8Array(1024));
-
-interface InProcess {
-  floorFresh: Summary;
-  floorRecycled: Summary;
-  invoke: Summary;
-}
-
-/**
- * The worker's own path: the module compiled with its memory imported,
- * a recycled memory per run. Floors: a bare instance of the module as
- * uploaded (fresh memory), and of the rewritten one with a recycled memory.
- */
-function inProcess(): InProcess {
-  const uploaded = new WebAssembly.Module(echoBytes);
-  const { bytes, memory: limits } = withImportedMemory(
-    echoBytes,
-    pagesWithin(128 << 20),
-  );
-  const module = new WebAssembly.Module(bytes);
-  const memories = new MemoryPool();
-  const imports = new WasiHost().imports;
-  const spec = {
-    fn: "echo",
-    args: ["echo"],
-    env: {},
-    preopens: [],
-    timeoutMs: 1000,
-    maxMemoryBytes: 128 << 20,
-    maxOutputBytes: 1 << 20,
-  };
-  const iterations = quick ? 5_000 : 50_000;
-  const fresh: number[] = [];
-  const recycled: number[] = [];
-  const invoke: number[] = [];
-  const kept = memories.acquire(limits);
-  for (let i = 0; i < iterations + 1000; i++) {
-    const t0 = performance.now();
-    new WebAssembly.Instance(uploaded, imports);
-    const t1 = performance.now();
-    new WebAssembly.Instance(module, {
-      ...imports,
-      [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: kept },
-    });
-    const t2 = performance.now();
-    const memory = memories.acquire(limits);
-    const result = runGuestSync({ module, memory }, spec, { stdin: input });
-    const t3 = performance.now();
-    memories.release(memory, limits);
-    if (result.stdout.byteLength !== input.byteLength) {
-      throw new Error(`echo returned ${result.stdout.byteLength} bytes`);
-    }
-    if (i >= 1000) {
-      fresh.push((t1 - t0) * 1000);
-      recycled.push((t2 - t1) * 1000);
-      invoke.push((t3 - t2) * 1000);
-    }
-  }
-  return {
-    floorFresh: summarize(fresh),
-    floorRecycled: summarize(recycled),
-    invoke: summarize(invoke),
-  };
-}
 
 async function spawnServer(args: string[]) {
   const child = new Deno.Command(Deno.execPath(), {
@@ -168,6 +99,13 @@ async function overHttp(): Promise<Record<string, LoadResult>> {
         connections,
         seconds,
       }),
+      workerHop: await load({
+        url: `${floors.url}/worker`,
+        method: "POST",
+        body: input,
+        connections,
+        seconds,
+      }),
       eddy: await load({
         url: `${eddy.url}/invoke/echo`,
         method: "POST",
@@ -183,7 +121,8 @@ async function overHttp(): Promise<Record<string, LoadResult>> {
   }
 }
 
-const a = inProcess();
+// The worker's own path (see bench/startup.ts), beside bare instances.
+const a = measureInstantiation(quick ? 5_000 : 50_000, 1000);
 const b = await overHttp();
 const results = {
   benchmark: "invoke",

@@ -1,0 +1,243 @@
+/**
+ * The report's "Analysis" section: where the time goes, read from the
+ * results of the same run (trace segments, unloaded profiles, floors), and
+ * what that says about each target. Every figure quoted is computed here,
+ * so the text stays true to whichever run wrote the results.
+ *
+ * @module
+ */
+import type { ExchangeResults } from "./exchange.ts";
+import type { FloorResults } from "./floors.ts";
+import { fmt as f } from "./_format.ts";
+import type { Results } from "./_results.ts";
+import type { WorkflowResults } from "./workflows.ts";
+
+/**
+ * The "Analysis" section of the report.
+ *
+ * @example
+ * ```ts ignore
+ * const markdown = analysis(results);
+ * ```
+ */
+export function analysis(r: Results): string {
+  return [
+    "## Analysis",
+    "",
+    exchangeAnalysis(r.exchange?.results, r.floors?.results),
+    workflowAnalysis(r.workflows?.results),
+    sledgeAnalysis(r),
+  ].join("\n");
+}
+
+function exchangeAnalysis(
+  x: ExchangeResults | undefined,
+  floors: FloorResults | undefined,
+): string {
+  if (!x) return "";
+  const modes = ["memory", "unix", "http2"] as const;
+  const segments = Object.keys(x.rows.memory[x.sizes[0]].breakdownMsP50 ?? {});
+  const parts = [
+    "### Exchange: where an eddy chain's time goes (p50 ms)",
+    "",
+    "From the client's clock and each run's trace. The producer runs on the " +
+    "node the request came to; “producer end to consumer start” holds the " +
+    "edge (for unix and http2: the push to the other node and its delivery); " +
+    "“consumer end to response” holds the output's way back and, across " +
+    "nodes, the origin waiting for the other node's part of the trace.",
+    "",
+    `| mode | payload | total | ${segments.join(" | ")} |`,
+    `| --- | --- | --- | ${segments.map(() => "---").join(" | ")} |`,
+    ...modes.flatMap((m) =>
+      x.sizes.map((l) => {
+        const c = x.rows[m][l];
+        return `| ${m} | ${l} | ${f(c.latencyMs.p50)} | ${
+          segments.map((s) => f(c.breakdownMsP50?.[s])).join(" | ")
+        } |`;
+      })
+    ),
+    "",
+  ];
+  const mem = x.rows.memory["1MB"], redis = x.rows.redis["1MB"];
+  const unix = x.rows.unix["1MB"];
+  if (!mem || !redis || !unix) return parts.join("\n");
+  const kb = x.rows.memory["1KB"];
+  const t = floors?.transfers;
+  const hop = t?.["http1 echo via a worker"]?.["1KB"]?.p50Ms;
+  const fresh = t?.["memcpy, fresh buffer"]?.["1MB"]?.p50Ms;
+  const reused = t?.["memcpy, reused buffer"]?.["1MB"]?.p50Ms;
+  const allowed = redis.latencyMs.p50 * 0.03;
+  const echoReused = t?.["unix echo, reused buffers"]?.["1MB"]?.p50Ms;
+  const echoFresh = t?.["unix echo"]?.["1MB"]?.p50Ms;
+  const start = mem.breakdownMsP50?.["request to producer start"];
+  const edgeCut = 1 - (mem.transferMs?.p50 ?? 0) / redis.transferMs!.p50;
+  parts.push(
+    "**Memory mode at 1 MB, latency.** 97% lower than the Redis baseline's " +
+      `p50 (${f(redis.latencyMs.p50)} ms) means at most ${f(allowed)} ms ` +
+      "end to end. Receiving the request and starting the run alone take " +
+      `${f(start)} ms before the producer starts, and one HTTP/1.1 request ` +
+      `answered through one worker hop, with no work, takes ${f(hop)} ms on ` +
+      "this machine (floor: http1 echo via a worker, 1 KB); a chain makes " +
+      "that request and two executor dispatches. The end-to-end target is " +
+      "below what one invocation costs here; the edge itself is a hand-over " +
+      `of the producer's buffer (${f(mem.transferMs?.p50)} ms p50 against ` +
+      `${f(redis.transferMs?.p50)} ms for Redis's SET + GET: ` +
+      `${(edgeCut * 100).toFixed(2)}% lower).`,
+    "",
+    "**Memory mode at 1 MB, throughput.** 40x the Redis baseline means " +
+      `${f(40 * redis.throughput.chainsPerS)} chains/s of 1 MB; memory mode ` +
+      `runs ${f(kb?.throughput.chainsPerS)} chains/s even at 1 KB, where ` +
+      "there is nothing to move: the fixed cost of a chain (the HTTP request, " +
+      "two executor dispatches and their postMessage round trips, the " +
+      "workflow's bookkeeping) on 2 cores shared with the client caps it. " +
+      `Moving 1 MB then adds ${
+        f(
+          mem.breakdownMsP50!["producer step"] -
+            kb.breakdownMsP50!["producer step"],
+        )
+      } ms to the producer step (p50): the guest's output is copied per ` +
+      "`fd_write` and joined into one fresh buffer per run (runtime/wasi " +
+      "OutputBuffer); a fresh 1 MB buffer costs " +
+      `${f(fresh)} ms to fill here, a reused one ${f(reused)} ms (floors).`,
+    "",
+    "**Unix mode at 1 MB.** The edge takes " +
+      `${f(unix.transferMs?.p50)} ms p50. A raw Unix socket echo moves 1 MB ` +
+      `there and back in ${f(echoReused)} ms when both ends read into ` +
+      `buffers they reuse, and in ${f(echoFresh)} ms when they read into ` +
+      (echoFresh! > 2 * echoReused!
+        ? "fresh ones: on this VM the page faults of a fresh buffer, not the " +
+          "socket, are the cost. "
+        : "fresh ones. ") +
+      "eddy's receiving node reads every payload into a fresh " +
+      "buffer (comm/wire.ts FrameReader's default `allocate`), because the " +
+      "bytes become the consumer's input and are transferred to a worker; " +
+      "bench/comm.ts measures `UnixTransport` itself close to the raw socket " +
+      "either way. Around the edge, a run across two nodes adds hops the " +
+      "memory mode does not make: the run's start message to the other " +
+      "node, the output's push back, and the origin waiting for the other " +
+      "node's trace after the output arrived (node/workflows.ts `invoke`), " +
+      "each crossing both nodes' event loops; see “consumer end " +
+      "to response” above.",
+    "",
+    largePayloads(x, t),
+  );
+  return parts.join("\n");
+}
+
+/** Where the time goes at the largest payload, against fresh memory's floor. */
+function largePayloads(
+  x: ExchangeResults,
+  t: FloorResults["transfers"] | undefined,
+): string {
+  const label = x.sizes.at(-1)!;
+  const mem = x.rows.memory[label];
+  const producer = mem.breakdownMsP50?.["producer step"];
+  const fresh = t?.["memcpy, fresh buffer"]?.[label]?.p50Ms;
+  if (producer === undefined || fresh === undefined) return "";
+  return "**Large payloads.** At " + label + ", " +
+    `${f(producer / mem.latencyMs.p50 * 100)}% of a memory-mode chain ` +
+    `(${f(mem.latencyMs.p50)} ms) is the producer step (${f(producer)} ms): ` +
+    "the output is assembled in fresh memory, once in 64 KiB copies per " +
+    "`fd_write` and once more joined, and filling one fresh buffer of " +
+    `${label} takes ${f(fresh)} ms on this VM (floor: memcpy into a fresh ` +
+    `buffer; ${f(t?.["memcpy, reused buffer"]?.[label]?.p50Ms)} ms into a ` +
+    "reused one). Every system pays page faults for each fresh copy of the " +
+    "payload it makes, so at these sizes the ranking follows the number of " +
+    "fresh copies more than the transport.\n";
+}
+
+function workflowAnalysis(w: WorkflowResults | undefined): string {
+  if (!w) return "";
+  const u = w.unloaded;
+  const guest = Object.values(u.guestMs).reduce((a, b) => a + b, 0);
+  const cpu = (perSecond: number) => 2000 / perSecond;
+  const worst = w.targets.p99RatioAtEachRate.reduce((a, b) =>
+    b.ratio > a.ratio ? b : a
+  );
+  return [
+    "### Workflows",
+    "",
+    `One run at a time, data flow takes ${f(u.dataflowMs)} ms (p50) and ` +
+    `control flow ${f(u.controlflowMs)} ms. The guests' own run time is ` +
+    `${f(guest)} ms per run (${
+      Object.entries(u.guestMs).map(([k, v]) => `${k} ${f(v)}`).join(", ")
+    } ms); the data-flow steps as the trace sees them (with executor ` +
+    `dispatch): ${
+      Object.entries(u.dataflowStepMs).map(([k, v]) => `${k} ${f(v)}`).join(
+        ", ",
+      )
+    } ms. Control flow adds, per run, four HTTP invocations instead of one ` +
+    "request, three SETs and four GETs, and the orchestrator's own process.",
+    "",
+    "Peak throughput is CPU-bound: everything (the node, its two workers, " +
+    "redis-server, the orchestrator and the load generator) shares 2 cores. " +
+    "At the peak, 2 cores over the runs per second come to " +
+    `~${f(cpu(w.peak.dataflow.perSecond))} ms of CPU per data-flow run and ` +
+    `~${
+      f(cpu(w.peak.controlflow.perSecond))
+    } ms per control-flow run. Take away the guests' own run time (${
+      f(guest)
+    } ms, paid by both) ` +
+    `and the rest is ~${f(cpu(w.peak.dataflow.perSecond) - guest)} ms ` +
+    `against ~${f(cpu(w.peak.controlflow.perSecond) - guest)} ms: data ` +
+    `flow's coordination costs ${
+      f(
+        (cpu(w.peak.controlflow.perSecond) - guest) /
+          (cpu(w.peak.dataflow.perSecond) - guest),
+      )
+    }x less, but what both pay alike (the guests, the load generator's ` +
+    "request) bounds the throughput ratio from above. So does " +
+    "each step's executor work, which both systems pay per step: a fresh " +
+    "instance per invocation (a Rust or AssemblyScript module costs more " +
+    "to instantiate than the C echo of the start-up figures), and a fresh " +
+    "memory for a guest that grew its memory in its last run " +
+    "(runtime/executor/memory_pool.ts recycles only memories still at their " +
+    "initial size; examples/sha256 grows from 17 to 18 pages on this " +
+    "input, every run). Under " +
+    "the open loop, the worst p99 ratio was " +
+    `${f(worst.ratio)} at ${worst.rate}/s. Once a system is past its ` +
+    "capacity its queue grows for the whole step and p99 is the queue, not " +
+    "the system: compare the rates below each system's peak; a rate near " +
+    "capacity is also where transient load from other work on the machine " +
+    "tips one system or the other over, so those rows vary most between " +
+    "runs.",
+    "",
+  ].join("\n");
+}
+
+function sledgeAnalysis(r: Results): string {
+  const s = r.startup?.results;
+  const v = r.serving?.results;
+  const floor = r.floors?.results.http.postEchoThroughWorker1KB;
+  const parts: string[] = ["### Start-up and serving", ""];
+  if (s) {
+    parts.push(
+      `**Start-up.** Instantiate and run echo: ${s.invokeEcho1KB.p50} µs ` +
+        `p50, against ${s.floorInstanceRecycledMemory.p50} µs for a bare ` +
+        `instance with a recycled memory and ${s.floorInstanceFreshMemory.p50} ` +
+        "µs with a fresh one: recycling memories (MemoryPool) is what keeps " +
+        "the per-invocation instance below a fresh memory's page faults.",
+      "",
+    );
+  }
+  if (v && floor) {
+    const connections = r.floors!.results.http.connections;
+    const step = v.steps.find((p) => p.connections === connections);
+    parts.push(
+      step
+        ? `**Serving.** At ${connections} connections eddy answers ` +
+          `${step.requestsPerSecond} req/s, ${
+            f(step.requestsPerSecond / floor.requestsPerSecond * 100)
+          }% of a bare Deno.serve answering the same 1 KB echo through one ` +
+          `worker hop (${Math.round(floor.requestsPerSecond)} req/s); the ` +
+          "rest is eddy's own work per invocation (routing, limits, the " +
+          "job's structured clone to the worker, a fresh instance, metrics)."
+        : `**Serving.** Peak ${v.peakRequestsPerSecond} req/s; a bare ` +
+          "Deno.serve answering the same echo through one worker hop: " +
+          `${Math.round(floor.requestsPerSecond)} req/s at ${connections} ` +
+          "connections.",
+      "",
+    );
+  }
+  return parts.join("\n");
+}

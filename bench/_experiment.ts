@@ -1,0 +1,76 @@
+/**
+ * What every experiment shares: its scale, its log, and the envelope its
+ * results are written in.
+ *
+ * @module
+ */
+import { type Machine, machine } from "./_machine.ts";
+
+/**
+ * How big a run is: `full` for the report, `quick` for a run of a few
+ * minutes, `tiny` for the harness test (one size, one rate, a handful of
+ * iterations).
+ */
+export type Scale = "full" | "quick" | "tiny";
+
+/** What the runner hands each experiment. */
+export interface ExperimentContext {
+  scale: Scale;
+  /** Progress lines (stderr), so stdout stays for summaries. */
+  log(message: string): void;
+}
+
+/** The JSON written as `bench/results/<benchmark>.json`. */
+export interface ResultEnvelope<T> {
+  benchmark: string;
+  scale: Scale;
+  machine: Machine;
+  /** Wall time of the experiment, seconds. */
+  seconds: number;
+  results: T;
+}
+
+/**
+ * Runs `body` and wraps what it returns with the machine it ran on and how
+ * long it took.
+ *
+ * @example
+ * ```ts ignore
+ * const envelope = await measured("startup", ctx, () => runStartup(ctx));
+ * ```
+ */
+export async function measured<T>(
+  benchmark: string,
+  ctx: ExperimentContext,
+  body: () => Promise<T>,
+): Promise<ResultEnvelope<T>> {
+  const at = machine();
+  const start = performance.now();
+  const results = await body();
+  return {
+    benchmark,
+    scale: ctx.scale,
+    machine: at,
+    seconds: Math.round((performance.now() - start) / 100) / 10,
+    results,
+  };
+}
+
+/**
+ * The value for this scale.
+ *
+ * @example
+ * ```ts
+ * import { byScale } from "./_experiment.ts";
+ * console.log(byScale("quick", { full: 10, quick: 3, tiny: 1 })); // 3
+ * ```
+ */
+export function byScale<T>(scale: Scale, values: Record<Scale, T>): T {
+  return values[scale];
+}
+
+/** Bytes as the benchmarks label payloads: 1KB, 64KB, 1MB, 256MB (powers of 1024). */
+export function sizeLabel(bytes: number): string {
+  if (bytes >= 1 << 20) return `${bytes / (1 << 20)}MB`;
+  return `${bytes / 1024}KB`;
+}

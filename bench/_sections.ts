@@ -1,0 +1,356 @@
+/**
+ * The report's sections, one per experiment and the targets, as Markdown.
+ * `img` links a plot when the run made it.
+ *
+ * @module
+ */
+import type { System } from "./exchange.ts";
+import { fmt, lowerOrHigher, met, SYSTEM_LABEL, table } from "./_format.ts";
+import type { Results } from "./_results.ts";
+
+/** Links a plot by file name, or nothing when the run made no such plot. */
+export type ImageLink = (file: string, alt: string) => string;
+
+/** The report's targets section. */
+export function targetsSection(r: Results): string {
+  const rows: string[][] = [];
+  const x = r.exchange?.results;
+  if (x?.targets) {
+    const t = x.targets;
+    const mem = x.rows.memory["1MB"], redis = x.rows.redis["1MB"];
+    rows.push(
+      [
+        "exchange, memory mode at 1 MB: throughput ≥ 40x the Redis baseline",
+        `${t.memory1MBThroughputVsRedis.value}x (${mem.throughput.chainsPerS} vs ${redis.throughput.chainsPerS} chains/s)`,
+        met(t.memory1MBThroughputVsRedis.met),
+      ],
+      [
+        "exchange, memory mode at 1 MB: latency ≥ 97% lower than Redis",
+        `${
+          lowerOrHigher(t.memory1MBLatencyReductionPct.value)
+        } (p50 ${mem.latencyMs.p50} vs ${redis.latencyMs.p50} ms)`,
+        met(t.memory1MBLatencyReductionPct.met),
+      ],
+      [
+        "exchange, unix mode at 1 MB: throughput ≥ 3x the Redis baseline",
+        `${t.unix1MBThroughputVsRedis.value}x (${
+          x.rows.unix["1MB"].throughput.chainsPerS
+        } vs ${redis.throughput.chainsPerS} chains/s)`,
+        met(t.unix1MBThroughputVsRedis.met),
+      ],
+    );
+  }
+  const w = r.workflows?.results;
+  if (w) {
+    const worst = Math.max(...w.targets.p99RatioAtEachRate.map((p) => p.ratio));
+    rows.push(
+      [
+        "workflows: data-flow p99 ≤ 60% of control-flow's at each rate",
+        w.targets.p99RatioAtEachRate.map((p) =>
+          `${p.rate}/s: ${Math.round(p.ratio * 100)}%`
+        ).join(", "),
+        met(worst <= w.targets.p99MaxRatio),
+      ],
+      [
+        "workflows: data-flow peak throughput ≥ 2x control-flow's",
+        `${w.targets.peakThroughputRatio.value}x (${w.peak.dataflow.perSecond} vs ${w.peak.controlflow.perSecond}/s)`,
+        met(w.targets.peakThroughputRatio.met),
+      ],
+    );
+  }
+  const s = r.startup?.results;
+  if (s) {
+    rows.push([
+      "new-instance start-up p50 ≤ 40 µs",
+      `${s.invokeEcho1KB.p50} µs (p99 ${s.invokeEcho1KB.p99} µs)`,
+      met(s.target.met),
+    ]);
+  }
+  return [
+    "## Targets",
+    "",
+    "Reported, not asserted: see [Analysis](#analysis) for why a missed one is missed.",
+    "",
+    table(["target", "measured", ""], rows),
+    "",
+  ].join("\n");
+}
+
+/** The report's exchange section. */
+export function exchangeSection(
+  r: Results,
+  img: ImageLink,
+): string {
+  const x = r.exchange?.results;
+  if (!x) return "";
+  const systems = Object.keys(SYSTEM_LABEL) as System[];
+  const perSize = (cell: (s: System, l: string) => string) =>
+    x.sizes.map((l) => [l, ...systems.map((s) => cell(s, l))]);
+  const head = ["payload", ...systems.map((s) => SYSTEM_LABEL[s])];
+  return [
+    "## 1. Inter-function data exchange (CWASI)",
+    "",
+    "A producer (`gen`, writes N bytes) chained to a consumer (`sink`, " +
+    "counts them), both tiny WAT guests (bench/_guests.ts) so that moving " +
+    "the N bytes dominates. Systems:",
+    "",
+    ...systems.map((s) => `- **${SYSTEM_LABEL[s]}**: ${x.systems[s]}.`),
+    "",
+    "Every eddy run's `x-eddy-trace` is checked: the producer→consumer edge " +
+    "went by the intended mode and carried N bytes. Latency: one chain at a " +
+    "time, the systems in turn. Throughput: a closed loop with 4 chains in " +
+    "flight (2 from 16 MB, 1 at 256 MB).",
+    "",
+    "### End-to-end latency, ms (p50 / p99)",
+    "",
+    table(
+      head,
+      perSize((s, l) => {
+        const c = x.rows[s][l];
+        return c ? `${fmt(c.latencyMs.p50)} / ${fmt(c.latencyMs.p99)}` : "–";
+      }),
+    ),
+    "",
+    img("exchange_latency_p50.svg", "latency p50 against payload"),
+    img("exchange_latency_p99.svg", "latency p99 against payload"),
+    "### Throughput: chains/s (MB/s)",
+    "",
+    table(
+      head,
+      perSize((s, l) => {
+        const t = x.rows[s][l]?.throughput;
+        return t ? `${fmt(t.chainsPerS)} (${fmt(t.mbPerS)})` : "–";
+      }),
+    ),
+    "",
+    img("exchange_throughput.svg", "throughput against payload"),
+    "### Edge transfer time, ms (p50 / p99)",
+    "",
+    "eddy: the producer→consumer edge's `transferMs` from the trace (memory: " +
+    "the hand-over of the producer's buffer, a copy only when it feeds " +
+    "several consumers; unix, http2: the push until the consumer's node " +
+    "acknowledged). Redis: the orchestrator's SET plus GET. The HTTP/1.1 " +
+    "baseline has no separate edge: the payload rides the two invocations.",
+    "",
+    table(
+      ["payload", "memory", "unix", "http2", "Redis SET+GET"],
+      x.sizes.map((l) => [
+        l,
+        ...(["memory", "unix", "http2", "redis"] as const).map((s) => {
+          const t = x.rows[s][l]?.transferMs;
+          return t ? `${fmt(t.p50)} / ${fmt(t.p99)}` : "–";
+        }),
+      ]),
+    ),
+    "",
+    img("exchange_transfer.svg", "edge transfer time against payload"),
+    "### Ratio to the Redis baseline (p50 latency ratio, % lower latency, throughput ratio)",
+    "",
+    table(
+      [
+        "payload",
+        ...systems.filter((s) => s !== "redis").map((s) => SYSTEM_LABEL[s]),
+      ],
+      x.sizes.map((l) => [
+        l,
+        ...systems.filter((s) => s !== "redis").map((s) => {
+          const q = x.ratiosToRedis[s][l];
+          return q
+            ? `${fmt(q.latencyP50)}x, ${fmt(q.latencyReductionPct)}%, ${
+              fmt(q.throughput)
+            }x`
+            : "–";
+        }),
+      ]),
+    ),
+    "",
+  ].join("\n");
+}
+
+/** The report's sledge section. */
+export function sledgeSection(
+  r: Results,
+  img: ImageLink,
+): string {
+  const parts = ["## 2. Sandbox start-up, serving and density (Sledge)", ""];
+  const s = r.startup?.results;
+  if (s) {
+    parts.push(
+      "### New-instance start-up (in process, µs)",
+      "",
+      "What an executor worker does per invocation: a fresh instance of the " +
+        "echo example compiled with its memory imported, a recycled memory, " +
+        "`runGuestSync` with 1 KB of stdin (instantiate, `_start`, stdout). " +
+        "Floors: a bare `new WebAssembly.Instance`.",
+      "",
+      table(["", "p50", "p99", "n"], [
+        ["eddy: instantiate + run echo 1 KB", ...triple(s.invokeEcho1KB)],
+        [
+          "floor: bare Instance, fresh memory",
+          ...triple(s.floorInstanceFreshMemory),
+        ],
+        [
+          "floor: bare Instance, recycled memory",
+          ...triple(s.floorInstanceRecycledMemory),
+        ],
+      ]),
+      "",
+    );
+  }
+  const v = r.serving?.results;
+  if (v) {
+    parts.push(
+      `### Serving echo 1 KB over HTTP (${v.tool}, ${v.secondsPerStep} s per step)`,
+      "",
+      table(
+        ["connections", "req/s", "p50 ms", "p99 ms", "errors"],
+        v.steps.map((p) => [
+          String(p.connections),
+          String(p.requestsPerSecond),
+          fmt(p.latencyP50Ms),
+          fmt(p.latencyP99Ms),
+          String(p.errors),
+        ]),
+      ),
+      "",
+      `Peak ${v.peakRequestsPerSecond} req/s; the fewest connections that ` +
+        `reach 90% of it: ${v.saturatesAtConnections}. Past that point more ` +
+        "connections add queueing latency, not throughput.",
+      "",
+      img("serving_throughput.svg", "throughput against connections"),
+      img("serving_latency.svg", "latency against connections"),
+    );
+  }
+  const d = r.density?.results;
+  if (d) {
+    parts.push(
+      "### Density (RSS, `VmRSS` of the node, workers included)",
+      "",
+      table(["", "figure"], [
+        [
+          `per deployed function (${d.deployed.functions} names of one module, one manifest)`,
+          `${d.deployed.perFunctionKB} KB (${d.deployed.rssBeforeMB} → ${d.deployed.rssAfterMB} MB)`,
+        ],
+        [
+          "… after invoking each once",
+          `${d.deployed.perFunctionInvokedKB} KB (→ ${d.deployed.rssAfterInvokingEachMB} MB)`,
+        ],
+        [
+          `per in-flight invocation (${d.inFlight.instances} parked at once)`,
+          `${d.inFlight.perInstanceKB} KB (${d.inFlight.rssBeforeMB} → ${d.inFlight.rssInFlightMB} MB)`,
+        ],
+        [
+          "floor: a bare live instance with its memory (park / echo)",
+          `${d.floorLiveInstanceKB.park} / ${d.floorLiveInstanceKB.echo} KB`,
+        ],
+      ]),
+      "",
+      ...d.notes.map((n) => `- ${n}`),
+      "",
+    );
+  }
+  return parts.join("\n");
+}
+
+function triple(x: { p50: number; p99: number; n: number }): string[] {
+  return [fmt(x.p50), fmt(x.p99), String(x.n)];
+}
+
+/** The report's workflows section. */
+export function workflowsSection(
+  r: Results,
+  img: ImageLink,
+): string {
+  const w = r.workflows?.results;
+  if (!w) return "";
+  return [
+    "## 3. Workflows: data flow against control flow (DataFlower)",
+    "",
+    `A → {B, C} → D (uppercase → {sha256, wordcount} → echo of both), ` +
+    `${w.inputBytes / 1024} KB of text in, open loop at fixed arrival rates ` +
+    `for ${w.secondsPerRate} s each (latency from each request's due time; at ` +
+    "most 512 in flight, 10 s to drain).",
+    "",
+    `- **dataflow**: ${w.systems.dataflow}.`,
+    `- **controlflow**: ${w.systems.controlflow}.`,
+    "",
+    table(
+      [
+        "rate/s",
+        "dataflow p50 / p99 ms",
+        "controlflow p50 / p99 ms",
+        "p99 ratio",
+        "achieved/s (df / cf)",
+        "dropped or timed out (df / cf)",
+      ],
+      w.rates.dataflow.map((d, i) => {
+        const c = w.rates.controlflow[i];
+        return [
+          String(d.rate),
+          `${fmt(d.latencyP50Ms)} / ${fmt(d.latencyP99Ms)}`,
+          `${fmt(c.latencyP50Ms)} / ${fmt(c.latencyP99Ms)}`,
+          fmt(w.targets.p99RatioAtEachRate[i].ratio),
+          `${fmt(d.achievedPerSecond)} / ${fmt(c.achievedPerSecond)}`,
+          `${d.dropped + d.timedOut} / ${c.dropped + c.timedOut}`,
+        ];
+      }),
+    ),
+    "",
+    "Peak throughput (closed loop, 32 in flight):",
+    "",
+    table(
+      ["", "runs/s", "p50 ms", "p99 ms"],
+      (["dataflow", "controlflow"] as const).map((s) => [
+        s,
+        fmt(w.peak[s].perSecond),
+        fmt(w.peak[s].p50Ms),
+        fmt(w.peak[s].p99Ms),
+      ]),
+    ),
+    "",
+    img("workflows_latency.svg", "workflow latency against arrival rate"),
+  ].join("\n");
+}
+
+/** The report's floors section. */
+export function floorsSection(
+  r: Results,
+  img: ImageLink,
+): string {
+  const f = r.floors?.results;
+  if (!f) return "";
+  const names = Object.keys(f.transfers);
+  const h = f.http;
+  const rps = (x: { requestsPerSecond: number; latencyP50Ms: number }) =>
+    `${Math.round(x.requestsPerSecond)} req/s (p50 ${fmt(x.latencyP50Ms)} ms)`;
+  return [
+    "## 4. Floors",
+    "",
+    "What the platform allows, measured in the same run. Echo floors move " +
+    "the payload there and back (MB/s counts both ways); the unix and http2 " +
+    "echo servers run in another process.",
+    "",
+    "p50 ms (MB/s):",
+    "",
+    table(
+      ["payload", ...names],
+      f.sizes.map((l) => [
+        l,
+        ...names.map((n) => {
+          const c = f.transfers[n][l];
+          return c ? `${fmt(c.p50Ms)} (${fmt(c.mbPerS)})` : "–";
+        }),
+      ]),
+    ),
+    "",
+    img("floors.svg", "floors"),
+    `A bare \`Deno.serve\` under load (${h.tool}, ${h.connections} connections):`,
+    "",
+    table(["", "throughput"], [
+      ["hello world (GET)", rps(h.helloWorld)],
+      ["POST echo 1 KB", rps(h.postEcho1KB)],
+      ["POST echo 1 KB through a worker", rps(h.postEchoThroughWorker1KB)],
+    ]),
+    "",
+  ].join("\n");
+}

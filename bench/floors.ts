@@ -1,0 +1,274 @@
+/**
+ * Experiment 4: what the platform allows, measured in the same run as the
+ * eddy figures so that each can be read as a fraction of its floor.
+ *
+ * - memcpy: `Uint8Array.prototype.set` into a reused and into a fresh
+ *   buffer (the memory edge's floor; a fresh buffer pays its page faults);
+ * - raw Unix socket echo (into fresh buffers, and into reused ones) and
+ *   raw node:http2 (h2c) echo to another process (bench/_floor_peer.ts):
+ *   the unix and http2 edges' floors, round trip;
+ * - HTTP/1.1 echo: `fetch` POST to a bare `Deno.serve` (the HTTP baseline's
+ *   floor), the same through one worker postMessage round trip (an eddy
+ *   invocation's floor), and Redis SET + GET through node-redis (the Redis
+ *   baseline's);
+ * - a bare `Deno.serve`: hello world, 1 KB POST echo, and the same echo
+ *   through one worker postMessage round trip (every eddy invocation makes
+ *   that hop), under load at 64 connections (bench/_hello_server.ts).
+ *
+ * @module
+ */
+import http2 from "node:http2";
+import net from "node:net";
+import {
+  byScale,
+  type ExperimentContext,
+  type Scale,
+  sizeLabel,
+} from "./_experiment.ts";
+import { load, type LoadResult } from "./_load.ts";
+import { roundRobin } from "./_loops.ts";
+import { ROOT, startDeno } from "./_nodes.ts";
+import { connectRedis, getBytes, setBytes, startRedis } from "./_redis.ts";
+import { readFull, writeAll } from "./_socket.ts";
+import { round, summarize } from "./_stats.ts";
+
+const KB = 1024;
+const MB = 1024 * 1024;
+
+/** p50/p99 of one floor at one size, and bytes moved per second at p50. */
+export interface FloorCell {
+  p50Ms: number;
+  p99Ms: number;
+  /** Payload bytes moved per second at p50 (an echo moves them twice). */
+  mbPerS: number;
+  n: number;
+}
+
+/** What the floors experiment writes. */
+export interface FloorResults {
+  sizes: string[];
+  /** Per floor, per size. */
+  transfers: Record<string, Record<string, FloorCell>>;
+  http: {
+    connections: number;
+    tool: LoadResult["tool"];
+    helloWorld: LoadResult;
+    postEcho1KB: LoadResult;
+    postEchoThroughWorker1KB: LoadResult;
+  };
+}
+
+function sizes(scale: Scale): number[] {
+  return byScale(scale, {
+    full: [KB, 64 * KB, MB, 16 * MB, 64 * MB, 256 * MB],
+    quick: [KB, 64 * KB, MB, 16 * MB, 64 * MB],
+    tiny: [KB],
+  });
+}
+
+function iterations(scale: Scale, bytes: number): number {
+  if (scale === "tiny") return 5;
+  const full = bytes <= 64 * KB
+    ? 500
+    : bytes <= MB
+    ? 100
+    : bytes <= 16 * MB
+    ? 20
+    : bytes <= 64 * MB
+    ? 8
+    : 4;
+  return scale === "full" ? full : Math.max(3, Math.ceil(full / 5));
+}
+
+/** One way of moving a payload; resolves when it has arrived (and, for echoes, come back). */
+type Floor = (payload: Uint8Array<ArrayBuffer>) => Promise<unknown>;
+
+/** Floors that move the payload twice, there and back (for MB/s). */
+const ECHOES = new Set([
+  "unix echo",
+  "unix echo, reused buffers",
+  "http2 echo",
+  "http1 echo",
+  "http1 echo via a worker",
+  "redis set+get",
+]);
+
+/**
+ * Runs the floors.
+ *
+ * @example
+ * ```ts ignore
+ * const results = await runFloors({ scale: "quick", log: console.error });
+ * ```
+ */
+export async function runFloors(ctx: ExperimentContext): Promise<FloorResults> {
+  await using stack = new AsyncDisposableStack();
+  const dir = await Deno.makeTempDir({ prefix: "eddy-bench-floors-" });
+  stack.defer(() => Deno.remove(dir, { recursive: true }));
+  const peer = stack.use(
+    await startDeno([`${ROOT}bench/_floor_peer.ts`, dir]),
+  );
+  const hello = stack.use(
+    await startDeno([`${ROOT}bench/_hello_server.ts`, "0"]),
+  );
+  const redis = stack.use(await startRedis());
+  const client = await connectRedis(redis.port);
+  stack.defer(async () => {
+    await client.quit();
+  });
+  const fresh = await Deno.connect({
+    transport: "unix",
+    path: `${dir}/fresh.sock`,
+  });
+  stack.defer(() => fresh.close());
+  const reusing = await Deno.connect({
+    transport: "unix",
+    path: `${dir}/reused.sock`,
+  });
+  stack.defer(() => reusing.close());
+  const h2 = http2Client(peer.url);
+  stack.defer(h2.close);
+  const reused = new Uint8Array(sizes(ctx.scale).at(-1)!);
+  const floors: Record<string, Floor> = {
+    "memcpy, reused buffer": (p) => Promise.resolve(reused.set(p)),
+    "memcpy, fresh buffer": (p) =>
+      Promise.resolve(new Uint8Array(p.byteLength).set(p)),
+    "unix echo": (p) => unixEcho(fresh, p, new Uint8Array(p.byteLength)),
+    "unix echo, reused buffers": (p) => unixEcho(reusing, p, reused),
+    "http2 echo": h2.echo,
+    "http1 echo": async (p) => {
+      const res = await fetch(hello.url, { method: "POST", body: p });
+      await res.arrayBuffer();
+    },
+    "http1 echo via a worker": async (p) => {
+      const res = await fetch(`${hello.url}/worker`, {
+        method: "POST",
+        body: p,
+      });
+      await res.arrayBuffer();
+    },
+    "redis set+get": async (p) => {
+      await setBytes(client, "floor", p);
+      await getBytes(client, "floor");
+    },
+  };
+  const names = Object.keys(floors);
+  const transfers: FloorResults["transfers"] = Object.fromEntries(
+    names.map((n) => [n, {}]),
+  );
+  for (const bytes of sizes(ctx.scale)) {
+    const payload = new Uint8Array(bytes).fill(0x61);
+    const n = iterations(ctx.scale, bytes);
+    const samples = await roundRobin(
+      names.map((name) => async () => {
+        const t = performance.now();
+        await floors[name](payload);
+        return performance.now() - t;
+      }),
+      {
+        iterations: n,
+        warmup: Math.max(1, Math.ceil(n / 10)),
+        maxMs: byScale(ctx.scale, { full: 30_000, quick: 5000, tiny: 1000 }),
+        minIterations: 2,
+      },
+    );
+    for (const [i, name] of names.entries()) {
+      const s = summarize(samples[i]);
+      const moved = bytes * (ECHOES.has(name) ? 2 : 1);
+      transfers[name][sizeLabel(bytes)] = {
+        p50Ms: round(s.p50, 4),
+        p99Ms: round(s.p99, 4),
+        mbPerS: round(moved / 1e6 / (s.p50 / 1000), 1),
+        n: s.n,
+      };
+    }
+    ctx.log(`floors ${sizeLabel(bytes)} measured`);
+  }
+  const seconds = byScale(ctx.scale, { full: 8, quick: 2, tiny: 1 });
+  const body = new Uint8Array(1024).fill(0x61);
+  const connections = 64;
+  await load({ url: hello.url, method: "GET", connections, seconds: 1 });
+  const http = {
+    connections,
+    helloWorld: await load({
+      url: hello.url,
+      method: "GET",
+      connections,
+      seconds,
+    }),
+    postEcho1KB: await load({
+      url: hello.url,
+      method: "POST",
+      body,
+      connections,
+      seconds,
+    }),
+    postEchoThroughWorker1KB: await load({
+      url: `${hello.url}/worker`,
+      method: "POST",
+      body,
+      connections,
+      seconds,
+    }),
+  };
+  ctx.log(
+    `floors: Deno.serve hello ${
+      Math.round(http.helloWorld.requestsPerSecond)
+    } req/s`,
+  );
+  return {
+    sizes: sizes(ctx.scale).map(sizeLabel),
+    transfers,
+    http: { ...http, tool: http.helloWorld.tool },
+  };
+}
+
+/** One echo; the answer is read into `into` (fresh, or reused). */
+async function unixEcho(
+  conn: Deno.Conn,
+  payload: Uint8Array,
+  into: Uint8Array,
+): Promise<void> {
+  const head = new Uint8Array(8);
+  new DataView(head.buffer).setBigUint64(0, BigInt(payload.byteLength));
+  await writeAll(conn, head);
+  await writeAll(conn, payload);
+  const back = into.subarray(0, payload.byteLength);
+  if (!(await readFull(conn, head)) || !(await readFull(conn, back))) {
+    throw new Error("unix echo closed");
+  }
+}
+
+/**
+ * A node:http2 client whose socket is made as eddy's `Http2Transport`
+ * makes its own (no Nagle), destroyed rather than closed with a GOAWAY,
+ * which can abort a Deno node:http2 peer (denoland/deno#36788).
+ */
+function http2Client(url: string) {
+  let socket: net.Socket | undefined;
+  const session = http2.connect(url, {
+    createConnection: (at: URL) => {
+      socket = net.connect({ host: at.hostname, port: Number(at.port) });
+      socket.setNoDelay(true);
+      return socket;
+    },
+  });
+  const echo = (payload: Uint8Array) =>
+    new Promise<void>((resolve, reject) => {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/",
+        "content-length": String(payload.byteLength),
+      });
+      stream.on("data", () => {});
+      stream.on("end", resolve);
+      stream.on("error", reject);
+      stream.end(payload);
+    });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      session.once("close", () => resolve());
+      socket?.destroy();
+    });
+  return { echo, close };
+}

@@ -1,0 +1,138 @@
+/**
+ * Experiment 2a (Sledge, Middleware '20): new-instance start-up, in
+ * process, the way an executor worker starts every invocation: the echo
+ * example compiled with its memory imported (`withImportedMemory`), a
+ * recycled memory from a `MemoryPool`, `runGuestSync` with 1 KB of stdin
+ * (instantiate, run `_start`, collect stdout). Floors, in the same loop: a
+ * bare `new WebAssembly.Instance` of the module as uploaded (its own fresh
+ * memory) and of the rewritten module given a recycled memory.
+ * Target: p50 ≤ 40 µs.
+ *
+ * @module
+ */
+import { MemoryPool, runGuestSync } from "../runtime/executor/mod.ts";
+import {
+  MEMORY_IMPORT,
+  pagesWithin,
+  withImportedMemory,
+} from "../runtime/module/mod.ts";
+import { WasiHost } from "../runtime/wasi/mod.ts";
+import { byScale, type ExperimentContext } from "./_experiment.ts";
+import { ROOT } from "./_nodes.ts";
+import { round, summarize, type Summary } from "./_stats.ts";
+
+/** p50/p99 in µs of each way of starting an instance. */
+export interface Instantiation {
+  floorFresh: Summary;
+  floorRecycled: Summary;
+  invoke: Summary;
+}
+
+/**
+ * Times `iterations` instance start-ups of each kind (after `warmup`
+ * unmeasured ones), interleaved so that the floors see the same machine.
+ *
+ * @example
+ * ```ts ignore
+ * const { invoke } = measureInstantiation(5000, 1000);
+ * console.log(invoke.p50); // µs
+ * ```
+ */
+export function measureInstantiation(
+  iterations: number,
+  warmup: number,
+): Instantiation {
+  const echoBytes = Deno.readFileSync(`${ROOT}examples/echo/echo.wasm`);
+  const input = crypto.getRandomValues(new Uint8Array(1024));
+  const uploaded = new WebAssembly.Module(echoBytes);
+  const { bytes, memory: limits } = withImportedMemory(
+    echoBytes,
+    pagesWithin(128 << 20),
+  );
+  const module = new WebAssembly.Module(bytes);
+  const memories = new MemoryPool();
+  const imports = new WasiHost().imports;
+  const spec = {
+    fn: "echo",
+    args: ["echo"],
+    env: {},
+    preopens: [],
+    timeoutMs: 1000,
+    maxMemoryBytes: 128 << 20,
+    maxOutputBytes: 1 << 20,
+  };
+  const fresh: number[] = [];
+  const recycled: number[] = [];
+  const invoke: number[] = [];
+  const kept = memories.acquire(limits);
+  for (let i = 0; i < iterations + warmup; i++) {
+    const t0 = performance.now();
+    new WebAssembly.Instance(uploaded, imports);
+    const t1 = performance.now();
+    new WebAssembly.Instance(module, {
+      ...imports,
+      [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: kept },
+    });
+    const t2 = performance.now();
+    const memory = memories.acquire(limits);
+    const result = runGuestSync({ module, memory }, spec, { stdin: input });
+    const t3 = performance.now();
+    memories.release(memory, limits);
+    if (result.stdout.byteLength !== input.byteLength) {
+      throw new Error(`echo returned ${result.stdout.byteLength} bytes`);
+    }
+    if (i >= warmup) {
+      fresh.push((t1 - t0) * 1000);
+      recycled.push((t2 - t1) * 1000);
+      invoke.push((t3 - t2) * 1000);
+    }
+  }
+  return {
+    floorFresh: summarize(fresh),
+    floorRecycled: summarize(recycled),
+    invoke: summarize(invoke),
+  };
+}
+
+/** What the start-up experiment writes (µs). */
+export interface StartupResults {
+  unit: "µs";
+  invokeEcho1KB: { p50: number; p99: number; n: number };
+  floorInstanceFreshMemory: { p50: number; p99: number; n: number };
+  floorInstanceRecycledMemory: { p50: number; p99: number; n: number };
+  target: { maxP50: number; value: number; met: boolean };
+}
+
+/**
+ * Runs the start-up experiment in this process.
+ *
+ * @example
+ * ```ts ignore
+ * const results = await runStartup({ scale: "quick", log: console.error });
+ * ```
+ */
+export function runStartup(ctx: ExperimentContext): Promise<StartupResults> {
+  const m = measureInstantiation(
+    byScale(ctx.scale, { full: 50_000, quick: 5000, tiny: 200 }),
+    byScale(ctx.scale, { full: 2000, quick: 1000, tiny: 50 }),
+  );
+  const brief = (s: Summary) => ({
+    p50: round(s.p50),
+    p99: round(s.p99),
+    n: s.n,
+  });
+  ctx.log(
+    `startup: p50 ${round(m.invoke.p50)} µs, p99 ${round(m.invoke.p99)} µs`,
+  );
+  return Promise.resolve({
+    unit: "µs",
+    invokeEcho1KB: brief(m.invoke),
+    floorInstanceFreshMemory: brief(m.floorFresh),
+    floorInstanceRecycledMemory: brief(m.floorRecycled),
+    target: {
+      maxP50: 40,
+      value: round(m.invoke.p50),
+      met: m.invoke.p50 <= 40,
+    },
+  });
+}
