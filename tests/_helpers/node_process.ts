@@ -175,3 +175,46 @@ export async function sha256(bytes: Uint8Array): Promise<string> {
 
 /** The repository root, for paths to examples. */
 export const REPO_ROOT = ROOT;
+
+/** Three peered nodes: A and B share host id h1, C is on h2. */
+export interface Cluster extends AsyncDisposable {
+  a: NodeProcess;
+  b: NodeProcess;
+  c: NodeProcess;
+}
+
+/**
+ * Starts the three-node cluster the comm and workflow tests use: A and B
+ * with the same host id (they talk over a Unix socket), C with another
+ * (HTTP/2), A peered with both.
+ *
+ * @example
+ * ```ts ignore
+ * await using cluster = await startCluster();
+ * const res = await fetch(`${cluster.a.url}/invoke/on-c`, { method: "POST" });
+ * ```
+ */
+export async function startCluster(): Promise<Cluster> {
+  const b = await startNode({ flags: ["--node-id", "b", "--host-id", "h1"] });
+  const c = await startNode({ flags: ["--node-id", "c", "--host-id", "h2"] });
+  const a = await startNode({
+    flags: [
+      "--node-id",
+      "a",
+      "--host-id",
+      "h1",
+      "--peer",
+      b.url,
+      "--peer",
+      c.url,
+    ],
+  });
+  return {
+    a,
+    b,
+    c,
+    [Symbol.asyncDispose]: async () => {
+      await Promise.all([a.kill(), b.kill(), c.kill()]);
+    },
+  };
+}

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { randomBytes, until } from "../_helpers/data.ts";
 import { caller } from "../_helpers/guests.ts";
-import { cli, REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
+import {
+  cli,
+  REPO_ROOT,
+  sha256,
+  startCluster,
+  startNode,
+} from "../_helpers/node_process.ts";
 
 const sha = await Deno.readFile(join(REPO_ROOT, "examples/sha256/sha256.wasm"));
 
@@ -131,24 +137,8 @@ Deno.test("a peer that is down is marked down and used again when it returns", a
 });
 
 Deno.test("an invocation goes to the nearest node that runs the function", async () => {
-  await using b = await startNode({
-    flags: ["--node-id", "b", "--host-id", "h1"],
-  });
-  await using c = await startNode({
-    flags: ["--node-id", "c", "--host-id", "h2"],
-  });
-  await using a = await startNode({
-    flags: [
-      "--node-id",
-      "a",
-      "--host-id",
-      "h1",
-      "--peer",
-      b.url,
-      "--peer",
-      c.url,
-    ],
-  });
+  await using cluster = await startCluster();
+  const { a, b, c } = cluster;
   for (const [node, name] of [[b, "on-b"], [c, "on-c"]] as const) {
     const put = await fetch(`${node.url}/v1/functions/${name}`, {
       method: "PUT",
@@ -231,24 +221,8 @@ Deno.test("a peer that dies gives an error naming it, not a hang", async () => {
 });
 
 Deno.test("a guest calls a function that runs on another node", async () => {
-  await using b = await startNode({
-    flags: ["--node-id", "b", "--host-id", "h1"],
-  });
-  await using c = await startNode({
-    flags: ["--node-id", "c", "--host-id", "h2"],
-  });
-  await using a = await startNode({
-    flags: [
-      "--node-id",
-      "a",
-      "--host-id",
-      "h1",
-      "--peer",
-      b.url,
-      "--peer",
-      c.url,
-    ],
-  });
+  await using cluster = await startCluster();
+  const { a, b, c } = cluster;
   const upper = await Deno.readFile(
     join(REPO_ROOT, "examples/uppercase/uppercase.wasm"),
   );

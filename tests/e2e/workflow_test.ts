@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { randomBytes, until } from "../_helpers/data.ts";
-import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
+import {
+  REPO_ROOT,
+  sha256,
+  startCluster,
+  startNode,
+} from "../_helpers/node_process.ts";
 
 const example = (name: string) =>
   Deno.readFile(join(REPO_ROOT, `examples/${name}/${name}.wasm`));
@@ -72,24 +77,8 @@ interface Trace {
 }
 
 Deno.test("a workflow spread over three nodes runs as a data flow, by the cheapest modes", async () => {
-  await using b = await startNode({
-    flags: ["--node-id", "b", "--host-id", "h1"],
-  });
-  await using c = await startNode({
-    flags: ["--node-id", "c", "--host-id", "h2"],
-  });
-  await using a = await startNode({
-    flags: [
-      "--node-id",
-      "a",
-      "--host-id",
-      "h1",
-      "--peer",
-      b.url,
-      "--peer",
-      c.url,
-    ],
-  });
+  await using cluster = await startCluster();
+  const { a, b, c } = cluster;
   await deploy(a.url, "up", "uppercase");
   await deploy(a.url, "copy", "echo");
   await deploy(a.url, "join", "echo");
