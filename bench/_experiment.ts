@@ -74,3 +74,52 @@ export function sizeLabel(bytes: number): string {
   if (bytes >= 1 << 20) return `${bytes / (1 << 20)}MB`;
   return `${bytes / 1024}KB`;
 }
+
+const KB = 1024;
+const MB = 1024 * 1024;
+
+/**
+ * The payload sizes the data-movement experiments sweep: 1 KB to 64 MB,
+ * and 256 MB in the full run.
+ *
+ * @example
+ * ```ts
+ * import { payloadSizes } from "./_experiment.ts";
+ * console.log(payloadSizes("tiny")); // [1024]
+ * ```
+ */
+export function payloadSizes(scale: Scale): number[] {
+  return byScale(scale, {
+    full: [KB, 64 * KB, MB, 16 * MB, 64 * MB, 256 * MB],
+    quick: [KB, 64 * KB, MB, 16 * MB, 64 * MB],
+    tiny: [KB],
+  });
+}
+
+/**
+ * How many times to measure a payload of `bytes`: `small` for up to 64 KB,
+ * fewer as payloads grow; a fifth (at least 3) in a quick run, 5 when tiny.
+ *
+ * @example
+ * ```ts
+ * import { iterationsFor } from "./_experiment.ts";
+ * console.log(iterationsFor("full", 1024 * 1024, 300)); // 100
+ * ```
+ */
+export function iterationsFor(
+  scale: Scale,
+  bytes: number,
+  small: number,
+): number {
+  if (scale === "tiny") return 5;
+  const full = bytes <= 64 * KB
+    ? small
+    : bytes <= MB
+    ? 100
+    : bytes <= 16 * MB
+    ? 20
+    : bytes <= 64 * MB
+    ? 8
+    : 4;
+  return scale === "full" ? full : Math.max(3, Math.ceil(full / 5));
+}

@@ -37,6 +37,7 @@ import {
   UnixTransport,
 } from "../comm/mod.ts";
 import { makeCerts } from "../tests/comm/_helpers.ts";
+import { rawHttp2Client } from "./_http2_client.ts";
 import { machine } from "./_machine.ts";
 import { round, summarize } from "./_stats.ts";
 
@@ -257,42 +258,6 @@ async function rawUnixEdge(path: string, fresh: boolean) {
   return { edge, close: () => conn.close() };
 }
 
-/**
- * A bare node:http2 POST. Its socket is made as `Http2Transport` makes
- * its own (no Nagle) and destroyed at the end rather than closed with a
- * GOAWAY, which can abort a Deno node:http2 peer (denoland/deno#36788).
- */
-function rawHttp2Edge(url: string) {
-  let socket: net.Socket | undefined;
-  const session = http2.connect(url, {
-    createConnection: (at: URL) => {
-      socket = net.connect({ host: at.hostname, port: Number(at.port) });
-      socket.setNoDelay(true);
-      return socket;
-    },
-  });
-  const edge: Edge = (payload) =>
-    new Promise<void>((resolve, reject) => {
-      const stream = session.request({
-        ":method": "POST",
-        ":path": "/",
-        "content-length": String(payload.byteLength),
-      });
-      stream.on("data", () => {});
-      stream.on("end", resolve);
-      stream.on("error", reject);
-      stream.end(payload);
-    });
-  return {
-    edge,
-    close: () =>
-      new Promise<void>((resolve) => {
-        session.once("close", () => resolve());
-        socket?.destroy();
-      }),
-  };
-}
-
 async function startPeer(dir: string, certs: { cert: string; key: string }) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", fileURLToPath(import.meta.url), "--peer", dir],
@@ -337,8 +302,8 @@ async function main() {
   const h2 = new Http2Transport({ ca: certs.ca });
   const rawFresh = await rawUnixEdge(e.rawUnix, true);
   const rawReused = await rawUnixEdge(e.rawUnix, false);
-  const rawDeno = rawHttp2Edge(e.rawDeno);
-  const rawNode = rawHttp2Edge(e.rawNode);
+  const rawDeno = rawHttp2Client(e.rawDeno);
+  const rawNode = rawHttp2Client(e.rawNode);
   const reused = new Uint8Array(SIZES.at(-1)!);
   // Each case is timed round-robin with the floor it is compared with, and
   // apart from the others: garbage that one case leaves (a 64 MB buffer)
@@ -373,11 +338,11 @@ async function main() {
       ],
     ],
     [
-      ["floor: raw node:http2 → Deno.serve", rawDeno.edge],
+      ["floor: raw node:http2 → Deno.serve", rawDeno.post],
       ["http2 h2c → http2Handler (Deno.serve)", transportEdge(h2, e.h2cDeno)],
     ],
     [
-      ["floor: raw node:http2 → node:http2", rawNode.edge],
+      ["floor: raw node:http2 → node:http2", rawNode.post],
       ["http2 h2c → serveHttp2 (node:http2)", transportEdge(h2, e.h2cNode)],
       ["http2 TLS → serveHttp2 (node:http2)", transportEdge(h2, e.tlsNode)],
     ],

@@ -36,7 +36,8 @@ import {
 import {
   byScale,
   type ExperimentContext,
-  type Scale,
+  iterationsFor,
+  payloadSizes,
   sizeLabel,
 } from "./_experiment.ts";
 import { guest } from "./_guests.ts";
@@ -45,7 +46,6 @@ import { deploy, deployWorkflow, startNode, waitForPeers } from "./_nodes.ts";
 import { connectRedis, startRedis } from "./_redis.ts";
 import { round, summarize } from "./_stats.ts";
 
-const KB = 1024;
 const MB = 1024 * 1024;
 
 /** The systems compared, eddy's modes first. */
@@ -60,29 +60,6 @@ const LIMITS = {
   memory: "1GiB",
   timeout: "120s",
 };
-
-function sizes(scale: Scale): number[] {
-  return byScale(scale, {
-    full: [KB, 64 * KB, MB, 16 * MB, 64 * MB, 256 * MB],
-    quick: [KB, 64 * KB, MB, 16 * MB, 64 * MB],
-    tiny: [KB],
-  });
-}
-
-/** Measured chains per system and size, at most. */
-function iterations(scale: Scale, bytes: number): number {
-  if (scale === "tiny") return 5;
-  const full = bytes <= 64 * KB
-    ? 300
-    : bytes <= MB
-    ? 100
-    : bytes <= 16 * MB
-    ? 20
-    : bytes <= 64 * MB
-    ? 8
-    : 4;
-  return scale === "full" ? full : Math.max(3, Math.ceil(full / 5));
-}
 
 function concurrency(bytes: number): number {
   return bytes <= MB ? 4 : bytes <= 64 * MB ? 2 : 1;
@@ -168,9 +145,9 @@ export async function runExchange(
     System,
     Record<string, ExchangeCell>
   >;
-  for (const bytes of sizes(ctx.scale)) {
+  for (const bytes of payloadSizes(ctx.scale)) {
     const label = sizeLabel(bytes);
-    const n = iterations(ctx.scale, bytes);
+    const n = iterationsFor(ctx.scale, bytes, 300);
     const samples = await roundRobin(
       SYSTEMS.map((s) => () => chains[s](bytes)),
       {
@@ -204,7 +181,7 @@ export async function runExchange(
   }
   const ratiosToRedis = ratios(rows);
   return {
-    sizes: sizes(ctx.scale).map(sizeLabel),
+    sizes: payloadSizes(ctx.scale).map(sizeLabel),
     systems: {
       memory: "eddy workflow, both steps on one node (memory edge)",
       unix:

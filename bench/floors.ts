@@ -17,23 +17,20 @@
  *
  * @module
  */
-import http2 from "node:http2";
-import net from "node:net";
 import {
   byScale,
   type ExperimentContext,
-  type Scale,
+  iterationsFor,
+  payloadSizes,
   sizeLabel,
 } from "./_experiment.ts";
+import { rawHttp2Client } from "./_http2_client.ts";
 import { load, type LoadResult } from "./_load.ts";
 import { roundRobin } from "./_loops.ts";
 import { ROOT, startDeno } from "./_nodes.ts";
 import { connectRedis, getBytes, setBytes, startRedis } from "./_redis.ts";
 import { readFull, writeAll } from "./_socket.ts";
 import { round, summarize } from "./_stats.ts";
-
-const KB = 1024;
-const MB = 1024 * 1024;
 
 /** p50/p99 of one floor at one size, and bytes moved per second at p50. */
 export interface FloorCell {
@@ -56,28 +53,6 @@ export interface FloorResults {
     postEcho1KB: LoadResult;
     postEchoThroughWorker1KB: LoadResult;
   };
-}
-
-function sizes(scale: Scale): number[] {
-  return byScale(scale, {
-    full: [KB, 64 * KB, MB, 16 * MB, 64 * MB, 256 * MB],
-    quick: [KB, 64 * KB, MB, 16 * MB, 64 * MB],
-    tiny: [KB],
-  });
-}
-
-function iterations(scale: Scale, bytes: number): number {
-  if (scale === "tiny") return 5;
-  const full = bytes <= 64 * KB
-    ? 500
-    : bytes <= MB
-    ? 100
-    : bytes <= 16 * MB
-    ? 20
-    : bytes <= 64 * MB
-    ? 8
-    : 4;
-  return scale === "full" ? full : Math.max(3, Math.ceil(full / 5));
 }
 
 /** One way of moving a payload; resolves when it has arrived (and, for echoes, come back). */
@@ -126,16 +101,16 @@ export async function runFloors(ctx: ExperimentContext): Promise<FloorResults> {
     path: `${dir}/reused.sock`,
   });
   stack.defer(() => reusing.close());
-  const h2 = http2Client(peer.url);
+  const h2 = rawHttp2Client(peer.url);
   stack.defer(h2.close);
-  const reused = new Uint8Array(sizes(ctx.scale).at(-1)!);
+  const reused = new Uint8Array(payloadSizes(ctx.scale).at(-1)!);
   const floors: Record<string, Floor> = {
     "memcpy, reused buffer": (p) => Promise.resolve(reused.set(p)),
     "memcpy, fresh buffer": (p) =>
       Promise.resolve(new Uint8Array(p.byteLength).set(p)),
     "unix echo": (p) => unixEcho(fresh, p, new Uint8Array(p.byteLength)),
     "unix echo, reused buffers": (p) => unixEcho(reusing, p, reused),
-    "http2 echo": h2.echo,
+    "http2 echo": h2.post,
     "http1 echo": async (p) => {
       const res = await fetch(hello.url, { method: "POST", body: p });
       await res.arrayBuffer();
@@ -156,9 +131,9 @@ export async function runFloors(ctx: ExperimentContext): Promise<FloorResults> {
   const transfers: FloorResults["transfers"] = Object.fromEntries(
     names.map((n) => [n, {}]),
   );
-  for (const bytes of sizes(ctx.scale)) {
+  for (const bytes of payloadSizes(ctx.scale)) {
     const payload = new Uint8Array(bytes).fill(0x61);
-    const n = iterations(ctx.scale, bytes);
+    const n = iterationsFor(ctx.scale, bytes, 500);
     const samples = await roundRobin(
       names.map((name) => async () => {
         const t = performance.now();
@@ -217,7 +192,7 @@ export async function runFloors(ctx: ExperimentContext): Promise<FloorResults> {
     } req/s`,
   );
   return {
-    sizes: sizes(ctx.scale).map(sizeLabel),
+    sizes: payloadSizes(ctx.scale).map(sizeLabel),
     transfers,
     http: { ...http, tool: http.helloWorld.tool },
   };
@@ -237,38 +212,4 @@ async function unixEcho(
   if (!(await readFull(conn, head)) || !(await readFull(conn, back))) {
     throw new Error("unix echo closed");
   }
-}
-
-/**
- * A node:http2 client whose socket is made as eddy's `Http2Transport`
- * makes its own (no Nagle), destroyed rather than closed with a GOAWAY,
- * which can abort a Deno node:http2 peer (denoland/deno#36788).
- */
-function http2Client(url: string) {
-  let socket: net.Socket | undefined;
-  const session = http2.connect(url, {
-    createConnection: (at: URL) => {
-      socket = net.connect({ host: at.hostname, port: Number(at.port) });
-      socket.setNoDelay(true);
-      return socket;
-    },
-  });
-  const echo = (payload: Uint8Array) =>
-    new Promise<void>((resolve, reject) => {
-      const stream = session.request({
-        ":method": "POST",
-        ":path": "/",
-        "content-length": String(payload.byteLength),
-      });
-      stream.on("data", () => {});
-      stream.on("end", resolve);
-      stream.on("error", reject);
-      stream.end(payload);
-    });
-  const close = () =>
-    new Promise<void>((resolve) => {
-      session.once("close", () => resolve());
-      socket?.destroy();
-    });
-  return { echo, close };
 }
