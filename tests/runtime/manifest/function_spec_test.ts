@@ -1,29 +1,16 @@
 import assert from "node:assert/strict";
-import { ManifestError } from "../../../runtime/errors.ts";
 import {
   DEFAULT_LIMITS,
   type FunctionOptions,
   functionSpec,
 } from "../../../runtime/manifest/mod.ts";
+import { assertRefused } from "../../_helpers/refusal.ts";
 
 const DIGEST = `sha256:${"cd".repeat(32)}`;
 
 function refused(fn: () => unknown, message: string, field: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(
-    error instanceof ManifestError,
-    `expected a ManifestError, got ${error}`,
-  );
-  assert.equal(error.code, "invalid_manifest");
-  assert.equal(error.status, 400);
-  assert.equal(error.message, `${field}: ${message}`);
   // No YAML source, so no line or column.
-  assert.deepEqual(error.details, { field });
+  assertRefused("invalid_manifest", fn, { message, field });
 }
 
 Deno.test("functionSpec builds a spec with defaults for what is left out", () => {

@@ -1,52 +1,17 @@
 import assert from "node:assert/strict";
-import { ManifestError } from "../../../runtime/errors.ts";
 import {
   DEFAULT_LIMITS,
   type FunctionSpec,
   parseManifest,
 } from "../../../runtime/manifest/mod.ts";
+import { assertRefused, type Refusal, yaml } from "../../_helpers/refusal.ts";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const MiB = 1024 * 1024;
 
-/** A YAML document from lines, so that line N of the source is argument N. */
-function yaml(...lines: string[]): string {
-  return lines.join("\n") + "\n";
-}
-
-interface Expected {
-  message: string;
-  field?: string;
-  line?: number;
-  column?: number;
-}
-
 /** Asserts `text` is refused with exactly this message, field and position. */
-function refused(text: string, expected: Expected): void {
-  let error: unknown;
-  try {
-    parseManifest(text);
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(
-    error instanceof ManifestError,
-    `expected a ManifestError, got ${error}`,
-  );
-  assert.equal(error.code, "invalid_manifest");
-  assert.equal(error.status, 400);
-  const where = [
-    expected.field,
-    expected.line ? `(line ${expected.line}, column ${expected.column})` : "",
-  ].filter(Boolean).join(" ");
-  assert.equal(
-    error.message,
-    where ? `${where}: ${expected.message}` : expected.message,
-  );
-  assert.deepEqual(error.details, {
-    ...(expected.field ? { field: expected.field } : {}),
-    ...(expected.line ? { line: expected.line, column: expected.column } : {}),
-  });
+function refused(text: string, expected: Refusal): void {
+  assertRefused("invalid_manifest", () => parseManifest(text), expected);
 }
 
 /** One function entry with `lines` added under it (indented by the caller). */
@@ -493,7 +458,7 @@ Deno.test("dirs must be HOST[::GUEST] strings or host/guest/writable maps", () =
 });
 
 Deno.test("limits must be known, well-formed, positive and bounded", () => {
-  const cases: [string, Expected][] = [
+  const cases: [string, Refusal][] = [
     ["timout: 5s", {
       message: "unknown key 'timout'; did you mean 'timeout'?",
       field: "functions[0].limits.timout",
