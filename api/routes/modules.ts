@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import type { EddyNode } from "../../node/node.ts";
 import { NotFoundError, RequestError } from "../../runtime/errors.ts";
 import { readBody } from "../body.ts";
+import { MODULE_TYPES, requireContentType } from "../content_type.ts";
 
 /**
  * `PUT /v1/modules` (body: the wasm bytes) → 201 with the module's digest and
@@ -20,7 +21,7 @@ import { readBody } from "../body.ts";
  */
 export function moduleRoutes(node: EddyNode, maxModuleBytes: number): Hono {
   return new Hono()
-    .put("/", async (c) => {
+    .put("/", requireContentType(MODULE_TYPES), async (c) => {
       const bytes = await readBody(
         c.req.raw,
         maxModuleBytes,
