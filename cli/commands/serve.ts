@@ -141,6 +141,11 @@ export const serveCommand: Command = {
         }
         : {}),
     };
+    if (node.sweptModules > 0) {
+      console.log(
+        `eddy: removed ${node.sweptModules} stored modules no deployment uses`,
+      );
+    }
     console.log(
       `eddy node ${node.id} listening on ${url} (data: ${dataDir}, ${node.registry.list().length} functions)`,
     );
