@@ -18,7 +18,7 @@ async function upload(url: string, bytes: Uint8Array<ArrayBuffer>) {
   return (await res.json()).digest as string;
 }
 
-async function storedFiles(dataDir: string): Promise<string[]> {
+function storedFiles(dataDir: string): string[] {
   return [...Deno.readDirSync(join(dataDir, "modules"))].map((e) => e.name)
     .sort();
 }
@@ -71,7 +71,7 @@ Deno.test("DELETE /v1/modules/:digest removes an unused module and refuses a use
   assert.equal(removed.status, 200);
   assert.deepEqual(await removed.json(), { removed: unused });
   assert.equal((await error(await del(unused), 404)).code, "not_found");
-  assert.deepEqual(await storedFiles(node.dataDir), [
+  assert.deepEqual(storedFiles(node.dataDir), [
     `${used.slice(7)}.wasm`,
   ]);
 
@@ -86,7 +86,7 @@ Deno.test("DELETE /v1/modules/:digest removes an unused module and refuses a use
   const refused = await cli(["rm", used, "--url", node.url]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /used by functions 'one', 'two'/);
-  assert.equal((await storedFiles(node.dataDir)).length, 1);
+  assert.equal((storedFiles(node.dataDir)).length, 1);
 });
 
 Deno.test("a refused deploy stores nothing", async () => {
@@ -129,7 +129,7 @@ Deno.test("a refused deploy stores nothing", async () => {
   }
   const { modules } = await (await fetch(`${node.url}/v1/modules`)).json();
   assert.deepEqual(modules, []);
-  assert.deepEqual(await storedFiles(node.dataDir), []);
+  assert.deepEqual(storedFiles(node.dataDir), []);
 
   // A module a deployment uses survives a refused redeploy of it.
   const put = await fetch(`${node.url}/v1/functions/keep`, {
@@ -174,14 +174,14 @@ Deno.test("after kill -9, a restart sweeps the modules no deployment uses", asyn
       (b) => b.toString(16).padStart(2, "0"),
     ).join("");
     await Deno.writeFile(join(dataDir, "modules", `${strayHex}.wasm`), stray);
-    assert.equal((await storedFiles(dataDir)).length, 3);
+    assert.equal((storedFiles(dataDir)).length, 3);
 
     await using second = await startNode({ dataDir });
     assert.match(
       second.startup,
       /removed 2 stored modules no deployment uses/,
     );
-    assert.deepEqual(await storedFiles(dataDir), [
+    assert.deepEqual(storedFiles(dataDir), [
       `${deployed.slice(7)}.wasm`,
     ]);
     const { modules } = await (await fetch(`${second.url}/v1/modules`)).json();
