@@ -460,7 +460,11 @@ async function _directoryProblem(path: string): Promise<string | undefined> {
     if (error instanceof Deno.errors.NotFound) {
       return `directory '${path}' does not exist`;
     }
-    throw error;
+    // Too long a name, a file as a parent, no permission: the manifest's
+    // path is unusable, which is the manifest's problem, not the node's.
+    return `cannot use '${path}' as a directory (${
+      (error as { code?: string }).code ?? (error as Error).name
+    })`;
   }
 }
 
