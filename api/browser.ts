@@ -13,7 +13,15 @@
 import type { MiddlewareHandler } from "hono";
 import { RequestError } from "../runtime/errors.ts";
 
-/** Host names a node always answers to: loopback, whatever the port. */
+/**
+ * Host names a node always answers to: loopback, whatever the port.
+ *
+ * @example
+ * ```ts
+ * import { LOOPBACK_HOSTS } from "./browser.ts";
+ * console.log(LOOPBACK_HOSTS.includes("localhost")); // true
+ * ```
+ */
 export const LOOPBACK_HOSTS: readonly string[] = [
   "localhost",
   "127.0.0.1",

@@ -9,7 +9,15 @@
 import type { MiddlewareHandler } from "hono";
 import { RequestError } from "../runtime/errors.ts";
 
-/** Media types of manifests and workflow specs. */
+/**
+ * Media types of manifests and workflow specs.
+ *
+ * @example
+ * ```ts
+ * import { DOCUMENT_TYPES } from "./content_type.ts";
+ * console.log(DOCUMENT_TYPES.includes("text/yaml")); // true
+ * ```
+ */
 export const DOCUMENT_TYPES: readonly string[] = [
   "application/json",
   "application/yaml",
@@ -17,7 +25,15 @@ export const DOCUMENT_TYPES: readonly string[] = [
   "text/yaml",
 ];
 
-/** Media types of module uploads. */
+/**
+ * Media types of module uploads.
+ *
+ * @example
+ * ```ts
+ * import { MODULE_TYPES } from "./content_type.ts";
+ * console.log(MODULE_TYPES[0]); // "application/wasm"
+ * ```
+ */
 export const MODULE_TYPES: readonly string[] = [
   "application/wasm",
   "application/octet-stream",

@@ -5,7 +5,16 @@
  * @module
  */
 
-/** Random choices drawn from one seed. */
+/**
+ * Random choices drawn from one seed.
+ *
+ * @example
+ * ```ts
+ * import { mulberry32, type Prng } from "./prng.ts";
+ * const rng: Prng = mulberry32(7);
+ * const coin = rng.pick(["heads", "tails"]);
+ * ```
+ */
 export interface Prng {
   /** A float in [0, 1). */
   next(): number;
