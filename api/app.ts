@@ -50,13 +50,13 @@ export interface AppOptions {
 export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
   const maxModuleBytes = options.maxModuleBytes ?? 64 << 20;
   const app = new Hono();
+  app.use("*", wellFormedUrl());
   if (options.token === undefined) {
     app.use("*", knownHostsOnly(options.allowedHosts ?? []));
     app.use("*", sameOriginWrites());
   } else {
     app.use("/v1/*", requireToken(options.token));
   }
-  app.use("*", wellFormedUrl());
   app.route("/", systemRoutes(node));
   app.route("/v1/modules", moduleRoutes(node, maxModuleBytes));
   app.route("/v1", functionRoutes(node, maxModuleBytes));

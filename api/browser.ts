@@ -87,7 +87,7 @@ export function sameOriginWrites(): MiddlewareHandler {
       throw new RequestError(
         "cross_origin",
         `${c.req.method} ${c.req.path} from ${
-          origin ?? `a ${site} page`
+          origin === undefined ? `a ${site} page` : `origin '${origin}'`
         } refused: without a token this node accepts changes only from its own origin (${own}) or from clients that are not browsers; set --token to manage it from elsewhere`,
         403,
         { origin: origin ?? null, secFetchSite: site ?? null },

@@ -140,6 +140,15 @@ Deno.test("without a token, only loopback, IP and allowed host names are answere
     }
   }
   assert.equal(answered, 0);
+  for (const host of ["a b", "[::1", `127.0.0.1:99999`]) {
+    const res = await rawRequest(node.url, {
+      method: "GET",
+      target: "/healthz",
+      headers: { host },
+    });
+    assert.equal(res.status, 400, host);
+    assert.equal(JSON.parse(res.text).error.code, "invalid_host");
+  }
   for (
     const host of [
       `localhost:${port}`,
