@@ -5,21 +5,30 @@
  * @module
  */
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { http2Handler } from "../comm/mod.ts";
 import type { EddyNode } from "../node/node.ts";
 import { EddyError } from "../runtime/errors.ts";
 import { requireToken } from "./auth.ts";
+import { knownHostsOnly, sameOriginWrites } from "./browser.ts";
 import { functionRoutes } from "./routes/functions.ts";
 import { invokeRoutes } from "./routes/invoke.ts";
 import { moduleRoutes } from "./routes/modules.ts";
 import { peerRoutes } from "./routes/peers.ts";
 import { workflowInvokeRoutes, workflowRoutes } from "./routes/workflows.ts";
 import { systemRoutes } from "./routes/system.ts";
+import { wellFormedUrl } from "./url.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
-  /** When set, `/v1/*` requires `Authorization: Bearer <token>`. */
+  /**
+   * When set, `/v1/*` requires `Authorization: Bearer <token>`. When not,
+   * the node refuses what a web page could send through a browser: unknown
+   * `Host` names and state changes from other origins.
+   */
   token?: string;
+  /** Host names answered without a token, besides loopback and IP addresses. */
+  allowedHosts?: string[];
   /** Largest module upload accepted, in bytes (default 64 MiB). */
   maxModuleBytes?: number;
 }
@@ -41,7 +50,13 @@ export interface AppOptions {
 export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
   const maxModuleBytes = options.maxModuleBytes ?? 64 << 20;
   const app = new Hono();
-  app.use("/v1/*", requireToken(options.token));
+  app.use("*", wellFormedUrl());
+  if (options.token === undefined) {
+    app.use("*", knownHostsOnly(options.allowedHosts ?? []));
+    app.use("*", sameOriginWrites());
+  } else {
+    app.use("/v1/*", requireToken(options.token));
+  }
   app.route("/", systemRoutes(node));
   app.route("/v1/modules", moduleRoutes(node, maxModuleBytes));
   app.route("/v1", functionRoutes(node, maxModuleBytes));
@@ -66,10 +81,31 @@ export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
       // deno-lint-ignore no-explicit-any
       return c.json(error.toJSON(), error.status as any);
     }
+    if (error instanceof HTTPException) return error.getResponse();
+    if (bodyCutShort(error, c.req.raw)) {
+      return c.json({
+        error: {
+          code: "incomplete_body",
+          message:
+            "the request body ended before it was complete (the client closed the connection)",
+        },
+      }, 400);
+    }
     console.error(error);
     return c.json({
       error: { code: "internal", message: String(error) },
     }, 500);
   });
   return app;
+}
+
+/**
+ * Whether `error` is the connection going away while `request`'s body was
+ * being read: a client's doing, not the node's.
+ */
+function bodyCutShort(error: unknown, request: Request): boolean {
+  return request.bodyUsed &&
+    (error instanceof Deno.errors.BadResource ||
+      error instanceof Deno.errors.Http ||
+      error instanceof Deno.errors.ConnectionReset);
 }

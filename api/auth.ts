@@ -3,13 +3,39 @@
  *
  * @module
  */
-import { timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
-import { RequestError } from "../runtime/errors.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+
+/** What a bearer token may hold (RFC 6750 `b64token`). */
+const TOKEN_PATTERN = /^[A-Za-z0-9._~+/-]+=*$/;
 
 /**
- * Middleware that requires `Authorization: Bearer <token>` when `token` is
- * set, and lets everything through when it is not.
+ * Why `token` cannot be a node's token, or `undefined` when it can: an
+ * empty token would silently turn authentication off, and one with other
+ * characters than a bearer token may carry could never be sent.
+ *
+ * @example
+ * ```ts
+ * import { tokenProblem } from "./auth.ts";
+ * console.log(tokenProblem("")); // "the token is empty; ..."
+ * console.log(tokenProblem("s3cret")); // undefined
+ * ```
+ */
+export function tokenProblem(token: string): string | undefined {
+  if (token === "") {
+    return "the token is empty; give a real one (e.g. `openssl rand -hex 32`) or none at all";
+  }
+  if (!TOKEN_PATTERN.test(token)) {
+    return "a token may hold only letters, digits and . _ ~ + / - (then = padding)";
+  }
+  return undefined;
+}
+
+/**
+ * Middleware that requires `Authorization: Bearer <token>` (Hono's
+ * `bearerAuth`, compared in constant time) and answers 401 `unauthorized`
+ * as JSON otherwise. Throws a `TypeError` for a token
+ * {@linkcode tokenProblem} refuses.
  *
  * @example
  * ```ts
@@ -18,27 +44,23 @@ import { RequestError } from "../runtime/errors.ts";
  * const app = new Hono().use("/v1/*", requireToken("s3cret"));
  * ```
  */
-export function requireToken(token: string | undefined): MiddlewareHandler {
-  const expected = token ? new TextEncoder().encode(token) : undefined;
-  return async (c, next) => {
-    if (!expected) return await next();
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match) {
-      throw new RequestError(
-        "unauthorized",
+export function requireToken(token: string): MiddlewareHandler {
+  const problem = tokenProblem(token);
+  if (problem) throw new TypeError(problem);
+  const refuse = (message: string) => (c: Context) =>
+    c.json({ error: { code: "unauthorized", message } }, 401);
+  return bearerAuth({
+    token,
+    noAuthenticationHeader: {
+      message: refuse(
         "this node requires 'Authorization: Bearer <token>' for management routes",
-        401,
-      );
-    }
-    const given = new TextEncoder().encode(match[1].trim());
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new RequestError(
-        "unauthorized",
-        "the bearer token is not valid",
-        401,
-      );
-    }
-    await next();
-  };
+      ),
+    },
+    invalidAuthenticationHeader: {
+      message: refuse(
+        "the Authorization header must be 'Bearer <token>'",
+      ),
+    },
+    invalidToken: { message: refuse("the bearer token is not valid") },
+  });
 }

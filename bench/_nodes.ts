@@ -293,7 +293,18 @@ export async function request(
   path: string,
   body?: BodyInit,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const res = await fetch(`${node.url}${path}`, { method, body });
+  // Management writes must say what they send; manifests and workflows are
+  // JSON or YAML, both of which parse as YAML.
+  const type = path.startsWith("/v1/modules")
+    ? "application/wasm"
+    : path.startsWith("/v1/")
+    ? "application/yaml"
+    : "application/octet-stream";
+  const res = await fetch(`${node.url}${path}`, {
+    method,
+    body,
+    headers: body === undefined ? {} : { "content-type": type },
+  });
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (!res.ok) {
     throw new Error(

@@ -65,6 +65,7 @@ async function overHttp(): Promise<Record<string, LoadResult>> {
   try {
     const put = await fetch(`${eddy.url}/v1/functions/echo`, {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: echoBytes,
     });
     if (!put.ok) throw new Error(await put.text());

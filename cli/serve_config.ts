@@ -26,6 +26,7 @@ export const SERVE_FLAGS = {
   "tls-key": { type: "string" },
   "tls-port": { type: "string" },
   "tls-ca": { type: "string" },
+  "allowed-host": { type: "string", multiple: true },
 } as const satisfies FlagSpec;
 
 /**

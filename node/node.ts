@@ -19,6 +19,7 @@ import {
   type Limits,
 } from "../runtime/manifest/mod.ts";
 import { type Deployment, Registry } from "../runtime/registry.ts";
+import { digestOf } from "../runtime/module/mod.ts";
 import { LazyExecutorPool } from "./lazy_pool.ts";
 import { Metrics } from "./metrics.ts";
 import { type NodeInfo, PeerTable } from "./peers.ts";
@@ -93,6 +94,8 @@ export class EddyNode {
   readonly remote: RemoteInvoker;
   #workflows: Workflows | undefined;
   readonly startedAt = new Date();
+  /** Modules no deployment used, deleted when this node started. */
+  sweptModules = 0;
   /** Where peers reach this node; set by whoever serves it. */
   endpoints: NodeInfo["endpoints"] = { http: "" };
   readonly #pool: LazyExecutorPool;
@@ -162,6 +165,7 @@ export class EddyNode {
     });
     const node: EddyNode = new EddyNode(options, registry, pool);
     node.#workflows = await Workflows.open(node);
+    node.sweptModules = await registry.sweepModules();
     if (registry.list().length > 0) pool.start();
     return node;
   }
@@ -232,11 +236,33 @@ export class EddyNode {
     bytes: Uint8Array<ArrayBuffer>,
     options: FunctionOptions = {},
   ): Promise<Deployment> {
+    const stored = this.registry.modules.has(digestOf(bytes));
     const info = await this.registry.modules.put(bytes);
-    const [deployment] = await this.apply([
-      functionSpec(name, info.digest, options),
-    ]);
-    return deployment;
+    try {
+      const [deployment] = await this.apply([
+        functionSpec(name, info.digest, options),
+      ]);
+      return deployment;
+    } catch (error) {
+      // A refused deploy leaves the store as it found it; a module some
+      // deployment took up meanwhile stays (module_in_use).
+      if (!stored) await this.removeModule(info.digest).catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes module `digest` unless a deployment uses it (see
+   * `Registry.removeModule`; the refusal names the workflows too).
+   */
+  async removeModule(digest: string): Promise<void> {
+    await this.registry.removeModule(
+      digest,
+      (functions) =>
+        this.workflows.list().filter((w) =>
+          w.spec.steps.some((s) => functions.includes(s.function))
+        ).map((w) => w.name),
+    );
   }
 
   /**

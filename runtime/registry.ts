@@ -205,6 +205,83 @@ export class Registry {
   }
 
   /**
+   * Deletes stored module `digest`, which no deployment may use. Throws an
+   * `EddyError` with code `invalid_digest` (400) for a malformed digest,
+   * `NotFoundError` for one not stored and `module_in_use` (409) naming the
+   * functions that use it, and the workflows using those when
+   * `workflowsUsing` tells. Serialized with deployments, so a deploy cannot
+   * pick the module up halfway through.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "./registry.ts";
+   * const registry = await Registry.open(await Deno.makeTempDir());
+   * const { digest } = await registry.modules.put(await Deno.readFile("examples/echo/echo.wasm"));
+   * await registry.removeModule(digest);
+   * console.log(registry.modules.has(digest)); // false
+   * ```
+   */
+  removeModule(
+    digest: string,
+    workflowsUsing: (functions: string[]) => string[] = () => [],
+  ): Promise<void> {
+    return this.#serialized(async () => {
+      if (!isDigest(digest)) {
+        throw new EddyError(
+          "invalid_digest",
+          `'${digest}' is not a module digest (sha256: and 64 lower-case hex digits)`,
+          400,
+          { digest },
+        );
+      }
+      if (!this.modules.has(digest)) throw new NotFoundError("module", digest);
+      const functions = this.list().filter((d) => d.module === digest).map((
+        d,
+      ) => d.name);
+      if (functions.length > 0) {
+        const workflows = workflowsUsing(functions);
+        throw new EddyError(
+          "module_in_use",
+          `module ${digest} is used by function${
+            functions.length > 1 ? "s" : ""
+          } ${functions.map((f) => `'${f}'`).join(", ")}${
+            workflows.length
+              ? ` (in workflow${workflows.length > 1 ? "s" : ""} ${
+                workflows.map((w) => `'${w}'`).join(", ")
+              })`
+              : ""
+          }; remove or redeploy ${functions.length > 1 ? "them" : "it"} first`,
+          409,
+          { digest, functions, workflows },
+        );
+      }
+      await this.modules.remove(digest);
+    });
+  }
+
+  /**
+   * Deletes every stored module no deployment uses, and says how many: what
+   * an interrupted deploy or upload left behind. Run at start, before
+   * anything is served, since a module uploaded for a manifest not applied
+   * yet is unused too.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "./registry.ts";
+   * const registry = await Registry.open(await Deno.makeTempDir());
+   * console.log(await registry.sweepModules()); // 0
+   * ```
+   */
+  sweepModules(): Promise<number> {
+    return this.#serialized(async () => {
+      const used = new Set(this.list().map((d) => d.module));
+      const unused = this.modules.digests().filter((d) => !used.has(d));
+      for (const digest of unused) await this.modules.remove(digest);
+      return unused.length;
+    });
+  }
+
+  /**
    * The compiled module of deployed function `name`, with its memory capped
    * at the function's memory limit: what an executor instantiates. Compiled
    * once per module and limit (see `ModuleStore.compiled`). Throws
@@ -383,7 +460,11 @@ async function _directoryProblem(path: string): Promise<string | undefined> {
     if (error instanceof Deno.errors.NotFound) {
       return `directory '${path}' does not exist`;
     }
-    throw error;
+    // Too long a name, a file as a parent, no permission: the manifest's
+    // path is unusable, which is the manifest's problem, not the node's.
+    return `cannot use '${path}' as a directory (${
+      (error as { code?: string }).code ?? (error as Error).name
+    })`;
   }
 }
 

@@ -23,7 +23,10 @@ export async function deploy(
   const res = await fetch(`${url}/v1/functions/${name}`, {
     method: "PUT",
     body: wasm,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    headers: {
+      "content-type": "application/wasm",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
   });
   const text = await res.text();
   if (res.status !== 200 && res.status !== 201) {

@@ -9,6 +9,11 @@ import type { EddyNode } from "../../node/node.ts";
 import { NotFoundError, RequestError } from "../../runtime/errors.ts";
 import { parseManifest } from "../../runtime/manifest/mod.ts";
 import { readBody } from "../body.ts";
+import {
+  DOCUMENT_TYPES,
+  MODULE_TYPES,
+  requireContentType,
+} from "../content_type.ts";
 import { moduleTooLarge } from "./modules.ts";
 
 /** Manifests are text; anything bigger than this is not one. */
@@ -32,7 +37,7 @@ export function functionRoutes(node: EddyNode, maxModuleBytes: number): Hono {
       if (!fn) throw new NotFoundError("function", c.req.param("name"));
       return c.json(fn);
     })
-    .put("/functions/:name", async (c) => {
+    .put("/functions/:name", requireContentType(MODULE_TYPES), async (c) => {
       const bytes = await readBody(
         c.req.raw,
         maxModuleBytes,
@@ -45,7 +50,7 @@ export function functionRoutes(node: EddyNode, maxModuleBytes: number): Hono {
     .delete("/functions/:name", async (c) => {
       return c.json(await node.remove(c.req.param("name")));
     })
-    .post("/manifests", async (c) => {
+    .post("/manifests", requireContentType(DOCUMENT_TYPES), async (c) => {
       const bytes = await readBody(
         c.req.raw,
         MAX_MANIFEST_BYTES,

@@ -8,10 +8,12 @@ import { Hono } from "hono";
 import type { EddyNode } from "../../node/node.ts";
 import { NotFoundError, RequestError } from "../../runtime/errors.ts";
 import { readBody } from "../body.ts";
+import { MODULE_TYPES, requireContentType } from "../content_type.ts";
 
 /**
  * `PUT /v1/modules` (body: the wasm bytes) → 201 with the module's digest and
- * imports/exports; `GET /v1/modules`; `GET /v1/modules/:digest`.
+ * imports/exports; `GET /v1/modules`; `GET /v1/modules/:digest`;
+ * `DELETE /v1/modules/:digest` (409 while a function uses it).
  *
  * @example
  * ```ts ignore
@@ -20,7 +22,7 @@ import { readBody } from "../body.ts";
  */
 export function moduleRoutes(node: EddyNode, maxModuleBytes: number): Hono {
   return new Hono()
-    .put("/", async (c) => {
+    .put("/", requireContentType(MODULE_TYPES), async (c) => {
       const bytes = await readBody(
         c.req.raw,
         maxModuleBytes,
@@ -30,6 +32,10 @@ export function moduleRoutes(node: EddyNode, maxModuleBytes: number): Hono {
       return c.json(info, 201);
     })
     .get("/", (c) => c.json({ modules: node.registry.modules.list() }))
+    .delete("/:digest", async (c) => {
+      await node.removeModule(c.req.param("digest"));
+      return c.json({ removed: c.req.param("digest") });
+    })
     .get("/:digest", (c) => {
       const info = node.registry.modules.info(c.req.param("digest"));
       if (!info) throw new NotFoundError("module", c.req.param("digest"));

@@ -6,6 +6,9 @@
 import { Hono } from "hono";
 import type { EddyNode } from "../../node/node.ts";
 import { NotFoundError, RequestError } from "../../runtime/errors.ts";
+import { requireContentType } from "../content_type.ts";
+
+const JSON_ONLY = ["application/json"];
 
 /**
  * `GET /v1/peers`; `POST /v1/peers {"url"}` adds a peer (and tells it about
@@ -15,7 +18,7 @@ import { NotFoundError, RequestError } from "../../runtime/errors.ts";
  * @example
  * ```ts ignore
  * app.route("/v1/peers", peerRoutes(node));
- * // curl -d '{"url":"http://10.0.0.2:8080"}' http://127.0.0.1:8080/v1/peers
+ * // curl -H 'content-type: application/json' -d '{"url":"http://10.0.0.2:8080"}' http://127.0.0.1:8080/v1/peers
  * ```
  */
 export function peerRoutes(node: EddyNode): Hono {
@@ -23,14 +26,16 @@ export function peerRoutes(node: EddyNode): Hono {
     .get("/", (c) => c.json({ peers: node.peers.list() }))
     .post(
       "/",
+      requireContentType(JSON_ONLY),
       async (c) => c.json(await node.peers.add(await peerUrl(c.req.raw))),
     )
-    .post("/announce", async (c) => {
+    .post("/announce", requireContentType(JSON_ONLY), async (c) => {
       await node.peers.learn(await peerUrl(c.req.raw));
       return c.json({ ok: true });
     })
     .delete("/:peer", (c) => {
-      const peer = decodeURIComponent(c.req.param("peer"));
+      // Hono has decoded the parameter once already.
+      const peer = c.req.param("peer");
       if (!node.peers.remove(peer)) throw new NotFoundError("peer", peer);
       return c.json({ removed: peer });
     });

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { EddyNode } from "../../node/node.ts";
 import { NotFoundError, RequestError } from "../../runtime/errors.ts";
 import { readBody } from "../body.ts";
+import { DOCUMENT_TYPES, requireContentType } from "../content_type.ts";
 
 /** Specs are text; anything bigger than this is not one. */
 const MAX_SPEC_BYTES = 1 << 20;
@@ -24,7 +25,7 @@ const MAX_INPUT_BYTES = 1 << 30;
  */
 export function workflowRoutes(node: EddyNode): Hono {
   return new Hono()
-    .post("/", async (c) => {
+    .post("/", requireContentType(DOCUMENT_TYPES), async (c) => {
       const bytes = await readBody(
         c.req.raw,
         MAX_SPEC_BYTES,

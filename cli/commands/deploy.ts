@@ -61,15 +61,26 @@ export const deployCommand: Command = {
       ? positionals.pop()
       : undefined;
     const manifest = (values.file as string | undefined) ?? lone;
-    const document = manifest !== undefined
-      ? await fromManifest(client, manifest, positionals)
-      : await fromFlags(client, values, positionals);
-    const { functions } = await client.json<{ functions: FunctionSpec[] }>(
-      "POST",
-      "/v1/manifests",
-      JSON.stringify(document),
-      { "content-type": "application/json" },
-    );
+    const uploads = new Set<string>();
+    let functions: FunctionSpec[];
+    try {
+      const document = manifest !== undefined
+        ? await fromManifest(client, manifest, positionals, uploads)
+        : await fromFlags(client, values, positionals, uploads);
+      ({ functions } = await client.json<{ functions: FunctionSpec[] }>(
+        "POST",
+        "/v1/manifests",
+        JSON.stringify(document),
+        { "content-type": "application/json" },
+      ));
+    } catch (error) {
+      // A refused deploy takes back the modules it uploaded; the node keeps
+      // any that a deployment uses (409).
+      for (const digest of uploads) {
+        await client.request("DELETE", `/v1/modules/${digest}`).catch(() => {});
+      }
+      throw error;
+    }
     for (const f of functions) console.log(`deployed ${f.name} (${f.module})`);
     return 0;
   },
@@ -79,6 +90,7 @@ async function fromManifest(
   client: Client,
   path: string,
   positionals: string[],
+  uploads: Set<string>,
 ): Promise<unknown> {
   if (positionals.length) {
     throw new UsageError(
@@ -94,7 +106,7 @@ async function fromManifest(
     if (!fn.module.startsWith("sha256:")) {
       const file = resolve(base, fn.module);
       if (!uploaded.has(file)) {
-        uploaded.set(file, await upload(client, file));
+        uploaded.set(file, await upload(client, file, uploads));
       }
       fn.module = uploaded.get(file)!;
     }
@@ -122,6 +134,7 @@ async function fromFlags(
   client: Client,
   values: Record<string, unknown>,
   positionals: string[],
+  uploads: Set<string>,
 ): Promise<unknown> {
   const [name, path, extra] = positionals;
   if (!name || !path) {
@@ -139,7 +152,7 @@ async function fromFlags(
   return {
     functions: [{
       name,
-      module: await upload(client, resolve(path)),
+      module: await upload(client, resolve(path), uploads),
       args: (values.arg as string[] | undefined) ?? [],
       env: keyValues("deploy", "--env", values.env),
       dirs: [
@@ -152,7 +165,12 @@ async function fromFlags(
   };
 }
 
-async function upload(client: Client, path: string): Promise<string> {
+/** Uploads the module at `path`; its digest goes into `uploads`. */
+async function upload(
+  client: Client,
+  path: string,
+  uploads: Set<string>,
+): Promise<string> {
   const bytes = await readInput("deploy", path);
   const info = await client.json<{ digest: string }>(
     "PUT",
@@ -160,5 +178,6 @@ async function upload(client: Client, path: string): Promise<string> {
     bytes,
     { "content-type": "application/wasm" },
   );
+  uploads.add(info.digest);
   return info.digest;
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ModuleInfo } from "../../runtime/module/mod.ts";
 import type { Deployment } from "../../runtime/registry.ts";
 import { Client, CLIENT_FLAGS, CLIENT_HELP } from "../client.ts";
 import { parseFlags } from "../args.ts";
@@ -10,9 +11,11 @@ import type { Command } from "../command.ts";
 
 const HELP = `usage: eddy ls [FLAGS]
 
-Lists the functions deployed on a node.
+Lists the functions deployed on a node, or with --modules the modules it
+stores and the functions using each.
 
-  --json         print the deployments as JSON
+  --modules      list stored modules instead
+  --json         print the deployments (or modules) as JSON
 ${CLIENT_HELP}`;
 
 /** `eddy ls`. */
@@ -24,6 +27,7 @@ export const lsCommand: Command = {
     const { values } = parseFlags("ls", argv, {
       ...CLIENT_FLAGS,
       json: { type: "boolean" },
+      modules: { type: "boolean" },
     });
     if (values.help) {
       console.log(HELP);
@@ -34,6 +38,26 @@ export const lsCommand: Command = {
       "GET",
       "/v1/functions",
     );
+    if (values.modules) {
+      const { modules } = await client.json<{ modules: ModuleInfo[] }>(
+        "GET",
+        "/v1/modules",
+      );
+      if (values.json) {
+        console.log(JSON.stringify(modules, null, 2));
+        return 0;
+      }
+      printTable([
+        ["DIGEST", "SIZE", "USED BY"],
+        ...modules.map((m) => [
+          m.digest,
+          String(m.size),
+          functions.filter((f) => f.module === m.digest).map((f) => f.name)
+            .join(",") || "-",
+        ]),
+      ]);
+      return 0;
+    }
     if (values.json) {
       console.log(JSON.stringify(functions, null, 2));
       return 0;
@@ -49,14 +73,18 @@ export const lsCommand: Command = {
         f.deployedAt,
       ]);
     }
-    const widths = rows[0].map((_, i) =>
-      Math.max(...rows.map((r) => r[i].length))
-    );
-    for (const row of rows) {
-      console.log(
-        row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd(),
-      );
-    }
+    printTable(rows);
     return 0;
   },
 };
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0].map((_, i) =>
+    Math.max(...rows.map((r) => r[i].length))
+  );
+  for (const row of rows) {
+    console.log(
+      row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd(),
+    );
+  }
+}

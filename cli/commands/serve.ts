@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path";
 import { createApp } from "../../api/app.ts";
+import { tokenProblem } from "../../api/auth.ts";
 import { type Http2Server, serveHttp2, serveUnix } from "../../comm/mod.ts";
 import { EddyNode } from "../../node/node.ts";
 import { parseBytes } from "../../runtime/manifest/mod.ts";
@@ -25,6 +26,9 @@ core, deployments restored from the data directory.
                          it to peers (default $EDDY_TOKEN)
   --workers N            executor workers (default: one per core)
   --max-module-size SIZE largest module upload (default 64MiB)
+  --allowed-host NAME    without a token, also answer requests for host NAME
+                         (repeatable; loopback names, IP addresses and the
+                         --hostname and --advertise names always are)
 
 locality and peering:
   --node-id ID           this node's id (default: the host name)
@@ -82,6 +86,13 @@ export const serveCommand: Command = {
     }
     const dataDir = resolve((values["data-dir"] as string) ?? "eddy-data");
     const token = (values.token as string) ?? Deno.env.get("EDDY_TOKEN");
+    const problem = token === undefined ? undefined : tokenProblem(token);
+    if (problem) {
+      throw new UsageError(
+        "serve",
+        `--token (or EDDY_TOKEN, or the config's token): ${problem}`,
+      );
+    }
     const node = await EddyNode.start({
       dataDir,
       workers,
@@ -95,8 +106,18 @@ export const serveCommand: Command = {
       region: values.region as string | undefined,
       labels: keyValues("serve", "--label", values.label),
     });
-    const app = createApp(node, { token, maxModuleBytes });
     const hostname = (values.hostname as string) ?? "127.0.0.1";
+    const app = createApp(node, {
+      token,
+      maxModuleBytes,
+      allowedHosts: [
+        hostname,
+        ...(values.advertise === undefined
+          ? []
+          : [advertisedHost(values.advertise as string)]),
+        ...((values["allowed-host"] as string[] | undefined) ?? []),
+      ],
+    });
     const listening = Promise.withResolvers<string>();
     const server = Deno.serve({
       port,
@@ -120,6 +141,11 @@ export const serveCommand: Command = {
         }
         : {}),
     };
+    if (node.sweptModules > 0) {
+      console.log(
+        `eddy: removed ${node.sweptModules} stored modules no deployment uses`,
+      );
+    }
     console.log(
       `eddy node ${node.id} listening on ${url} (data: ${dataDir}, ${node.registry.list().length} functions)`,
     );
@@ -175,6 +201,14 @@ async function serveTls(
       key: await readPem("--tls-key", keyFile as string),
     },
   }, handler);
+}
+
+function advertisedHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    throw new UsageError("serve", `--advertise wants a URL, got '${url}'`);
+  }
 }
 
 async function readPem(flag: string, path: string): Promise<string> {

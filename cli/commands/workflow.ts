@@ -45,6 +45,8 @@ export const workflowCommand: Command = {
           "POST",
           "/v1/workflows",
           await readInput("workflow", names[0]),
+          // JSON is YAML, so one type fits every spec file.
+          { "content-type": "application/yaml" },
         );
         console.log(`deployed workflow ${deployed.name}`);
         return 0;

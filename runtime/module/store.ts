@@ -158,6 +158,20 @@ export class ModuleStore {
   }
 
   /**
+   * Digests of every stored module, sorted, without reading any file.
+   *
+   * @example
+   * ```ts
+   * import { ModuleStore } from "./store.ts";
+   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * console.log(store.digests()); // []
+   * ```
+   */
+  digests(): string[] {
+    return [...this.#entries.keys()].sort();
+  }
+
+  /**
    * Infos of every stored module by digest, skipping (and dropping) corrupt
    * ones.
    *

@@ -16,6 +16,8 @@ export interface StartNodeOptions {
   /** Extra `serve` flags. */
   flags?: string[];
   env?: Record<string, string>;
+  /** Collect the node's stderr (see `NodeProcess.stderr`) instead of passing it through. */
+  captureStderr?: boolean;
 }
 
 /**
@@ -31,6 +33,10 @@ export interface NodeProcess extends AsyncDisposable {
   url: string;
   dataDir: string;
   process: Deno.ChildProcess;
+  /** What the node printed before it listened (its startup lines). */
+  startup: string;
+  /** What the node wrote to stderr so far (with `captureStderr`). */
+  stderr(): string;
   /** Graceful stop (SIGTERM) and wait. */
   stop(): Promise<void>;
   /** SIGKILL and wait. */
@@ -66,7 +72,7 @@ export async function startNode(
     cwd: ROOT,
     env: { NO_COLOR: "1", ...options.env },
     stdout: "piped",
-    stderr: "inherit",
+    stderr: options.captureStderr ? "piped" : "inherit",
     stdin: "null",
   }).spawn();
   const reader = process.stdout.pipeThrough(new TextDecoderStream())
@@ -82,6 +88,16 @@ export async function startNode(
     seen += value;
   }
   clearTimeout(deadline);
+  let stderr = "";
+  if (options.captureStderr) {
+    (async () => {
+      for await (
+        const text of process.stderr.pipeThrough(new TextDecoderStream())
+      ) {
+        stderr += text;
+      }
+    })().catch(() => {});
+  }
   const url = /listening on (http:\/\/\S+)/.exec(seen)![1];
   // Keep draining stdout so the child never blocks on a full pipe.
   (async () => {
@@ -104,6 +120,8 @@ export async function startNode(
     url,
     dataDir,
     process,
+    startup: seen,
+    stderr: () => stderr,
     stop: () => end("SIGTERM"),
     kill: () => end("SIGKILL"),
     [Symbol.asyncDispose]: () => end("SIGKILL"),

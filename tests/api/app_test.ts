@@ -40,7 +40,11 @@ Deno.test("healthz, node info and metrics", () =>
 
 Deno.test("module upload, function deploy and invocation headers", () =>
   withApp(async (app) => {
-    const mod = await app.request("/v1/modules", { method: "PUT", body: echo });
+    const mod = await app.request("/v1/modules", {
+      method: "PUT",
+      headers: { "content-type": "application/wasm" },
+      body: echo,
+    });
     assert.equal(mod.status, 201);
     const info = await mod.json();
     assert.match(info.digest, /^sha256:/);
@@ -51,12 +55,14 @@ Deno.test("module upload, function deploy and invocation headers", () =>
 
     const put = await app.request("/v1/functions/echo", {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: echo,
     });
     assert.equal(put.status, 201);
     await put.body?.cancel();
     const again = await app.request("/v1/functions/echo", {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: echo,
     });
     assert.equal(again.status, 200);
@@ -78,6 +84,7 @@ Deno.test("oversized module upload is refused before it is stored", () =>
   withApp(async (app, node) => {
     const res = await app.request("/v1/modules", {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: new Uint8Array(2 << 20),
     });
     assert.equal(res.status, 413);

@@ -8,6 +8,7 @@ Deno.test("with a token, management routes need it; invocation does not", async 
 
   const anonymous = await fetch(`${node.url}/v1/functions/echo`, {
     method: "PUT",
+    headers: { "content-type": "application/wasm" },
     body: echo,
   });
   assert.equal(anonymous.status, 401);
@@ -21,7 +22,10 @@ Deno.test("with a token, management routes need it; invocation does not", async 
   const ok = await fetch(`${node.url}/v1/functions/echo`, {
     method: "PUT",
     body: echo,
-    headers: { authorization: "Bearer s3cret" },
+    headers: {
+      authorization: "Bearer s3cret",
+      "content-type": "application/wasm",
+    },
   });
   assert.equal(ok.status, 201);
   await ok.body?.cancel();

@@ -11,6 +11,7 @@ Deno.test("deploy over the API, invoke, restart, invoke again", async () => {
   try {
     const put = await fetch(`${node.url}/v1/functions/echo`, {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: echo,
     });
     assert.equal(put.status, 201, await put.clone().text());
@@ -58,6 +59,7 @@ Deno.test("a manifest deploys several functions; get, list and delete", async ()
   const upload = async (bytes: Uint8Array<ArrayBuffer>) =>
     (await (await fetch(`${node.url}/v1/modules`, {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: bytes,
     }))
       .json()).digest;
@@ -120,6 +122,7 @@ Deno.test("concurrent invocations all come back exact", async () => {
   await using node = await startNode({ flags: ["--workers", "2"] });
   await (await fetch(`${node.url}/v1/functions/echo`, {
     method: "PUT",
+    headers: { "content-type": "application/wasm" },
     body: echo,
   }))
     .body?.cancel();

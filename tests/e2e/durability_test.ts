@@ -19,10 +19,12 @@ Deno.test("a node killed during deploys restarts with the old or the new deploym
             const body = i % 2 ? env : echo;
             const digest = (await (await fetch(`${url}/v1/modules`, {
               method: "PUT",
+              headers: { "content-type": "application/wasm" },
               body,
             })).json()).digest;
             const res = await fetch(`${url}/v1/manifests`, {
               method: "POST",
+              headers: { "content-type": "application/yaml" },
               body:
                 `functions: [{name: f, module: "${digest}", args: ["rev${i}"]}]`,
             });

@@ -30,13 +30,18 @@ async function fixture(url: string): Promise<Fixture> {
     async put(_name, bytes) {
       const res = await fetch(`${url}/v1/modules`, {
         method: "PUT",
+        headers: { "content-type": "application/wasm" },
         body: bytes,
       });
       assert.equal(res.status, 201);
       return (await res.json()).digest;
     },
     apply: (yaml) =>
-      fetch(`${url}/v1/manifests`, { method: "POST", body: yaml }),
+      fetch(`${url}/v1/manifests`, {
+        method: "POST",
+        headers: { "content-type": "application/yaml" },
+        body: yaml,
+      }),
     invoke: (name, body = "") =>
       fetch(`${url}/invoke/${name}`, { method: "POST", body }),
     async echoWorks() {
@@ -64,7 +69,11 @@ Deno.test("bad uploads and manifests are refused with what is wrong", async (t) 
 
   await t.step("not wasm", async () => {
     const error = await errorOf(
-      await fetch(`${f.url}/v1/modules`, { method: "PUT", body: "hello" }),
+      await fetch(`${f.url}/v1/modules`, {
+        method: "PUT",
+        headers: { "content-type": "application/wasm" },
+        body: "hello",
+      }),
       400,
     );
     assert.equal(error.code, "invalid_module");
@@ -76,6 +85,7 @@ Deno.test("bad uploads and manifests are refused with what is wrong", async (t) 
     const error = await errorOf(
       await fetch(`${f.url}/v1/functions/broken`, {
         method: "PUT",
+        headers: { "content-type": "application/wasm" },
         body: bytes,
       }),
       400,

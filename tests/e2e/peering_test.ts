@@ -86,6 +86,7 @@ Deno.test("peering is mutual and follows deployments", async () => {
 
   const put = await fetch(`${b.url}/v1/functions/hash`, {
     method: "PUT",
+    headers: { "content-type": "application/wasm" },
     body: sha,
   });
   assert.equal(put.status, 201);
@@ -98,12 +99,14 @@ Deno.test("peering is mutual and follows deployments", async () => {
 
   const bad = await fetch(`${a.url}/v1/peers`, {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: '{"url": "nope"}',
   });
   assert.equal(bad.status, 400);
   assert.equal((await bad.json()).error.code, "invalid_peer");
   const self = await fetch(`${a.url}/v1/peers`, {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ url: a.url }),
   });
   assert.equal(self.status, 400);
@@ -142,6 +145,7 @@ Deno.test("an invocation goes to the nearest node that runs the function", async
   for (const [node, name] of [[b, "on-b"], [c, "on-c"]] as const) {
     const put = await fetch(`${node.url}/v1/functions/${name}`, {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: sha,
     });
     assert.equal(put.status, 201);
@@ -151,6 +155,7 @@ Deno.test("an invocation goes to the nearest node that runs the function", async
   for (const node of [b, c]) {
     const put = await fetch(`${node.url}/v1/functions/both`, {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: sha,
     });
     await put.body?.cancel();
@@ -198,6 +203,7 @@ Deno.test("a peer that dies gives an error naming it, not a hang", async () => {
   });
   const put = await fetch(`${b.url}/v1/functions/far`, {
     method: "PUT",
+    headers: { "content-type": "application/wasm" },
     body: sha,
   });
   await put.body?.cancel();
@@ -229,6 +235,7 @@ Deno.test("a guest calls a function that runs on another node", async () => {
   for (const [node, name] of [[b, "up-b"], [c, "up-c"]] as const) {
     const put = await fetch(`${node.url}/v1/functions/${name}`, {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: upper,
     });
     await put.body?.cancel();
@@ -236,6 +243,7 @@ Deno.test("a guest calls a function that runs on another node", async () => {
   for (const target of ["up-b", "up-c"]) {
     const put = await fetch(`${a.url}/v1/functions/call-${target}`, {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: caller(target),
     });
     assert.equal(put.status, 201);
@@ -296,6 +304,7 @@ Deno.test("peers on other hosts can talk HTTP/2 over TLS", async () => {
   assert.match(info.endpoints.https, /^https:\/\/127\.0\.0\.1:\d+$/);
   const put = await fetch(`${b.url}/v1/functions/hash`, {
     method: "PUT",
+    headers: { "content-type": "application/wasm" },
     body: sha,
   });
   await put.body?.cancel();

@@ -14,6 +14,7 @@ const example = (name: string) =>
 async function deploy(url: string, name: string, module: string, query = "") {
   const res = await fetch(`${url}/v1/functions/${name}${query}`, {
     method: "PUT",
+    headers: { "content-type": "application/wasm" },
     body: await example(module),
   });
   assert.equal(res.status, 201, await res.clone().text());
@@ -88,6 +89,7 @@ Deno.test("a workflow spread over three nodes runs as a data flow, by the cheape
 
   const put = await fetch(`${a.url}/v1/workflows`, {
     method: "POST",
+    headers: { "content-type": "application/yaml" },
     body: SPREAD,
   });
   assert.equal(put.status, 201, await put.clone().text());
@@ -164,9 +166,11 @@ Deno.test("a node killed mid-workflow fails the run with an error naming it", as
     // primes 30000000 takes seconds: c is killed while it runs.
     const res = await fetch(`${c.url}/v1/manifests`, {
       method: "POST",
+      headers: { "content-type": "application/yaml" },
       body: `functions: [{name: slow, module: "${
         (await (await fetch(`${c.url}/v1/modules`, {
           method: "PUT",
+          headers: { "content-type": "application/wasm" },
           body: await example("primes"),
         }))
           .json()).digest
@@ -177,6 +181,7 @@ Deno.test("a node killed mid-workflow fails the run with an error naming it", as
     await until("a sees slow", () => seesAll(a.url, ["slow"]));
     const put = await fetch(`${a.url}/v1/workflows`, {
       method: "POST",
+      headers: { "content-type": "application/yaml" },
       body:
         "name: doomed\nsteps:\n  - {name: first, function: first}\n  - {name: slow, function: slow, after: [first]}\n",
     });
@@ -206,6 +211,7 @@ Deno.test("bad workflows are refused with the field; nothing deployed is lost", 
   await deploy(a.url, "echo", "echo");
   const good = await fetch(`${a.url}/v1/workflows`, {
     method: "POST",
+    headers: { "content-type": "application/yaml" },
     body: "name: ok\nsteps:\n  - {name: one, function: echo}\n",
   });
   assert.equal(good.status, 201);
@@ -234,7 +240,11 @@ Deno.test("bad workflows are refused with the field; nothing deployed is lost", 
     ["name: w\nstepz: []\n", /stepz/],
   ];
   for (const [body, field] of cases) {
-    const res = await fetch(`${a.url}/v1/workflows`, { method: "POST", body });
+    const res = await fetch(`${a.url}/v1/workflows`, {
+      method: "POST",
+      headers: { "content-type": "application/yaml" },
+      body,
+    });
     const { error } = await res.json();
     assert.equal(res.status, 400, body);
     assert.equal(error.code, "invalid_workflow");
