@@ -142,58 +142,60 @@ Deno.test("a guest calling itself twice per level makes its tree and no more; th
   assert.equal(await inFlight(n.url), 0);
 });
 
-Deno.test("a guest calling itself through a peer is bounded across both nodes", async () => {
-  // ping runs on a, pong on b (another host: HTTP/2): each calls the other.
-  await using b = await node(["--node-id", "b", "--host-id", "hb"]);
-  await using a = await node([
-    "--node-id",
-    "a",
-    "--host-id",
-    "ha",
-    "--peer",
-    b.url,
-  ]);
-  await deploy(a.url, {
-    ping: {
-      module: selfCaller("pong", { spinOnFailure: true }),
-      limits: "timeout: 2s, callDepth: 6",
-    },
-  });
-  await deploy(b.url, {
-    pong: {
-      module: selfCaller("ping", { spinOnFailure: true }),
-      limits: "timeout: 30s",
-    },
-  });
-  const knows = async (url: string, fn: string) => {
-    const { peers } = await (await fetch(`${url}/v1/peers`)).json();
-    return peers.some((p: { info?: { functions: string[] } }) =>
-      p.info?.functions.includes(fn)
+for (const [mode, hostB] of [["unix", "ha"], ["http2", "hb"]]) {
+  Deno.test(`a guest calling itself through a peer is bounded across both nodes (${mode})`, async () => {
+    // ping runs on a, pong on b: each calls the other.
+    await using b = await node(["--node-id", "b", "--host-id", hostB]);
+    await using a = await node([
+      "--node-id",
+      "a",
+      "--host-id",
+      "ha",
+      "--peer",
+      b.url,
+    ]);
+    await deploy(a.url, {
+      ping: {
+        module: selfCaller("pong", { spinOnFailure: true }),
+        limits: "timeout: 2s, callDepth: 6",
+      },
+    });
+    await deploy(b.url, {
+      pong: {
+        module: selfCaller("ping", { spinOnFailure: true }),
+        limits: "timeout: 30s",
+      },
+    });
+    const knows = async (url: string, fn: string) => {
+      const { peers } = await (await fetch(`${url}/v1/peers`)).json();
+      return peers.some((p: { info?: { functions: string[] } }) =>
+        p.info?.functions.includes(fn)
+      );
+    };
+    await within(
+      10_000,
+      "the nodes know each other's functions",
+      async () => await knows(a.url, "pong") && await knows(b.url, "ping"),
     );
-  };
-  await within(
-    10_000,
-    "the nodes know each other's functions",
-    async () => await knows(a.url, "pong") && await knows(b.url, "ping"),
-  );
 
-  const started = performance.now();
-  const res = await invoke(a.url, "ping");
-  const error = (await res.json()).error;
-  assert.equal(res.status, 504);
-  assert.equal(error.function, "ping");
-  assert.ok(performance.now() - started < 6000, "the client waited too long");
-  await within(
-    3000,
-    "invocations in flight on both nodes",
-    async () => await inFlight(a.url) + await inFlight(b.url) === 0,
-  );
-  // Depths 0..6 alternate a, b: ping at 0, 2, 4, 6 and pong at 1, 3, 5.
-  assert.equal(await invocations(a.url, "ping"), 4);
-  assert.equal(await invocations(b.url, "pong"), 3);
-  // pong's own 30 s is not what ended it: its caller's deadline did.
-  assert.ok(performance.now() - started < 10_000);
-});
+    const started = performance.now();
+    const res = await invoke(a.url, "ping");
+    const error = (await res.json()).error;
+    assert.equal(res.status, 504);
+    assert.equal(error.function, "ping");
+    assert.ok(performance.now() - started < 6000, "the client waited too long");
+    await within(
+      3000,
+      "invocations in flight on both nodes",
+      async () => await inFlight(a.url) + await inFlight(b.url) === 0,
+    );
+    // Depths 0..6 alternate a, b: ping at 0, 2, 4, 6 and pong at 1, 3, 5.
+    assert.equal(await invocations(a.url, "ping"), 4);
+    assert.equal(await invocations(b.url, "pong"), 3);
+    // pong's own 30 s is not what ended it: its caller's deadline did.
+    assert.ok(performance.now() - started < 10_000);
+  });
+}
 
 Deno.test("a client that leaves cancels its invocation; a 1-worker node serves the next at once", async () => {
   await using n = await node(["--workers", "1"]);
@@ -262,3 +264,53 @@ Deno.test("a callee inherits its caller's deadline: a 1 s caller of a 10 s spinn
     1,
   );
 });
+
+for (const [mode, hostB] of [["unix", "ha"], ["http2", "hb"]]) {
+  Deno.test(`a client that leaves cancels the invocation its node forwarded by ${mode}`, async () => {
+    await using b = await node([
+      "--node-id",
+      "b",
+      "--host-id",
+      hostB,
+      "--workers",
+      "1",
+    ]);
+    await using a = await node([
+      "--node-id",
+      "a",
+      "--host-id",
+      "ha",
+      "--peer",
+      b.url,
+    ]);
+    await deploy(b.url, {
+      spin: { module: SPIN, limits: "timeout: 30s" },
+      echo: { module: ECHO },
+    });
+    await within(10_000, "a to know b's functions", async () => {
+      const { peers } = await (await fetch(`${a.url}/v1/peers`)).json();
+      return peers[0]?.info?.functions.includes("spin");
+    });
+    const client = new AbortController();
+    const leaving = invoke(a.url, "spin", client.signal).catch((e) => e);
+    await within(
+      5000,
+      "the spin to start on b",
+      async () => await inFlight(b.url) === 1,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    client.abort();
+    assert.equal((await leaving).name, "AbortError");
+    await within(
+      3000,
+      "the spin to be stopped on b",
+      async () => await inFlight(b.url) === 0,
+    );
+    const echo = await fetch(`${a.url}/invoke/echo`, {
+      method: "POST",
+      body: "next",
+    });
+    assert.equal(echo.headers.get("x-eddy-via"), mode);
+    assert.equal(await echo.text(), "next");
+  });
+}
