@@ -113,3 +113,36 @@ Deno.test("eddy run answers calls with 'not available'", async () => {
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdoutText, /^4:calls to other functions are not available/);
 });
+
+Deno.test("a peer's call with a chain out of range is refused, never trusted", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const node = await EddyNode.start({ dataDir, workers: 1 });
+  try {
+    await node.deployModule("echo", await example("echo"));
+    const call = (headers: Record<string, string>) =>
+      node.remote.handler({ target: "echo", headers, payload: text("hi") });
+    const chain = { "call-depth": "2", "call-max-depth": "8" };
+    const ok = await call({ ...chain, "deadline-ms": "5000" });
+    assert.equal(ok.status, 200);
+    assert.equal(decode(ok.payload), "hi");
+    for (
+      const bad of [
+        { ...chain, "deadline-ms": "-1" },
+        { ...chain, "deadline-ms": "soon" },
+        { ...chain, "call-max-depth": "65", "deadline-ms": "5000" },
+        { ...chain, "call-depth": "9", "deadline-ms": "5000" },
+        { "call-depth": "0", "call-max-depth": "8", "deadline-ms": "5000" },
+      ]
+    ) {
+      const refused = await call(bad);
+      assert.equal(refused.status, 400, JSON.stringify(bad));
+      assert.match(decode(refused.payload), /bad_call_chain/);
+    }
+    // Its deadline passed: it is not run.
+    const late = await call({ ...chain, "deadline-ms": "0" });
+    assert.equal(late.status, 504);
+  } finally {
+    await node.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
