@@ -77,6 +77,8 @@ interface PendingJob {
   settled?: boolean;
   /** It was cancelled while its worker held it: drop it when it shows up. */
   cancelled?: boolean;
+  /** When the watchdog first saw it on the CPU after it was cancelled. */
+  cancelledOnCpu?: number;
   /** Cancels it; listened to until it settles. */
   signal?: AbortSignal;
   onAbort?: () => void;
@@ -85,6 +87,13 @@ interface PendingJob {
   /** The cancel slot of its worker's status it was written to. */
   slot?: number;
 }
+
+/**
+ * How long a cancelled guest on the CPU may go on before its worker is
+ * replaced: one about to finish costs less than a new worker (~16 ms) and
+ * the parked invocations a replacement ends with it.
+ */
+const CANCEL_GRACE_MS = 50;
 
 /** Inputs up to this size may be copied ahead to a busy worker. */
 const SEND_AHEAD_MAX_BYTES = 1 << 20;
@@ -294,10 +303,8 @@ export class ExecutorPool {
       STATUS_SLOTS * Float64Array.BYTES_PER_ELEMENT,
     );
     const status = new Float64Array(shared);
-    status.fill(IDLE, STATUS_SEQ + 1);
     status[STATUS_SEQ] = IDLE;
-    status[STATUS_DEADLINE] = 0;
-    status[STATUS_STARTED] = 0;
+    status.fill(IDLE, STATUS_CANCEL);
     worker.postMessage(shared);
     const executor: Executor = {
       worker,
@@ -476,19 +483,28 @@ export class ExecutorPool {
       // A guest parked in a call past its deadline is unwound, not killed:
       // its worker runs other jobs meanwhile.
       for (const job of executor.inflight.values()) {
-        if (job.parked > 0 && !job.cancelled && job.deadline! <= now) {
+        if (
+          job.parked > 0 && !job.cancelled &&
+          job.deadline! <= now
+        ) {
           executor.inflight.delete(job.posted.seq);
           this.#settle(job, timedOut(job, job.deadline!));
           this.#post(executor, { type: "cancel", seq: job.posted.seq });
         }
       }
-      // A guest on the CPU past its deadline, or cancelled, is stopped the
-      // only way a spinning guest can be: its worker goes.
+      // A guest on the CPU past its deadline, or cancelled and still there
+      // after a grace to finish (or unwind), is stopped the only way a
+      // spinning guest can be: its worker goes.
       const seq = executor.status[STATUS_SEQ];
       if (seq === IDLE) continue;
       const job = executor.inflight.get(seq);
       const deadline = executor.status[STATUS_DEADLINE];
-      if (deadline > now && !job?.cancelled) continue;
+      let givenUp = false;
+      if (job?.cancelled) {
+        job.cancelledOnCpu ??= now;
+        givenUp = now - job.cancelledOnCpu >= CANCEL_GRACE_MS;
+      }
+      if (deadline > now && !givenUp) continue;
       if (job) {
         executor.inflight.delete(seq);
         this.#settle(job, timedOut(job, deadline));
@@ -509,8 +525,8 @@ export class ExecutorPool {
     const startedCount = executor.status[STATUS_STARTED];
     const requeue: PendingJob[] = [];
     for (const job of executor.inflight.values()) {
-      const started = job.order! < startedCount;
       if (job.cancelled) continue;
+      const started = job.order! < startedCount;
       if (started || job.transferred) {
         this.#settle(job, {
           exitCode: -1,
