@@ -146,3 +146,32 @@ Deno.test("a peer's call with a chain out of range is refused, never trusted", a
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("a call past the chain's depth is refused with status 5; the trace says why", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const node = await EddyNode.start({ dataDir, workers: 1 });
+  try {
+    await node.deployModule("uppercase", await example("uppercase"));
+    await node.deployModule("shout", caller("uppercase"));
+    const chain = { depth: 3, maxDepth: 3, deadline: Date.now() + 5000 };
+    const refused = await node.invoke("shout", text("hi"), { chain });
+    const out = decode(refused.stdout);
+    assert.match(out, /^5:/);
+    const error = JSON.parse(out.slice(2)).error;
+    assert.equal(error.code, "call_depth_exceeded");
+    assert.deepEqual(
+      [error.function, error.caller, error.depth, error.limit],
+      ["uppercase", "shout", 4, 3],
+    );
+    assert.equal(refused.calls?.[0].status, 508);
+    assert.match(refused.calls?.[0].error ?? "", /depth 4.*limit is 3/);
+    // One level higher, the same call goes through.
+    const allowed = await node.invoke("shout", text("hi"), {
+      chain: { ...chain, depth: 2 },
+    });
+    assert.equal(decode(allowed.stdout), "0:HI");
+  } finally {
+    await node.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
