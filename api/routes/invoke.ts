@@ -26,9 +26,9 @@ import { readBody } from "../body.ts";
  * status, bytes and milliseconds of each). The exit code, duration (ms) and node id come back in
  * `x-eddy-exit-code`, `x-eddy-duration-ms` and `x-eddy-node`; a failed run
  * answers a JSON error (500 trap or exit, 504 timeout, 413 input or output
- * too large, 503 overloaded) with the function's stderr tail. A client that
- * goes away cancels its invocation, here or on the peer running it, and
- * the calls its guest made.
+ * too large, 503 overloaded, 499 cancelled) with the function's stderr
+ * tail. A client that goes away cancels its invocation, here or on the
+ * peer running it, and the calls its guest made.
  *
  * @example
  * ```ts ignore
