@@ -68,7 +68,8 @@ export function http2Handler(
       return toResponse(errorResponse(error));
     }
     const request = { target: meta.target, headers: meta.headers, payload };
-    return toResponse(await respond(handler, request));
+    // Deno aborts a request's signal when its client resets the stream.
+    return toResponse(await respond(handler, request, req.signal));
   };
 }
 
@@ -236,8 +237,10 @@ function serveStream(
     }, { endStream: bytes === 0 });
     if (bytes > 0) stream.end(response.payload);
   };
-  // The client went away; nothing to answer.
+  // The client went away; nothing to answer, and the handler is told.
+  const gone = new AbortController();
   stream.on("error", () => {});
+  stream.on("close", () => gone.abort());
   const meta = decodeMeta(head[COMM_HEADER] as string | undefined);
   if (head[":method"] !== "POST" || typeof meta?.target !== "string") {
     return send(errorResponse(badRequest()));
@@ -270,6 +273,6 @@ function serveStream(
     } catch (error) {
       return send(errorResponse(error));
     }
-    send(await respond(handler, request));
+    send(await respond(handler, request, gone.signal));
   });
 }

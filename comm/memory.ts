@@ -93,7 +93,7 @@ export class MemoryTransport implements Transport {
       headers: { ...request.headers },
       payload,
     };
-    return withDeadline(respond(handler, delivered), {
+    return withDeadline(respond(handler, delivered, options.signal), {
       peer: endpoint,
       mode: this.mode,
       timeoutMs: options.timeoutMs ?? this.#timeoutMs,

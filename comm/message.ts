@@ -28,8 +28,15 @@ export interface CommResponse {
   payload: Uint8Array;
 }
 
-/** Serves the requests a node receives, in any mode. */
-export type CommHandler = (request: CommRequest) => Promise<CommResponse>;
+/**
+ * Serves the requests a node receives, in any mode. `signal` aborts when
+ * the caller gave the call up (it reset its stream, sent a cancel frame or
+ * dropped its connection): the answer will not be read.
+ */
+export type CommHandler = (
+  request: CommRequest,
+  signal?: AbortSignal,
+) => Promise<CommResponse>;
 
 /** Per-call options of {@linkcode Transport.call}. */
 export interface CallOptions {
@@ -71,7 +78,7 @@ export interface Transport {
 const NULL_BODY_STATUS = new Set([204, 205, 304]);
 
 /**
- * Runs `handler` and always answers: a handler that throws (or returns
+ * Runs `handler` (with the caller's `signal`) and always answers: a handler that throws (or returns
  * something that is not a valid response) becomes an error response, with
  * the status of an {@linkcode EddyError} (500 otherwise) and its JSON body,
  * so that every mode reports handler failures the same way.
@@ -90,9 +97,10 @@ const NULL_BODY_STATUS = new Set([204, 205, 304]);
 export async function respond(
   handler: CommHandler,
   request: CommRequest,
+  signal?: AbortSignal,
 ): Promise<CommResponse> {
   try {
-    const response = await handler(request);
+    const response = await handler(request, signal);
     const problem = responseProblem(response);
     if (problem) throw new Error(`handler returned ${problem}`);
     return response;

@@ -181,7 +181,13 @@ class Channel {
         signal: options.signal,
         cancel: () => {
           this.#settle(id);
-          if (!written) {
+          if (options.signal?.aborted) {
+            // Tell the server to stop serving it; the frame follows the
+            // request's, so it cannot arrive first.
+            this.#ready
+              .then(({ writer }) => writer.write({ kind: "cancel", id }))
+              .catch(() => {});
+          } else if (!written) {
             this.#fail(
               this.#unreachable("writes stalled past a call's timeout"),
             );
@@ -212,7 +218,7 @@ class Channel {
           throw new PeerError(
             "peer_protocol",
             this.#path,
-            "server sent a request frame",
+            `server sent a ${frame.kind} frame`,
             { mode: "unix" },
           );
         }

@@ -111,19 +111,31 @@ async function serveConnection(
     allocate: options.allocate,
   });
   const writer = new FrameWriter(conn);
+  // Requests being served, by id: a cancel frame or the end of the
+  // connection aborts their handlers' signals.
+  const serving = new Map<number, AbortController>();
   try {
     while (true) {
       const frame = await reader.next();
       if (!frame) return;
+      if (frame.kind === "cancel") {
+        serving.get(frame.id)?.abort();
+        continue;
+      }
       if (frame.kind !== "request") {
         throw new PeerError("peer_protocol", peer, "client sent a response", {
           mode: "unix",
         });
       }
-      respond(handler, frame.message)
-        .then((message) =>
-          writer.write({ kind: "response", id: frame.id, message })
-        )
+      const gone = new AbortController();
+      serving.set(frame.id, gone);
+      respond(handler, frame.message, gone.signal)
+        .then((message) => {
+          if (serving.get(frame.id) === gone) serving.delete(frame.id);
+          if (!gone.signal.aborted) {
+            return writer.write({ kind: "response", id: frame.id, message });
+          }
+        })
         .catch(() => {
           // The client is gone; there is no one to answer.
         });
@@ -134,6 +146,7 @@ async function serveConnection(
       options.onConnectionError?.(error);
     }
   } finally {
+    for (const gone of serving.values()) gone.abort();
     try {
       conn.close();
     } catch {

@@ -6,7 +6,7 @@
  * offset size  field (big-endian)
  *      0    4  magic 0x65646479 ("eddy")
  *      4    1  version (1)
- *      5    1  kind: 1 request, 2 response
+ *      5    1  kind: 1 request, 2 response, 3 cancel
  *      6    2  reserved, 0
  *      8    4  request id (u32); a response carries its request's id
  *     12    4  meta length in bytes (u32)
@@ -15,7 +15,9 @@
  *              payload
  * ```
  *
- * Frames of many calls interleave on one connection, matched by id.
+ * Frames of many calls interleave on one connection, matched by id. A
+ * cancel frame (meta `{headers: {}}`, no payload) tells the server that the
+ * client gave up the request with its id: the server stops serving it.
  *
  * @module
  */
@@ -37,10 +39,14 @@ export const DEFAULT_MAX_META_BYTES = 64 * 1024;
 /** Default largest payload accepted (1 GiB). */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 2 ** 30;
 
-/** One frame: a request or the response to the request with the same id. */
+/**
+ * One frame: a request, the response to the request with the same id, or
+ * the cancellation of that request.
+ */
 export type Frame =
   | { kind: "request"; id: number; message: CommRequest }
-  | { kind: "response"; id: number; message: CommResponse };
+  | { kind: "response"; id: number; message: CommResponse }
+  | { kind: "cancel"; id: number };
 
 /** Where frames are read from (a `Deno.Conn`, or a test double). */
 export interface ByteSource {
@@ -52,7 +58,12 @@ export interface ByteSink {
   write(bytes: Uint8Array): Promise<number>;
 }
 
-const KIND_CODE = { request: 1, response: 2 } as const;
+const KIND_CODE = { request: 1, response: 2, cancel: 3 } as const;
+const NO_PAYLOAD = new Uint8Array();
+
+function payloadOf(frame: Frame): Uint8Array {
+  return frame.kind === "cancel" ? NO_PAYLOAD : frame.message.payload;
+}
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -75,9 +86,11 @@ export function encodeHead(frame: Frame): Uint8Array {
   const meta = encoder.encode(JSON.stringify(
     frame.kind === "request"
       ? { target: frame.message.target, headers: frame.message.headers }
-      : { status: frame.message.status, headers: frame.message.headers },
+      : frame.kind === "response"
+      ? { status: frame.message.status, headers: frame.message.headers }
+      : { headers: {} },
   ));
-  const payloadBytes = frame.message.payload.byteLength;
+  const payloadBytes = payloadOf(frame).byteLength;
   const head = new Uint8Array(FRAME_HEAD_BYTES + meta.byteLength);
   const view = new DataView(head.buffer);
   view.setUint32(0, FRAME_MAGIC);
@@ -179,7 +192,10 @@ export class FrameReader {
       throw this.#protocol(`unsupported frame version ${version}`);
     }
     const kindCode = view.getUint8(5);
-    if (kindCode !== KIND_CODE.request && kindCode !== KIND_CODE.response) {
+    if (
+      kindCode !== KIND_CODE.request && kindCode !== KIND_CODE.response &&
+      kindCode !== KIND_CODE.cancel
+    ) {
       throw this.#protocol(`unknown frame kind ${kindCode}`);
     }
     const id = view.getUint32(8);
@@ -199,6 +215,10 @@ export class FrameReader {
     await this.#fill(metaBytes);
     const meta = this.#meta(metaBytes);
     this.#start += metaBytes;
+    if (kindCode === KIND_CODE.cancel) {
+      if (payloadBytes > 0) throw this.#protocol("cancel frame with a payload");
+      return { kind: "cancel", id };
+    }
     const payload = await this.#payload(payloadBytes);
     if (kindCode === KIND_CODE.request) {
       if (typeof meta.target !== "string") {
@@ -365,7 +385,7 @@ export class FrameWriter {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     this.#queue.push({
       head: encodeHead(frame),
-      payload: frame.message.payload,
+      payload: payloadOf(frame),
       resolve,
       reject,
     });

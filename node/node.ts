@@ -5,9 +5,15 @@
  * @module
  */
 import { hostname } from "node:os";
-import { defaultHostId, errorResponse, type Locality } from "../comm/mod.ts";
+import {
+  type CommResponse,
+  defaultHostId,
+  errorResponse,
+  type Locality,
+} from "../comm/mod.ts";
 import { InvocationError, NotFoundError } from "../runtime/errors.ts";
 import {
+  type CallOrigin,
   type CallReply,
   type CallTrace,
   type JobResult,
@@ -57,6 +63,23 @@ export interface NodeOptions {
 export interface InvokeOptions {
   /** Appended to the function's argv after the args it was deployed with. */
   args?: string[];
+  /**
+   * Cancels the invocation (its client or caller went away): queued, it is
+   * dropped; running, it is stopped, and so is every call it made.
+   */
+  signal?: AbortSignal;
+  /** Set when another invocation called this one (`eddy.call`). */
+  chain?: CallChain;
+}
+
+/** Where an invocation stands in a chain of guest calls. */
+export interface CallChain {
+  /** Calls above it: 1 for a function a first invocation called. */
+  depth: number;
+  /** The deepest the chain may go (the least `callDepth` along it). */
+  maxDepth: number;
+  /** The caller's deadline (epoch ms): the callee ends by it. */
+  deadline: number;
 }
 
 /** A successful invocation. */
@@ -160,8 +183,11 @@ export class EddyNode {
     const pool = new LazyExecutorPool({
       workers: options.workers,
       maxQueued: options.maxQueued,
-      onCall: (fn: string, input: Uint8Array): Promise<CallReply> =>
-        node.call(fn, input),
+      onCall: (
+        fn: string,
+        input: Uint8Array,
+        origin: CallOrigin,
+      ): Promise<CallReply> => node.call(fn, input, origin),
     });
     const node: EddyNode = new EddyNode(options, registry, pool);
     node.#workflows = await Workflows.open(node);
@@ -172,13 +198,33 @@ export class EddyNode {
 
   /**
    * Runs a call a guest made (`eddy.call`): here when this node runs `fn`,
-   * else on the nearest peer that does. Failures come back as the API's
-   * JSON error with its status, for the guest to read.
+   * else on the nearest peer that does, one level deeper in the caller's
+   * chain, by the caller's deadline, and cancelled when the caller ends. A
+   * call past the chain's depth limit is refused (508). Failures come back
+   * as the API's JSON error with its status, for the guest to read.
    */
-  async call(fn: string, input: Uint8Array): Promise<CallReply> {
+  async call(
+    fn: string,
+    input: Uint8Array,
+    origin: CallOrigin,
+  ): Promise<CallReply> {
+    const chain = {
+      depth: origin.depth + 1,
+      maxDepth: origin.maxDepth,
+      deadline: origin.deadline,
+    };
+    const signal = origin.signal;
     try {
+      if (chain.depth > chain.maxDepth) {
+        throw new InvocationError(
+          fn,
+          "call_depth_exceeded",
+          `refused a call from '${origin.fn}' at depth ${chain.depth}: the chain's call depth limit is ${chain.maxDepth}`,
+          { caller: origin.fn, depth: chain.depth, limit: chain.maxDepth },
+        );
+      }
       if (this.registry.get(fn)) {
-        const result = await this.invoke(fn, input);
+        const result = await this.invoke(fn, input, { chain, signal });
         return {
           status: 200,
           payload: result.stdout,
@@ -186,16 +232,22 @@ export class EddyNode {
           mode: "memory",
         };
       }
-      const { peer, mode, response } = await this.remote.forward(fn, input, []);
+      const { peer, mode, response } = await this.remote.forward(
+        fn,
+        input,
+        [],
+        { chain, signal },
+      );
       return {
         status: response.status,
         payload: response.payload,
         node: peer.info?.id,
         mode,
+        ...errorOf(response),
       };
     } catch (error) {
-      const { status, payload } = errorResponse(error);
-      return { status, payload };
+      const response = errorResponse(error);
+      return { ...response, ...errorOf(response) };
     }
   }
 
@@ -278,6 +330,7 @@ export class EddyNode {
   ): Promise<Invocation> {
     const fn = this.registry.get(name);
     if (!fn) throw new NotFoundError("function", name);
+    const { chain, signal } = options;
     if (input.byteLength > fn.limits.maxInputBytes) {
       throw inputTooLarge(fn, input.byteLength);
     }
@@ -302,8 +355,15 @@ export class EddyNode {
           timeoutMs: fn.limits.timeoutMs,
           maxMemoryBytes: fn.limits.maxMemoryBytes,
           maxOutputBytes: fn.limits.maxOutputBytes,
+          depth: chain?.depth ?? 0,
+          maxDepth: Math.min(
+            chain?.maxDepth ?? Infinity,
+            fn.limits.callDepth,
+          ),
+          ...(chain ? { deadline: chain.deadline } : {}),
         },
         input,
+        signal,
       );
     } catch (error) {
       if (error instanceof InvocationError) {
@@ -348,6 +408,18 @@ export class EddyNode {
     this.peers.close();
     await this.remote.close();
     await this.#pool.close();
+  }
+}
+
+/** The message of a failed call's JSON error, for its trace. */
+function errorOf(response: CommResponse): { error?: string } {
+  if (response.status < 400) return {};
+  try {
+    const message = JSON.parse(new TextDecoder().decode(response.payload))
+      ?.error?.message;
+    return typeof message === "string" ? { error: message } : {};
+  } catch {
+    return {};
   }
 }
 

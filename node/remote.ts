@@ -19,13 +19,22 @@ import {
   UnixTransport,
 } from "../comm/mod.ts";
 import { NotFoundError, RequestError } from "../runtime/errors.ts";
-import type { EddyNode } from "./node.ts";
+import { LIMIT_MAXIMUMS } from "../runtime/manifest/mod.ts";
+import type { CallChain, EddyNode } from "./node.ts";
 import type { NodeInfo, Peer } from "./peers.ts";
 import { Workflows } from "./workflows.ts";
 
 /** Request headers of an invocation carried over comm. */
 const ARGS = "args";
 const TOKEN = "token";
+/**
+ * A guest call's place in its chain: its depth, the chain's depth limit,
+ * and the milliseconds left to the caller's deadline (relative, so that
+ * clocks of two hosts need not agree).
+ */
+const CALL_DEPTH = "call-depth";
+const CALL_MAX_DEPTH = "call-max-depth";
+const DEADLINE_MS = "deadline-ms";
 /** Response headers: what the API returns as `x-eddy-*`. */
 export const RESULT_HEADERS = ["exit-code", "duration-ms", "node"] as const;
 
@@ -37,6 +46,14 @@ export interface RemoteInvokerOptions {
   timeoutMs?: number;
   /** CA certificate(s) that sign peers' TLS certificates (`--tls-ca`). */
   ca?: string | string[];
+}
+
+/** Per-call options of {@linkcode RemoteInvoker.forward}. */
+export interface ForwardOptions {
+  /** Set for a guest call: its place in its chain, sent with it. */
+  chain?: CallChain;
+  /** Aborts the call; the peer stops the invocation when it learns. */
+  signal?: AbortSignal;
 }
 
 /** An invocation answered by a peer. */
@@ -77,9 +94,11 @@ export class RemoteInvoker {
   /**
    * Runs an invocation a peer sent: `target` is the function, the payload
    * its stdin. It runs here or fails: a forwarded call is never forwarded
-   * again, so routing cannot loop.
+   * again, so routing cannot loop. A guest call brings its chain; when
+   * `signal` aborts (the caller reset its stream or sent a cancel frame)
+   * the invocation is cancelled.
    */
-  readonly handler: CommHandler = async (request) => {
+  readonly handler: CommHandler = async (request, signal) => {
     try {
       this.#authorize(request.headers[TOKEN]);
       if (Workflows.handles(request.target)) {
@@ -88,8 +107,11 @@ export class RemoteInvoker {
       const args = request.headers[ARGS]
         ? JSON.parse(request.headers[ARGS])
         : [];
+      const chain = chainOf(request.headers);
       const result = await this.#node.invoke(request.target, request.payload, {
         args,
+        signal,
+        ...(chain ? { chain } : {}),
       });
       return {
         status: 200,
@@ -108,24 +130,32 @@ export class RemoteInvoker {
   /**
    * Sends an invocation of `fn` to the nearest peer that runs it. Throws
    * {@linkcode NotFoundError} when no peer does, and the transport's
-   * `PeerError` (naming the peer) when it cannot be reached in time.
+   * `PeerError` (naming the peer) when it cannot be reached in time; an
+   * aborted call rejects with the signal's reason.
    */
   async forward(
     fn: string,
     input: Uint8Array,
     args: string[],
+    options: ForwardOptions = {},
   ): Promise<RemoteInvocation> {
     const peer = this.#node.peers.nearest(fn);
     if (!peer?.info) throw new NotFoundError("function", fn);
     const mode = chooseMode(this.#node.locality, peer.info.locality);
     const { transport, endpoint } = this.#route(peer.info, mode);
+    const { chain, signal } = options;
+    const headers: Record<string, string> = { [ARGS]: JSON.stringify(args) };
+    if (chain) {
+      headers[CALL_DEPTH] = String(chain.depth);
+      headers[CALL_MAX_DEPTH] = String(chain.maxDepth);
+      headers[DEADLINE_MS] = String(
+        Math.max(0, Math.round(chain.deadline - Date.now())),
+      );
+    }
     const response = await transport.call(
       endpoint,
-      this.#signed({
-        target: fn,
-        headers: { [ARGS]: JSON.stringify(args) },
-        payload: input,
-      }),
+      this.#signed({ target: fn, headers, payload: input }),
+      { signal },
     );
     return { peer, mode: transport.mode, response };
   }
@@ -203,4 +233,34 @@ export class RemoteInvoker {
       );
     }
   }
+}
+
+/**
+ * The chain a peer's guest call came with, or `undefined` for a plain
+ * invocation; values out of range are refused (400), never trusted.
+ */
+function chainOf(headers: Record<string, string>): CallChain | undefined {
+  if (headers[CALL_DEPTH] === undefined) return undefined;
+  const depth = Number(headers[CALL_DEPTH]);
+  const maxDepth = Number(headers[CALL_MAX_DEPTH]);
+  const left = Number(headers[DEADLINE_MS]);
+  const max = LIMIT_MAXIMUMS.callDepth;
+  if (
+    !Number.isInteger(depth) || !Number.isInteger(maxDepth) ||
+    depth < 1 || maxDepth > max || depth > maxDepth ||
+    !Number.isInteger(left) || left < 0 || left > LIMIT_MAXIMUMS.timeoutMs
+  ) {
+    throw new RequestError(
+      "bad_call_chain",
+      `a guest call's chain must have ${CALL_DEPTH} 1..${CALL_MAX_DEPTH} (at most ${max}) and ${DEADLINE_MS} 0..${LIMIT_MAXIMUMS.timeoutMs}; got ${
+        JSON.stringify([
+          headers[CALL_DEPTH],
+          headers[CALL_MAX_DEPTH],
+          headers[DEADLINE_MS],
+        ])
+      }`,
+      400,
+    );
+  }
+  return { depth, maxDepth, deadline: Date.now() + left };
 }

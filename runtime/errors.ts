@@ -133,7 +133,9 @@ export type InvocationFailure =
   | "memory_limit"
   | "input_too_large"
   | "output_too_large"
-  | "overloaded";
+  | "overloaded"
+  | "cancelled"
+  | "call_depth_exceeded";
 
 const FAILURE_STATUS: Record<InvocationFailure, number> = {
   trap: 500,
@@ -143,6 +145,10 @@ const FAILURE_STATUS: Record<InvocationFailure, number> = {
   input_too_large: 413,
   output_too_large: 413,
   overloaded: 503,
+  // nginx's "client closed request": whoever asked is gone.
+  cancelled: 499,
+  // WebDAV's "loop detected": a guest call chain went too deep.
+  call_depth_exceeded: 508,
 };
 
 /**

@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { removeTempFiles, writeFileAtomic } from "./durable.ts";
 import { EddyError, ManifestError, NotFoundError } from "./errors.ts";
 import {
+  DEFAULT_LIMITS,
   FUNCTION_NAME_PATTERN,
   type FunctionSpec,
   LIMIT_FIELDS,
@@ -436,7 +437,14 @@ async function _readState(path: string): Promise<Map<string, Deployment>> {
     if (!_isDeployment(deployment)) {
       throw corrupt(`malformed deployment ${JSON.stringify(deployment)}`);
     }
-    deployments.set(deployment.name, _frozen(deployment));
+    // State written before a limit existed gets that limit's default.
+    deployments.set(
+      deployment.name,
+      _frozen({
+        ...deployment,
+        limits: { ...DEFAULT_LIMITS, ...deployment.limits },
+      }),
+    );
   }
   return deployments;
 }

@@ -7,7 +7,11 @@
 import { Hono } from "hono";
 import { type EddyNode, inputTooLarge } from "../../node/node.ts";
 import { RESULT_HEADERS } from "../../node/remote.ts";
-import { NotFoundError, RequestError } from "../../runtime/errors.ts";
+import {
+  InvocationError,
+  NotFoundError,
+  RequestError,
+} from "../../runtime/errors.ts";
 
 /** Largest input a node accepts for a function it forwards to a peer. */
 const MAX_FORWARDED_BYTES = 1 << 30;
@@ -22,7 +26,9 @@ import { readBody } from "../body.ts";
  * status, bytes and milliseconds of each). The exit code, duration (ms) and node id come back in
  * `x-eddy-exit-code`, `x-eddy-duration-ms` and `x-eddy-node`; a failed run
  * answers a JSON error (500 trap or exit, 504 timeout, 413 input or output
- * too large, 503 overloaded) with the function's stderr tail.
+ * too large, 503 overloaded, 499 cancelled) with the function's stderr
+ * tail. A client that goes away cancels its invocation, here or on the
+ * peer running it, and the calls its guest made.
  *
  * @example
  * ```ts ignore
@@ -41,7 +47,10 @@ export function invokeRoutes(node: EddyNode): Hono {
       fn.limits.maxInputBytes,
       (size) => inputTooLarge(fn, size),
     );
-    const result = await node.invoke(name, input, { args });
+    const result = await node.invoke(name, input, {
+      args,
+      signal: c.req.raw.signal,
+    });
     return c.body(result.stdout, 200, {
       "content-type": "application/octet-stream",
       "x-eddy-exit-code": String(result.exitCode),
@@ -74,7 +83,16 @@ async function forward(
         413,
       ),
   );
-  const { peer, mode, response } = await node.remote.forward(name, input, args);
+  const { signal } = request;
+  const { peer, mode, response } = await node.remote.forward(
+    name,
+    input,
+    args,
+    { signal },
+  ).catch((error) => {
+    if (!signal.aborted) throw error;
+    throw new InvocationError(name, "cancelled", "its client went away");
+  });
   const headers = new Headers({
     "content-type": response.headers["content-type"] ??
       "application/octet-stream",

@@ -29,6 +29,7 @@ in a manifest are relative to the manifest's folder.
   --timeout DURATION      time limit, e.g. 5s or 250ms
   --max-input SIZE        largest input accepted
   --max-output SIZE       largest output allowed
+  --call-depth N          how deep its calls to functions may chain (default 8)
   --label KEY=VALUE       attach a label (repeatable)
 ${CLIENT_HELP}`;
 
@@ -49,6 +50,7 @@ export const deployCommand: Command = {
       timeout: { type: "string" },
       "max-input": { type: "string" },
       "max-output": { type: "string" },
+      "call-depth": { type: "string" },
       label: { type: "string", multiple: true },
     });
     if (values.help) {
@@ -125,6 +127,7 @@ async function fromManifest(
         timeout: fn.limits.timeoutMs,
         maxInput: fn.limits.maxInputBytes,
         maxOutput: fn.limits.maxOutputBytes,
+        callDepth: fn.limits.callDepth,
       },
     })),
   };
@@ -149,6 +152,12 @@ async function fromFlags(
       .filter(([, flag]) => values[flag] !== undefined)
       .map(([key, flag]) => [key, values[flag]]),
   );
+  // A count, not a size: a number when it reads as one, else the manifest's
+  // error names what was given.
+  const depth = values["call-depth"] as string | undefined;
+  if (depth !== undefined) {
+    limits.callDepth = /^\d+$/.test(depth) ? Number(depth) : depth;
+  }
   return {
     functions: [{
       name,

@@ -43,11 +43,16 @@ export type FromWorker =
  * on its CPU and that job's deadline (epoch ms), so the pool's watchdog can
  * see a runaway guest without a message round trip, and how many of the
  * jobs posted to it it has started (in the order they were posted), so that
- * the pool knows which ones it may give to another worker.
+ * the pool knows which ones it may give to another worker. After them come
+ * `CANCEL_SLOTS` slots where the pool writes the seq of a job it cancelled
+ * before the worker started it, so that the worker skips it; `IDLE` marks a
+ * free slot.
  */
 export const STATUS_SEQ = 0;
 export const STATUS_DEADLINE = 1;
 export const STATUS_STARTED = 2;
-export const STATUS_SLOTS = 3;
-/** `STATUS_SEQ` value of an idle worker. */
+export const STATUS_CANCEL = 3;
+export const CANCEL_SLOTS = 16;
+export const STATUS_SLOTS = STATUS_CANCEL + CANCEL_SLOTS;
+/** `STATUS_SEQ` value of an idle worker, and of a free cancel slot. */
 export const IDLE = -1;

@@ -10,6 +10,8 @@
  *   its output at `out_len_ptr`. Status: 0 ok, 1 no such function,
  *   2 the function failed (the output is the JSON error), 3 the node that
  *   runs it could not be reached in time, 4 calls are not available here,
+ *   5 refused: the call chain would go deeper than its `callDepth` limit
+ *   (the output is the JSON error naming the function and the depth),
  *   21 (EFAULT) a pointer outside memory.
  * - `result(buf_ptr, buf_len) -> n` copies the first `n` (≤ `buf_len`)
  *   bytes of the last call's output to `buf_ptr`; -21 for a bad pointer.
@@ -20,12 +22,17 @@ import { jspi } from "../jspi.ts";
 
 /** What a call answered. */
 export interface CallReply {
-  /** HTTP-like: 200 ok, 404 no such function, 502/504 unreachable, else failed. */
+  /**
+   * HTTP-like: 200 ok, 404 no such function, 502/504 unreachable, 508 too
+   * deep, else failed.
+   */
   status: number;
   payload: Uint8Array;
   /** The node that ran it and how the bytes travelled, for the trace. */
   node?: string;
   mode?: string;
+  /** Why it failed or was refused, for the trace. */
+  error?: string;
 }
 
 /**
@@ -37,6 +44,24 @@ export class CallCancelled extends Error {
     super("the invocation was cancelled while it waited for a call");
     this.name = "CallCancelled";
   }
+}
+
+/**
+ * The invocation that made a call, as the node needs it to run the call:
+ * where it is in its chain, when it must end, and a signal that aborts
+ * when it ends, so that what it started ends with it.
+ */
+export interface CallOrigin {
+  /** The calling function. */
+  fn: string;
+  /** The caller's depth in its chain (0 for a first invocation). */
+  depth: number;
+  /** The deepest the chain may go. */
+  maxDepth: number;
+  /** The caller's deadline (epoch ms); its callees inherit it. */
+  deadline: number;
+  /** Aborts when the caller ends (done, failed, timed out, cancelled). */
+  signal: AbortSignal;
 }
 
 /** Runs a call a guest made. */
@@ -51,6 +76,8 @@ export interface CallTrace {
   bytesIn: number;
   bytesOut: number;
   ms: number;
+  /** Why it failed or was refused. */
+  error?: string;
 }
 
 /** Status codes `eddy.call` returns. */
@@ -60,6 +87,7 @@ export const CALL_STATUS = {
   failed: 2,
   unreachable: 3,
   unavailable: 4,
+  tooDeep: 5,
   fault: 21,
 } as const;
 
@@ -132,6 +160,7 @@ export class GuestCalls {
         bytesIn: inputLen,
         bytesOut: reply.payload.byteLength,
         ms: performance.now() - started,
+        ...(reply.error ? { error: reply.error } : {}),
       });
       this.#last = reply.payload;
       // The guest may have grown memory meanwhile: check again.
@@ -178,6 +207,7 @@ function statusOf(http: number): number {
   if (http >= 200 && http < 300) return CALL_STATUS.ok;
   if (http === 404) return CALL_STATUS.notFound;
   if (http === 502 || http === 504) return CALL_STATUS.unreachable;
+  if (http === 508) return CALL_STATUS.tooDeep;
   return CALL_STATUS.failed;
 }
 

@@ -18,6 +18,15 @@ export interface JobSpec {
   preopens: Preopen[];
   /** Deadline for the run, in milliseconds. */
   timeoutMs: number;
+  /**
+   * A deadline inherited from a caller (epoch ms): the run ends at the
+   * earlier of this and `timeoutMs` after it starts.
+   */
+  deadline?: number;
+  /** Its place in a chain of guest calls: 0 (or unset) for a first invocation. */
+  depth?: number;
+  /** The deepest its calls may reach; unset, it may make none. */
+  maxDepth?: number;
   /** The memory cap the module was compiled with (bytes), for reporting. */
   maxMemoryBytes: number;
   /** stdout bytes beyond this fail the invocation (`output_too_large`). */

@@ -23,6 +23,7 @@ export {
 } from "./run.ts";
 export {
   CALL_STATUS,
+  type CallOrigin,
   type CallReply,
   type CallTrace,
   type GuestCaller,

@@ -2,7 +2,10 @@
  * A pool of executor workers (one per core by default). Invocations queue
  * here and go to the least-loaded worker; a watchdog terminates a worker
  * whose guest runs past its deadline, fails that invocation alone, requeues
- * the jobs that had not started and replaces the worker.
+ * the jobs that had not started and replaces the worker. A job whose
+ * signal aborts is cancelled the same way: dropped from the queue, skipped
+ * by its worker if not started, unwound if parked in a call, its worker
+ * replaced if it is on the CPU; the calls it made are cancelled with it.
  *
  * @module
  */
@@ -10,12 +13,14 @@ import { availableParallelism } from "node:os";
 import { InvocationError } from "../errors.ts";
 import { executorWorkerUrl } from "./_worker_url.ts";
 import type { CompiledModule } from "../module/mod.ts";
-import type { CallReply } from "./guest_calls.ts";
+import type { CallOrigin, CallReply } from "./guest_calls.ts";
 import type { JobResult, JobSpec } from "./job.ts";
 import {
+  CANCEL_SLOTS,
   type FromWorker,
   IDLE,
   type PostedJob,
+  STATUS_CANCEL,
   STATUS_DEADLINE,
   STATUS_SEQ,
   STATUS_SLOTS,
@@ -43,7 +48,7 @@ export interface ExecutorPoolOptions {
   onCall?: (
     fn: string,
     input: Uint8Array,
-    caller: string,
+    origin: CallOrigin,
   ) => Promise<CallReply>;
 }
 
@@ -68,7 +73,27 @@ interface PendingJob {
   parked: number;
   /** Its deadline (epoch ms), known once it made a call. */
   deadline?: number;
+  /** Its outcome was given to the caller: nothing may change it now. */
+  settled?: boolean;
+  /** It was cancelled while its worker held it: drop it when it shows up. */
+  cancelled?: boolean;
+  /** When the watchdog first saw it on the CPU after it was cancelled. */
+  cancelledOnCpu?: number;
+  /** Cancels it; listened to until it settles. */
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  /** Aborts the calls it made once it settles. */
+  calls?: AbortController;
+  /** The cancel slot of its worker's status it was written to. */
+  slot?: number;
 }
+
+/**
+ * How long a cancelled guest on the CPU may go on before its worker is
+ * replaced: one about to finish costs less than a new worker (~16 ms) and
+ * the parked invocations a replacement ends with it.
+ */
+const CANCEL_GRACE_MS = 50;
 
 /** Inputs up to this size may be copied ahead to a busy worker. */
 const SEND_AHEAD_MAX_BYTES = 1 << 20;
@@ -122,7 +147,9 @@ export class ExecutorPool {
   /** Current figures: workers, jobs running or sent ahead, jobs queued. */
   stats(): ExecutorStats {
     let running = 0;
-    for (const e of this.#executors) running += e.inflight.size;
+    for (const e of this.#executors) {
+      for (const job of e.inflight.values()) if (!job.settled) running++;
+    }
     return {
       workers: this.#executors.length,
       running,
@@ -135,13 +162,16 @@ export class ExecutorPool {
    * Runs `compiled` (known to workers by `moduleKey`) with `spec` and `stdin`.
    * `stdin`'s buffer is transferred to the worker: do not use it afterwards.
    * Resolves with the result, failed runs included; rejects only when the
-   * pool refuses the job (overloaded, closed).
+   * pool refuses the job (overloaded, closed). When `signal` aborts before
+   * the run ends, it resolves at once as `cancelled` and the guest, and
+   * every call it made, is stopped.
    */
   run(
     compiled: CompiledModule,
     moduleKey: string,
     spec: JobSpec,
     stdin: Uint8Array,
+    signal?: AbortSignal,
   ): Promise<JobResult> {
     if (this.#closed) {
       return Promise.reject(
@@ -157,11 +187,78 @@ export class ExecutorPool {
         ),
       );
     }
+    if (signal?.aborted) {
+      return Promise.resolve(cancelled(signal, "before it started"));
+    }
     return new Promise((resolve, reject) => {
       const posted = { seq: this.#seq++, moduleKey, spec, stdin };
-      this.#queue.push({ posted, compiled, resolve, reject, parked: 0 });
+      const job: PendingJob = {
+        posted,
+        compiled,
+        resolve,
+        reject,
+        parked: 0,
+        signal,
+      };
+      if (signal) {
+        job.onAbort = () => this.#cancel(job);
+        signal.addEventListener("abort", job.onAbort, { once: true });
+      }
+      this.#queue.push(job);
       this.#scheduleDispatch();
     });
+  }
+
+  /**
+   * Gives `job`'s outcome to its caller, once, and cancels the calls it
+   * made that are still out.
+   */
+  #settle(job: PendingJob, result: JobResult): void {
+    if (job.settled) return;
+    job.settled = true;
+    if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
+    job.calls?.abort(new Error(`its caller '${job.posted.spec.fn}' ended`));
+    job.resolve(result);
+  }
+
+  /**
+   * Cancels `job` wherever it is: a queued job is dropped; one its worker
+   * has not started is marked for the worker to skip; a parked one is
+   * unwound; one on the CPU is left to the watchdog, which replaces its
+   * worker at its next round.
+   */
+  #cancel(job: PendingJob): void {
+    if (job.settled) return;
+    this.#settle(job, cancelled(job.signal!, ""));
+    const queued = this.#queue.indexOf(job);
+    if (queued >= 0) {
+      this.#queue.splice(queued, 1);
+      return;
+    }
+    const executor = this.#executors.find((e) =>
+      e.inflight.get(job.posted.seq) === job
+    );
+    if (!executor) return;
+    job.cancelled = true;
+    if (job.order! >= executor.status[STATUS_STARTED]) {
+      this.#markCancelled(executor, job);
+    } else if (job.parked > 0) {
+      this.#post(executor, { type: "cancel", seq: job.posted.seq });
+    }
+  }
+
+  /**
+   * Writes `job`'s seq to a free cancel slot of its worker, so that the
+   * worker skips it. With no slot free, or had the worker started it
+   * meanwhile, the watchdog or its next call stops it instead.
+   */
+  #markCancelled(executor: Executor, job: PendingJob): void {
+    for (let i = STATUS_CANCEL; i < STATUS_CANCEL + CANCEL_SLOTS; i++) {
+      if (executor.status[i] !== IDLE) continue;
+      executor.status[i] = job.posted.seq;
+      job.slot = i;
+      return;
+    }
   }
 
   /** Tells workers to drop a compiled module no deployment uses any more. */
@@ -186,6 +283,9 @@ export class ExecutorPool {
   }
 
   #refuse(job: PendingJob): void {
+    job.settled = true;
+    if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
+    job.calls?.abort(new Error("the node is shutting down"));
     job.reject(
       new InvocationError(
         job.posted.spec.fn,
@@ -204,6 +304,7 @@ export class ExecutorPool {
     );
     const status = new Float64Array(shared);
     status[STATUS_SEQ] = IDLE;
+    status.fill(IDLE, STATUS_CANCEL);
     worker.postMessage(shared);
     const executor: Executor = {
       worker,
@@ -218,11 +319,16 @@ export class ExecutorPool {
       if (!job) return;
       if (message.type === "call") {
         job.deadline = message.deadline;
+        if (job.cancelled) {
+          this.#post(executor, { type: "cancel", seq: job.posted.seq });
+          return;
+        }
         this.#call(executor, job, message.callId, message.fn, message.input);
         return;
       }
       executor.inflight.delete(message.seq);
-      job.resolve(message.result);
+      if (job.slot !== undefined) executor.status[job.slot] = IDLE;
+      this.#settle(job, message.result);
       this.#scheduleDispatch();
     };
     worker.onerror = (event) => {
@@ -244,9 +350,16 @@ export class ExecutorPool {
     // callee among them) meanwhile.
     job.parked++;
     this.#scheduleDispatch();
+    const { spec } = job.posted;
     try {
       reply = this.#onCall
-        ? await this.#onCall(fn, input, job.posted.spec.fn)
+        ? await this.#onCall(fn, input, {
+          fn: spec.fn,
+          depth: spec.depth ?? 0,
+          maxDepth: spec.maxDepth ?? 0,
+          deadline: job.deadline!,
+          signal: (job.calls ??= new AbortController()).signal,
+        })
         : {
           status: 503,
           payload: new TextEncoder().encode("calls are not available"),
@@ -256,7 +369,7 @@ export class ExecutorPool {
     } finally {
       job.parked--;
     }
-    if (!executor.inflight.has(job.posted.seq)) return;
+    if (!executor.inflight.has(job.posted.seq) || job.cancelled) return;
     const payload = reply.payload.slice();
     this.#post(
       executor,
@@ -282,6 +395,12 @@ export class ExecutorPool {
     const batches = new Map<Executor, PendingJob[]>();
     while (this.#queue.length > 0) {
       const head = this.#queue[0];
+      if ((head.posted.spec.deadline ?? Infinity) <= Date.now()) {
+        // Its caller's deadline passed while it waited: nothing to run for.
+        this.#queue.shift();
+        this.#settle(head, timedOut(head, head.posted.spec.deadline!));
+        continue;
+      }
       const executor = this.#target(head);
       if (!executor) break;
       this.#queue.shift();
@@ -364,18 +483,31 @@ export class ExecutorPool {
       // A guest parked in a call past its deadline is unwound, not killed:
       // its worker runs other jobs meanwhile.
       for (const job of executor.inflight.values()) {
-        if (job.parked > 0 && job.deadline! <= now) {
+        if (
+          job.parked > 0 && !job.cancelled &&
+          job.deadline! <= now
+        ) {
           executor.inflight.delete(job.posted.seq);
-          job.resolve(timedOut(job));
+          this.#settle(job, timedOut(job, job.deadline!));
           this.#post(executor, { type: "cancel", seq: job.posted.seq });
         }
       }
+      // A guest on the CPU past its deadline, or cancelled and still there
+      // after a grace to finish (or unwind), is stopped the only way a
+      // spinning guest can be: its worker goes.
       const seq = executor.status[STATUS_SEQ];
-      if (seq === IDLE || executor.status[STATUS_DEADLINE] > now) continue;
+      if (seq === IDLE) continue;
       const job = executor.inflight.get(seq);
+      const deadline = executor.status[STATUS_DEADLINE];
+      let givenUp = false;
+      if (job?.cancelled) {
+        job.cancelledOnCpu ??= now;
+        givenUp = now - job.cancelledOnCpu >= CANCEL_GRACE_MS;
+      }
+      if (deadline > now && !givenUp) continue;
       if (job) {
         executor.inflight.delete(seq);
-        job.resolve(timedOut(job));
+        this.#settle(job, timedOut(job, deadline));
       }
       this.#replace(executor, "executor worker restarted");
     }
@@ -393,9 +525,10 @@ export class ExecutorPool {
     const startedCount = executor.status[STATUS_STARTED];
     const requeue: PendingJob[] = [];
     for (const job of executor.inflight.values()) {
+      if (job.cancelled) continue;
       const started = job.order! < startedCount;
       if (started || job.transferred) {
-        job.resolve({
+        this.#settle(job, {
           exitCode: -1,
           stdout: new Uint8Array(),
           stderr: "",
@@ -414,15 +547,37 @@ export class ExecutorPool {
   }
 }
 
-function timedOut(job: PendingJob): JobResult {
+/** The result of a job that ran past `deadline` (epoch ms). */
+function timedOut(job: PendingJob, deadline: number): JobResult {
+  const { timeoutMs, deadline: inherited } = job.posted.spec;
   return {
     exitCode: -1,
     stdout: new Uint8Array(),
     stderr: "",
-    durationMs: job.posted.spec.timeoutMs,
+    durationMs: timeoutMs,
     failure: {
       reason: "timeout",
-      message: `ran past its ${job.posted.spec.timeoutMs} ms timeout`,
+      message: deadline === inherited
+        ? `ran past the deadline it inherited from its caller (its own timeout is ${timeoutMs} ms)`
+        : `ran past its ${timeoutMs} ms timeout`,
+    },
+  };
+}
+
+/** The result of a job cancelled by `signal`. */
+function cancelled(signal: AbortSignal, when: string): JobResult {
+  const why = signal.reason instanceof Error &&
+      signal.reason.name !== "AbortError"
+    ? signal.reason.message
+    : "its client went away";
+  return {
+    exitCode: -1,
+    stdout: new Uint8Array(),
+    stderr: "",
+    durationMs: 0,
+    failure: {
+      reason: "cancelled",
+      message: `cancelled${when ? ` ${when}` : ""}: ${why}`,
     },
   };
 }

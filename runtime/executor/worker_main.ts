@@ -10,9 +10,11 @@
  */
 import type { CompiledModule } from "../module/mod.ts";
 import {
+  CANCEL_SLOTS,
   type FromWorker,
   IDLE,
   type PostedJob,
+  STATUS_CANCEL,
   STATUS_DEADLINE,
   STATUS_SEQ,
   STATUS_STARTED,
@@ -39,7 +41,7 @@ export function startExecutorWorker(): void {
     number,
     { seq: number; resolve(reply: CallReply): void; reject(e: Error): void }
   >();
-  let status: Float64Array<ArrayBufferLike> = new Float64Array(3);
+  let status: Float64Array<ArrayBufferLike> = new Float64Array(0);
   let nextCall = 0;
 
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
@@ -50,11 +52,39 @@ export function startExecutorWorker(): void {
     status[STATUS_SEQ] = job.seq;
   };
 
+  /** Whether the pool cancelled `job` before it started. */
+  const cancelled = (job: PostedJob) => {
+    for (let i = STATUS_CANCEL; i < STATUS_CANCEL + CANCEL_SLOTS; i++) {
+      if (status[i] === job.seq) return true;
+    }
+    return false;
+  };
+
   const run = (job: PostedJob) => {
+    status[STATUS_STARTED]++;
+    if (cancelled(job)) {
+      post({
+        type: "result",
+        seq: job.seq,
+        result: {
+          exitCode: -1,
+          stdout: new Uint8Array(),
+          stderr: "",
+          durationMs: 0,
+          failure: {
+            reason: "cancelled",
+            message: "cancelled before it started",
+          },
+        },
+      });
+      return;
+    }
     const { module, memory: limits } = modules.get(job.moduleKey)!;
     const memory = limits && memories.acquire(limits);
-    const deadline = Date.now() + job.spec.timeoutMs;
-    status[STATUS_STARTED]++;
+    const deadline = Math.min(
+      Date.now() + job.spec.timeoutMs,
+      job.spec.deadline ?? Infinity,
+    );
     onCpu(job, deadline);
     const finish = (result: JobResult) => {
       post({ type: "result", seq: job.seq, result }, [

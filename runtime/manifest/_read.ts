@@ -254,6 +254,7 @@ function _limits(
 }
 
 function _quantity(node: Tree, path: string, limit: keyof Limits): number {
+  if (limit === "callDepth") return _count(node, path, limit);
   const duration = limit === "timeoutMs";
   const parse = duration ? parseDuration : parseBytes;
   const format = duration ? formatDuration : formatBytes;
@@ -282,6 +283,22 @@ function _quantity(node: Tree, path: string, limit: keyof Limits): number {
     );
   }
   return value;
+}
+
+/** A limit that is a plain count, such as `callDepth`: an integer, no unit. */
+function _count(node: Tree, path: string, limit: keyof Limits): number {
+  const raw = node.kind === "scalar" ? node.value : undefined;
+  const max = LIMIT_MAXIMUMS[limit];
+  if (
+    typeof raw !== "number" || !Number.isInteger(raw) || raw < 1 || raw > max
+  ) {
+    _fail(
+      `must be a whole number from 1 to ${max}; got ${_describe(node)}`,
+      path,
+      node,
+    );
+  }
+  return raw;
 }
 
 /** A map of string values whose keys `keyProblem` accepts. */

@@ -24,6 +24,8 @@ export interface LimitsInput {
   timeout?: string | number;
   maxInput?: string | number;
   maxOutput?: string | number;
+  /** A count: how deep guest calls may chain. */
+  callDepth?: number;
 }
 
 /**

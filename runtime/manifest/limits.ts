@@ -11,7 +11,10 @@
  * @example
  * ```ts
  * import type { Limits } from "./limits.ts";
- * const small: Limits = { maxMemoryBytes: 16 << 20, timeoutMs: 1000, maxInputBytes: 1 << 20, maxOutputBytes: 1 << 20 };
+ * const small: Limits = {
+ *   maxMemoryBytes: 16 << 20, timeoutMs: 1000, maxInputBytes: 1 << 20,
+ *   maxOutputBytes: 1 << 20, callDepth: 2,
+ * };
  * ```
  */
 export interface Limits {
@@ -23,11 +26,18 @@ export interface Limits {
   maxInputBytes: number;
   /** Largest stdout. */
   maxOutputBytes: number;
+  /**
+   * How deep a chain of guest calls (`eddy.call`) through this function
+   * may go: an invocation's calls may reach depth `callDepth` counted from
+   * the chain's first invocation (depth 0), the least limit along the
+   * chain winning, across nodes too.
+   */
+  callDepth: number;
 }
 
 /**
  * Limits of a function whose manifest sets none: 128 MiB, 10 s, 64 MiB in,
- * 64 MiB out.
+ * 64 MiB out, calls 8 deep.
  *
  * @example
  * ```ts
@@ -40,12 +50,15 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   timeoutMs: 10_000,
   maxInputBytes: 64 * 1024 * 1024,
   maxOutputBytes: 64 * 1024 * 1024,
+  callDepth: 8,
 });
 
 /**
  * The largest value of each limit: 4 GiB is all a 32-bit memory can address
- * (and so all a guest can take in or hand out), and an invocation running
- * longer than an hour is a job, not a function call.
+ * (and so all a guest can take in or hand out), an invocation running
+ * longer than an hour is a job, not a function call, and each level of a
+ * call chain holds a parked guest (its instance and memory) until the
+ * chain unwinds, so chains stop at 64.
  *
  * @example
  * ```ts
@@ -58,6 +71,7 @@ export const LIMIT_MAXIMUMS: Readonly<Limits> = Object.freeze({
   timeoutMs: 3_600_000,
   maxInputBytes: 4 * 1024 ** 3,
   maxOutputBytes: 4 * 1024 ** 3,
+  callDepth: 64,
 });
 
 /**
@@ -76,4 +90,5 @@ export const LIMIT_FIELDS: Readonly<Record<keyof Limits, string>> = Object
     timeoutMs: "timeout",
     maxInputBytes: "maxInput",
     maxOutputBytes: "maxOutput",
+    callDepth: "callDepth",
   });

@@ -44,3 +44,61 @@ export function caller(target: string): Uint8Array<ArrayBuffer> {
       (i32.store (i32.const 68) (local.get $len))
       (drop (call $write (i32.const 1) (i32.const 64) (i32.const 1) (i32.const 72)))))`);
 }
+
+/** How a {@linkcode selfCaller} behaves. */
+export interface SelfCallerOptions {
+  /** Calls it makes, one after another (2 makes a binary tree). */
+  fanOut?: number;
+  /** Spin forever once a call fails or is refused, instead of going on. */
+  spinOnFailure?: boolean;
+}
+
+/**
+ * A guest that calls function `target` (itself, or a partner that calls
+ * back) `fanOut` times with an empty input and writes, for each call,
+ * "<status>:" then the call's output (up to 64 KiB) then ";". Without a
+ * depth limit its chain of calls would never end.
+ *
+ * @example
+ * ```ts ignore
+ * await node.deployModule("self", selfCaller("self", { fanOut: 2 }));
+ * ```
+ */
+export function selfCaller(
+  target: string,
+  options: SelfCallerOptions = {},
+): Uint8Array<ArrayBuffer> {
+  const spin = options.spinOnFailure
+    ? "(if (local.get $status) (then (loop $forever (br $forever))))"
+    : "";
+  return wat(`(module
+    (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+    (import "eddy" "call" (func $call (param i32 i32 i32 i32 i32) (result i32)))
+    (import "eddy" "result" (func $result (param i32 i32) (result i32)))
+    (memory (export "memory") 4)
+    (data (i32.const 0) "${target}")
+    (func $out (param $ptr i32) (param $len i32)
+      ;; iovec at 64, nwritten at 72
+      (i32.store (i32.const 64) (local.get $ptr))
+      (i32.store (i32.const 68) (local.get $len))
+      (drop (call $write (i32.const 1) (i32.const 64) (i32.const 1) (i32.const 72))))
+    (func (export "_start")
+      (local $i i32) (local $status i32)
+      (loop $each
+        (local.set $status
+          (call $call (i32.const 0) (i32.const ${target.length})
+            (i32.const 1024) (i32.const 0) (i32.const 76)))
+        ${spin}
+        ;; "<status>:" at 80, ";" at 82
+        (i32.store8 (i32.const 80) (i32.add (i32.const 48) (local.get $status)))
+        (i32.store8 (i32.const 81) (i32.const 58))
+        (i32.store8 (i32.const 82) (i32.const 59))
+        (call $out (i32.const 80) (i32.const 2))
+        (call $out (i32.const 131072)
+          (call $result (i32.const 131072) (i32.const 65536)))
+        (call $out (i32.const 82) (i32.const 1))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $each (i32.lt_u (local.get $i) (i32.const ${
+    options.fanOut ?? 1
+  }))))))`);
+}

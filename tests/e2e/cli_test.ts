@@ -101,12 +101,47 @@ Deno.test("deploy NAME MODULE with flags sets args, env and limits", async () =>
     "GREETING=hi",
     "--timeout",
     "2s",
+    "--call-depth",
+    "3",
   ]);
   assert.equal(deploy.code, 0, deploy.stderr);
   const out = await cli(["invoke", ...url, "printer"]);
   assert.equal(out.stdoutText, "one\ntwo words\nGREETING=hi\n");
   const ls = JSON.parse((await cli(["ls", ...url, "--json"])).stdoutText);
   assert.equal(ls[0].limits.timeoutMs, 2000);
+  assert.equal(ls[0].limits.callDepth, 3);
+  const deep = await cli([
+    "deploy",
+    ...url,
+    "printer",
+    join(REPO_ROOT, "examples/env/env.wasm"),
+    "--call-depth",
+    "deep",
+  ]);
+  assert.equal(deep.code, 1);
+  assert.match(deep.stderr, /limits\.callDepth.*whole number from 1 to 64/);
+});
+
+Deno.test("deploy -f keeps every limit the manifest sets, callDepth too", async () => {
+  await using node = await startNode();
+  const dir = await Deno.makeTempDir();
+  try {
+    const manifest = join(dir, "calls.yaml");
+    await Deno.writeTextFile(
+      manifest,
+      `functions:\n  - name: echo\n    module: ${
+        join(REPO_ROOT, "examples/echo/echo.wasm")
+      }\n    limits: { timeout: 3s, callDepth: 2 }\n`,
+    );
+    const url = ["--url", node.url];
+    const deploy = await cli(["deploy", ...url, "-f", manifest]);
+    assert.equal(deploy.code, 0, deploy.stderr);
+    const ls = JSON.parse((await cli(["ls", ...url, "--json"])).stdoutText);
+    assert.equal(ls[0].limits.timeoutMs, 3000);
+    assert.equal(ls[0].limits.callDepth, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("cli run: terminal stdio, exit code, preopens", async () => {

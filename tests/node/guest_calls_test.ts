@@ -113,3 +113,65 @@ Deno.test("eddy run answers calls with 'not available'", async () => {
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdoutText, /^4:calls to other functions are not available/);
 });
+
+Deno.test("a peer's call with a chain out of range is refused, never trusted", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const node = await EddyNode.start({ dataDir, workers: 1 });
+  try {
+    await node.deployModule("echo", await example("echo"));
+    const call = (headers: Record<string, string>) =>
+      node.remote.handler({ target: "echo", headers, payload: text("hi") });
+    const chain = { "call-depth": "2", "call-max-depth": "8" };
+    const ok = await call({ ...chain, "deadline-ms": "5000" });
+    assert.equal(ok.status, 200);
+    assert.equal(decode(ok.payload), "hi");
+    for (
+      const bad of [
+        { ...chain, "deadline-ms": "-1" },
+        { ...chain, "deadline-ms": "soon" },
+        { ...chain, "call-max-depth": "65", "deadline-ms": "5000" },
+        { ...chain, "call-depth": "9", "deadline-ms": "5000" },
+        { "call-depth": "0", "call-max-depth": "8", "deadline-ms": "5000" },
+      ]
+    ) {
+      const refused = await call(bad);
+      assert.equal(refused.status, 400, JSON.stringify(bad));
+      assert.match(decode(refused.payload), /bad_call_chain/);
+    }
+    // Its deadline passed: it is not run.
+    const late = await call({ ...chain, "deadline-ms": "0" });
+    assert.equal(late.status, 504);
+  } finally {
+    await node.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("a call past the chain's depth is refused with status 5; the trace says why", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const node = await EddyNode.start({ dataDir, workers: 1 });
+  try {
+    await node.deployModule("uppercase", await example("uppercase"));
+    await node.deployModule("shout", caller("uppercase"));
+    const chain = { depth: 3, maxDepth: 3, deadline: Date.now() + 5000 };
+    const refused = await node.invoke("shout", text("hi"), { chain });
+    const out = decode(refused.stdout);
+    assert.match(out, /^5:/);
+    const error = JSON.parse(out.slice(2)).error;
+    assert.equal(error.code, "call_depth_exceeded");
+    assert.deepEqual(
+      [error.function, error.caller, error.depth, error.limit],
+      ["uppercase", "shout", 4, 3],
+    );
+    assert.equal(refused.calls?.[0].status, 508);
+    assert.match(refused.calls?.[0].error ?? "", /depth 4.*limit is 3/);
+    // One level higher, the same call goes through.
+    const allowed = await node.invoke("shout", text("hi"), {
+      chain: { ...chain, depth: 2 },
+    });
+    assert.equal(decode(allowed.stdout), "0:HI");
+  } finally {
+    await node.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

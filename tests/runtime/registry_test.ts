@@ -147,6 +147,31 @@ Deno.test("a registry reopened on the same data directory restores everything", 
   assert.equal(capped.grow(1), -1);
 });
 
+Deno.test("a deployment saved before a limit existed gets that limit's default", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const first = await Registry.open(dataDir);
+    const { digest } = await first.modules.put(guest());
+    await first.apply([
+      functionSpec("a", digest, { limits: { callDepth: 2 } }),
+    ]);
+    const state = await stateOf(dataDir);
+    const { callDepth: _, ...older } = state.functions[0].limits;
+    state.functions[0] = {
+      ...state.functions[0],
+      limits: older as Deployment["limits"],
+    };
+    await Deno.writeTextFile(
+      join(dataDir, "deployments.json"),
+      JSON.stringify(state),
+    );
+    const reopened = await Registry.open(dataDir);
+    assert.equal(reopened.get("a")?.limits.callDepth, DEFAULT_LIMITS.callDepth);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("re-applying a name replaces it, bumps its revision and collects its old module", async () => {
   const dataDir = await Deno.makeTempDir();
   const registry = await Registry.open(dataDir);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ExecutorPool, type JobSpec } from "../../../runtime/executor/mod.ts";
 import { InvocationError } from "../../../runtime/errors.ts";
 import { wat } from "../../_helpers/wat.ts";
+import { caller } from "../../_helpers/guests.ts";
 
 const ECHO = await WebAssembly.compile(wat(`(module
   (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
@@ -102,4 +103,113 @@ Deno.test("a full queue refuses with overloaded; close refuses what is left", as
   await pool.close();
   await assert.rejects(spin, InvocationError);
   for (const q of queued) await assert.rejects(q, InvocationError);
+});
+
+/** Busy for a hundred milliseconds or so, then exits. */
+const BUSY = await WebAssembly.compile(wat(`(module
+  (memory (export "memory") 1)
+  (func (export "_start") (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 100000000))))))`));
+
+Deno.test("cancelled jobs: queued dropped, running stopped, the jobs around them still run", async () => {
+  const pool = new ExecutorPool({ workers: 1, pipelineDepth: 3 });
+  try {
+    // A worker that is up starts the spin at once.
+    await pool.run({ module: ECHO }, "echo", spec("echo"), text("warm"));
+    const started = performance.now();
+    const signals = Array.from({ length: 5 }, () => new AbortController());
+    const run = (i: number, module: WebAssembly.Module, fn: string) =>
+      pool.run(
+        { module },
+        fn,
+        spec(fn, 5000),
+        text(`job ${i}`),
+        signals[i].signal,
+      );
+    // spin runs; echo 1 and 2 are sent ahead; 3 and 4 queue.
+    const jobs = [
+      run(0, SPIN, "spin"),
+      run(1, ECHO, "echo"),
+      run(2, ECHO, "echo"),
+      run(3, ECHO, "echo"),
+      run(4, ECHO, "echo"),
+    ];
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(pool.stats().queued, 2);
+    signals[4].abort();
+    signals[0].abort();
+    const results = await Promise.all(jobs);
+    assert.equal(results[0].failure?.reason, "cancelled");
+    assert.equal(results[4].failure?.reason, "cancelled");
+    assert.match(results[4].failure!.message, /client went away/);
+    for (const i of [1, 2, 3]) {
+      assert.equal(decode(results[i].stdout), `job ${i}`);
+    }
+    assert.ok(performance.now() - started < 4000, "the spin was not stopped");
+    // Stopped on the CPU: its worker was replaced (had a loaded machine kept
+    // it from starting, it was skipped instead).
+    assert.ok(pool.stats().restarts <= 1);
+    assert.equal(pool.stats().running, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("a job cancelled before its worker starts it is skipped, a parked one unwound: no restart", async () => {
+  const origins: AbortSignal[] = [];
+  const pool = new ExecutorPool({
+    workers: 1,
+    onCall: (_fn, _input, origin) => {
+      origins.push(origin.signal);
+      // A callee that answers only when its caller gives up on it.
+      return new Promise((resolve) =>
+        origin.signal.addEventListener(
+          "abort",
+          () => resolve({ status: 200, payload: new Uint8Array() }),
+        )
+      );
+    },
+  });
+  try {
+    const parked = new AbortController();
+    const skipped = new AbortController();
+    const calling = pool.run(
+      { module: await WebAssembly.compile(caller("callee")) },
+      "calling",
+      spec("calling", 5000),
+      text("x"),
+      parked.signal,
+    );
+    while (origins.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const busy = pool.run(
+      { module: BUSY },
+      "busy",
+      spec("busy", 30_000),
+      text(""),
+    );
+    const behind = pool.run(
+      { module: ECHO },
+      "echo",
+      spec("echo"),
+      text("skipped"),
+      skipped.signal,
+    );
+    const after = pool.run({ module: ECHO }, "echo", spec("echo"), text("ok"));
+    await new Promise((r) => setTimeout(r, 20));
+    skipped.abort();
+    parked.abort();
+    assert.equal((await calling).failure?.reason, "cancelled");
+    assert.ok(origins[0].aborted, "the call it made was not cancelled");
+    assert.equal((await behind).failure?.reason, "cancelled");
+    assert.equal((await busy).failure, undefined);
+    assert.equal(decode((await after).stdout), "ok");
+    while (pool.stats().running > 0) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(pool.stats().restarts, 0);
+  } finally {
+    await pool.close();
+  }
 });

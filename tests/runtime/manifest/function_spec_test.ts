@@ -35,6 +35,7 @@ Deno.test("functionSpec takes manifest-style options", () => {
       timeout: 1500,
       maxInput: 1024,
       maxOutput: "1KiB",
+      callDepth: 2,
     },
     labels: { team: "media" },
     defaults: { timeoutMs: 99 },
@@ -53,6 +54,7 @@ Deno.test("functionSpec takes manifest-style options", () => {
       timeoutMs: 1500,
       maxInputBytes: 1024,
       maxOutputBytes: 1024,
+      callDepth: 2,
     },
     labels: { team: "media" },
   });

@@ -47,6 +47,7 @@ Deno.test("parseManifest reads every field of a function", () => {
     "      timeout: 5s",
     "      maxInput: 1MB",
     "      maxOutput: 4096",
+    "      callDepth: 3",
     "    labels:",
     "      team: media",
     "      app.example.com/tier: 1",
@@ -76,6 +77,7 @@ Deno.test("parseManifest reads every field of a function", () => {
       timeoutMs: 5000,
       maxInputBytes: 1_000_000,
       maxOutputBytes: 4096,
+      callDepth: 3,
     },
     labels: { team: "media", "app.example.com/tier": "1" },
   }, {
@@ -104,6 +106,7 @@ Deno.test("parseManifest fills unset limits from the defaults option, then DEFAU
     timeoutMs: 10_000,
     maxInputBytes: 64 * MiB,
     maxOutputBytes: 64 * MiB,
+    callDepth: 8,
   });
 });
 
@@ -471,7 +474,7 @@ Deno.test("limits must be known, well-formed, positive and bounded", () => {
     }],
     ["cpu: 2", {
       message:
-        "unknown key 'cpu'; expected one of: memory, timeout, maxInput, maxOutput",
+        "unknown key 'cpu'; expected one of: memory, timeout, maxInput, maxOutput, callDepth",
       field: "functions[0].limits.cpu",
       column: 7,
     }],
@@ -528,6 +531,19 @@ Deno.test("limits must be known, well-formed, positive and bounded", () => {
       field: "functions[0].limits.maxOutput",
       column: 18,
     }],
+    ...["0", "65", "2.5", "8KiB", "'8'", "[8]"].map((value) =>
+      [`callDepth: ${value}`, {
+        message: `must be a whole number from 1 to 64; got ${
+          value === "8KiB" || value === "'8'"
+            ? `'${value.replaceAll("'", "")}'`
+            : value === "[8]"
+            ? "a list"
+            : `number ${value}`
+        }`,
+        field: "functions[0].limits.callDepth",
+        column: 18,
+      }] as [string, Refusal]
+    ),
   ];
   for (const [line, expected] of cases) {
     refused(fn("    limits:", `      ${line}`), { ...expected, line: 5 });
@@ -543,7 +559,7 @@ Deno.test("limits must be known, well-formed, positive and bounded", () => {
 Deno.test("limits at their maximum are accepted", () => {
   const { functions } = parseManifest(
     fn(
-      "    limits: { memory: 4GiB, timeout: 1h, maxInput: 4GiB, maxOutput: 4GiB }",
+      "    limits: { memory: 4GiB, timeout: 1h, maxInput: 4GiB, maxOutput: 4GiB, callDepth: 64 }",
     ),
   );
   assert.deepEqual(functions[0].limits, {
@@ -551,6 +567,7 @@ Deno.test("limits at their maximum are accepted", () => {
     timeoutMs: 3_600_000,
     maxInputBytes: 4 * 1024 ** 3,
     maxOutputBytes: 4 * 1024 ** 3,
+    callDepth: 64,
   });
 });
 
