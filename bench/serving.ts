@@ -28,6 +28,16 @@ import { findWorkerd, WORKERD_VERSION } from "./peers.ts";
 import { round } from "./_stats.ts";
 import { startWorkerd, WORKERD_VARIANTS } from "./_workerd.ts";
 
+/** Issue 9's serving targets, reported (not asserted) in REPORT.md. */
+export const SERVING_TARGETS = {
+  /** eddy's req/s over a bare Deno.serve POST echo's. */
+  minVsDenoServe: 0.6,
+  /** eddy's req/s over workerd reusing one instance. */
+  minVsWorkerdReused: 1.5,
+  /** The node's RSS after its load. */
+  maxRssMB: 200,
+} as const;
+
 /** One step of the ramp. */
 export interface ServingStep {
   connections: number;
