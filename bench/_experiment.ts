@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Machine, machine } from "./_machine.ts";
+import { type Machine, machine } from "../scripts/mod.ts";
 
 /**
  * How big a run is: `full` for the report, `quick` for a run of a few

@@ -7,7 +7,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { createClient } from "redis";
+import { createClient } from "./_deps.ts";
 import { track } from "./_nodes.ts";
 
 /** A connected node-redis client that reads values as bytes. */

@@ -13,8 +13,8 @@ import {
   pagesWithin,
   withImportedMemory,
 } from "../runtime/module/mod.ts";
+import { rssBytes } from "../scripts/mod.ts";
 import { type BenchProcess, ROOT, track } from "./_nodes.ts";
-import { rssBytes } from "../scripts/_serve_process.ts";
 
 /** The paths bench/_workerd_echo.js answers, one per variant. */
 export const WORKERD_VARIANTS = ["fresh", "recycled", "reused"] as const;

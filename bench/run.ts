@@ -23,6 +23,8 @@ import { runServing } from "./serving.ts";
 import { runStartup } from "./startup.ts";
 import { runWorkflows } from "./workflows.ts";
 
+export { ensureRedisServer };
+
 /** Every experiment by the name of its results file, in running order. */
 export const EXPERIMENTS: Record<
   string,

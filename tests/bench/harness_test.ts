@@ -9,8 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { findLibwasmtime, findWorkerd } from "../../bench/peers.ts";
-import { ensureRedisServer } from "../../bench/_redis.ts";
-import { EXPERIMENTS, runBenchmarks } from "../../bench/run.ts";
+import {
+  ensureRedisServer,
+  EXPERIMENTS,
+  runBenchmarks,
+} from "../../bench/run.ts";
 
 const missing = await ensureRedisServer({ install: false });
 const workerd = await findWorkerd({ install: false });
