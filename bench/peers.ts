@@ -3,13 +3,15 @@
  * demand into a cache outside the repository (never a package.json here):
  * `workerd` from npm (its platform package ships the binary) and
  * `libwasmtime.so` from the pip `wasmtime` package (it ships no C headers;
- * bench/_wasmtime_echo.c declares what it uses). A benchmark run installs
+ * bench/_wasmtime_echo.c declares what it uses), with the C harness built
+ * against it. A benchmark run installs
  * what is missing; the harness test only uses what is already there
  * (`deno task bench:peers` installs them).
  *
  * @module
  */
 import { homedir } from "node:os";
+import { ROOT } from "./_nodes.ts";
 
 /** The npm `workerd` release measured (its binary reports the date). */
 export const WORKERD_VERSION = "1.20261117.1";
@@ -137,6 +139,51 @@ export async function findLibwasmtime(
     : { missing: `pip could not install wasmtime ${WASMTIME_VERSION}: ${why}` };
 }
 
+/**
+ * The wasmtime C harness (bench/_wasmtime_echo.c), built with the system
+ * `cc` against {@linkcode findLibwasmtime}'s library into the cache when
+ * it is not built yet for this source and library (building it is not an
+ * install: without `install` it is still built when the library is there).
+ *
+ * @example
+ * ```ts ignore
+ * const harness = await findWasmtimeHarness({ install: false });
+ * if ("path" in harness) console.log(harness.path);
+ * ```
+ */
+export async function findWasmtimeHarness(
+  options: { install: boolean },
+): Promise<Found> {
+  const found = await findLibwasmtime(options);
+  if ("missing" in found) return found;
+  const library = found.path;
+  const source = await Deno.readFile(`${ROOT}bench/_wasmtime_echo.c`);
+  const key = new Uint8Array(
+    await crypto.subtle.digest(
+      "SHA-256",
+      new Uint8Array([...source, ...new TextEncoder().encode(library)]),
+    ),
+  ).slice(0, 8).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
+  const binary = `${peerCache()}/wasmtime_echo-${key}`;
+  try {
+    await Deno.stat(binary);
+    return { path: binary };
+  } catch { /* not built yet */ }
+  await Deno.mkdir(peerCache(), { recursive: true });
+  const libDir = library.slice(0, library.lastIndexOf("/"));
+  const why = await run("cc", [
+    "-O2",
+    "-o",
+    binary,
+    `${ROOT}bench/_wasmtime_echo.c`,
+    library,
+    `-Wl,-rpath,${libDir}`,
+  ]);
+  return why
+    ? { missing: `cc could not build bench/_wasmtime_echo.c: ${why}` }
+    : { path: binary };
+}
+
 async function isFile(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isFile;
@@ -146,7 +193,7 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** Runs a command; resolves to "" on success, else to what went wrong. */
-export async function run(command: string, args: string[]): Promise<string> {
+async function run(command: string, args: string[]): Promise<string> {
   try {
     const out = await new Deno.Command(command, {
       args,
@@ -163,12 +210,12 @@ export async function run(command: string, args: string[]): Promise<string> {
 }
 
 if (import.meta.main) {
-  // `deno task bench:peers`: install both now (CI does before the bench test).
+  // `deno task bench:peers`: install both now (CI does, before the bench test).
   let failed = false;
   for (
     const [name, found] of [
       ["workerd", await findWorkerd({ install: true })],
-      ["libwasmtime", await findLibwasmtime({ install: true })],
+      ["wasmtime harness", await findWasmtimeHarness({ install: true })],
     ] as const
   ) {
     if ("path" in found) console.log(`${name}: ${found.path}`);

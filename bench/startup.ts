@@ -19,9 +19,9 @@ import {
 import { WasiHost } from "../runtime/wasi/mod.ts";
 import { byScale, type ExperimentContext } from "./_experiment.ts";
 import { ROOT } from "./_nodes.ts";
-import { findLibwasmtime, WASMTIME_VERSION } from "./peers.ts";
+import { findWasmtimeHarness, WASMTIME_VERSION } from "./peers.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
-import { buildWasmtimeHarness, runWasmtimeHarness } from "./_wasmtime.ts";
+import { runWasmtimeHarness } from "./_wasmtime.ts";
 
 /** p50/p99 in µs of each way of starting an instance. */
 export interface Instantiation {
@@ -188,9 +188,7 @@ async function measureWasmtime(
   warmup: number,
   eddyP50: number,
 ): Promise<WasmtimeStartup> {
-  const library = await findLibwasmtime({ install: ctx.install });
-  if ("missing" in library) return library;
-  const harness = await buildWasmtimeHarness(library.path);
+  const harness = await findWasmtimeHarness({ install: ctx.install });
   if ("missing" in harness) return harness;
   const samples = await runWasmtimeHarness(harness.path, iterations, warmup);
   const wasi = summarize(samples.wasi);

@@ -8,7 +8,7 @@
  * installs nothing (`.ci/run` does).
  */
 import assert from "node:assert/strict";
-import { findLibwasmtime, findWorkerd } from "../../bench/peers.ts";
+import { findWasmtimeHarness, findWorkerd } from "../../bench/peers.ts";
 import {
   ensureRedisServer,
   EXPERIMENTS,
@@ -17,7 +17,8 @@ import {
 
 const missing = await ensureRedisServer({ install: false });
 const workerd = await findWorkerd({ install: false });
-const wasmtime = await findLibwasmtime({ install: false });
+// Builds the C harness (not an install) when libwasmtime.so is there.
+const wasmtime = await findWasmtimeHarness({ install: false });
 
 Deno.test({
   name: missing
