@@ -210,11 +210,11 @@ static wasm_trap_t *fd_seek(void *env, wasmtime_caller_t *caller,
   return NULL;
 }
 
+/* Echo returns from `_start` when it succeeds: any exit is a failure here. */
 static wasm_trap_t *proc_exit(void *env, wasmtime_caller_t *caller,
                               wasmtime_val_raw_t *args, size_t n) {
-  (void)env, (void)caller, (void)n;
-  return args[0].i32 == 0 ? wasmtime_trap_new("exit 0", 6)
-                          : wasmtime_trap_new("exit nonzero", 12);
+  (void)env, (void)caller, (void)args, (void)n;
+  return wasmtime_trap_new("proc_exit", 9);
 }
 
 static wasm_functype_t *signature(const uint8_t *params, size_t count, bool result) {
