@@ -335,7 +335,9 @@ function sideBySide(
     "",
     "The same 1 KB echo; workerd runs examples/echo/echo.wasm through a " +
     "minimal WASI shim in an ES-module worker (bench/_workerd_echo.js). " +
-    "RSS is the server process' right after its load.",
+    `The servers take turns for ${x.rounds ?? 1} round(s) in alternating ` +
+    "order: req/s and p50 are the rounds' mean, p99 the worst round's. RSS " +
+    "is the server process' right after its last load.",
     "",
     table(
       [

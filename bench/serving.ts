@@ -25,7 +25,7 @@ import {
   startNode,
 } from "./_nodes.ts";
 import { findWorkerd, WORKERD_VERSION } from "./peers.ts";
-import { round } from "./_stats.ts";
+import { round as roundTo } from "./_stats.ts";
 import { startWorkerd, WORKERD_VARIANTS } from "./_workerd.ts";
 
 /** Issue 9's serving targets, reported (not asserted) in REPORT.md. */
@@ -64,7 +64,10 @@ export const SIDE_BY_SIDE = [
 /** Side by side at one connection count, in the same run. */
 export interface SideBySide {
   connections: number;
+  /** Per server per round. */
   seconds: number;
+  /** Rounds, in alternating order: req/s and p50 are their mean, p99 the worst. */
+  rounds: number;
   /** By {@linkcode SIDE_BY_SIDE} name; workerd's rows only when it ran. */
   rows: Partial<Record<typeof SIDE_BY_SIDE[number], ServingPeer>>;
   /** eddy's req/s over each other server's. */
@@ -122,8 +125,8 @@ export async function runServing(
     ctx.log(
       `serving ${connections} connections: ${
         Math.round(r.requestsPerSecond)
-      } req/s, p50 ${round(r.latencyP50Ms)} ms, p99 ${
-        round(r.latencyP99Ms)
+      } req/s, p50 ${roundTo(r.latencyP50Ms)} ms, p99 ${
+        roundTo(r.latencyP99Ms)
       } ms`,
     );
   }
@@ -168,7 +171,11 @@ export async function runServing(
   };
 }
 
-/** Each server in turn under the same load; eddy's ratio to each. */
+/**
+ * Each server in turn under the same load, for a few rounds in alternating
+ * order (so that drift in the machine's other load does not favour the
+ * first or the last); eddy's ratio to each.
+ */
 async function compare(
   ctx: ExperimentContext,
   servers: [typeof SIDE_BY_SIDE[number], string, BenchProcess][],
@@ -177,40 +184,61 @@ async function compare(
 ): Promise<SideBySide> {
   const connections = 64;
   const seconds = byScale(ctx.scale, { full: 8, quick: 2, tiny: 1 });
-  const rows: SideBySide["rows"] = {};
-  for (const [name, url, server] of servers) {
+  const rounds = byScale(ctx.scale, { full: 3, quick: 2, tiny: 1 });
+  for (const [name, url] of servers) {
     const check = await fetch(url, { method: "POST", body: body.slice() });
     const echoed = new Uint8Array(await check.arrayBuffer());
     if (!echoed.every((b, i) => b === body[i]) || echoed.length !== 1024) {
       throw new Error(`${name} does not echo 1 KB`);
     }
-    if (ctx.scale !== "tiny") {
-      await load({ url, method: "POST", body, connections, seconds: 1 });
+  }
+  const runs = new Map<string, LoadResult[]>(servers.map(([n]) => [n, []]));
+  const rows: SideBySide["rows"] = {};
+  for (let pass = 0; pass < rounds; pass++) {
+    const order = pass % 2 ? [...servers].reverse() : servers;
+    for (const [name, url, server] of order) {
+      if (ctx.scale !== "tiny") {
+        await load({ url, method: "POST", body, connections, seconds: 1 });
+      }
+      const r = await load({
+        url,
+        method: "POST",
+        body,
+        connections,
+        seconds,
+      });
+      runs.get(name)!.push(r);
+      rows[name] = {
+        ...combined(connections, runs.get(name)!),
+        rssMB: roundTo(server.rss() / 2 ** 20, 1),
+      };
+      ctx.log(
+        `serving side by side, ${name}: ${
+          Math.round(r.requestsPerSecond)
+        } req/s, p50 ${roundTo(r.latencyP50Ms)} ms, p99 ${
+          roundTo(r.latencyP99Ms)
+        } ms, RSS ${rows[name]!.rssMB} MB`,
+      );
     }
-    const r = await load({ url, method: "POST", body, connections, seconds });
-    rows[name] = {
-      ...step(connections, r),
-      rssMB: round(server.rss() / 2 ** 20, 1),
-    };
-    ctx.log(
-      `serving side by side, ${name}: ${
-        Math.round(r.requestsPerSecond)
-      } req/s, p50 ${round(r.latencyP50Ms)} ms, p99 ${
-        round(r.latencyP99Ms)
-      } ms, RSS ${rows[name]!.rssMB} MB`,
-    );
   }
   const eddy = rows.eddy!.requestsPerSecond;
   const eddyRatio: SideBySide["eddyRatio"] = {};
   for (const [name] of servers.slice(1)) {
-    eddyRatio[name] = round(eddy / rows[name]!.requestsPerSecond, 3);
+    eddyRatio[name] = roundTo(eddy / rows[name]!.requestsPerSecond, 3);
   }
+  return { connections, seconds, rounds, rows, eddyRatio, workerd };
+}
+
+/** Rounds of one server: req/s and p50 averaged, p99 the worst round's. */
+function combined(connections: number, runs: LoadResult[]): ServingStep {
+  const mean = (f: (r: LoadResult) => number) =>
+    runs.reduce((sum, r) => sum + f(r), 0) / runs.length;
   return {
     connections,
-    seconds,
-    rows,
-    eddyRatio,
-    workerd,
+    requestsPerSecond: Math.round(mean((r) => r.requestsPerSecond)),
+    latencyP50Ms: roundTo(mean((r) => r.latencyP50Ms), 3),
+    latencyP99Ms: roundTo(Math.max(...runs.map((r) => r.latencyP99Ms)), 3),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
   };
 }
 
@@ -218,8 +246,8 @@ function step(connections: number, r: LoadResult): ServingStep {
   return {
     connections,
     requestsPerSecond: Math.round(r.requestsPerSecond),
-    latencyP50Ms: round(r.latencyP50Ms, 3),
-    latencyP99Ms: round(r.latencyP99Ms, 3),
+    latencyP50Ms: roundTo(r.latencyP50Ms, 3),
+    latencyP99Ms: roundTo(r.latencyP99Ms, 3),
     errors: r.errors,
   };
 }
