@@ -171,17 +171,21 @@ export async function findWasmtimeHarness(
   } catch { /* not built yet */ }
   await Deno.mkdir(peerCache(), { recursive: true });
   const libDir = library.slice(0, library.lastIndexOf("/"));
+  // Built aside and renamed, so that a concurrent run never sees half a binary.
+  const building = `${binary}.${Deno.pid}`;
   const why = await run("cc", [
     "-O2",
     "-o",
-    binary,
+    building,
     `${ROOT}bench/_wasmtime_echo.c`,
     library,
     `-Wl,-rpath,${libDir}`,
   ]);
-  return why
-    ? { missing: `cc could not build bench/_wasmtime_echo.c: ${why}` }
-    : { path: binary };
+  if (why) {
+    return { missing: `cc could not build bench/_wasmtime_echo.c: ${why}` };
+  }
+  await Deno.rename(building, binary);
+  return { path: binary };
 }
 
 async function isFile(path: string): Promise<boolean> {
