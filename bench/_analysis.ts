@@ -226,11 +226,11 @@ function sledgeAnalysis(r: Results): string {
         `wasmtime ${w.version}, compiled ahead and pooling its memories, ` +
           `instantiates and runs the same echo in ${w.wasiPooling.p50} µs ` +
           `with its own WASI and ${w.minimalHostPooling.p50} µs with ` +
-          `minimal host functions: eddy takes ${
+          `minimal host functions: eddy's p50 is ${
             f(w.eddyRatio.wasiPooling)
           }x and ${
             f(w.eddyRatio.minimalHostPooling)
-          }x those. The minimal-host figure is an engine's floor for this ` +
+          }x theirs. The minimal-host figure is an engine's floor for this ` +
           "work; eddy's distance to it is what a leaner instantiate-and-run " +
           "path could still win.",
         "",

@@ -81,7 +81,7 @@ export function targetsSection(r: Results): string {
         met(floor >= t.minVsDenoServe),
       ],
       [
-        `RSS of the node after its load ≤ ${t.maxRssMB} MB`,
+        `RSS of the node under the 1 KB echo load ≤ ${t.maxRssMB} MB`,
         `${fmt(eddy.rssMB)} MB`,
         met(eddy.rssMB <= t.maxRssMB),
       ],
@@ -216,9 +216,10 @@ export function sledgeSection(
         "`runGuestSync` with 1 KB of stdin (instantiate, `_start`, stdout). " +
         "Floors: a bare `new WebAssembly.Instance`. A fresh wasm memory " +
         "costs 130–200 µs on these VMs (page-table work in a " +
-        "paravirtualised VM, and its first-touch page faults), which is why " +
-        "eddy recycles memories (MemoryPool, zeroed on release) and why the " +
-        "fresh-memory floor's p99 is far above its p50.",
+        "paravirtualised VM, then first-touch page faults), which is why " +
+        "eddy recycles memories (MemoryPool, zeroed on release); echo's " +
+        "memory is small (3 pages), so here the cost shows mostly in the " +
+        "fresh-memory floor's p99.",
       "",
       table(["", "p50", "p99", "n", "eddy p50 ÷ this p50"], [
         ["eddy: instantiate + run echo 1 KB", ...triple(s.invokeEcho1KB), ""],
@@ -337,7 +338,8 @@ function sideBySide(
     "minimal WASI shim in an ES-module worker (bench/_workerd_echo.js). " +
     `The servers take turns for ${x.rounds ?? 1} round(s) in alternating ` +
     "order: req/s and p50 are the rounds' mean, p99 the worst round's. RSS " +
-    "is the server process' right after its last load.",
+    "is the server process' highest right after one of its loads (one " +
+    "process serves both Deno.serve rows, and one all workerd rows).",
     "",
     table(
       [

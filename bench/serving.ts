@@ -49,7 +49,7 @@ export interface ServingStep {
 
 /** One server's load run in the side-by-side comparison. */
 export interface ServingPeer extends ServingStep {
-  /** The server process' RSS right after its load, MB. */
+  /** The server process' highest RSS right after one of its loads, MB. */
   rssMB: number;
 }
 
@@ -208,16 +208,17 @@ async function compare(
         seconds,
       });
       runs.get(name)!.push(r);
+      const rssMB = roundTo(server.rss() / 2 ** 20, 1);
       rows[name] = {
         ...combined(connections, runs.get(name)!),
-        rssMB: roundTo(server.rss() / 2 ** 20, 1),
+        rssMB: Math.max(rssMB, rows[name]?.rssMB ?? 0),
       };
       ctx.log(
         `serving side by side, ${name}: ${
           Math.round(r.requestsPerSecond)
         } req/s, p50 ${roundTo(r.latencyP50Ms)} ms, p99 ${
           roundTo(r.latencyP99Ms)
-        } ms, RSS ${rows[name]!.rssMB} MB`,
+        } ms, RSS ${rssMB} MB`,
       );
     }
   }
