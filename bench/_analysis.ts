@@ -216,11 +216,58 @@ function sledgeAnalysis(r: Results): string {
         `p50, against ${s.floorInstanceRecycledMemory.p50} µs for a bare ` +
         `instance with a recycled memory and ${s.floorInstanceFreshMemory.p50} ` +
         "µs with a fresh one: recycling memories (MemoryPool) is what keeps " +
-        "the per-invocation instance below a fresh memory's page faults.",
+        "the per-invocation instance below a fresh memory's page faults " +
+        "(130–200 µs for a fresh wasm memory on these VMs).",
       "",
     );
+    const w = s.wasmtime;
+    if (w && !("missing" in w)) {
+      parts.push(
+        `wasmtime ${w.version}, compiled ahead and pooling its memories, ` +
+          `instantiates and runs the same echo in ${w.wasiPooling.p50} µs ` +
+          `with its own WASI and ${w.minimalHostPooling.p50} µs with ` +
+          `minimal host functions: eddy's p50 is ${
+            f(w.eddyRatio.wasiPooling)
+          }x and ${
+            f(w.eddyRatio.minimalHostPooling)
+          }x theirs. The minimal-host figure is an engine's floor for this ` +
+          "work; eddy's distance to it is what a leaner instantiate-and-run " +
+          "path could still win.",
+        "",
+      );
+    }
   }
-  if (v && floor) {
+  const side = v?.sideBySide;
+  if (side) {
+    const eddy = side.rows.eddy!;
+    const q = side.eddyRatio;
+    const workerd = "missing" in side.workerd
+      ? "workerd was not measured."
+      : `Against workerd running the same echo.wasm: ${
+        f(q["workerd fresh"])
+      }x its req/s with a fresh instance per request, ${
+        f(q["workerd recycled"])
+      }x with a recycled memory and ${
+        f(q["workerd reused"])
+      }x when it reuses one instance (no isolation). workerd's fresh ` +
+        "instances pay a fresh memory each; eddy's pay a recycled one.";
+    parts.push(
+      `**Serving.** Side by side at ${side.connections} connections eddy ` +
+        `answers ${eddy.requestsPerSecond} req/s, ${
+          f(q["Deno.serve echo"])
+        }x a bare Deno.serve echo and ${
+          f(q["Deno.serve echo via a worker"])
+        }x the same through one worker hop${
+          q["Deno.serve echo via a worker"]! < 1
+            ? "; the rest is eddy's own work per invocation (routing, " +
+              "limits, the job's structured clone to the worker, a fresh " +
+              "instance, metrics)"
+            : " (above a floor: the machine's other load moved between turns)"
+        }. ${workerd} The load generator shares the 2 cores with the server ` +
+        "it loads, so every server's figure is also bounded by it.",
+      "",
+    );
+  } else if (v && floor) {
     const connections = r.floors!.results.http.connections;
     const step = v.steps.find((p) => p.connections === connections);
     parts.push(
@@ -229,9 +276,7 @@ function sledgeAnalysis(r: Results): string {
           `${step.requestsPerSecond} req/s, ${
             f(step.requestsPerSecond / floor.requestsPerSecond * 100)
           }% of a bare Deno.serve answering the same 1 KB echo through one ` +
-          `worker hop (${Math.round(floor.requestsPerSecond)} req/s); the ` +
-          "rest is eddy's own work per invocation (routing, limits, the " +
-          "job's structured clone to the worker, a fresh instance, metrics)."
+          `worker hop (${Math.round(floor.requestsPerSecond)} req/s).`
         : `**Serving.** Peak ${v.peakRequestsPerSecond} req/s; a bare ` +
           "Deno.serve answering the same echo through one worker hop: " +
           `${Math.round(floor.requestsPerSecond)} req/s at ${connections} ` +

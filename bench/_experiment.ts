@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Machine, machine } from "./_machine.ts";
+import { type Machine, machine } from "../scripts/mod.ts";
 
 /**
  * How big a run is: `full` for the report, `quick` for a run of a few
@@ -16,6 +16,11 @@ export type Scale = "full" | "quick" | "tiny";
 /** What the runner hands each experiment. */
 export interface ExperimentContext {
   scale: Scale;
+  /**
+   * Whether a missing peer runtime (workerd, wasmtime) may be installed;
+   * without it an experiment measures only the peers already there.
+   */
+  install: boolean;
   /** Progress lines (stderr), so stdout stays for summaries. */
   log(message: string): void;
 }

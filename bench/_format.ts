@@ -4,7 +4,7 @@
  * @module
  */
 import type { System } from "./exchange.ts";
-import type { Machine } from "./_machine.ts";
+import type { Machine } from "../scripts/mod.ts";
 import type { Tick } from "./_svg.ts";
 
 /** How the report names each exchange system. */

@@ -8,11 +8,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import {
-  rssBytes,
-  type ServeProcess,
-  startServe,
-} from "../scripts/_serve_process.ts";
+import { rssBytes, type ServeProcess, startServe } from "../scripts/mod.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));

@@ -7,7 +7,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { createClient } from "redis";
+import { createClient } from "./_deps.ts";
 import { track } from "./_nodes.ts";
 
 /** A connected node-redis client that reads values as bytes. */
@@ -24,19 +24,24 @@ export interface BenchRedis extends AsyncDisposable {
 let installTried: Promise<string | undefined> | undefined;
 
 /**
- * Makes sure `redis-server` is on PATH: as root with apt, installs Debian's
- * `redis-server` when it is missing (once per process). Resolves to
- * `undefined` when it is there, else to why it is not.
+ * Makes sure `redis-server` is on PATH: with `install`, as root with apt,
+ * installs Debian's `redis-server` when it is missing (once per process).
+ * Resolves to `undefined` when it is there, else to why it is not.
  *
  * @example
  * ```ts ignore
- * const missing = await ensureRedisServer();
+ * const missing = await ensureRedisServer({ install: false });
  * if (missing) console.log(`no Redis baseline: ${missing}`);
  * ```
  */
-export function ensureRedisServer(): Promise<string | undefined> {
+export async function ensureRedisServer(
+  options = { install: true },
+): Promise<string | undefined> {
+  if (await runs("redis-server", ["--version"])) return undefined;
+  if (!options.install) {
+    return "redis-server is not installed (apt-get install -y redis-server)";
+  }
   installTried ??= (async () => {
-    if (await runs("redis-server", ["--version"])) return undefined;
     if (Deno.uid() !== 0) {
       return "redis-server is not installed and this is not root: apt-get install -y redis-server";
     }
@@ -76,7 +81,8 @@ async function runs(command: string, args: string[]): Promise<boolean> {
  * ```
  */
 export async function startRedis(): Promise<BenchRedis> {
-  const missing = await ensureRedisServer();
+  // The runner installs it (bench/run.ts); here it must be there.
+  const missing = await ensureRedisServer({ install: false });
   if (missing) throw new Error(missing);
   const port = freePort();
   const child = new Deno.Command("redis-server", {

@@ -7,6 +7,7 @@
 import type { System } from "./exchange.ts";
 import { fmt, lowerOrHigher, met, SYSTEM_LABEL, table } from "./_format.ts";
 import type { Results } from "./_results.ts";
+import { SERVING_TARGETS, type SideBySide } from "./serving.ts";
 
 /** Links a plot by file name, or nothing when the run made no such plot. */
 export type ImageLink = (file: string, alt: string) => string;
@@ -61,10 +62,40 @@ export function targetsSection(r: Results): string {
   const s = r.startup?.results;
   if (s) {
     rows.push([
-      "new-instance start-up p50 ≤ 40 µs",
+      `new-instance start-up p50 ≤ ${s.target.maxP50} µs`,
       `${s.invokeEcho1KB.p50} µs (p99 ${s.invokeEcho1KB.p99} µs)`,
       met(s.target.met),
     ]);
+  }
+  const v = r.serving?.results.sideBySide;
+  if (v) {
+    const eddy = v.rows.eddy!;
+    const t = SERVING_TARGETS;
+    const floor = v.eddyRatio["Deno.serve echo"]!;
+    rows.push(
+      [
+        `HTTP echo 1 KB at ${v.connections} connections ≥ ${t.minVsDenoServe}x a bare Deno.serve POST echo`,
+        `${fmt(floor)}x (${eddy.requestsPerSecond} vs ${
+          v.rows["Deno.serve echo"]!.requestsPerSecond
+        } req/s)`,
+        met(floor >= t.minVsDenoServe),
+      ],
+      [
+        `RSS of the node under the 1 KB echo load ≤ ${t.maxRssMB} MB`,
+        `${fmt(eddy.rssMB)} MB`,
+        met(eddy.rssMB <= t.maxRssMB),
+      ],
+    );
+    const reused = v.eddyRatio["workerd reused"];
+    if (reused !== undefined) {
+      rows.push([
+        `HTTP echo 1 KB ≥ ${t.minVsWorkerdReused}x workerd reusing one instance (eddy: a fresh instance each)`,
+        `${fmt(reused)}x (${eddy.requestsPerSecond} vs ${
+          v.rows["workerd reused"]!.requestsPerSecond
+        } req/s)`,
+        met(reused >= t.minVsWorkerdReused),
+      ]);
+    }
   }
   return [
     "## Targets",
@@ -175,25 +206,56 @@ export function sledgeSection(
   const parts = ["## 2. Sandbox start-up, serving and density (Sledge)", ""];
   const s = r.startup?.results;
   if (s) {
+    // Results written before the peers were measured have no wasmtime.
+    const w = s.wasmtime ?? { missing: "not in these results" };
     parts.push(
       "### New-instance start-up (in process, µs)",
       "",
       "What an executor worker does per invocation: a fresh instance of the " +
         "echo example compiled with its memory imported, a recycled memory, " +
         "`runGuestSync` with 1 KB of stdin (instantiate, `_start`, stdout). " +
-        "Floors: a bare `new WebAssembly.Instance`.",
+        "Floors: a bare `new WebAssembly.Instance`. A fresh wasm memory " +
+        "costs 130–200 µs on these VMs (page-table work in a " +
+        "paravirtualised VM, then first-touch page faults), which is why " +
+        "eddy recycles memories (MemoryPool, zeroed on release); echo's " +
+        "memory is small (3 pages), so here the cost shows mostly in the " +
+        "fresh-memory floor's p99.",
       "",
-      table(["", "p50", "p99", "n"], [
-        ["eddy: instantiate + run echo 1 KB", ...triple(s.invokeEcho1KB)],
+      table(["", "p50", "p99", "n", "eddy p50 ÷ this p50"], [
+        ["eddy: instantiate + run echo 1 KB", ...triple(s.invokeEcho1KB), ""],
         [
           "floor: bare Instance, fresh memory",
           ...triple(s.floorInstanceFreshMemory),
+          "",
         ],
         [
           "floor: bare Instance, recycled memory",
           ...triple(s.floorInstanceRecycledMemory),
+          "",
         ],
+        ...("missing" in w ? [] : [
+          [
+            `wasmtime ${w.version}: WASI preview1, pooling allocator`,
+            ...triple(w.wasiPooling),
+            `${fmt(w.eddyRatio.wasiPooling)}x`,
+          ],
+          [
+            `wasmtime ${w.version}: minimal host functions, pooling allocator`,
+            ...triple(w.minimalHostPooling),
+            `${fmt(w.eddyRatio.minimalHostPooling)}x`,
+          ],
+        ]),
       ]),
+      "",
+      "missing" in w
+        ? `wasmtime was not measured: ${w.missing}.`
+        : "wasmtime right after eddy in the same run, without a binding's " +
+          "overhead: bench/_wasmtime_echo.c against the pip package's " +
+          "libwasmtime.so, module compiled once, per call a new store, " +
+          "instantiate and `_start` of the same echo.wasm with 1 KB " +
+          "(store teardown not timed, as eddy's memory release is not); " +
+          "with wasmtime's own WASI, and with host functions of ours for " +
+          "echo's five imports.",
       "",
     );
   }
@@ -220,6 +282,7 @@ export function sledgeSection(
       img("serving_throughput.svg", "throughput against connections"),
       img("serving_latency.svg", "latency against connections"),
     );
+    if (v.sideBySide) parts.push(...sideBySide(v.sideBySide, v.tool));
   }
   const d = r.density?.results;
   if (d) {
@@ -250,6 +313,64 @@ export function sledgeSection(
     );
   }
   return parts.join("\n");
+}
+
+const PEER_NOTES: Record<string, string> = {
+  "eddy": "a node, `POST /invoke/echo`: a fresh instance per invocation",
+  "Deno.serve echo": "a bare `Deno.serve` answering the body (the floor)",
+  "Deno.serve echo via a worker":
+    "the same through one worker postMessage round trip",
+  "workerd fresh": "a new instance with a fresh memory per request",
+  "workerd recycled":
+    "a new instance per request given a recycled memory, zeroed after use",
+  "workerd reused": "one instance for every request (no isolation)",
+};
+
+function sideBySide(
+  x: SideBySide,
+  tool: string,
+): string[] {
+  const names = Object.keys(x.rows) as (keyof SideBySide["rows"])[];
+  return [
+    `### Side by side at ${x.connections} connections (${tool}, ${x.seconds} s each, in turn)`,
+    "",
+    "The same 1 KB echo; workerd runs examples/echo/echo.wasm through a " +
+    "minimal WASI shim in an ES-module worker (bench/_workerd_echo.js). " +
+    `The servers take turns for ${x.rounds ?? 1} round(s) in alternating ` +
+    "order: req/s and p50 are the rounds' mean, p99 the worst round's. RSS " +
+    "is the server process' highest right after one of its loads (one " +
+    "process serves both Deno.serve rows, and one all workerd rows).",
+    "",
+    table(
+      [
+        "server",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "RSS MB",
+        "eddy ÷ this",
+      ],
+      names.map((n) => {
+        const row = x.rows[n]!;
+        const ratio = x.eddyRatio[n];
+        return [
+          `**${n}**: ${PEER_NOTES[n] ?? ""}`,
+          String(row.requestsPerSecond),
+          fmt(row.latencyP50Ms),
+          fmt(row.latencyP99Ms),
+          String(row.errors),
+          fmt(row.rssMB),
+          ratio === undefined ? "" : `${fmt(ratio)}x`,
+        ];
+      }),
+    ),
+    "",
+    "missing" in x.workerd
+      ? `workerd was not measured: ${x.workerd.missing}.`
+      : `workerd ${x.workerd.version} (npm \`workerd\`), one process on loopback.`,
+    "",
+  ];
 }
 
 function triple(x: { p50: number; p99: number; n: number }): string[] {

@@ -38,7 +38,7 @@ import {
 } from "../comm/mod.ts";
 import { makeCerts } from "../tests/comm/_helpers.ts";
 import { rawHttp2Client } from "./_http2_client.ts";
-import { machine } from "./_machine.ts";
+import { machine } from "../scripts/mod.ts";
 import { round, summarize } from "./_stats.ts";
 
 const KB = 1024;

@@ -26,7 +26,7 @@ import {
   withImportedMemory,
 } from "../runtime/module/mod.ts";
 import { WasiHost } from "../runtime/wasi/mod.ts";
-import { rssBytes } from "../scripts/_serve_process.ts";
+import { rssBytes } from "../scripts/mod.ts";
 import { byScale, type ExperimentContext } from "./_experiment.ts";
 import { guest } from "./_guests.ts";
 import {

@@ -21,10 +21,14 @@
  */
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { bundle } from "../scripts/bundle.ts";
-import { deploy, invoke } from "../scripts/_http.ts";
-import { rssBytes, startServe } from "../scripts/_serve_process.ts";
-import { machine } from "./_machine.ts";
+import {
+  bundle,
+  deploy,
+  invoke,
+  machine,
+  rssBytes,
+  startServe,
+} from "../scripts/mod.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
 
 const quick = Deno.args.includes("--quick");

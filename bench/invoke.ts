@@ -14,7 +14,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { load, type LoadResult } from "./_load.ts";
-import { machine } from "./_machine.ts";
+import { machine } from "../scripts/mod.ts";
 import { round, type Summary } from "./_stats.ts";
 import { measureInstantiation } from "./startup.ts";
 

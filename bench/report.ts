@@ -109,6 +109,13 @@ function headline(r: Results): string {
       "new instance (instantiate + run echo 1 KB)",
       `p50 ${s.invokeEcho1KB.p50} µs, p99 ${s.invokeEcho1KB.p99} µs`,
     ]);
+    const w = s.wasmtime;
+    if (w && !("missing" in w)) {
+      rows.push([
+        "the same in wasmtime (pooling; its WASI / minimal host functions)",
+        `p50 ${w.wasiPooling.p50} µs / ${w.minimalHostPooling.p50} µs`,
+      ]);
+    }
   }
   const v = r.serving?.results;
   if (v) {
@@ -116,6 +123,17 @@ function headline(r: Results): string {
       "echo 1 KB over HTTP",
       `peak ${v.peakRequestsPerSecond} req/s from ${v.saturatesAtConnections} connections`,
     ]);
+    const q = v.sideBySide?.eddyRatio;
+    if (q?.["workerd reused"] !== undefined) {
+      rows.push([
+        `echo 1 KB over HTTP at ${v.sideBySide.connections} connections, eddy vs workerd`,
+        `${fmt(q["workerd fresh"])}x workerd with a fresh instance, ${
+          fmt(q["workerd recycled"])
+        }x with a recycled memory, ${
+          fmt(q["workerd reused"])
+        }x reusing one instance`,
+      ]);
+    }
   }
   const d = r.density?.results;
   if (d) {

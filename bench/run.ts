@@ -23,6 +23,8 @@ import { runServing } from "./serving.ts";
 import { runStartup } from "./startup.ts";
 import { runWorkflows } from "./workflows.ts";
 
+export { ensureRedisServer };
+
 /** Every experiment by the name of its results file, in running order. */
 export const EXPERIMENTS: Record<
   string,
@@ -36,27 +38,40 @@ export const EXPERIMENTS: Record<
   workflows: runWorkflows,
 };
 
+/** Options of {@linkcode runBenchmarks}. */
+export interface RunOptions {
+  /**
+   * Install what is missing: redis-server (apt, as root), workerd (npm)
+   * and wasmtime (pip) into the peer cache. Without it, a missing
+   * redis-server fails the run and missing peers are left out.
+   */
+  install: boolean;
+  /** A README whose headline block to refresh. */
+  readme?: string;
+}
+
 /**
  * Runs the chosen experiments at `scale` and writes their results and the
  * report into `outDir`; resolves with the wall time in seconds.
  *
  * @example
  * ```ts ignore
- * await runBenchmarks("quick", Object.keys(EXPERIMENTS), "bench/results");
+ * await runBenchmarks("quick", Object.keys(EXPERIMENTS), "bench/results", { install: true });
  * ```
  */
 export async function runBenchmarks(
   scale: Scale,
   names: string[],
   outDir: string,
-  readme?: string,
+  options: RunOptions,
 ): Promise<number> {
   const start = performance.now();
-  const missing = await ensureRedisServer();
+  const missing = await ensureRedisServer(options);
   if (missing) throw new Error(`the Redis baselines need it: ${missing}`);
   await Deno.mkdir(outDir, { recursive: true });
   const ctx: ExperimentContext = {
     scale,
+    install: options.install,
     log: (message) => console.error(message),
   };
   for (const name of names) {
@@ -67,7 +82,7 @@ export async function runBenchmarks(
       JSON.stringify(envelope, null, 2) + "\n",
     );
   }
-  await writeReport(outDir, readme);
+  await writeReport(outDir, options.readme);
   return Math.round((performance.now() - start) / 1000);
 }
 
@@ -103,7 +118,7 @@ if (import.meta.main) {
       scale,
       names,
       `${ROOT}bench/results`,
-      readme,
+      { install: true, readme },
     );
     console.log(
       `bench (${scale}) took ${seconds} s; see bench/results/REPORT.md`,

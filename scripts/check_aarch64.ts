@@ -20,7 +20,7 @@ import {
   requireEmulator,
   Unavailable,
 } from "./_aarch64_deno.ts";
-import { machine } from "../bench/_machine.ts";
+import { machine } from "./_machine.ts";
 import { bundle } from "./bundle.ts";
 import { deploy, invoke, randomBytes, sha256Hex } from "./_http.ts";
 import { startServe } from "./_serve_process.ts";

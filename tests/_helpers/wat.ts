@@ -3,7 +3,7 @@
  *
  * @module
  */
-import initWabt from "wabt";
+import { initWabt } from "../_deps.ts";
 
 const wabt = await initWabt();
 

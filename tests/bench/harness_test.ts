@@ -3,14 +3,22 @@
  * scale (one 1 KB payload, one rate, a handful of iterations, density with
  * 10 functions), against real nodes and a real redis-server, then the
  * report. The figures are not judged, only that each experiment ran, its
- * checks held and the report came out.
+ * checks held and the report came out. The peers (workerd, wasmtime) are
+ * checked when already installed (`deno task bench:peers`); this test
+ * installs nothing (`.ci/run` does).
  */
 import assert from "node:assert/strict";
-import { ensureRedisServer } from "../../bench/_redis.ts";
-import { EXPERIMENTS, runBenchmarks } from "../../bench/run.ts";
+import { findWasmtimeHarness, findWorkerd } from "../../bench/peers.ts";
+import {
+  ensureRedisServer,
+  EXPERIMENTS,
+  runBenchmarks,
+} from "../../bench/run.ts";
 
-// Installs redis-server when missing and allowed (root with apt).
-const missing = await ensureRedisServer();
+const missing = await ensureRedisServer({ install: false });
+const workerd = await findWorkerd({ install: false });
+// Builds the C harness (not an install) when libwasmtime.so is there.
+const wasmtime = await findWasmtimeHarness({ install: false });
 
 Deno.test({
   name: missing
@@ -20,11 +28,13 @@ Deno.test({
   // Nodes, redis-server and HTTP clients come and go inside the experiments.
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
+  async fn(t) {
     const dir = await Deno.makeTempDir({ prefix: "eddy-bench-test-" });
     try {
       const names = Object.keys(EXPERIMENTS);
-      const seconds = await runBenchmarks("tiny", names, dir);
+      const seconds = await runBenchmarks("tiny", names, dir, {
+        install: false,
+      });
       assert.ok(seconds < 60, `the tiny run took ${seconds} s`);
       for (const name of names) {
         const envelope = JSON.parse(
@@ -53,6 +63,42 @@ Deno.test({
         const [step] = workflows.rates[system];
         assert.ok(step.completed > 0 && step.errors === 0, system);
       }
+      const serving = JSON.parse(
+        await Deno.readTextFile(`${dir}/serving.json`),
+      ).results.sideBySide;
+      for (const server of ["eddy", "Deno.serve echo"]) {
+        const row = serving.rows[server];
+        assert.ok(row.requestsPerSecond > 0 && row.rssMB > 0, server);
+      }
+      await t.step({
+        name: "missing" in workerd
+          ? `workerd beside eddy (ignored: ${workerd.missing})`
+          : "workerd serves echo.wasm in three variants beside eddy",
+        ignore: "missing" in workerd,
+        fn() {
+          for (const variant of ["fresh", "recycled", "reused"]) {
+            const row = serving.rows[`workerd ${variant}`];
+            assert.ok(row.requestsPerSecond > 0, variant);
+            assert.equal(row.errors, 0, variant);
+            assert.ok(serving.eddyRatio[`workerd ${variant}`] > 0, variant);
+          }
+        },
+      });
+      const startup = JSON.parse(
+        await Deno.readTextFile(`${dir}/startup.json`),
+      ).results;
+      await t.step({
+        name: "missing" in wasmtime
+          ? `wasmtime beside eddy (ignored: ${wasmtime.missing})`
+          : "wasmtime's C harness runs echo beside eddy",
+        ignore: "missing" in wasmtime,
+        fn() {
+          for (const linker of ["wasiPooling", "minimalHostPooling"]) {
+            const figures = startup.wasmtime[linker];
+            assert.ok(figures.p50 > 0 && figures.n === 200, linker);
+          }
+        },
+      });
       const report = await Deno.readTextFile(`${dir}/REPORT.md`);
       for (
         const heading of [

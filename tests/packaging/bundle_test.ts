@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { bundle } from "../../scripts/bundle.ts";
-import { deploy, invoke, randomBytes, sha256Hex } from "../../scripts/_http.ts";
-import { startServe } from "../../scripts/_serve_process.ts";
+import {
+  bundle,
+  deploy,
+  invoke,
+  randomBytes,
+  sha256Hex,
+  startServe,
+} from "../../scripts/mod.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ECHO = await Deno.readFile(`${ROOT}examples/echo/echo.wasm`);
