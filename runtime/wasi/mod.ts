@@ -14,7 +14,17 @@
  * @module
  */
 
-export { Errno, errnoFromError } from "./errno.ts";
+export { Errno } from "./errno.ts";
+export type {
+  DirEntry,
+  Filestat,
+  NewTimes,
+  OpenOptions,
+  WasiDir,
+  WasiFile,
+  WasiHandle,
+} from "./dir.ts";
+export { ConfinementUnavailable, requireConfinement } from "./_libc.ts";
 export {
   type Preopen,
   ProcExit,
