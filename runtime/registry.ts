@@ -28,6 +28,7 @@ import {
   ModuleStore,
   pagesWithin,
 } from "./module/mod.ts";
+import { ConfinementUnavailable, requireConfinement } from "./wasi/mod.ts";
 
 const STATE_FILE = "deployments.json";
 const STATE_VERSION = 1;
@@ -267,6 +268,8 @@ export class Registry {
       );
     }
     const dirs = [];
+    const unconfined = spec.dirs.length > 0 && _confinementProblem();
+    if (unconfined) throw fail("dirs", unconfined);
     for (const [i, mount] of spec.dirs.entries()) {
       const host = resolve(mount.host);
       const problem = await _directoryProblem(host);
@@ -375,6 +378,16 @@ function _isDeployment(value: unknown): value is Deployment {
 }
 
 /** Why `path` cannot be mounted, if it cannot. */
+/** Why a mount cannot be confined by the kernel here, if it cannot. */
+function _confinementProblem(): string | undefined {
+  try {
+    requireConfinement();
+  } catch (error) {
+    if (error instanceof ConfinementUnavailable) return error.message;
+    throw error;
+  }
+}
+
 async function _directoryProblem(path: string): Promise<string | undefined> {
   try {
     const stat = await Deno.stat(path);
