@@ -10,6 +10,7 @@ import { availableParallelism } from "node:os";
 import { InvocationError } from "../errors.ts";
 import { executorWorkerUrl } from "./_worker_url.ts";
 import type { CompiledModule } from "../module/mod.ts";
+import { HostFdLedger } from "../wasi/mod.ts";
 import type { CallReply } from "./guest_calls.ts";
 import type { JobResult, JobSpec } from "./job.ts";
 import {
@@ -75,6 +76,8 @@ const SEND_AHEAD_MAX_BYTES = 1 << 20;
 
 interface Executor {
   worker: Worker;
+  /** Host fds its guests hold, closed after it is terminated. */
+  fds: HostFdLedger;
   status: Float64Array;
   inflight: Map<number, PendingJob>;
   modules: Set<string>;
@@ -179,6 +182,7 @@ export class ExecutorPool {
     clearInterval(this.#watchdog);
     for (const e of this.#executors) {
       e.worker.terminate();
+      e.fds.closeAfterExit();
       for (const job of e.inflight.values()) this.#refuse(job);
     }
     for (const job of this.#queue.splice(0)) this.#refuse(job);
@@ -205,8 +209,13 @@ export class ExecutorPool {
     const status = new Float64Array(shared);
     status[STATUS_SEQ] = IDLE;
     worker.postMessage(shared);
+    const fds = new HostFdLedger();
+    worker.postMessage(
+      { type: "fdLedger", buffer: fds.buffer } satisfies ToWorker,
+    );
     const executor: Executor = {
       worker,
+      fds,
       status,
       inflight: new Map(),
       modules: new Set(),
@@ -389,6 +398,7 @@ export class ExecutorPool {
    */
   #replace(executor: Executor, reason: string): void {
     executor.worker.terminate();
+    executor.fds.closeAfterExit();
     this.#restarts++;
     const startedCount = executor.status[STATUS_STARTED];
     const requeue: PendingJob[] = [];

@@ -41,6 +41,7 @@ import type {
   WasiFile,
 } from "./dir.ts";
 import { Errno } from "./errno.ts";
+import { listFd, unlistFd } from "./fd_ledger.ts";
 
 const EMPTY_PATH = new Uint8Array(1);
 const statxBuf = new Uint8Array(Linux.STATX_SIZE);
@@ -134,8 +135,17 @@ function setTimesOf(lib: Libc, fd: number, t: NewTimes): number {
     : Errno.ESUCCESS;
 }
 
+/** `fd` (a result of openat2) listed in the fd ledger; -EMFILE if it is full. */
+function listed(lib: Libc, fd: number): number {
+  if (fd < 0 || listFd(fd)) return fd;
+  lib.close(fd);
+  return -Errno.EMFILE;
+}
+
 function closeFd(lib: Libc, fd: number): void {
-  if (fd >= 0) lib.close(fd);
+  if (fd < 0) return;
+  unlistFd(fd);
+  lib.close(fd);
 }
 
 /** 0 or the errno of a libc call that answers -1 and sets errno. */
@@ -184,7 +194,10 @@ function isDot(name: string): boolean {
  */
 export function openHostDir(hostPath: string): HostDir | number {
   const lib = libc();
-  const fd = openat2(lib, Linux.AT_FDCWD, cstr(hostPath), dirFlags(), 0);
+  const fd = listed(
+    lib,
+    openat2(lib, Linux.AT_FDCWD, cstr(hostPath), dirFlags(), 0),
+  );
   return fd < 0 ? -fd : new HostDir(lib, fd, true);
 }
 
@@ -316,7 +329,10 @@ export class HostDir implements WasiDir {
 
   /** `openat2` beneath this directory: an fd or -errno. */
   #open(path: string, flags: number, slot: 0 | 1 = 0): number {
-    return openat2(this.#lib, this.#fd, cstr(path, slot), flags, BENEATH);
+    return listed(
+      this.#lib,
+      openat2(this.#lib, this.#fd, cstr(path, slot), flags, BENEATH),
+    );
   }
 
   /**

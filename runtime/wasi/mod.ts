@@ -25,6 +25,7 @@ export type {
   WasiHandle,
 } from "./dir.ts";
 export { ConfinementUnavailable, requireConfinement } from "./_libc.ts";
+export { adoptFdLedger, HostFdLedger } from "./fd_ledger.ts";
 export {
   type Preopen,
   ProcExit,

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { until } from "../_helpers/data.ts";
 import { startNode } from "../_helpers/node_process.ts";
 import { wat } from "../_helpers/wat.ts";
 
@@ -314,6 +315,48 @@ Deno.test("the existence oracle: outside paths that exist and that do not answer
   assert.deepEqual(errnos.slice(0, half), errnos.slice(half));
   assert.ok(errnos.every((e) => e === 76), `${errnos}`);
   assert.deepEqual(walk(box.outside).sort(), ["empty", "secret"]);
+});
+
+/** Opens "." 500 times (no closes), then spins until its deadline ends it. */
+const HOARDER = wat(`(module ${IMPORTS}
+  (data (i32.const 0) ".")
+  (func (export "_start") (local $i i32)
+    (loop $open
+      (drop (call $open (i32.const 3) (i32.const 1) (i32.const 0) (i32.const 1)
+        (i32.const 2) (i64.const 16384) (i64.const 0) (i32.const 0) (i32.const 112)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $open (i32.lt_u (local.get $i) (i32.const 500))))
+    (loop $spin (br $spin))))`);
+
+function openFds(pid: number): number {
+  return [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
+}
+
+Deno.test("host fds of a guest killed at its deadline are closed with its worker", async () => {
+  await using box = await sandbox();
+  await using node = await startNode({ flags: ["--workers", "1"] });
+  const guest = await putModule(node.url, HOARDER);
+  const applied = await apply(
+    node.url,
+    `functions:
+  - {name: hoard, module: "${guest}", dirs: ["${box.root}::/data"], limits: {timeout: 500ms}}
+`,
+  );
+  assert.equal(applied.status, 200, await applied.text());
+  const pid = node.process.pid;
+  const before = openFds(pid);
+  let peak = 0;
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(`${node.url}/invoke/hoard`, { method: "POST" });
+    await res.body?.cancel();
+    assert.equal(res.status, 504);
+    peak = Math.max(peak, openFds(pid));
+  }
+  await until(
+    "the hoarded fds are closed",
+    () => Promise.resolve(openFds(pid) < before + 100),
+  );
+  assert.ok(peak >= before + 400, `the guest held only ${peak - before} fds`);
 });
 
 Deno.test("a mount whose host directory is missing or a file is refused at deploy with 400", async () => {
