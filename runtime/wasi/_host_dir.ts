@@ -6,6 +6,7 @@
  *   RESOLVE_NO_MAGICLINKS)`: `..`, absolute paths and symlinks that would
  *   leave the directory fail in the kernel (EXDEV → ENOTCAPABLE), whatever
  *   runs concurrently; no path is checked first and opened again later.
+ *   Without openat2, `_beneath.ts` walks it one O_NOFOLLOW name at a time.
  * - A call on a last component (mkdir, unlink, rename, link, symlink,
  *   readlink, lstat, lutimes) opens the parent that way (O_PATH) and hands
  *   the `*at()` call a single name with no `/`, which the kernel cannot be
@@ -21,15 +22,15 @@
  */
 
 import { FileType, FstFlags } from "./_abi.ts";
+import { openBeneath } from "./_beneath.ts";
 import {
-  BENEATH,
   cstr,
   dirFlags,
   lastErrno,
   type Libc,
   libc,
   Linux,
-  openat2,
+  openat,
   wasiErrno,
 } from "./_libc.ts";
 import type {
@@ -135,7 +136,7 @@ function setTimesOf(lib: Libc, fd: number, t: NewTimes): number {
     : Errno.ESUCCESS;
 }
 
-/** `fd` (a result of openat2) listed in the fd ledger; -EMFILE if it is full. */
+/** `fd` (a result of an open) listed in the fd ledger; -EMFILE if it is full. */
 function listed(lib: Libc, fd: number): number {
   if (fd < 0 || listFd(fd)) return fd;
   lib.close(fd);
@@ -196,7 +197,7 @@ export function openHostDir(hostPath: string): HostDir | number {
   const lib = libc();
   const fd = listed(
     lib,
-    openat2(lib, Linux.AT_FDCWD, cstr(hostPath), dirFlags(), 0),
+    openat(lib, Linux.AT_FDCWD, cstr(hostPath), dirFlags()),
   );
   return fd < 0 ? -fd : new HostDir(lib, fd, true);
 }
@@ -327,11 +328,11 @@ export class HostDir implements WasiDir {
     this.#isRoot = isRoot;
   }
 
-  /** `openat2` beneath this directory: an fd or -errno. */
+  /** `path` opened beneath this directory: an fd or -errno. */
   #open(path: string, flags: number, slot: 0 | 1 = 0): number {
     return listed(
       this.#lib,
-      openat2(this.#lib, this.#fd, cstr(path, slot), flags, BENEATH),
+      openBeneath(this.#lib, this.#fd, path, flags, slot),
     );
   }
 

@@ -6,7 +6,9 @@
  * Why FFI: Deno's file-system API takes path strings, which the kernel
  * resolves anew on every call, so a check made before the call can be raced.
  * `openat2(RESOLVE_BENEATH)` and the `*at()` calls resolve relative to a
- * directory descriptor instead, in the kernel, in one step.
+ * directory descriptor instead, in the kernel, in one step. Where the
+ * kernel has no openat2 (Linux < 5.6, qemu-user 7, some seccomp profiles),
+ * `_beneath.ts` walks the path one `O_NOFOLLOW` component at a time instead.
  *
  * @module
  */
@@ -60,6 +62,7 @@ const SYMBOLS = {
     parameters: ["i64", "i64", "buffer", "buffer", "usize"],
     result: "i64",
   },
+  openat: { parameters: ["i32", "buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
@@ -107,13 +110,13 @@ const SYMBOLS = {
 export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 /**
- * Why the kernel cannot confine paths here: not Linux, no FFI permission,
- * no libc, or a kernel without openat2 (Linux < 5.6).
+ * Why paths cannot be confined here: not Linux, no FFI permission, no libc,
+ * or a kernel whose openat2 ignores RESOLVE_BENEATH.
  *
  * @example
  * ```ts
  * import { ConfinementUnavailable } from "./_libc.ts";
- * const e = new ConfinementUnavailable("openat2 is missing (ENOSYS)");
+ * const e = new ConfinementUnavailable("FFI is not permitted");
  * console.log(e.message);
  * ```
  */
@@ -127,6 +130,7 @@ export class ConfinementUnavailable extends Error {
 }
 
 let loaded: Libc | ConfinementUnavailable | undefined;
+let kernelBeneath = false;
 let errnoView: Deno.UnsafePointerView | undefined;
 
 /**
@@ -162,14 +166,11 @@ function load(): Libc | ConfinementUnavailable {
     );
   }
   errnoView = new Deno.UnsafePointerView(symbols.__errno_location()!);
-  // The probe: "/" beneath "/" must work and ".." beneath it must be refused.
-  const root = openat2(symbols, Linux.AT_FDCWD, cstr("/"), dirFlags(), 0);
+  // The probe: ".." beneath "/" must be refused; ENOSYS (or a seccomp
+  // EPERM) means no openat2, and the component walk is used instead.
+  const root = openat(symbols, Linux.AT_FDCWD, cstr("/"), dirFlags());
   if (root < 0) {
-    return new ConfinementUnavailable(
-      -root === Errno.ENOSYS
-        ? "the kernel has no openat2 (Linux 5.6 or later is needed)"
-        : `openat2 fails (WASI errno ${-root})`,
-    );
+    return new ConfinementUnavailable(`cannot open / (WASI errno ${-root})`);
   }
   const up = openat2(symbols, root, cstr(".."), dirFlags(), BENEATH);
   symbols.close(root);
@@ -179,6 +180,7 @@ function load(): Libc | ConfinementUnavailable {
       "openat2 does not honour RESOLVE_BENEATH",
     );
   }
+  kernelBeneath = -up === Errno.ENOTCAPABLE && !walkAsked();
   return symbols;
 }
 
@@ -193,6 +195,50 @@ function load(): Libc | ConfinementUnavailable {
  */
 export function requireConfinement(): void {
   libc();
+}
+
+/** `EDDY_NO_OPENAT2=1`: use the component walk even where openat2 works. */
+function walkAsked(): boolean {
+  try {
+    return Deno.env.get("EDDY_NO_OPENAT2") === "1";
+  } catch {
+    return false; // no env permission: nothing was asked
+  }
+}
+
+/**
+ * Whether the kernel resolves beneath a directory (openat2); else paths are
+ * walked component by component. Meaningful after {@link libc} succeeded.
+ *
+ * @example
+ * ```ts ignore
+ * import { hasOpenat2, libc } from "./_libc.ts";
+ * libc();
+ * console.log(hasOpenat2() ? "openat2" : "component walk");
+ * ```
+ */
+export function hasOpenat2(): boolean {
+  return kernelBeneath;
+}
+
+/**
+ * Plain `openat(dirfd, path, flags, 0o666)`: a new fd, or a negative WASI
+ * errno. For trusted paths and single names only.
+ *
+ * @example
+ * ```ts ignore
+ * import { cstr, dirFlags, libc, openat } from "./_libc.ts";
+ * const fd = openat(libc(), -100, cstr("/srv/data"), dirFlags());
+ * ```
+ */
+export function openat(
+  lib: Libc,
+  dirfd: number,
+  path: Uint8Array,
+  flags: number,
+): number {
+  const fd = lib.openat(dirfd, path, flags, 0o666);
+  return fd < 0 ? -lastErrno() : fd;
 }
 
 /** Resolution flags for every guest path: beneath the dirfd, no /proc magic. */
@@ -313,8 +359,11 @@ export function wasiErrno(linux: number): number {
 }
 
 const encoder = new TextEncoder();
-/** Two scratch buffers: calls such as renameat take two paths at once. */
-const scratch = [new Uint8Array(4097 * 3), new Uint8Array(4097 * 3)];
+/**
+ * Scratch buffers: calls such as renameat take two paths at once (slots 0
+ * and 1); the component walk encodes into slot 2.
+ */
+const scratch = [0, 1, 2].map(() => new Uint8Array(4097 * 3));
 
 /**
  * `text` as a NUL-terminated C string in reusable scratch buffer `slot`
@@ -326,7 +375,7 @@ const scratch = [new Uint8Array(4097 * 3), new Uint8Array(4097 * 3)];
  * console.log(cstr("ab")); // Uint8Array [97, 98, 0]
  * ```
  */
-export function cstr(text: string, slot: 0 | 1 = 0): Uint8Array {
+export function cstr(text: string, slot: 0 | 1 | 2 = 0): Uint8Array {
   const buffer = scratch[slot];
   const { written } = encoder.encodeInto(text, buffer);
   buffer[written] = 0;
