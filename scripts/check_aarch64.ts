@@ -193,6 +193,10 @@ function report(runs: PlatformRun[], totalMs: number): void {
     ["invoke sha256, 1 MiB", (r) => s(r.sha256Ms)],
     ["echo output sha256", (r) => r.echoSha256.slice(0, 16)],
     ["sha256 output", (r) => r.sha256Output.slice(0, 16)],
+    [
+      "mount write + read",
+      (r) => r.mountRoundTrip === `${NOTE}|${NOTE}` ? "same note" : "differs",
+    ],
   ];
   console.log(
     ["".padEnd(22), ...runs.map((r) => r.platform.padEnd(32))].join(""),
