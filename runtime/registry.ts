@@ -91,7 +91,9 @@ export class Registry {
    * Opens (creating if needed) the registry in `dataDir` and restores the
    * deployments saved there. Throws an `EddyError` with code
    * `corrupt_state` when the state file cannot be read as deployments,
-   * rather than starting empty and overwriting them on the next change.
+   * rather than starting empty and overwriting them on the next change,
+   * and with code `unconfined_mounts` when deployments have mounts that
+   * cannot be confined here (no FFI permission, not Linux).
    *
    * @example
    * ```ts
@@ -105,7 +107,22 @@ export class Registry {
     await Deno.mkdir(dir, { recursive: true });
     await removeTempFiles(dir, { target: STATE_FILE });
     const modules = await ModuleStore.open(join(dir, "modules"));
-    return new Registry(dir, modules, await _readState(join(dir, STATE_FILE)));
+    const deployments = await _readState(join(dir, STATE_FILE));
+    const mounted = [...deployments.values()].filter((d) => d.dirs.length);
+    const unconfined = mounted.length > 0 && _confinementProblem();
+    if (unconfined) {
+      // Serving these unconfined is not an option; serving without them
+      // would silently drop deployments.
+      throw new EddyError(
+        "unconfined_mounts",
+        `deployed functions with mounts (${
+          mounted.map((d) => d.name).join(", ")
+        }) cannot run here: ${unconfined}`,
+        500,
+        { functions: mounted.map((d) => d.name).join(",") },
+      );
+    }
+    return new Registry(dir, modules, deployments);
   }
 
   /**

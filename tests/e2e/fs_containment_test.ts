@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { until } from "../_helpers/data.ts";
 import { startNode } from "../_helpers/node_process.ts";
 import { wat } from "../_helpers/wat.ts";
@@ -13,6 +14,7 @@ import { wat } from "../_helpers/wat.ts";
 /** How long the race runs: long enough for thousands of attempts. */
 const RACE_NS = 6_000_000_000n;
 const SECRET = "TOP-SECRET-OUTSIDE-THE-MOUNT";
+const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
 
 const IMPORTS = `
   (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
@@ -380,4 +382,80 @@ Deno.test("a mount whose host directory is missing or a file is refused at deplo
   }
   const ls = await (await fetch(`${node.url}/v1/functions`)).json();
   assert.equal(JSON.stringify(ls).includes('"m"'), false);
+});
+
+/** `cli.ts serve` with every permission but FFI: mounts cannot be confined. */
+function serveWithoutFfi(dataDir: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-env",
+      "--allow-sys",
+      "--allow-read",
+      "--allow-write",
+      CLI,
+      "serve",
+      "--port",
+      "0",
+      "--workers",
+      "1",
+      "--data-dir",
+      dataDir,
+    ],
+    cwd: fileURLToPath(new URL("../../", import.meta.url)),
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+Deno.test("without FFI a node refuses mounts: deploys get 400, a data dir with mounts does not start", async () => {
+  await using box = await sandbox();
+  const dataDir = join(box.base, "data");
+  // Deployed by a node that can confine...
+  {
+    await using node = await startNode({ dataDir, flags: ["--workers", "1"] });
+    const guest = await putModule(node.url, callsGuest([]));
+    const applied = await apply(
+      node.url,
+      `functions:\n  - {name: m, module: "${guest}", dirs: ["${box.root}::/x"]}\n`,
+    );
+    assert.equal(applied.status, 200, await applied.text());
+    await node.stop();
+  }
+  // ...then started without FFI permission: refused, with the reason.
+  const refused = await serveWithoutFfi(dataDir).output();
+  const stderr = new TextDecoder().decode(refused.stderr);
+  assert.notEqual(refused.code, 0);
+  assert.match(stderr, /functions with mounts \(m\) cannot run here/);
+  assert.match(stderr, /--allow-ffi/);
+
+  // A fresh node without FFI serves, and refuses a deploy with a mount.
+  const fresh = serveWithoutFfi(join(box.base, "fresh"));
+  try {
+    const reader = fresh.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let seen = "";
+    while (!/listening on (http:\/\/\S+)/.test(seen)) {
+      const { done, value } = await reader.read();
+      assert.ok(!done, `the node exited: ${seen}`);
+      seen += value;
+    }
+    reader.releaseLock();
+    const url = /listening on (http:\/\/\S+)/.exec(seen)![1];
+    const guest = await putModule(url, callsGuest([]));
+    const res = await apply(
+      url,
+      `functions:\n  - {name: m, module: "${guest}", dirs: ["${box.root}::/x"]}\n`,
+    );
+    const text = await res.text();
+    assert.equal(res.status, 400, text);
+    assert.match(text, /kernel-enforced confinement/);
+  } finally {
+    fresh.kill("SIGKILL");
+    await fresh.status;
+    await fresh.stdout.cancel().catch(() => {});
+    await fresh.stderr.cancel();
+  }
 });
