@@ -380,7 +380,6 @@ export class HostDir implements WasiDir {
     flags |= o.write
       ? (o.read ? Linux.O_RDWR : Linux.O_WRONLY)
       : Linux.O_RDONLY;
-    if (path.charCodeAt(0) === 47) return Errno.ENOTCAPABLE;
     const fd = this.#open(path, flags);
     if (fd < 0) return -fd;
     const info = statx(this.#lib, fd, EMPTY_PATH, Linux.AT_EMPTY_PATH);
@@ -403,8 +402,6 @@ export class HostDir implements WasiDir {
 
   /** An O_PATH fd for `path` beneath this directory (the link itself unless `follow`). */
   #pathFd(path: string, follow: boolean): number {
-    if (path === "") return -Errno.ENOENT;
-    if (path.charCodeAt(0) === 47) return -Errno.ENOTCAPABLE;
     let flags = Linux.O_PATH | Linux.O_CLOEXEC;
     if (!follow) flags |= Linux.O_NOFOLLOW;
     return this.#open(path, flags);

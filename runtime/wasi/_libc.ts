@@ -241,7 +241,16 @@ export function openat(
   return fd < 0 ? -lastErrno() : fd;
 }
 
-/** Resolution flags for every guest path: beneath the dirfd, no /proc magic. */
+/**
+ * openat2 resolve flags for every guest path: beneath the dirfd, no /proc
+ * magic links.
+ *
+ * @example
+ * ```ts
+ * import { BENEATH } from "./_libc.ts";
+ * console.log(BENEATH); // 10
+ * ```
+ */
 export const BENEATH = Linux.RESOLVE_BENEATH | Linux.RESOLVE_NO_MAGICLINKS;
 
 /**
