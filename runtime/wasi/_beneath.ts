@@ -24,18 +24,18 @@ import {
   BENEATH,
   cstr,
   hasOpenat2,
+  lastErrno,
   type Libc,
   Linux,
   openat,
   openat2,
 } from "./_libc.ts";
 import { FileType } from "./_abi.ts";
+import { EMPTY_PATH, statx } from "./_host_fd.ts";
 import { Errno } from "./errno.ts";
 
 /** Symlinks followed in one resolution before ELOOP, as Linux. */
 const MAX_SYMLINKS = 40;
-const statxBuf = new Uint8Array(Linux.STATX_SIZE);
-const EMPTY_PATH = new Uint8Array(1);
 const linkBuf = new Uint8Array(4097);
 const decoder = new TextDecoder();
 
@@ -75,25 +75,15 @@ function components(path: string): string[] {
   return parts;
 }
 
-/** The file type of an O_PATH fd, or an errno (negative). */
+/** The file type of an O_PATH fd (the link itself), or a negative errno. */
 function typeOf(lib: Libc, fd: number): number {
-  if (
-    lib.statx(
-      fd,
-      EMPTY_PATH,
-      Linux.AT_EMPTY_PATH | Linux.AT_SYMLINK_NOFOLLOW,
-      Linux.STATX_BASIC_STATS,
-      statxBuf,
-    ) < 0
-  ) {
-    return -Errno.EIO;
-  }
-  const mode = new DataView(statxBuf.buffer).getUint16(28, true) & 0o170000;
-  return mode === 0o040000
-    ? FileType.DIRECTORY
-    : mode === 0o120000
-    ? FileType.SYMBOLIC_LINK
-    : FileType.REGULAR_FILE;
+  const info = statx(
+    lib,
+    fd,
+    EMPTY_PATH,
+    Linux.AT_EMPTY_PATH | Linux.AT_SYMLINK_NOFOLLOW,
+  );
+  return typeof info === "number" ? -info : info.filetype;
 }
 
 /** The target of the symlink open as O_PATH fd `fd`, or an errno (negative). */
@@ -101,7 +91,7 @@ function linkTarget(lib: Libc, fd: number): string | number {
   const n = Number(
     lib.readlinkat(fd, EMPTY_PATH, linkBuf, BigInt(linkBuf.length)),
   );
-  return n < 0 ? -Errno.EIO : decoder.decode(linkBuf.subarray(0, n));
+  return n < 0 ? -lastErrno() : decoder.decode(linkBuf.subarray(0, n));
 }
 
 function walk(lib: Libc, start: number, path: string, flags: number): number {

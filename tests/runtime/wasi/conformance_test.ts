@@ -26,6 +26,11 @@ interface CaseSpec {
 }
 
 function cases(): { group: string; name: string }[] {
+  try {
+    Deno.statSync(SUITE);
+  } catch {
+    throw new Error(`the WASI test suite is missing: expected it at ${SUITE}`);
+  }
   const found = [];
   for (const group of GROUPS) {
     for (const entry of Deno.readDirSync(`${SUITE}${group}`)) {
