@@ -7,7 +7,7 @@
  */
 
 import { FileType, FstFlags } from "./_abi.ts";
-import { lastErrno, type Libc, Linux, wasiErrno } from "./_libc.ts";
+import { cstr, lastErrno, type Libc, Linux, wasiErrno } from "./_libc.ts";
 import type { Filestat, NewTimes, WasiFile } from "./dir.ts";
 import { Errno } from "./errno.ts";
 import { listFd, unlistFd } from "./fd_ledger.ts";
@@ -111,7 +111,10 @@ export function timespecs(t: NewTimes): Uint8Array {
 }
 
 /**
- * Sets the times of the file open as `fd` (any kind of fd).
+ * Sets the times of the file open as `fd`: `futimens` for a descriptor
+ * opened for I/O; for an O_PATH one (EBADF there), `utimensat` with
+ * AT_EMPTY_PATH (Linux 5.8+), else through its `/proc/self/fd` link, which
+ * the kernel resolves to that very file.
  *
  * @example
  * ```ts ignore
@@ -120,9 +123,18 @@ export function timespecs(t: NewTimes): Uint8Array {
  * ```
  */
 export function setTimesOf(lib: Libc, fd: number, t: NewTimes): number {
-  return lib.utimensat(fd, EMPTY_PATH, timespecs(t), Linux.AT_EMPTY_PATH) < 0
-    ? lastErrno()
-    : Errno.ESUCCESS;
+  if (lib.futimens(fd, timespecs(t)) === 0) return Errno.ESUCCESS;
+  let errno = lastErrno();
+  if (errno !== Errno.EBADF) return errno;
+  if (
+    lib.utimensat(fd, EMPTY_PATH, timespecs(t), Linux.AT_EMPTY_PATH) === 0
+  ) {
+    return Errno.ESUCCESS;
+  }
+  errno = lastErrno();
+  if (errno !== Errno.EINVAL) return errno;
+  const link = cstr(`/proc/self/fd/${fd}`, 2);
+  return check(lib.utimensat(Linux.AT_FDCWD, link, timespecs(t), 0));
 }
 
 /**

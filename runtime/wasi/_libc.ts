@@ -94,6 +94,7 @@ const SYMBOLS = {
     parameters: ["i32", "buffer", "buffer", "i32"],
     result: "i32",
   },
+  futimens: { parameters: ["i32", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
