@@ -24,7 +24,7 @@ import {
 } from "./_aarch64_deno.ts";
 import { machine } from "./_machine.ts";
 import { bundle } from "./bundle.ts";
-import { deploy, invoke, randomBytes, sha256Hex } from "./_http.ts";
+import { deploy, invoke, putModule, randomBytes, sha256Hex } from "./_http.ts";
 import { startServe } from "./_serve_process.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -130,11 +130,7 @@ const NOTE = "kept under a kernel-confined mount";
 async function mountRoundTripOn(url: string, dir: string): Promise<string> {
   const mount = `${dir}/mount`;
   await Deno.mkdir(mount);
-  const put = await fetch(`${url}/v1/modules`, {
-    method: "PUT",
-    body: await example("notes"),
-  });
-  const { digest } = await put.json();
+  const digest = await putModule(url, await example("notes"));
   const dirs = `[{host: "${mount}", guest: /data, writable: true}]`;
   const applied = await fetch(`${url}/v1/manifests`, {
     method: "POST",

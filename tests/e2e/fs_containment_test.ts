@@ -183,7 +183,11 @@ async function sandbox(): Promise<Sandbox> {
 }
 
 async function putModule(url: string, bytes: Uint8Array<ArrayBuffer>) {
-  const res = await fetch(`${url}/v1/modules`, { method: "PUT", body: bytes });
+  const res = await fetch(`${url}/v1/modules`, {
+    method: "PUT",
+    body: bytes,
+    headers: { "content-type": "application/wasm" },
+  });
   assert.equal(res.status, 201);
   return (await res.json()).digest as string;
 }

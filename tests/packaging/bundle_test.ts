@@ -4,6 +4,7 @@ import {
   bundle,
   deploy,
   invoke,
+  putModule,
   randomBytes,
   sha256Hex,
   startServe,
@@ -52,12 +53,7 @@ Deno.test("the single-file bundle serves, deploys and invokes away from the sour
     assert.equal(await sha256Hex(out), await sha256Hex(input));
 
     await Deno.mkdir(`${tmp}/mnt`);
-    const put = await fetch(`${node.url}/v1/modules`, {
-      method: "PUT",
-      body: NOTES,
-    });
-    assert.equal(put.status, 201);
-    const { digest } = await put.json();
+    const digest = await putModule(node.url, NOTES);
     const applied = await fetch(`${node.url}/v1/manifests`, {
       method: "POST",
       headers: { "content-type": "application/yaml" },
