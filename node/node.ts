@@ -15,7 +15,6 @@ import { InvocationError, NotFoundError } from "../runtime/errors.ts";
 import {
   type CallOrigin,
   type CallReply,
-  type CallTrace,
   type JobResult,
 } from "../runtime/executor/mod.ts";
 import {
@@ -32,6 +31,14 @@ import { type NodeInfo, PeerTable } from "./peers.ts";
 import { RemoteInvoker } from "./remote.ts";
 import { Workflows } from "./workflows.ts";
 import { VERSION } from "../version.ts";
+import type { Invocation, InvokeOptions } from "./invocation.ts";
+
+export type {
+  CallChain,
+  Invocation,
+  Invoke,
+  InvokeOptions,
+} from "./invocation.ts";
 
 /** Options of {@linkcode EddyNode.start}. */
 export interface NodeOptions {
@@ -57,40 +64,6 @@ export interface NodeOptions {
   tlsCa?: string;
   /** Invocations waiting for an executor beyond this are refused (503). */
   maxQueued?: number;
-}
-
-/** Per-invocation options of {@linkcode EddyNode.invoke}. */
-export interface InvokeOptions {
-  /** Appended to the function's argv after the args it was deployed with. */
-  args?: string[];
-  /**
-   * Cancels the invocation (its client or caller went away): queued, it is
-   * dropped; running, it is stopped, and so is every call it made.
-   */
-  signal?: AbortSignal;
-  /** Set when another invocation called this one (`eddy.call`). */
-  chain?: CallChain;
-}
-
-/** Where an invocation stands in a chain of guest calls. */
-export interface CallChain {
-  /** Calls above it: 1 for a function a first invocation called. */
-  depth: number;
-  /** The deepest the chain may go (the least `callDepth` along it). */
-  maxDepth: number;
-  /** The caller's deadline (epoch ms): the callee ends by it. */
-  deadline: number;
-}
-
-/** A successful invocation. */
-export interface Invocation {
-  fn: string;
-  stdout: Uint8Array<ArrayBuffer>;
-  stderr: string;
-  exitCode: number;
-  durationMs: number;
-  /** Calls the guest made to other functions. */
-  calls?: CallTrace[];
 }
 
 /**
@@ -142,7 +115,14 @@ export class EddyNode {
       token: options.token,
       intervalMs: options.peerIntervalMs,
     });
-    this.remote = new RemoteInvoker(this, {
+    this.remote = new RemoteInvoker({
+      id: this.id,
+      locality: this.locality,
+      peers: this.peers,
+      info: () => this.info(),
+      invoke: (name, input, options) => this.invoke(name, input, options),
+      workflow: (request) => this.workflows.handle(request),
+    }, {
       token: options.token,
       timeoutMs: options.remoteTimeoutMs,
       ca: options.tlsCa,
@@ -190,7 +170,14 @@ export class EddyNode {
       ): Promise<CallReply> => node.call(fn, input, origin),
     });
     const node: EddyNode = new EddyNode(options, registry, pool);
-    node.#workflows = await Workflows.open(node);
+    node.#workflows = await Workflows.open({
+      dataDir: registry.dataDir,
+      nodeId: node.id,
+      invoke: (name, input, options) => node.invoke(name, input, options),
+      send: (nodeId, mode, request) => node.remote.send(nodeId, mode, request),
+      info: () => node.info(),
+      peers: () => node.peers.list(),
+    });
     node.sweptModules = await registry.sweepModules();
     if (registry.list().length > 0) pool.start();
     return node;

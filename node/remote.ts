@@ -14,14 +14,15 @@ import {
   type CommResponse,
   errorResponse,
   Http2Transport,
+  type Locality,
   type Mode,
   type Transport,
   UnixTransport,
 } from "../comm/mod.ts";
 import { NotFoundError, RequestError } from "../runtime/errors.ts";
 import { LIMIT_MAXIMUMS } from "../runtime/manifest/mod.ts";
-import type { CallChain, EddyNode } from "./node.ts";
-import type { NodeInfo, Peer } from "./peers.ts";
+import type { CallChain, Invoke } from "./invocation.ts";
+import type { NodeInfo, Peer, PeerTable } from "./peers.ts";
 import { Workflows } from "./workflows.ts";
 
 /** Request headers of an invocation carried over comm. */
@@ -48,6 +49,19 @@ export interface RemoteInvokerOptions {
   ca?: string | string[];
 }
 
+/** What {@linkcode RemoteInvoker} needs of its node. */
+export interface RemoteParts {
+  id: string;
+  locality: Locality;
+  peers: PeerTable;
+  /** What the node tells peers about itself. */
+  info(): NodeInfo;
+  /** Runs a function here. */
+  invoke: Invoke;
+  /** Handles a workflow message (see `Workflows.handles`). */
+  workflow(request: CommRequest): Promise<CommResponse>;
+}
+
 /** Per-call options of {@linkcode RemoteInvoker.forward}. */
 export interface ForwardOptions {
   /** Set for a guest call: its place in its chain, sent with it. */
@@ -68,18 +82,18 @@ export interface RemoteInvocation {
  *
  * @example
  * ```ts ignore
- * const remote = new RemoteInvoker(node, { token });
+ * const remote = new RemoteInvoker(parts, { token });
  * await serveUnix(socketPath, remote.handler);
  * const { peer, mode, response } = await remote.forward("resize", input, []);
  * ```
  */
 export class RemoteInvoker {
-  readonly #node: EddyNode;
+  readonly #node: RemoteParts;
   readonly #token?: Uint8Array;
   readonly #transports: Record<"unix" | "http2", Transport>;
   readonly #timeoutMs: number;
 
-  constructor(node: EddyNode, options: RemoteInvokerOptions = {}) {
+  constructor(node: RemoteParts, options: RemoteInvokerOptions = {}) {
     this.#node = node;
     this.#token = options.token
       ? new TextEncoder().encode(options.token)
@@ -102,7 +116,7 @@ export class RemoteInvoker {
     try {
       this.#authorize(request.headers[TOKEN]);
       if (Workflows.handles(request.target)) {
-        return await this.#node.workflows.handle(request);
+        return await this.#node.workflow(request);
       }
       const args = request.headers[ARGS]
         ? JSON.parse(request.headers[ARGS])

@@ -25,7 +25,27 @@ import {
   WorkflowRun,
   type WorkflowSpec,
 } from "../workflow/mod.ts";
-import type { EddyNode } from "./node.ts";
+import type { Invoke } from "./invocation.ts";
+import type { NodeInfo, Peer } from "./peers.ts";
+
+/** What {@linkcode Workflows} needs of its node. */
+export interface WorkflowParts {
+  /** Where the deployed workflows persist. */
+  dataDir: string;
+  nodeId: string;
+  /** Runs a step's function here. */
+  invoke: Invoke;
+  /** Sends to node `nodeId` with `mode`, or the mode its locality allows. */
+  send(
+    nodeId: string,
+    mode: Mode | undefined,
+    request: CommRequest,
+  ): Promise<CommResponse>;
+  /** This node as its peers see it, with its labels. */
+  info(): NodeInfo & { labels: Record<string, string> };
+  /** The peers it knows. */
+  peers(): Peer[];
+}
 
 const STATE_FILE = "workflows.json";
 
@@ -61,19 +81,19 @@ const ABORT = "workflow:abort";
  * ```
  */
 export class Workflows {
-  readonly #node: EddyNode;
+  readonly #node: WorkflowParts;
   readonly #deployed = new Map<string, DeployedWorkflow>();
   readonly #runs = new Map<string, WorkflowRun>();
   /** Deliveries that arrived before their run's start (a race between nodes). */
   readonly #early = new Map<string, [string, string, Uint8Array][]>();
   #changes: Promise<unknown> = Promise.resolve();
 
-  private constructor(node: EddyNode) {
+  private constructor(node: WorkflowParts) {
     this.#node = node;
   }
 
   /** Loads the deployed workflows of `node`'s data directory. */
-  static async open(node: EddyNode): Promise<Workflows> {
+  static async open(node: WorkflowParts): Promise<Workflows> {
     const workflows = new Workflows(node);
     let text: string | undefined;
     try {
@@ -91,7 +111,7 @@ export class Workflows {
   }
 
   get #path(): string {
-    return join(this.#node.registry.dataDir, STATE_FILE);
+    return join(this.#node.dataDir, STATE_FILE);
   }
 
   /** Every deployed workflow. */
@@ -141,7 +161,7 @@ export class Workflows {
     const runId = crypto.randomUUID();
     const run = this.#open(plan, runId);
     const others = [...new Set(plan.steps.map((s) => s.node))]
-      .filter((id) => id !== this.#node.id);
+      .filter((id) => id !== this.#node.nodeId);
     const parts = others.map((id) => this.#startRemote(id, plan, runId));
     // A failed part fails the run at once, whichever comes first.
     const failed = Promise.all(parts).then(() => new Promise<never>(() => {}));
@@ -206,7 +226,7 @@ export class Workflows {
     const run = new WorkflowRun({
       plan,
       runId,
-      nodeId: this.#node.id,
+      nodeId: this.#node.nodeId,
       execute: async (step, input) =>
         (await this.#node.invoke(step.function, input, { args: step.args }))
           .stdout,
@@ -272,7 +292,7 @@ export class Workflows {
     mode: Mode | undefined,
     request: CommRequest,
   ): Promise<CommResponse> {
-    return this.#node.remote.send(nodeId, mode, request);
+    return this.#node.send(nodeId, mode, request);
   }
 
   #earlyDelivery(runId: string, delivery: [string, string, Uint8Array]): void {
@@ -297,7 +317,7 @@ export class Workflows {
           labels: self.labels,
           functions: self.functions,
         },
-        ...this.#node.peers.list().flatMap((p) =>
+        ...this.#node.peers().flatMap((p) =>
           p.up && p.info
             ? [{
               id: p.info.id,
