@@ -40,11 +40,13 @@ export interface AppOptions {
  * ```ts
  * import { createApp } from "./app.ts";
  * import { EddyNode } from "../node/node.ts";
- * const node = await EddyNode.start({ dataDir: await Deno.makeTempDir() });
+ * const tmp = await Deno.makeTempDir();
+ * const node = await EddyNode.start({ dataDir: tmp });
  * const app = createApp(node, { token: "s3cret" });
  * const res = await app.request("/healthz");
  * console.log(res.status); // 200
  * await node.close();
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export function createApp(node: EddyNode, options: AppOptions = {}): Hono {

@@ -14,7 +14,8 @@ import { EddyError } from "../runtime/errors.ts";
  * @example
  * ```ts
  * import { UsageError } from "./args.ts";
- * throw new UsageError("deploy", "missing MODULE.wasm");
+ * const error = new UsageError("deploy", "missing MODULE.wasm");
+ * console.log(error.message); // missing MODULE.wasm (see 'eddy deploy --help')
  * ```
  */
 export class UsageError extends EddyError {

@@ -72,11 +72,13 @@ export interface NodeOptions {
  * @example
  * ```ts
  * import { EddyNode } from "./node.ts";
- * const node = await EddyNode.start({ dataDir: await Deno.makeTempDir() });
+ * const tmp = await Deno.makeTempDir();
+ * const node = await EddyNode.start({ dataDir: tmp });
  * await node.deployModule("echo", await Deno.readFile("examples/echo/echo.wasm"));
  * const out = await node.invoke("echo", new TextEncoder().encode("hi"));
  * console.log(new TextDecoder().decode(out.stdout)); // "hi"
  * await node.close();
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export class EddyNode {

@@ -116,7 +116,8 @@ export class ManifestError extends EddyError {
  * @example
  * ```ts
  * import { NotFoundError } from "./errors.ts";
- * throw new NotFoundError("function", "echo");
+ * const error = new NotFoundError("function", "echo");
+ * console.log(error.code, error.message); // not_found no function named 'echo'
  * ```
  */
 export class NotFoundError extends EddyError {
@@ -192,7 +193,8 @@ export class InvocationError extends EddyError {
  * @example
  * ```ts
  * import { RequestError } from "./errors.ts";
- * throw new RequestError("unauthorized", "missing bearer token", 401);
+ * const error = new RequestError("unauthorized", "missing bearer token", 401);
+ * console.log(error.code); // unauthorized
  * ```
  */
 export class RequestError extends EddyError {}

@@ -42,9 +42,11 @@ interface _Entry {
  * @example
  * ```ts
  * import { ModuleStore } from "./store.ts";
- * const store = await ModuleStore.open(await Deno.makeTempDir());
+ * const tmp = await Deno.makeTempDir();
+ * const store = await ModuleStore.open(tmp);
  * const info = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
  * const { module, memory } = await store.compiled(info.digest, 64 * 1024 * 1024);
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export class ModuleStore {
@@ -66,8 +68,10 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(`${await Deno.makeTempDir()}/modules`);
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(`${tmp}/modules`);
    * console.log(store.list()); // []
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   static async open(dir: string): Promise<ModuleStore> {
@@ -89,9 +93,11 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
    * console.log(store.has(digest)); // true
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   async put(bytes: Uint8Array<ArrayBuffer>): Promise<ModuleInfo> {
@@ -114,8 +120,10 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * console.log(store.has("sha256:" + "0".repeat(64))); // false
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   has(digest: string): boolean {
@@ -131,9 +139,11 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
    * console.log(store.info(digest)?.memory.initialPages);
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   info(digest: string): ModuleInfo | undefined {
@@ -163,8 +173,10 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * console.log(store.digests()); // []
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   digests(): string[] {
@@ -178,8 +190,10 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * console.log(store.list().map((m) => m.digest));
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   list(): ModuleInfo[] {
@@ -206,9 +220,11 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
    * const { module, memory } = await store.compiled(digest, 16 * 1024 * 1024);
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   compiled(
@@ -241,10 +257,12 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
    * await store.remove(digest);
    * console.log(store.has(digest)); // false
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   async remove(digest: string): Promise<void> {
