@@ -8,6 +8,7 @@ import {
 } from "../../comm/mod.ts";
 import { encodeHead } from "../../comm/wire.ts";
 import { randomBytes, sha256, startPeer, testHandler } from "./_helpers.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const request = (payload: Uint8Array, target = "echo"): CommRequest => ({
   target,
@@ -18,7 +19,7 @@ const request = (payload: Uint8Array, target = "echo"): CommRequest => ({
 async function tempSocket(): Promise<
   { path: string; dir: string } & AsyncDisposable
 > {
-  const dir = await Deno.makeTempDir({ prefix: "eddy-comm-" });
+  const dir = await tempDir({ prefix: "eddy-comm-" });
   return {
     path: `${dir}/peer.sock`,
     dir,

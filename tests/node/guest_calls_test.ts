@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { EddyNode } from "../../node/node.ts";
 import { REPO_ROOT } from "../_helpers/node_process.ts";
 import { caller } from "../_helpers/guests.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const example = (name: string) =>
   Deno.readFile(join(REPO_ROOT, `examples/${name}/${name}.wasm`));
@@ -14,7 +15,7 @@ async function withNode(
   workers: number,
   body: (node: EddyNode) => Promise<void>,
 ): Promise<void> {
-  const dataDir = await Deno.makeTempDir({ prefix: "eddy-test-" });
+  const dataDir = await tempDir({ prefix: "eddy-test-" });
   const node = await EddyNode.start({ dataDir, workers });
   try {
     await body(node);
@@ -105,7 +106,7 @@ Deno.test("a caller parked past its deadline times out alone", async () => {
 });
 
 Deno.test("eddy run answers calls with 'not available'", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "eddy-test-" });
+  const dir = await tempDir({ prefix: "eddy-test-" });
   const path = join(dir, "shout.wasm");
   await Deno.writeFile(path, caller("uppercase"));
   const { cli } = await import("../_helpers/node_process.ts");

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { serveNode } from "../../mod.ts";
 import { REPO_ROOT } from "../_helpers/node_process.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 Deno.test("serveNode embeds a whole node: API, invocation, comm socket, shutdown", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "eddy-test-" });
+  const dataDir = await tempDir({ prefix: "eddy-test-" });
   try {
     const served = await serveNode({ dataDir, workers: 1 });
     try {

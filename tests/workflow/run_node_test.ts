@@ -19,6 +19,7 @@ import {
   WorkflowRun,
 } from "../../workflow/mod.ts";
 import { yaml } from "./_helpers.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const enc = new TextEncoder();
 const FUNCTIONS = [
@@ -32,7 +33,7 @@ const FUNCTIONS = [
 
 /** A node with the example functions deployed, closed after `fn`. */
 async function withNode(fn: (node: EddyNode) => Promise<void>): Promise<void> {
-  const dataDir = await Deno.makeTempDir({ prefix: "eddy-workflow-" });
+  const dataDir = await tempDir({ prefix: "eddy-workflow-" });
   const node = await EddyNode.start({ dataDir, workers: 2 });
   try {
     for (const name of FUNCTIONS) {
