@@ -10,6 +10,7 @@ import { http2Handler } from "../comm/mod.ts";
 import type { EddyNode } from "../node/node.ts";
 import { EddyError } from "../runtime/errors.ts";
 import { requireToken } from "./auth.ts";
+import { statusOf } from "./status.ts";
 import { knownHostsOnly, sameOriginWrites } from "./browser.ts";
 import { functionRoutes } from "./routes/functions.ts";
 import { invokeRoutes } from "./routes/invoke.ts";
@@ -81,7 +82,7 @@ export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
   app.onError((error, c) => {
     if (error instanceof EddyError) {
       // deno-lint-ignore no-explicit-any
-      return c.json(error.toJSON(), error.status as any);
+      return c.json(error.toJSON(), statusOf(error) as any);
     }
     if (error instanceof HTTPException) return error.getResponse();
     if (bodyCutShort(error, c.req.raw)) {

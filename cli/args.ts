@@ -20,7 +20,7 @@ import { EddyError } from "../runtime/errors.ts";
  */
 export class UsageError extends EddyError {
   constructor(command: string, problem: string) {
-    super("usage", `${problem} (see 'eddy ${command} --help')`, 2);
+    super("usage", `${problem} (see 'eddy ${command} --help')`);
   }
 }
 

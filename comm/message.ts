@@ -110,8 +110,8 @@ export async function respond(
 }
 
 /**
- * The response that reports `error`: its status (500 unless it is an
- * {@linkcode EddyError}) and the API's JSON error body.
+ * The response that reports `error` with `status` (the node picks it from
+ * the error's code, as its API does) and the API's JSON error body.
  *
  * @example
  * ```ts
@@ -119,12 +119,12 @@ export async function respond(
  * console.log(errorResponse(new Error("boom")).status); // 500
  * ```
  */
-export function errorResponse(error: unknown): CommResponse {
+export function errorResponse(error: unknown, status = 500): CommResponse {
   const body = error instanceof EddyError
     ? error.toJSON()
     : { error: { code: "internal", message: String(error) } };
   return {
-    status: error instanceof EddyError ? error.status : 500,
+    status,
     headers: { "content-type": "application/json" },
     payload: new TextEncoder().encode(JSON.stringify(body)),
   };

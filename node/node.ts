@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { statusOf } from "../api/status.ts";
 import { hostname } from "node:os";
 import {
   type CommResponse,
@@ -235,7 +236,7 @@ export class EddyNode {
         ...errorOf(response),
       };
     } catch (error) {
-      const response = errorResponse(error);
+      const response = errorResponse(error, statusOf(error));
       return { ...response, ...errorOf(response) };
     }
   }

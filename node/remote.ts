@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { statusOf } from "../api/status.ts";
 import { timingSafeEqual } from "node:crypto";
 import {
   chooseMode,
@@ -137,7 +138,7 @@ export class RemoteInvoker {
         payload: result.stdout,
       };
     } catch (error) {
-      return errorResponse(error);
+      return errorResponse(error, statusOf(error));
     }
   };
 
@@ -243,7 +244,6 @@ export class RemoteInvoker {
       throw new RequestError(
         "unauthorized",
         "the peer's cluster token is not valid",
-        401,
       );
     }
   }
@@ -273,7 +273,6 @@ function chainOf(headers: Record<string, string>): CallChain | undefined {
           headers[DEADLINE_MS],
         ])
       }`,
-      400,
     );
   }
   return { depth, maxDepth, deadline: Date.now() + left };

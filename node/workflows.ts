@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { statusOf } from "../api/status.ts";
 import { join } from "node:path";
 import type { CommRequest, CommResponse, Mode } from "../comm/mod.ts";
 import { errorResponse, PeerError } from "../comm/mod.ts";
@@ -196,7 +197,7 @@ export class Workflows {
           const trace = await run.settled();
           return ok(new TextEncoder().encode(JSON.stringify(trace)));
         } catch (error) {
-          return errorResponse(error);
+          return errorResponse(error, statusOf(error));
         } finally {
           this.#runs.delete(runId);
         }
@@ -210,7 +211,7 @@ export class Workflows {
       }
       case ABORT:
         this.#runs.get(runId)?.abort(
-          new RequestError("aborted", "the run was aborted", 499),
+          new RequestError("aborted", "the run was aborted"),
         );
         return ok(new Uint8Array());
     }
@@ -268,7 +269,6 @@ export class Workflows {
         `workflow '${plan.workflow}' (run ${runId}): node '${nodeId}', running ${
           steps.map((s) => `'${s}'`).join(", ")
         }, was lost: ${(error as Error).message}`,
-        (error as EddyError).status ?? 502,
         { workflow: plan.workflow, runId, node: nodeId, steps },
       );
     }
@@ -359,7 +359,7 @@ function ok(payload: Uint8Array): CommResponse {
 function failure(response: CommResponse, nodeId: string): Error {
   try {
     const { error } = JSON.parse(new TextDecoder().decode(response.payload));
-    return new EddyError(error.code, error.message, response.status, {
+    return new EddyError(error.code, error.message, {
       ...error,
       node: nodeId,
     });

@@ -123,7 +123,6 @@ export class Registry {
         `deployed functions with mounts (${
           mounted.map((d) => d.name).join(", ")
         }) cannot run here: ${unconfined}`,
-        500,
         { functions: mounted.map((d) => d.name).join(",") },
       );
     }
@@ -267,7 +266,6 @@ export class Registry {
         throw new EddyError(
           "invalid_digest",
           `'${digest}' is not a module digest (sha256: and 64 lower-case hex digits)`,
-          400,
           { digest },
         );
       }
@@ -288,7 +286,6 @@ export class Registry {
               })`
               : ""
           }; remove or redeploy ${functions.length > 1 ? "them" : "it"} first`,
-          409,
           { digest, functions, workflows },
         );
       }
@@ -463,7 +460,7 @@ async function _readState(path: string): Promise<Map<string, Deployment>> {
     throw error;
   }
   const corrupt = (why: string) =>
-    new EddyError("corrupt_state", `${path}: ${why}`, 500, { path });
+    new EddyError("corrupt_state", `${path}: ${why}`, { path });
   let state: { version?: unknown; functions?: unknown };
   try {
     state = JSON.parse(text);

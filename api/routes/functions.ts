@@ -58,7 +58,6 @@ export function functionRoutes(node: EddyNode, maxModuleBytes: number): Hono {
           new RequestError(
             "manifest_too_large",
             `manifest of ${size} bytes exceeds ${MAX_MANIFEST_BYTES} bytes`,
-            413,
           ),
       );
       const manifest = parseManifest(new TextDecoder().decode(bytes));

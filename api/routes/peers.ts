@@ -49,7 +49,6 @@ async function peerUrl(request: Request): Promise<string> {
     throw new RequestError(
       "invalid_peer",
       'the body must be JSON: {"url": "http://host:port"}',
-      400,
     );
   }
   if (typeof url !== "string" || !/^https?:\/\/[^/\s]+\/?$/.test(url)) {
@@ -58,7 +57,6 @@ async function peerUrl(request: Request): Promise<string> {
       `a peer is a base URL like http://10.0.0.2:8080, got ${
         JSON.stringify(url)
       }`,
-      400,
     );
   }
   return url;

@@ -315,7 +315,6 @@ export class ModuleStore {
     throw new EddyError(
       "corrupt_module",
       `stored module ${digest} is corrupt (its content does not match its digest); upload it again`,
-      500,
       { digest },
     );
   }

@@ -15,6 +15,7 @@ import {
 import { type Deployment, Registry } from "../../runtime/registry.ts";
 import { caught, guest, instantiate } from "./module/_guest.ts";
 import { tempDir } from "../_helpers/temp.ts";
+import { statusOf } from "../../api/status.ts";
 
 const MiB = 1024 * 1024;
 
@@ -44,7 +45,7 @@ async function refusedApply(
   const error = await caught(() => registry.apply(specs));
   assert.ok(error instanceof ManifestError, String(error));
   assert.equal(error.code, "invalid_deployment");
-  assert.equal(error.status, 400);
+  assert.equal(statusOf(error), 400);
   assert.equal(
     error.message,
     `${expected.field}: function '${expected.fn}': ${expected.problem}`,
@@ -229,7 +230,7 @@ Deno.test("remove of a function that is not deployed is a NotFoundError", async 
   const error = await caught(() => registry.remove("ghost"));
   assert.ok(error instanceof NotFoundError);
   assert.equal(error.code, "not_found");
-  assert.equal(error.status, 404);
+  assert.equal(statusOf(error), 404);
   assert.equal(error.message, "no function named 'ghost'");
 });
 
@@ -412,7 +413,7 @@ Deno.test("open refuses a state file it cannot read, rather than starting empty"
     const error = await caught(() => Registry.open(dataDir));
     assert.ok(error instanceof EddyError, text);
     assert.equal(error.code, "corrupt_state");
-    assert.equal(error.status, 500);
+    assert.equal(statusOf(error), 500);
     assert.ok(error.message.startsWith(`${path}: ${why}`), error.message);
     assert.equal(error.details.path, path);
   }

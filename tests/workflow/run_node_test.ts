@@ -20,6 +20,7 @@ import {
 } from "../../workflow/mod.ts";
 import { yaml } from "./_helpers.ts";
 import { tempDir } from "../_helpers/temp.ts";
+import { statusOf } from "../../api/status.ts";
 
 const enc = new TextEncoder();
 const FUNCTIONS = [
@@ -224,7 +225,7 @@ Deno.test("a failing step rejects the run with its name, and its consumers never
     assert.ok(error instanceof WorkflowError);
     assert.equal(error.step, "bad");
     assert.equal(error.code, "exit");
-    assert.equal(error.status, 500);
+    assert.equal(statusOf(error), 500);
     assert.match(
       error.message,
       /^workflow 'broken' \(run run-1\): step 'bad' on node 'n1' failed: function 'fail' failed: /,

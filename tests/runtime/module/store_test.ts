@@ -7,6 +7,7 @@ import {
 import { ModuleStore } from "../../../runtime/module/mod.ts";
 import { caught, guest, instantiate } from "./_guest.ts";
 import { tempDir } from "../../_helpers/temp.ts";
+import { statusOf } from "../../../api/status.ts";
 
 const MiB = 1024 * 1024;
 
@@ -106,7 +107,7 @@ Deno.test("a module whose file no longer matches its digest is reported corrupt"
   const error = await caught(() => store.info(digest));
   assert.ok(error instanceof EddyError);
   assert.equal(error.code, "corrupt_module");
-  assert.equal(error.status, 500);
+  assert.equal(statusOf(error), 500);
   assert.equal(
     error.message,
     `stored module ${digest} is corrupt (its content does not match its digest); upload it again`,
@@ -192,7 +193,7 @@ Deno.test("compiled and info of an unknown or vanished module", async () => {
   const error = await caught(() => store.compiled(unknown));
   assert.ok(error instanceof NotFoundError);
   assert.equal(error.code, "not_found");
-  assert.equal(error.status, 404);
+  assert.equal(statusOf(error), 404);
   assert.equal(error.message, `no module named '${unknown}'`);
   assert.equal(store.info(unknown), undefined);
 
