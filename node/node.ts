@@ -144,6 +144,14 @@ export class EddyNode {
           help: "Workers replaced after a timeout or crash since start.",
           value: stats.restarts,
         },
+        eddy_executor_modules: {
+          help: "Compiled modules held by executor workers, over all of them.",
+          value: stats.modules,
+        },
+        eddy_modules_compiled: {
+          help: "Compiled modules cached in the node's main isolate.",
+          value: registry.modules.compiledCount,
+        },
       };
     });
   }
@@ -217,6 +225,7 @@ export class EddyNode {
    */
   async apply(specs: FunctionSpec[]): Promise<Deployment[]> {
     const deployments = await this.registry.apply(specs);
+    this.#retainModules();
     if (deployments.length > 0) this.#pool.start();
     // Peers that miss it learn at their next poll: a deploy never waits on them.
     this.peers.announce();
@@ -263,7 +272,7 @@ export class EddyNode {
     try {
       result = await this.#pool.run(
         compiled,
-        `${fn.module}@${fn.limits.maxMemoryBytes}`,
+        moduleKey(fn),
         {
           fn: name,
           args: [name, ...fn.args, ...(options.args ?? [])],
@@ -310,11 +319,14 @@ export class EddyNode {
   /** Removes function `name`; the executors drop modules nothing uses. */
   async remove(name: string): Promise<Deployment> {
     const removed = await this.registry.remove(name);
-    if (!this.registry.modules.has(removed.module)) {
-      this.#pool.forget(`${removed.module}@${removed.limits.maxMemoryBytes}`);
-    }
+    this.#retainModules();
     this.peers.announce();
     return removed;
+  }
+
+  /** Workers drop the compiled modules of replaced and removed deployments. */
+  #retainModules(): void {
+    this.#pool.retain(this.registry.list().map(moduleKey));
   }
 
   /** Stops peering and the executors. Deployments stay on disk. */
@@ -323,6 +335,11 @@ export class EddyNode {
     await this.remote.close();
     await this.#pool.close();
   }
+}
+
+/** How executors know a deployment's compiled module. */
+function moduleKey(fn: Deployment): string {
+  return `${fn.module}@${fn.limits.maxMemoryBytes}`;
 }
 
 /**

@@ -43,11 +43,14 @@ export type FromWorker =
  * on its CPU and that job's deadline (epoch ms), so the pool's watchdog can
  * see a runaway guest without a message round trip, and how many of the
  * jobs posted to it it has started (in the order they were posted), so that
- * the pool knows which ones it may give to another worker.
+ * the pool knows which ones it may give to another worker. It also counts
+ * the compiled modules it holds, so that metrics show what a worker really
+ * keeps, not what the pool believes it sent.
  */
 export const STATUS_SEQ = 0;
 export const STATUS_DEADLINE = 1;
 export const STATUS_STARTED = 2;
-export const STATUS_SLOTS = 3;
+export const STATUS_MODULES = 3;
+export const STATUS_SLOTS = 4;
 /** `STATUS_SEQ` value of an idle worker. */
 export const IDLE = -1;

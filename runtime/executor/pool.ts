@@ -17,6 +17,7 @@ import {
   IDLE,
   type PostedJob,
   STATUS_DEADLINE,
+  STATUS_MODULES,
   STATUS_SEQ,
   STATUS_SLOTS,
   STATUS_STARTED,
@@ -53,6 +54,8 @@ export interface ExecutorStats {
   running: number;
   queued: number;
   restarts: number;
+  /** Compiled modules the workers hold, over all of them (as they report). */
+  modules: number;
 }
 
 interface PendingJob {
@@ -73,6 +76,14 @@ interface PendingJob {
 /** Inputs up to this size may be copied ahead to a busy worker. */
 const SEND_AHEAD_MAX_BYTES = 1 << 20;
 
+/**
+ * A worker told to drop this many modules is replaced by a fresh one. V8
+ * frees a dropped module only at a garbage collection, and a worker that
+ * runs small guests allocates too little to ever start one: without this,
+ * every redeploy would leave its old module in every worker.
+ */
+const RETIRE_AFTER_FORGOTTEN = 16;
+
 interface Executor {
   worker: Worker;
   status: Float64Array;
@@ -80,6 +91,8 @@ interface Executor {
   modules: Set<string>;
   /** Jobs posted to it so far. */
   posted: number;
+  /** Modules it was told to drop. */
+  forgotten: number;
 }
 
 /**
@@ -99,6 +112,8 @@ interface Executor {
  */
 export class ExecutorPool {
   readonly #executors: Executor[] = [];
+  /** Replaced workers finishing the jobs they have; they get no new ones. */
+  readonly #retiring = new Set<Executor>();
   readonly #queue: PendingJob[] = [];
   readonly #depth: number;
   readonly #maxQueued: number;
@@ -109,6 +124,8 @@ export class ExecutorPool {
   #closed = false;
   readonly #onCall: ExecutorPoolOptions["onCall"];
   #dispatchScheduled = false;
+  /** Keys of the modules still deployed; `undefined` until told. */
+  #live: Set<string> | undefined;
 
   constructor(options: ExecutorPoolOptions = {}) {
     const count = Math.max(1, options.workers ?? availableParallelism());
@@ -122,12 +139,17 @@ export class ExecutorPool {
   /** Current figures: workers, jobs running or sent ahead, jobs queued. */
   stats(): ExecutorStats {
     let running = 0;
-    for (const e of this.#executors) running += e.inflight.size;
+    let modules = 0;
+    for (const e of this.#all()) {
+      running += e.inflight.size;
+      modules += e.status[STATUS_MODULES];
+    }
     return {
       workers: this.#executors.length,
       running,
       queued: this.#queue.length,
       restarts: this.#restarts,
+      modules,
     };
   }
 
@@ -164,20 +186,63 @@ export class ExecutorPool {
     });
   }
 
-  /** Tells workers to drop a compiled module no deployment uses any more. */
-  forget(moduleKey: string): void {
+  /**
+   * Tells workers to drop every compiled module but those of `moduleKeys`
+   * (the ones still deployed). A module outside them that a job still
+   * needs (an invocation that began before its function was replaced) is
+   * dropped as soon as that worker has no job left that uses it.
+   */
+  retain(moduleKeys: Iterable<string>): void {
+    this.#live = new Set(moduleKeys);
     for (const e of this.#executors) {
-      if (e.modules.delete(moduleKey)) {
-        this.#post(e, { type: "forget", key: moduleKey });
-      }
+      for (const key of e.modules) this.#forgetUnused(e, key);
     }
+  }
+
+  #forgetUnused(executor: Executor, key: string): void {
+    if (!this.#live || this.#live.has(key) || !executor.modules.has(key)) {
+      return;
+    }
+    for (const job of executor.inflight.values()) {
+      if (job.posted.moduleKey === key) return;
+    }
+    executor.modules.delete(key);
+    this.#post(executor, { type: "forget", key });
+    if (++executor.forgotten >= RETIRE_AFTER_FORGOTTEN) this.#retire(executor);
+  }
+
+  /**
+   * Puts a fresh worker in `executor`'s place at once; `executor` finishes
+   * the jobs it was sent and is then terminated, which frees all it held.
+   */
+  #retire(executor: Executor): void {
+    const index = this.#executors.indexOf(executor);
+    if (index < 0 || this.#closed) return;
+    this.#executors[index] = this.#spawn();
+    this.#retiring.add(executor);
+    this.#endIfRetired(executor);
+    this.#scheduleDispatch();
+  }
+
+  /** Terminates `executor` if it is retiring and done; says whether it did. */
+  #endIfRetired(executor: Executor): boolean {
+    if (!this.#retiring.has(executor) || executor.inflight.size > 0) {
+      return false;
+    }
+    this.#retiring.delete(executor);
+    executor.worker.terminate();
+    return true;
+  }
+
+  #all(): Executor[] {
+    return [...this.#executors, ...this.#retiring];
   }
 
   /** Stops all workers; queued and running jobs are refused. */
   close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#watchdog);
-    for (const e of this.#executors) {
+    for (const e of this.#all()) {
       e.worker.terminate();
       for (const job of e.inflight.values()) this.#refuse(job);
     }
@@ -211,6 +276,7 @@ export class ExecutorPool {
       inflight: new Map(),
       modules: new Set(),
       posted: 0,
+      forgotten: 0,
     };
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
@@ -223,6 +289,8 @@ export class ExecutorPool {
       }
       executor.inflight.delete(message.seq);
       job.resolve(message.result);
+      this.#forgetUnused(executor, job.posted.moduleKey);
+      this.#endIfRetired(executor);
       this.#scheduleDispatch();
     };
     worker.onerror = (event) => {
@@ -349,7 +417,7 @@ export class ExecutorPool {
   }
 
   #armWatchdog(): void {
-    const busy = this.#executors.some((e) => e.inflight.size > 0);
+    const busy = this.#all().some((e) => e.inflight.size > 0);
     if (busy && this.#watchdog === undefined) {
       this.#watchdog = setInterval(() => this.#patrol(), this.#watchdogMs);
     } else if (!busy && this.#watchdog !== undefined) {
@@ -360,7 +428,7 @@ export class ExecutorPool {
 
   #patrol(): void {
     const now = Date.now();
-    for (const executor of [...this.#executors]) {
+    for (const executor of this.#all()) {
       // A guest parked in a call past its deadline is unwound, not killed:
       // its worker runs other jobs meanwhile.
       for (const job of executor.inflight.values()) {
@@ -370,6 +438,7 @@ export class ExecutorPool {
           this.#post(executor, { type: "cancel", seq: job.posted.seq });
         }
       }
+      if (this.#endIfRetired(executor)) continue;
       const seq = executor.status[STATUS_SEQ];
       if (seq === IDLE || executor.status[STATUS_DEADLINE] > now) continue;
       const job = executor.inflight.get(seq);
@@ -389,6 +458,7 @@ export class ExecutorPool {
    */
   #replace(executor: Executor, reason: string): void {
     executor.worker.terminate();
+    this.#retiring.delete(executor);
     this.#restarts++;
     const startedCount = executor.status[STATUS_STARTED];
     const requeue: PendingJob[] = [];

@@ -14,7 +14,9 @@ import {
   IDLE,
   type PostedJob,
   STATUS_DEADLINE,
+  STATUS_MODULES,
   STATUS_SEQ,
+  STATUS_SLOTS,
   STATUS_STARTED,
   type ToWorker,
 } from "./_protocol.ts";
@@ -39,7 +41,9 @@ export function startExecutorWorker(): void {
     number,
     { seq: number; resolve(reply: CallReply): void; reject(e: Error): void }
   >();
-  let status: Float64Array<ArrayBufferLike> = new Float64Array(3);
+  let status: Float64Array<ArrayBufferLike> = new Float64Array(
+    STATUS_SLOTS,
+  );
   let nextCall = 0;
 
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
@@ -115,9 +119,11 @@ export function startExecutorWorker(): void {
           module: message.module,
           memory: message.memory,
         });
+        status[STATUS_MODULES] = modules.size;
         return;
       case "forget":
         modules.delete(message.key);
+        status[STATUS_MODULES] = modules.size;
         return;
       case "callReply":
         calls.get(message.callId)?.resolve(message.reply);

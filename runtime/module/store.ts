@@ -221,6 +221,47 @@ export class ModuleStore {
   }
 
   /**
+   * Drops every compiled module but those of `keep` (digest and memory
+   * limit of each deployment), so that a module replaced or undeployed is
+   * not held in memory; a later {@linkcode ModuleStore.compiled} compiles
+   * again.
+   *
+   * @example
+   * ```ts
+   * import { ModuleStore } from "./store.ts";
+   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
+   * store.retainCompiled([]);
+   * console.log(store.compiledCount); // 0
+   * ```
+   */
+  retainCompiled(
+    keep: Iterable<{ digest: string; maxMemoryBytes: number }>,
+  ): void {
+    const keys = new Set<string>();
+    for (const { digest, maxMemoryBytes } of keep) {
+      keys.add(_cacheKey(digest, pagesWithin(maxMemoryBytes)));
+    }
+    for (const key of this.#compiled.keys()) {
+      if (!keys.has(key)) this.#compiled.delete(key);
+    }
+  }
+
+  /**
+   * How many compiled modules this store holds (for metrics).
+   *
+   * @example
+   * ```ts
+   * import { ModuleStore } from "./store.ts";
+   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * console.log(store.compiledCount); // 0
+   * ```
+   */
+  get compiledCount(): number {
+    return this.#compiled.size;
+  }
+
+  /**
    * Deletes the module file and its compiled forms. Removing a module that is
    * not stored does nothing.
    *
