@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { removeTempFiles, writeFileAtomic } from "../durable.ts";
 import { EddyError, NotFoundError } from "../errors.ts";
 import { digestOf } from "./digest.ts";
+import { withGrowHook } from "./grow_hook.ts";
 import { describeModule, inspectModule, type ModuleInfo } from "./inspect.ts";
 import {
   type MemoryLimits,
@@ -184,7 +185,8 @@ export class ModuleStore {
   /**
    * The compiled module. Given `maxMemoryBytes` (rounded down to whole
    * pages), its memory becomes an import whose maximum is capped there (see
-   * `withImportedMemory`); without, it is the module as uploaded. Compiled once
+   * `withImportedMemory`) and its grows record refusals (see
+   * `withGrowHook`); without, it is the module as uploaded. Compiled once
    * per (digest, page limit) and cached until the module is removed.
    * Throws `NotFoundError` for an unknown digest and `ModuleError` when the
    * module's initial memory exceeds the limit.
@@ -292,7 +294,10 @@ export class ModuleStore {
     const limited = pages === undefined
       ? { bytes, memory: undefined }
       : withImportedMemory(bytes, pages);
-    const module = await WebAssembly.compile(limited.bytes);
+    // A capped memory can refuse a grow: record it, to report memory_limit.
+    const module = await WebAssembly.compile(
+      pages === undefined ? bytes : withGrowHook(limited.bytes),
+    );
     const entry = this.#entries.get(digest);
     if (entry && !entry.info) {
       entry.info = describeModule(
