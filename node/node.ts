@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { hostname } from "node:os";
+import { hostname, totalmem } from "node:os";
 import { defaultHostId, errorResponse, type Locality } from "../comm/mod.ts";
 import { InvocationError, NotFoundError } from "../runtime/errors.ts";
 import {
@@ -18,6 +18,7 @@ import {
   functionSpec,
   type Limits,
 } from "../runtime/manifest/mod.ts";
+import { MemoryBudget, type Reservation } from "../runtime/memory_budget.ts";
 import { type Deployment, Registry } from "../runtime/registry.ts";
 import { LazyExecutorPool } from "./lazy_pool.ts";
 import { Metrics } from "./metrics.ts";
@@ -50,12 +51,36 @@ export interface NodeOptions {
   tlsCa?: string;
   /** Invocations waiting for an executor beyond this are refused (503). */
   maxQueued?: number;
+  /**
+   * Bytes of request bodies and guest outputs held at once, node-wide;
+   * beyond it requests get 503 `memory_budget`. Defaults to
+   * {@linkcode defaultMaxBuffered}.
+   */
+  maxBufferedBytes?: number;
+}
+
+/**
+ * The default `maxBufferedBytes`: a quarter of the machine's memory.
+ *
+ * @example
+ * ```ts
+ * import { defaultMaxBuffered } from "./node.ts";
+ * console.log(defaultMaxBuffered() > 0); // true
+ * ```
+ */
+export function defaultMaxBuffered(): number {
+  return Math.floor(totalmem() / 4);
 }
 
 /** Per-invocation options of {@linkcode EddyNode.invoke}. */
 export interface InvokeOptions {
   /** Appended to the function's argv after the args it was deployed with. */
   args?: string[];
+  /**
+   * Takes over the budget the output holds, to release once it is sent;
+   * without it the output is released from the budget on return.
+   */
+  reservation?: Reservation;
 }
 
 /** A successful invocation. */
@@ -88,6 +113,8 @@ export class EddyNode {
   readonly labels: Record<string, string>;
   readonly registry: Registry;
   readonly metrics = new Metrics();
+  /** Bytes buffered for requests, node-wide (`--max-buffered`). */
+  readonly budget: MemoryBudget;
   readonly peers: PeerTable;
   /** Invocations to and from peers. */
   readonly remote: RemoteInvoker;
@@ -101,7 +128,9 @@ export class EddyNode {
     options: NodeOptions,
     registry: Registry,
     pool: LazyExecutorPool,
+    budget: MemoryBudget,
   ) {
+    this.budget = budget;
     this.id = options.nodeId ?? hostname();
     this.locality = {
       nodeId: this.id,
@@ -144,6 +173,10 @@ export class EddyNode {
           help: "Workers replaced after a timeout or crash since start.",
           value: stats.restarts,
         },
+        eddy_buffered_bytes: {
+          help: "Bytes of request bodies and outputs held (--max-buffered).",
+          value: budget.reserved,
+        },
         eddy_executor_modules: {
           help: "Compiled modules held by executor workers, over all of them.",
           value: stats.modules,
@@ -162,13 +195,17 @@ export class EddyNode {
    */
   static async start(options: NodeOptions): Promise<EddyNode> {
     const registry = await Registry.open(options.dataDir);
+    const budget = new MemoryBudget(
+      options.maxBufferedBytes ?? defaultMaxBuffered(),
+    );
     const pool = new LazyExecutorPool({
+      budget,
       workers: options.workers,
       maxQueued: options.maxQueued,
       onCall: (fn: string, input: Uint8Array): Promise<CallReply> =>
         node.call(fn, input),
     });
-    const node: EddyNode = new EddyNode(options, registry, pool);
+    const node: EddyNode = new EddyNode(options, registry, pool, budget);
     node.#workflows = await Workflows.open(node);
     if (registry.list().length > 0) pool.start();
     return node;
@@ -294,6 +331,8 @@ export class EddyNode {
       }
       throw error;
     }
+    if (options.reservation) options.reservation.adopt(result.reserved ?? 0);
+    else this.budget.release(result.reserved ?? 0);
     this.metrics.record(name, result.durationMs / 1000, result.failure?.reason);
     if (result.failure) {
       throw new InvocationError(

@@ -133,7 +133,8 @@ export type InvocationFailure =
   | "memory_limit"
   | "input_too_large"
   | "output_too_large"
-  | "overloaded";
+  | "overloaded"
+  | "memory_budget";
 
 const FAILURE_STATUS: Record<InvocationFailure, number> = {
   trap: 500,
@@ -143,6 +144,7 @@ const FAILURE_STATUS: Record<InvocationFailure, number> = {
   input_too_large: 413,
   output_too_large: 413,
   overloaded: 503,
+  memory_budget: 503,
 };
 
 /**

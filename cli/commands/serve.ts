@@ -25,6 +25,8 @@ core, deployments restored from the data directory.
                          it to peers (default $EDDY_TOKEN)
   --workers N            executor workers (default: one per core)
   --max-module-size SIZE largest module upload (default 64MiB)
+  --max-buffered SIZE    request bodies and outputs held at once, node-wide;
+                         past it requests get 503 (default: 1/4 of RAM)
 
 locality and peering:
   --node-id ID           this node's id (default: the host name)
@@ -69,17 +71,8 @@ export const serveCommand: Command = {
     const workers = values.workers === undefined
       ? undefined
       : integer("--workers", values.workers, 1, 1, 1024);
-    let maxModuleBytes: number | undefined;
-    if (values["max-module-size"] !== undefined) {
-      try {
-        maxModuleBytes = parseBytes(values["max-module-size"] as string);
-      } catch (error) {
-        throw new UsageError(
-          "serve",
-          `--max-module-size: ${(error as Error).message}`,
-        );
-      }
-    }
+    const maxModuleBytes = size("--max-module-size", values["max-module-size"]);
+    const maxBufferedBytes = size("--max-buffered", values["max-buffered"]);
     const dataDir = resolve((values["data-dir"] as string) ?? "eddy-data");
     const token = (values.token as string) ?? Deno.env.get("EDDY_TOKEN");
     const node = await EddyNode.start({
@@ -94,6 +87,7 @@ export const serveCommand: Command = {
       zone: values.zone as string | undefined,
       region: values.region as string | undefined,
       labels: keyValues("serve", "--label", values.label),
+      maxBufferedBytes,
     });
     const app = createApp(node, { token, maxModuleBytes });
     const hostname = (values.hostname as string) ?? "127.0.0.1";
@@ -154,6 +148,15 @@ function integer(
     );
   }
   return n;
+}
+
+function size(flag: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseBytes(value as string);
+  } catch (error) {
+    throw new UsageError("serve", `${flag}: ${(error as Error).message}`);
+  }
 }
 
 /** The TLS comm server `--tls-cert` and `--tls-key` ask for, if they do. */

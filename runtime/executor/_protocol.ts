@@ -22,6 +22,7 @@ export type ToWorker =
     memory?: Required<MemoryLimits>;
   }
   | { type: "forget"; key: string }
+  | { type: "budget"; shared: SharedArrayBuffer }
   | { type: "jobs"; jobs: PostedJob[] }
   | { type: "callReply"; callId: number; reply: CallReply }
   | { type: "cancel"; seq: number };
@@ -51,6 +52,11 @@ export const STATUS_SEQ = 0;
 export const STATUS_DEADLINE = 1;
 export const STATUS_STARTED = 2;
 export const STATUS_MODULES = 3;
-export const STATUS_SLOTS = 4;
+/**
+ * Budget bytes its running jobs' outputs hold; the pool releases them if it
+ * must terminate the worker before their results arrive.
+ */
+export const STATUS_RESERVED = 4;
+export const STATUS_SLOTS = 5;
 /** `STATUS_SEQ` value of an idle worker. */
 export const IDLE = -1;

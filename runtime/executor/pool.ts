@@ -10,6 +10,7 @@ import { availableParallelism } from "node:os";
 import { InvocationError } from "../errors.ts";
 import { executorWorkerUrl } from "./_worker_url.ts";
 import type { CompiledModule } from "../module/mod.ts";
+import type { MemoryBudget } from "../memory_budget.ts";
 import type { CallReply } from "./guest_calls.ts";
 import type { JobResult, JobSpec } from "./job.ts";
 import {
@@ -18,6 +19,7 @@ import {
   type PostedJob,
   STATUS_DEADLINE,
   STATUS_MODULES,
+  STATUS_RESERVED,
   STATUS_SEQ,
   STATUS_SLOTS,
   STATUS_STARTED,
@@ -37,6 +39,11 @@ export interface ExecutorPoolOptions {
   maxQueued?: number;
   /** How often the watchdog looks for runaway guests (ms). */
   watchdogIntervalMs?: number;
+  /**
+   * The node's budget for buffered bytes: guests' outputs reserve from it
+   * as they grow, and results carry what they hold (`reserved`).
+   */
+  budget?: MemoryBudget;
   /**
    * Runs a call a guest made to another function (`eddy.call`); without
    * it, guests are told calls are not available.
@@ -123,6 +130,7 @@ export class ExecutorPool {
   #restarts = 0;
   #closed = false;
   readonly #onCall: ExecutorPoolOptions["onCall"];
+  readonly #budget: MemoryBudget | undefined;
   #dispatchScheduled = false;
   /** Keys of the modules still deployed; `undefined` until told. */
   #live: Set<string> | undefined;
@@ -133,6 +141,7 @@ export class ExecutorPool {
     this.#maxQueued = options.maxQueued ?? 4096;
     this.#watchdogMs = options.watchdogIntervalMs ?? 5;
     this.#onCall = options.onCall;
+    this.#budget = options.budget;
     for (let i = 0; i < count; i++) this.#executors.push(this.#spawn());
   }
 
@@ -230,7 +239,7 @@ export class ExecutorPool {
       return false;
     }
     this.#retiring.delete(executor);
-    executor.worker.terminate();
+    this.#terminate(executor);
     return true;
   }
 
@@ -270,6 +279,9 @@ export class ExecutorPool {
     const status = new Float64Array(shared);
     status[STATUS_SEQ] = IDLE;
     worker.postMessage(shared);
+    if (this.#budget) {
+      worker.postMessage({ type: "budget", shared: this.#budget.shared });
+    }
     const executor: Executor = {
       worker,
       status,
@@ -281,7 +293,13 @@ export class ExecutorPool {
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
       const job = executor.inflight.get(message.seq);
-      if (!job) return;
+      if (!job) {
+        // Settled already (timed out while parked): nobody takes its output.
+        if (message.type === "result") {
+          this.#budget?.release(message.result.reserved ?? 0);
+        }
+        return;
+      }
       if (message.type === "call") {
         job.deadline = message.deadline;
         this.#call(executor, job, message.callId, message.fn, message.input);
@@ -384,6 +402,13 @@ export class ExecutorPool {
     this.#armWatchdog();
   }
 
+  /** Ends `executor`'s worker and frees the budget its unfinished outputs held. */
+  #terminate(executor: Executor): void {
+    executor.worker.terminate();
+    this.#budget?.release(executor.status[STATUS_RESERVED]);
+    executor.status[STATUS_RESERVED] = 0;
+  }
+
   #post(
     executor: Executor,
     message: ToWorker,
@@ -457,7 +482,7 @@ export class ExecutorPool {
    * mid-run (and not already settled) fails with `reason`.
    */
   #replace(executor: Executor, reason: string): void {
-    executor.worker.terminate();
+    this.#terminate(executor);
     this.#retiring.delete(executor);
     this.#restarts++;
     const startedCount = executor.status[STATUS_STARTED];

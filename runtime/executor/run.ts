@@ -26,6 +26,7 @@ import {
   type SuspendHooks,
 } from "./guest_calls.ts";
 import { TailBuffer } from "./tail_buffer.ts";
+import { OutputBudgetError } from "./budgeted_output.ts";
 
 /** How much of a guest's stderr is kept for results and error reports. */
 export const STDERR_TAIL_BYTES = 4096;
@@ -209,6 +210,9 @@ function classify(error: unknown, spec: JobSpec): JobFailure {
       reason: "output_too_large",
       message: `output exceeds its limit of ${spec.maxOutputBytes} bytes`,
     };
+  }
+  if (error instanceof OutputBudgetError) {
+    return { reason: "memory_budget", message: error.message };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { reason: "trap", message: `trapped: ${message}` };

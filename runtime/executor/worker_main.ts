@@ -15,6 +15,7 @@ import {
   type PostedJob,
   STATUS_DEADLINE,
   STATUS_MODULES,
+  STATUS_RESERVED,
   STATUS_SEQ,
   STATUS_SLOTS,
   STATUS_STARTED,
@@ -22,6 +23,8 @@ import {
 } from "./_protocol.ts";
 import { CallCancelled, type CallReply } from "./guest_calls.ts";
 import type { JobResult } from "./job.ts";
+import { MemoryBudget } from "../memory_budget.ts";
+import { BudgetedOutput } from "./budgeted_output.ts";
 import { MemoryPool } from "./memory_pool.ts";
 import { runGuest } from "./run.ts";
 
@@ -45,6 +48,7 @@ export function startExecutorWorker(): void {
     STATUS_SLOTS,
   );
   let nextCall = 0;
+  let budget: MemoryBudget | undefined;
 
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
     self.postMessage(message, transfer);
@@ -60,7 +64,23 @@ export function startExecutorWorker(): void {
     const deadline = Date.now() + job.spec.timeoutMs;
     status[STATUS_STARTED]++;
     onCpu(job, deadline);
-    const finish = (result: JobResult) => {
+    const stdout = budget &&
+      new BudgetedOutput(
+        job.spec.maxOutputBytes,
+        budget,
+        (bytes) => status[STATUS_RESERVED] += bytes,
+      );
+    const finish = (done: JobResult) => {
+      let result = done;
+      const reserved = stdout?.reserved ?? 0;
+      status[STATUS_RESERVED] -= reserved;
+      if (result.failure) {
+        // A failed run's output is never sent on: free it here.
+        budget?.release(reserved);
+        result = { ...result, stdout: new Uint8Array() };
+      } else if (reserved) {
+        result = { ...result, reserved };
+      }
       post({ type: "result", seq: job.seq, result }, [
         result.stdout.buffer as ArrayBuffer,
       ]);
@@ -70,7 +90,7 @@ export function startExecutorWorker(): void {
     const outcome = runGuest(
       { module, memory },
       job.spec,
-      { stdin: job.stdin },
+      { stdin: job.stdin, stdout },
       {
         caller: (fn, input) => {
           const callId = nextCall++;
@@ -120,6 +140,9 @@ export function startExecutorWorker(): void {
           memory: message.memory,
         });
         status[STATUS_MODULES] = modules.size;
+        return;
+      case "budget":
+        budget = new MemoryBudget(message.shared);
         return;
       case "forget":
         modules.delete(message.key);

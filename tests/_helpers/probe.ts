@@ -50,3 +50,37 @@ export async function healthzMs(url: string): Promise<number> {
   if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
   return performance.now() - started;
 }
+
+/**
+ * Polls `/healthz` from a worker thread until `done` settles; resolves with
+ * the slowest answer in ms.
+ *
+ * @example
+ * ```ts ignore
+ * const slowest = await slowestHealthz(node.url, Promise.all(requests));
+ * ```
+ */
+export async function slowestHealthz(
+  url: string,
+  done: Promise<unknown>,
+): Promise<number> {
+  const worker = new Worker(
+    new URL("./_healthz_worker.ts", import.meta.url),
+    { type: "module" },
+  );
+  const slowest = new Promise<number>((resolve, reject) => {
+    worker.onmessage = (event) => resolve(event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      reject(new Error(event.message));
+    };
+  });
+  worker.postMessage({ url });
+  try {
+    await done.catch(() => {});
+    worker.postMessage("stop");
+    return await slowest;
+  } finally {
+    worker.terminate();
+  }
+}
