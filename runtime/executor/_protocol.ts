@@ -28,6 +28,7 @@ export type ToWorker =
   | { type: "cancel"; seq: number };
 
 export type FromWorker =
+  | { type: "ready" }
   | { type: "result"; seq: number; result: JobResult }
   | {
     type: "call";

@@ -100,6 +100,8 @@ interface Executor {
   posted: number;
   /** Modules it was told to drop. */
   forgotten: number;
+  /** A fresh worker is starting to take its place. */
+  replacing?: boolean;
 }
 
 /**
@@ -121,6 +123,8 @@ export class ExecutorPool {
   readonly #executors: Executor[] = [];
   /** Replaced workers finishing the jobs they have; they get no new ones. */
   readonly #retiring = new Set<Executor>();
+  /** Fresh workers loading, to be swapped in for retiring ones. */
+  readonly #starting = new Set<Executor>();
   readonly #queue: PendingJob[] = [];
   readonly #depth: number;
   readonly #maxQueued: number;
@@ -221,16 +225,25 @@ export class ExecutorPool {
   }
 
   /**
-   * Puts a fresh worker in `executor`'s place at once; `executor` finishes
-   * the jobs it was sent and is then terminated, which frees all it held.
+   * Starts a fresh worker and, once it is ready, puts it in `executor`'s
+   * place (so invocations never wait for a worker to load); `executor`
+   * finishes the jobs it was sent and is then terminated, which frees all
+   * it held.
    */
   #retire(executor: Executor): void {
-    const index = this.#executors.indexOf(executor);
-    if (index < 0 || this.#closed) return;
-    this.#executors[index] = this.#spawn();
-    this.#retiring.add(executor);
-    this.#endIfRetired(executor);
-    this.#scheduleDispatch();
+    if (executor.replacing || this.#closed) return;
+    executor.replacing = true;
+    const fresh: Executor = this.#spawn(() => {
+      this.#starting.delete(fresh);
+      const index = this.#executors.indexOf(executor);
+      // Closed, or already replaced after a crash or timeout meanwhile.
+      if (index < 0 || this.#closed) return this.#terminate(fresh);
+      this.#executors[index] = fresh;
+      this.#retiring.add(executor);
+      this.#endIfRetired(executor);
+      this.#scheduleDispatch();
+    });
+    this.#starting.add(fresh);
   }
 
   /** Terminates `executor` if it is retiring and done; says whether it did. */
@@ -244,7 +257,7 @@ export class ExecutorPool {
   }
 
   #all(): Executor[] {
-    return [...this.#executors, ...this.#retiring];
+    return [...this.#executors, ...this.#retiring, ...this.#starting];
   }
 
   /** Stops all workers; queued and running jobs are refused. */
@@ -269,7 +282,7 @@ export class ExecutorPool {
     );
   }
 
-  #spawn(): Executor {
+  #spawn(onReady?: () => void): Executor {
     const worker = new Worker(executorWorkerUrl(), {
       type: "module",
     });
@@ -292,6 +305,7 @@ export class ExecutorPool {
     };
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
+      if (message.type === "ready") return onReady?.();
       const job = executor.inflight.get(message.seq);
       if (!job) {
         // Settled already (timed out while parked): nobody takes its output.
@@ -484,6 +498,7 @@ export class ExecutorPool {
   #replace(executor: Executor, reason: string): void {
     this.#terminate(executor);
     this.#retiring.delete(executor);
+    this.#starting.delete(executor);
     this.#restarts++;
     const startedCount = executor.status[STATUS_STARTED];
     const requeue: PendingJob[] = [];

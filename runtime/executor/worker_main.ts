@@ -163,4 +163,6 @@ export function startExecutorWorker(): void {
         for (const job of message.jobs) run(job);
     }
   };
+  // Its modules are loaded: the pool may now swap it in for a retiring one.
+  post({ type: "ready" });
 }
