@@ -68,13 +68,15 @@ function rewrite(
   const sections = readSections(bytes);
   const find = (id: number) => sections.find((s) => s.id === id);
   const code = find(CODE);
-  if (!code || !growsMemory(bytes, code)) return undefined;
+  if (!code) return undefined;
   const exportNames = readExportNames(bytes, find(EXPORT));
   if (exportNames.has(REFUSED_GROW_EXPORT)) return undefined;
   const types = countTypes(bytes, find(TYPE));
   const imported = countImports(bytes, find(IMPORT));
   const hookFunc = imported.funcs + vecCount(bytes, find(FUNCTION));
   const refusedGlobal = imported.globals + vecCount(bytes, find(GLOBAL));
+  const rewritten = rewriteCode(bytes, code, hookFunc, refusedGlobal);
+  if (!rewritten) return undefined;
 
   const payloads = new Map<number, Uint8Array>([
     [TYPE, appended(bytes, find(TYPE), [0x60, 1, 0x7f, 1, 0x7f])],
@@ -89,7 +91,7 @@ function rewrite(
         ...encodeU32(refusedGlobal),
       ]),
     ],
-    [CODE, rewriteCode(bytes, code, hookFunc, refusedGlobal)],
+    [CODE, rewritten],
   ]);
   const parts: Uint8Array[] = [bytes.subarray(0, 8)];
   const emit = (id: number) => {
@@ -116,17 +118,6 @@ function byOrder(a: number, b: number): number {
   return ORDER.indexOf(a) - ORDER.indexOf(b);
 }
 
-/** Whether any function body has a `memory.grow`. */
-function growsMemory(bytes: Uint8Array, code: Section): boolean {
-  let found = false;
-  forEachBody(bytes, code, (start, end) => {
-    for (let at = start; at < end && !found; at = nextInstruction(bytes, at)) {
-      found = bytes[at] === MEMORY_GROW;
-    }
-  });
-  return found;
-}
-
 /** Calls `visit` with the instructions' range of every function body. */
 function forEachBody(
   bytes: Uint8Array,
@@ -145,15 +136,19 @@ function forEachBody(
   if (at !== code.end) throw new BinaryError("code section has trailing bytes");
 }
 
-/** The code section with each `memory.grow` a call of the hook, which is added last. */
+/**
+ * The code section with each `memory.grow` a call of the hook, which is
+ * added last; `undefined` when no function grows the memory.
+ */
 function rewriteCode(
   bytes: Uint8Array,
   code: Section,
   hookFunc: number,
   refusedGlobal: number,
-): Uint8Array {
+): Uint8Array | undefined {
   const call = new Uint8Array([CALL, ...encodeU32(hookFunc)]);
   const bodies: Uint8Array[] = [];
+  let grows = 0;
   forEachBody(bytes, code, (exprStart, end, bodyStart) => {
     const parts: Uint8Array[] = [];
     let copied = bodyStart;
@@ -165,6 +160,7 @@ function rewriteCode(
         }
         parts.push(bytes.subarray(copied, at), call);
         copied = next;
+        grows++;
       }
       at = next;
     }
@@ -172,6 +168,7 @@ function rewriteCode(
     const body = concat(parts);
     bodies.push(new Uint8Array(encodeU32(body.length)), body);
   });
+  if (grows === 0) return undefined;
   // (func (param $pages i32) (result i32) (local $got i32)
   //   (local.tee $got (memory.grow (local.get $pages)))
   //   (if (i32.eq (i32.const -1)) (then (global.set $refused (local.get $pages))))
