@@ -516,9 +516,10 @@ export class ExecutorPool {
         requeue.push(job);
       }
     }
+    if (this.#closed) return;
     const index = this.#executors.indexOf(executor);
-    if (this.#closed || index < 0) return;
-    this.#executors[index] = this.#spawn();
+    // A retiring worker's place is taken already; its jobs still go back.
+    if (index >= 0) this.#executors[index] = this.#spawn();
     this.#queue.unshift(...requeue);
     this.#dispatch();
   }

@@ -85,3 +85,35 @@ Deno.test("workers that dropped many modules are replaced and keep serving", asy
     await pool.close();
   }
 });
+
+Deno.test("jobs queued on a retiring worker that times out go to its successor", async () => {
+  const SPIN = await WebAssembly.compile(wat(`(module
+    (memory (export "memory") 1)
+    (func (export "_start") (loop $l (br $l))))`));
+  const pool = new ExecutorPool({ workers: 1, pipelineDepth: 4 });
+  try {
+    // 15 dropped modules: the next drop retires the worker.
+    for (let i = 0; i < 15; i++) {
+      await runAs(pool, `old-${i}`);
+      pool.retain([]);
+    }
+    await runAs(pool, "last");
+    const spin = pool.run(
+      { module: SPIN },
+      "spin",
+      { ...spec, fn: "spin", timeoutMs: 500 },
+      new Uint8Array(),
+    );
+    const behind = runAs(pool, "behind");
+    pool.retain(["spin", "behind"]); // drops "last": the 16th
+    assert.equal((await spin).failure?.reason, "timeout");
+    let timer: number | undefined;
+    const lost = new Promise<string>((resolve) =>
+      timer = setTimeout(() => resolve("lost"), 5000)
+    );
+    assert.equal(await Promise.race([behind, lost]), "ok");
+    clearTimeout(timer);
+  } finally {
+    await pool.close();
+  }
+});
