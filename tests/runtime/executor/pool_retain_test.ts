@@ -107,7 +107,7 @@ Deno.test("jobs queued on a retiring worker that times out go to its successor",
     const behind = runAs(pool, "behind");
     pool.retain(["spin", "behind"]); // drops "last": the 16th
     assert.equal((await spin).failure?.reason, "timeout");
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const lost = new Promise<string>((resolve) =>
       timer = setTimeout(() => resolve("lost"), 5000)
     );
