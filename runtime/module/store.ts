@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { removeTempFiles, writeFileAtomic } from "../durable.ts";
+import { promptCollection } from "./_collect.ts";
 import { EddyError, NotFoundError } from "../errors.ts";
 import { digestOf } from "./digest.ts";
 import { withGrowHook } from "./grow_hook.ts";
@@ -29,6 +30,8 @@ export interface CompiledModule {
 }
 
 const MODULE_FILE = /^([0-9a-f]{64})\.wasm$/;
+/** Compiled modules dropped between two prompted collections. */
+const COLLECT_EVERY = 16;
 
 /** `info` is set once the file's content has been checked against its name. */
 interface _Entry {
@@ -54,6 +57,8 @@ export class ModuleStore {
   readonly #entries = new Map<string, _Entry>();
   /** Keyed `<digest>@<pages>`; promises so concurrent callers share one compile. */
   readonly #compiled = new Map<string, Promise<CompiledModule>>();
+  /** Compiled modules dropped since the last prompted collection. */
+  #dropped = 0;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -225,7 +230,8 @@ export class ModuleStore {
   /**
    * Drops every compiled module but those of `keep` (digest and memory
    * limit of each deployment), so that a module replaced or undeployed is
-   * not held in memory; a later {@linkcode ModuleStore.compiled} compiles
+   * not held in memory (every 16 dropped, V8 is prompted to collect them);
+   * a later {@linkcode ModuleStore.compiled} compiles
    * again.
    *
    * @example
@@ -245,7 +251,11 @@ export class ModuleStore {
       keys.add(_cacheKey(digest, pagesWithin(maxMemoryBytes)));
     }
     for (const key of this.#compiled.keys()) {
-      if (!keys.has(key)) this.#compiled.delete(key);
+      if (!keys.has(key) && this.#compiled.delete(key)) this.#dropped++;
+    }
+    if (this.#dropped >= COLLECT_EVERY) {
+      this.#dropped = 0;
+      promptCollection();
     }
   }
 
