@@ -231,8 +231,7 @@ export class ModuleStore {
    * Drops every compiled module but those of `keep` (digest and memory
    * limit of each deployment), so that a module replaced or undeployed is
    * not held in memory (every 16 dropped, V8 is prompted to collect them);
-   * a later {@linkcode ModuleStore.compiled} compiles
-   * again.
+   * a later {@linkcode ModuleStore.compiled} compiles again.
    *
    * @example
    * ```ts
