@@ -26,14 +26,17 @@ const LIMIT = 1;
  * ```
  */
 export class MemoryBudgetError extends EddyError {
-  constructor(requested: number, limit: number) {
+  /** `never`: the request needs more than the whole budget, so a retry fails too. */
+  constructor(requested: number, limit: number, never = false) {
     super(
       "memory_budget",
       `the node's buffer budget (${
         formatBytes(limit)
-      }, --max-buffered) cannot take ${
-        formatBytes(requested)
-      } more now; retry later`,
+      }, --max-buffered) cannot take ${formatBytes(requested)} more ${
+        never
+          ? "with room for an output as large: raise --max-buffered"
+          : "now; retry later"
+      }`,
       503,
       { requested, limit },
     );
@@ -104,7 +107,11 @@ export class MemoryBudget {
   /** {@linkcode MemoryBudget.tryReserve}, throwing {@linkcode MemoryBudgetError} when they do not fit. */
   reserve(bytes: number, headroom = 0): void {
     if (!this.tryReserve(bytes, headroom)) {
-      throw new MemoryBudgetError(bytes, this.limit);
+      throw new MemoryBudgetError(
+        bytes,
+        this.limit,
+        bytes + headroom > this.limit,
+      );
     }
   }
 

@@ -53,3 +53,11 @@ Deno.test("a budgeted output fails past the budget and tells what it holds", () 
   assert.equal(tally, 8);
   assert.equal(budget.reserved, 8);
 });
+
+Deno.test("a request larger than the whole budget is told to raise it, not to retry", () => {
+  const budget = new MemoryBudget(100);
+  const held = new Reservation(budget);
+  assert.throws(() => held.growInput(60), /raise --max-buffered/);
+  budget.reserve(70);
+  assert.throws(() => held.growInput(20), /now; retry later/);
+});
