@@ -73,6 +73,9 @@ export const serveCommand: Command = {
       : integer("--workers", values.workers, 1, 1, 1024);
     const maxModuleBytes = size("--max-module-size", values["max-module-size"]);
     const maxBufferedBytes = size("--max-buffered", values["max-buffered"]);
+    if (maxBufferedBytes === 0) {
+      throw new UsageError("serve", "--max-buffered: must be more than 0");
+    }
     const dataDir = resolve((values["data-dir"] as string) ?? "eddy-data");
     const token = (values.token as string) ?? Deno.env.get("EDDY_TOKEN");
     const node = await EddyNode.start({

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
+import { cli, REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
 import { gauge, rssBytes, slowestHealthz } from "../_helpers/probe.ts";
 import { wat } from "../_helpers/wat.ts";
 
@@ -189,5 +189,13 @@ Deno.test("--max-buffered comes from --config too, in the manifest's size units"
     assert.equal((await over.json()).error.requested, 3 * MiB);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve refuses a --max-buffered that is not a size above 0", async () => {
+  for (const value of ["0", "lots"]) {
+    const { code, stderr } = await cli(["serve", "--max-buffered", value]);
+    assert.notEqual(code, 0);
+    assert.match(stderr, /--max-buffered: must be/);
   }
 });
