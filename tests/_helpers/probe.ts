@@ -52,34 +52,40 @@ export async function healthzMs(url: string): Promise<number> {
 }
 
 /**
- * Polls `/healthz` from a worker thread until `done` settles; resolves with
- * the slowest answer in ms.
+ * Polls `/healthz` from a worker thread while `action` runs (started once
+ * the poller is warm); resolves with what `action` gave and the slowest
+ * answer in ms.
  *
  * @example
  * ```ts ignore
- * const slowest = await slowestHealthz(node.url, Promise.all(requests));
+ * const [res, slowest] = await whileProbing(node.url, () => fetch(url));
  * ```
  */
-export async function slowestHealthz(
+export async function whileProbing<T>(
   url: string,
-  done: Promise<unknown>,
-): Promise<number> {
+  action: () => Promise<T>,
+): Promise<[T, number]> {
   const worker = new Worker(
     new URL("./_healthz_worker.ts", import.meta.url),
     { type: "module" },
   );
-  const slowest = new Promise<number>((resolve, reject) => {
-    worker.onmessage = (event) => resolve(event.data);
-    worker.onerror = (event) => {
-      event.preventDefault();
-      reject(new Error(event.message));
-    };
-  });
+  const warm = Promise.withResolvers<void>();
+  const slowest = Promise.withResolvers<number>();
+  worker.onmessage = (event) => {
+    if (event.data === "warm") warm.resolve();
+    else slowest.resolve(event.data);
+  };
+  worker.onerror = (event) => {
+    event.preventDefault();
+    warm.reject(new Error(event.message));
+    slowest.reject(new Error(event.message));
+  };
   worker.postMessage({ url });
   try {
-    await done.catch(() => {});
+    await warm.promise;
+    const result = await action();
     worker.postMessage("stop");
-    return await slowest;
+    return [result, await slowest.promise];
   } finally {
     worker.terminate();
   }
