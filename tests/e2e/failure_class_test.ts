@@ -18,11 +18,13 @@ Deno.test("a guest refused a large memory.grow at its cap fails with memory_limi
   const deploy = async (name: string, bytes: Uint8Array<ArrayBuffer>) => {
     const put = await fetch(`${node.url}/v1/modules`, {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: bytes,
     });
     const { digest } = await put.json();
     const res = await fetch(`${node.url}/v1/manifests`, {
       method: "POST",
+      headers: { "content-type": "application/yaml" },
       body: `functions: [{ name: ${name}, module: "${digest}", ` +
         `limits: { memory: 4MiB } }]`,
     });

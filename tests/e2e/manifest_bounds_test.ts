@@ -19,6 +19,7 @@ Deno.test("a 200,000-deep manifest or workflow is refused fast while /healthz st
         const started = performance.now();
         const res = await fetch(`${node.url}${route}`, {
           method: "POST",
+          headers: { "content-type": "application/yaml" },
           body,
         });
         const { error } = await res.json();

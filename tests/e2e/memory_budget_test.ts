@@ -27,6 +27,7 @@ async function deploy(
 ) {
   const res = await fetch(`${url}/v1/functions/${name}`, {
     method: "PUT",
+    headers: { "content-type": "application/wasm" },
     body: bytes,
   });
   assert.ok(res.ok, await res.text());
@@ -137,11 +138,13 @@ Deno.test("a large output is held once on its way to the client", async () => {
   await using node = await startNode({ flags: ["--workers", "1"] });
   const put = await fetch(`${node.url}/v1/modules`, {
     method: "PUT",
+    headers: { "content-type": "application/wasm" },
     body: flood(128),
   });
   const { digest } = await put.json();
   const applied = await fetch(`${node.url}/v1/manifests`, {
     method: "POST",
+    headers: { "content-type": "application/yaml" },
     body: `functions: [{ name: big, module: "${digest}", ` +
       `limits: { maxOutput: 256MiB } }]`,
   });

@@ -34,6 +34,7 @@ Deno.test("redeploying a function hundreds of times keeps the node's memory flat
   for (const [n, bytes] of modules.entries()) {
     const put = await fetch(`${node.url}/v1/functions/rev`, {
       method: "PUT",
+      headers: { "content-type": "application/wasm" },
       body: bytes,
     });
     const answer = await put.text();
