@@ -81,8 +81,11 @@ export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
   );
   app.onError((error, c) => {
     if (error instanceof EddyError) {
+      const status = statusOf(error);
+      // Overload and budget refusals pass: tell clients when to come back.
+      if (status === 503) c.header("Retry-After", "1");
       // deno-lint-ignore no-explicit-any
-      return c.json(error.toJSON(), statusOf(error) as any);
+      return c.json(error.toJSON(), status as any);
     }
     if (error instanceof HTTPException) return error.getResponse();
     if (bodyCutShort(error, c.req.raw)) {

@@ -44,6 +44,7 @@ const STATUS: Record<string, number> = {
   exit: 500,
   memory_limit: 500,
   overloaded: 503,
+  memory_budget: 503,
   timeout: 504,
   // WebDAV's "loop detected": a guest call chain went too deep.
   call_depth_exceeded: 508,

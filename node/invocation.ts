@@ -5,6 +5,7 @@
  * @module
  */
 import type { CallTrace } from "../runtime/executor/mod.ts";
+import type { Reservation } from "../runtime/memory_budget.ts";
 
 /** Per-invocation options of a node's `invoke`. */
 export interface InvokeOptions {
@@ -15,6 +16,11 @@ export interface InvokeOptions {
    * dropped; running, it is stopped, and so is every call it made.
    */
   signal?: AbortSignal;
+  /**
+   * Takes over the budget the output holds, to release once it is sent;
+   * without it the output is released from the budget on return.
+   */
+  reservation?: Reservation;
   /** Set when another invocation called this one (`eddy.call`). */
   chain?: CallChain;
 }

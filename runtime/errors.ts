@@ -127,7 +127,8 @@ export type InvocationFailure =
   | "output_too_large"
   | "overloaded"
   | "cancelled"
-  | "call_depth_exceeded";
+  | "call_depth_exceeded"
+  | "memory_budget";
 
 /**
  * One invocation of a function failed: it trapped, exited non-zero, ran past

@@ -27,6 +27,8 @@ core, deployments restored from the data directory.
   --allowed-host NAME    without a token, also answer requests for host NAME
                          (repeatable; loopback names, IP addresses and the
                          --hostname and --advertise names always are)
+  --max-buffered SIZE    request bodies and outputs held at once, node-wide;
+                         past it requests get 503 (default: 1/4 of RAM)
 
 locality and peering:
   --node-id ID           this node's id (default: the host name)
@@ -71,16 +73,10 @@ export const serveCommand: Command = {
     const workers = values.workers === undefined
       ? undefined
       : integer("--workers", values.workers, 1, 1, 1024);
-    let maxModuleBytes: number | undefined;
-    if (values["max-module-size"] !== undefined) {
-      try {
-        maxModuleBytes = parseBytes(values["max-module-size"]);
-      } catch (error) {
-        throw new UsageError(
-          "serve",
-          `--max-module-size: ${(error as Error).message}`,
-        );
-      }
+    const maxModuleBytes = size("--max-module-size", values["max-module-size"]);
+    const maxBufferedBytes = size("--max-buffered", values["max-buffered"]);
+    if (maxBufferedBytes === 0) {
+      throw new UsageError("serve", "--max-buffered: must be more than 0");
     }
     const dataDir = resolve(values["data-dir"] ?? "eddy-data");
     const token = values.token ?? Deno.env.get("EDDY_TOKEN");
@@ -104,6 +100,7 @@ export const serveCommand: Command = {
       zone: values.zone,
       region: values.region,
       labels: keyValues("serve", "--label", values.label),
+      maxBufferedBytes,
       port,
       hostname: values.hostname ?? "127.0.0.1",
       maxModuleBytes,
@@ -146,6 +143,15 @@ function integer(
     );
   }
   return n;
+}
+
+function size(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseBytes(value);
+  } catch (error) {
+    throw new UsageError("serve", `${flag}: ${(error as Error).message}`);
+  }
 }
 
 /** The TLS settings `--tls-cert` and `--tls-key` ask for, if they do. */
