@@ -24,7 +24,7 @@ import {
   functionSpec,
   type Limits,
 } from "../runtime/manifest/mod.ts";
-import { MemoryBudget, type Reservation } from "../runtime/memory_budget.ts";
+import { MemoryBudget } from "../runtime/memory_budget.ts";
 import { type Deployment, Registry } from "../runtime/registry.ts";
 import { digestOf } from "../runtime/module/mod.ts";
 import { LazyExecutorPool } from "./lazy_pool.ts";
