@@ -254,12 +254,16 @@ export class EddyNode {
         );
       }
       if (this.registry.get(fn)) {
-        const result = await this.invoke(fn, input, { chain, signal });
+        const response = await this.remote.invokeHere(fn, input, {
+          chain,
+          signal,
+        });
         return {
-          status: 200,
-          payload: result.stdout,
+          status: response.status,
+          payload: response.payload,
           node: this.id,
           mode: "memory",
+          ...errorOf(response),
         };
       }
       const { peer, mode, response } = await this.remote.forward(

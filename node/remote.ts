@@ -14,13 +14,15 @@ import {
   type CommRequest,
   type CommResponse,
   errorResponse,
+  forcedModeProblem,
   Http2Transport,
   type Locality,
+  MemoryTransport,
   type Mode,
   type Transport,
   UnixTransport,
 } from "../comm/mod.ts";
-import { NotFoundError, RequestError } from "../runtime/errors.ts";
+import { EddyError, NotFoundError, RequestError } from "../runtime/errors.ts";
 import { LIMIT_MAXIMUMS } from "../runtime/manifest/mod.ts";
 import type { CallChain, Invoke } from "./invocation.ts";
 import type { NodeInfo, Peer, PeerTable } from "./peers.ts";
@@ -91,7 +93,11 @@ export interface RemoteInvocation {
 export class RemoteInvoker {
   readonly #node: RemoteParts;
   readonly #token?: Uint8Array;
-  readonly #transports: Record<"unix" | "http2", Transport>;
+  readonly #transports: {
+    memory: MemoryTransport;
+    unix: Transport;
+    http2: Transport;
+  };
   readonly #timeoutMs: number;
 
   constructor(node: RemoteParts, options: RemoteInvokerOptions = {}) {
@@ -101,9 +107,13 @@ export class RemoteInvoker {
       : undefined;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#transports = {
+      memory: new MemoryTransport({ timeoutMs: this.#timeoutMs }),
       unix: new UnixTransport({ timeoutMs: this.#timeoutMs }),
       http2: new Http2Transport({ timeoutMs: this.#timeoutMs, ca: options.ca }),
     };
+    // What this node sends itself goes through the same handler as what
+    // peers send, in memory.
+    this.#transports.memory.register(node.id, this.handler);
   }
 
   /**
@@ -158,21 +168,36 @@ export class RemoteInvoker {
     if (!peer?.info) throw new NotFoundError("function", fn);
     const mode = chooseMode(this.#node.locality, peer.info.locality);
     const { transport, endpoint } = this.#route(peer.info, mode);
-    const { chain, signal } = options;
-    const headers: Record<string, string> = { [ARGS]: JSON.stringify(args) };
-    if (chain) {
-      headers[CALL_DEPTH] = String(chain.depth);
-      headers[CALL_MAX_DEPTH] = String(chain.maxDepth);
-      headers[DEADLINE_MS] = String(
-        Math.max(0, Math.round(chain.deadline - Date.now())),
-      );
-    }
     const response = await transport.call(
       endpoint,
-      this.#signed({ target: fn, headers, payload: input }),
-      { signal },
+      this.#signed({
+        target: fn,
+        headers: headersOf(args, options),
+        payload: input,
+      }),
+      { signal: options.signal },
     );
     return { peer, mode: transport.mode, response };
+  }
+
+  /**
+   * Runs `fn` on this node the way a peer's call runs, through the memory
+   * transport: `input` is handed over, not copied (do not use it after).
+   */
+  invokeHere(
+    fn: string,
+    input: Uint8Array,
+    options: ForwardOptions = {},
+  ): Promise<CommResponse> {
+    return this.#transports.memory.call(
+      this.#node.id,
+      this.#signed({
+        target: fn,
+        headers: headersOf([], options),
+        payload: input,
+      }),
+      { signal: options.signal, transfer: true },
+    );
   }
 
   /**
@@ -191,21 +216,37 @@ export class RemoteInvoker {
       : this.#node.peers.list().find((p) => p.up && p.info?.id === nodeId)
         ?.info;
     if (!target) return Promise.reject(new NotFoundError("node", nodeId));
-    const { transport, endpoint } = this.#route(
-      target,
-      mode ?? chooseMode(self.locality, target.locality),
-    );
-    return transport.call(endpoint, this.#signed(request));
+    try {
+      const { transport, endpoint } = this.#route(
+        target,
+        mode ?? chooseMode(self.locality, target.locality),
+      );
+      return transport.call(endpoint, this.#signed(request));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
-   * The transport and endpoint for `mode` to `node`: its Unix socket, its
-   * TLS comm endpoint when it has one, else h2c on its API port.
+   * The transport and endpoint for `mode` to `node`: this node's memory
+   * transport, its Unix socket, its TLS comm endpoint when it has one, else
+   * h2c on its API port. A mode locality does not allow is refused
+   * (`mode_unavailable`), never silently changed.
    */
   #route(
     node: NodeInfo,
     mode: Mode,
   ): { transport: Transport; endpoint: string } {
+    const problem = forcedModeProblem(mode, this.#node.locality, node.locality);
+    if (problem) {
+      throw new EddyError("mode_unavailable", problem, {
+        mode,
+        node: node.id,
+      });
+    }
+    if (mode === "memory") {
+      return { transport: this.#transports.memory, endpoint: node.id };
+    }
     if (mode === "unix" && node.endpoints.unix) {
       return {
         transport: this.#transports.unix,
@@ -276,4 +317,20 @@ function chainOf(headers: Record<string, string>): CallChain | undefined {
     );
   }
   return { depth, maxDepth, deadline: Date.now() + left };
+}
+
+/** The comm headers of an invocation: its args, and its chain if a guest call. */
+function headersOf(
+  args: string[],
+  { chain }: ForwardOptions,
+): Record<string, string> {
+  const headers: Record<string, string> = { [ARGS]: JSON.stringify(args) };
+  if (chain) {
+    headers[CALL_DEPTH] = String(chain.depth);
+    headers[CALL_MAX_DEPTH] = String(chain.maxDepth);
+    headers[DEADLINE_MS] = String(
+      Math.max(0, Math.round(chain.deadline - Date.now())),
+    );
+  }
+  return headers;
 }
