@@ -7,11 +7,7 @@
 import { Hono } from "hono";
 import { type EddyNode, inputTooLarge } from "../../node/node.ts";
 import { RESULT_HEADERS } from "../../node/remote.ts";
-import {
-  InvocationError,
-  NotFoundError,
-  RequestError,
-} from "../../runtime/errors.ts";
+import { InvocationError, RequestError } from "../../runtime/errors.ts";
 
 /** Largest input a node accepts for a function it forwards to a peer. */
 const MAX_FORWARDED_BYTES = 1 << 30;
@@ -72,7 +68,7 @@ async function forward(
   request: Request,
   args: string[],
 ): Promise<Response> {
-  if (!node.peers.nearest(name)) throw new NotFoundError("function", name);
+  if (!node.peers.nearest(name)) throw node.peers.missing(name);
   const input = await readBody(
     request,
     MAX_FORWARDED_BYTES,
