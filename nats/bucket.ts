@@ -1,0 +1,201 @@
+/**
+ * A bucket replicated through JetStream KV. Reads come from the node's
+ * replica (a SQLite file every isolate of the node reads in place), fed by
+ * a KV watch of the node's own NATS server: the bucket itself at its home
+ * site, a mirror of it elsewhere. Writes go to JetStream and are applied to
+ * the replica once acknowledged, so the writer's node reads them at once.
+ *
+ * @module
+ */
+import type { KV, KvWatchEntry } from "@nats-io/kv";
+import type { QueuedIterator } from "@nats-io/transport-node";
+import type { KeyPage, StateBucket, StateEntry } from "../state/store.ts";
+import { decodeKey, encodeKey } from "./_keys.ts";
+import type { Replica } from "./_replica.ts";
+import { StateUnavailableError } from "./errors.ts";
+
+/** Whether the node's NATS connection is up now (writes fail fast if not). */
+export type Connected = () => boolean;
+
+/**
+ * One replicated bucket.
+ *
+ * @example
+ * ```ts ignore
+ * const readings = await ReplicatedBucket.open("readings", kv, replica, () => true);
+ * const rev = await readings.put("s1", new TextEncoder().encode("21.5"));
+ * console.log(readings.getSync("s1")?.revision === rev); // true
+ * ```
+ */
+export class ReplicatedBucket implements StateBucket, AsyncDisposable {
+  readonly name: string;
+  readonly #kv: KV;
+  readonly #replica: Replica;
+  readonly #connected: Connected;
+  #watch: QueuedIterator<KvWatchEntry> | undefined;
+
+  private constructor(
+    name: string,
+    kv: KV,
+    replica: Replica,
+    connected: Connected,
+  ) {
+    this.name = name;
+    this.#kv = kv;
+    this.#replica = replica;
+    this.#connected = connected;
+  }
+
+  /**
+   * Opens bucket `name` on `kv`. With `follow`, starts the watch that feeds
+   * the replica (from where it left off) and resolves once the replica holds
+   * everything the bucket held when it opened: its catch-up.
+   */
+  static async open(
+    name: string,
+    kv: KV,
+    replica: Replica,
+    connected: Connected,
+    follow = true,
+  ): Promise<ReplicatedBucket> {
+    const bucket = new ReplicatedBucket(name, kv, replica, connected);
+    if (follow) await bucket.#follow();
+    return bucket;
+  }
+
+  async #follow(): Promise<void> {
+    const last = (await this.#kv.status()).streamInfo.state.last_seq;
+    const from = this.#replica.applied(this.name);
+    const caughtUp = Promise.withResolvers<void>();
+    if (from >= last) caughtUp.resolve();
+    this.#watch = await this.#kv.watch(
+      from > 0 ? { resumeFromRevision: from + 1 } : {},
+    );
+    (async () => {
+      for await (const entry of this.#watch!) {
+        this.#replica.apply(
+          this.name,
+          decodeKey(entry.key),
+          entry.revision,
+          entry.operation === "PUT" ? entry.value : null,
+          entry.created.getTime(),
+        );
+        this.#replica.setApplied(this.name, entry.revision);
+        if (entry.revision >= last) caughtUp.resolve();
+      }
+    })().catch(caughtUp.reject);
+    await caughtUp.promise;
+  }
+
+  /** Keys in the replica now. */
+  get size(): number {
+    return this.#replica.size(this.name);
+  }
+
+  /** The newest revision the watch has applied. */
+  get applied(): number {
+    return this.#replica.applied(this.name);
+  }
+
+  getSync(key: string): StateEntry | undefined {
+    return this.#replica.get(this.name, key);
+  }
+
+  listSync(
+    options?: { prefix?: string; after?: string; limit?: number },
+  ): KeyPage {
+    return this.#replica.list(this.name, options);
+  }
+
+  get(key: string): Promise<StateEntry | undefined> {
+    return Promise.resolve(this.getSync(key));
+  }
+
+  list(
+    options?: { prefix?: string; after?: string; limit?: number },
+  ): Promise<KeyPage> {
+    return Promise.resolve(this.listSync(options));
+  }
+
+  async put(key: string, value: Uint8Array): Promise<string> {
+    const revision = await this.#write(
+      "put",
+      () => this.#kv.put(encodeKey(key), value),
+    );
+    this.#replica.apply(this.name, key, revision, value, Date.now());
+    return String(revision);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#write("delete", async () => {
+      await this.#kv.delete(encodeKey(key));
+      return 0;
+    });
+    this.#replica.hide(this.name, key);
+  }
+
+  async cas(
+    key: string,
+    value: Uint8Array | null,
+    expected: string | null,
+  ): Promise<string | undefined> {
+    const kvKey = encodeKey(key);
+    const current = this.getSync(key);
+    try {
+      if (value === null) {
+        if (expected === null) return current ? undefined : "0";
+        await this.#write("cas", async () => {
+          await this.#kv.delete(kvKey, { previousSeq: Number(expected) });
+          return 0;
+        });
+        this.#replica.hide(this.name, key);
+        return expected;
+      }
+      const revision = await this.#write(
+        "cas",
+        () =>
+          expected === null
+            ? this.#kv.create(kvKey, value)
+            : this.#kv.update(kvKey, value, Number(expected)),
+      );
+      this.#replica.apply(this.name, key, revision, value, Date.now());
+      return String(revision);
+    } catch (error) {
+      if (error instanceof StateUnavailableError) throw error;
+      return undefined;
+    }
+  }
+
+  /** Stops the replica's watch. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#watch?.stop();
+  }
+
+  /**
+   * Runs a write against JetStream. A conflict (wrong revision) rejects
+   * with the client's error for `cas` to read; anything else that keeps
+   * the write from being acknowledged is {@linkcode StateUnavailableError}.
+   */
+  async #write(op: string, write: () => Promise<number>): Promise<number> {
+    if (!this.#connected()) {
+      throw new StateUnavailableError(this.name, op, "NATS is unreachable");
+    }
+    try {
+      return await write();
+    } catch (error) {
+      if (op === "cas" && isConflict(error)) throw error;
+      throw new StateUnavailableError(
+        this.name,
+        op,
+        (error as Error).message,
+      );
+    }
+  }
+}
+
+/** A JetStream "wrong last sequence" (10071) or "key exists" answer. */
+function isConflict(error: unknown): boolean {
+  const e = error as { api_error?: { err_code?: number } };
+  return e?.api_error?.err_code === 10071 ||
+    /wrong last sequence|key exists/i.test((error as Error)?.message ?? "");
+}

@@ -1,0 +1,25 @@
+/**
+ * eddy on NATS JetStream: cluster membership in a KV bucket, and state
+ * buckets replicated by JetStream (mirrors across leaf nodes and domains
+ * for edge and cloud sites), read from each node's local replica.
+ *
+ * @example
+ * ```ts ignore
+ * import { joinNats } from "./nats/mod.ts";
+ * const nats = await joinNats(node, { servers: ["nats://127.0.0.1:4222"] });
+ * const readings = await nats.store.bucket("readings");
+ * await nats.close();
+ * ```
+ *
+ * @module
+ */
+export { connectNats, type NatsOptions, trackConnection } from "./connect.ts";
+export { NatsConfigError, StateUnavailableError } from "./errors.ts";
+export {
+  MEMBERS_BUCKET,
+  type MembershipOptions,
+  NatsMembership,
+} from "./membership.ts";
+export { NatsStateStore, type NatsStoreOptions } from "./store.ts";
+export { ReplicatedBucket } from "./bucket.ts";
+export { joinNats, type NatsCluster, type NatsClusterOptions } from "./join.ts";
