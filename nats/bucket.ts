@@ -32,6 +32,7 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
   readonly #kv: KV;
   readonly #replica: Replica;
   readonly #connected: Connected;
+  readonly #ensureHome?: () => Promise<void>;
   #watch: QueuedIterator<KvWatchEntry> | undefined;
 
   private constructor(
@@ -39,27 +40,36 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
     kv: KV,
     replica: Replica,
     connected: Connected,
+    ensureHome?: () => Promise<void>,
   ) {
     this.name = name;
     this.#kv = kv;
     this.#replica = replica;
     this.#connected = connected;
+    this.#ensureHome = ensureHome;
   }
 
   /**
    * Opens bucket `name` on `kv`. With `follow`, starts the watch that feeds
    * the replica (from where it left off) and resolves once the replica holds
-   * everything the bucket held when it opened: its catch-up.
+   * everything the bucket held when it opened: its catch-up. `ensureHome`
+   * (for a mirror) makes sure the bucket exists at its home before a write.
    */
   static async open(
     name: string,
     kv: KV,
     replica: Replica,
     connected: Connected,
-    follow = true,
+    options: { follow?: boolean; ensureHome?: () => Promise<void> } = {},
   ): Promise<ReplicatedBucket> {
-    const bucket = new ReplicatedBucket(name, kv, replica, connected);
-    if (follow) await bucket.#follow();
+    const bucket = new ReplicatedBucket(
+      name,
+      kv,
+      replica,
+      connected,
+      options.ensureHome,
+    );
+    if (options.follow ?? true) await bucket.#follow();
     return bucket;
   }
 
@@ -181,6 +191,7 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
       throw new StateUnavailableError(this.name, op, "NATS is unreachable");
     }
     try {
+      await this.#ensureHome?.();
       return await write();
     } catch (error) {
       if (op === "cas" && isConflict(error)) throw error;

@@ -1,6 +1,7 @@
 /**
- * A node joining a cluster on NATS: one connection, the membership, and
- * the replicated state store.
+ * A node joining a cluster on NATS: its connection and its membership. Its
+ * state store opens from {@linkcode natsStoreConfig} (in every isolate that
+ * runs guests with state).
  *
  * @module
  */
@@ -8,7 +9,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { NodeInfo, PeerTable } from "../node/peers.ts";
 import { connectNats, type NatsOptions, trackConnection } from "./connect.ts";
 import { NatsMembership } from "./membership.ts";
-import { NatsStateStore } from "./store.ts";
+import type { NatsStoreConfig } from "./store.ts";
 
 /** Options of {@linkcode joinNats}. */
 export interface NatsClusterOptions extends NatsOptions {
@@ -30,8 +31,9 @@ export interface NatsClusterOptions extends NatsOptions {
 export interface NatsCluster {
   nc: NatsConnection;
   membership: NatsMembership;
-  store: NatsStateStore;
-  /** Leaves the cluster, closes the buckets and the connection. */
+  /** The node's state store, as plain data. */
+  storeConfig: NatsStoreConfig;
+  /** Leaves the cluster and closes the connection. */
   close(): Promise<void>;
 }
 
@@ -60,20 +62,34 @@ export async function joinNats(
       connected,
     },
   );
-  const store = NatsStateStore.open(nc, {
-    domain: options.domain,
-    homes: options.homes,
-    connected,
-    replicaPath: options.replicaPath,
-  });
   return {
     nc,
     membership,
-    store,
+    storeConfig: natsStoreConfig(options),
     close: async () => {
       await membership.close();
-      await store[Symbol.asyncDispose]();
       await nc.close();
     },
   };
+}
+
+/**
+ * The store config of a node joined with `options`.
+ *
+ * @example
+ * ```ts
+ * import { natsStoreConfig } from "./join.ts";
+ * const config = natsStoreConfig({ servers: ["nats://127.0.0.1:4222"], replicaPath: "r.sqlite" });
+ * console.log(config.kind); // nats
+ * ```
+ */
+export function natsStoreConfig(options: NatsClusterOptions): NatsStoreConfig {
+  const {
+    hubDomain: _hub,
+    heartbeatMs: _beat,
+    downAfterMs: _down,
+    name: _name,
+    ...rest
+  } = options;
+  return { kind: "nats", ...rest };
 }

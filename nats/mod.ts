@@ -6,8 +6,10 @@
  * @example
  * ```ts ignore
  * import { joinNats } from "./nats/mod.ts";
- * const nats = await joinNats(node, { servers: ["nats://127.0.0.1:4222"] });
- * const readings = await nats.store.bucket("readings");
+ * const nats = await joinNats(node, { servers: ["nats://127.0.0.1:4222"], replicaPath });
+ * const store = await NatsStateStore.connect(nats.storeConfig);
+ * const readings = await store.bucket("readings");
+ * await store[Symbol.asyncDispose]();
  * await nats.close();
  * ```
  *
@@ -20,6 +22,15 @@ export {
   type MembershipOptions,
   NatsMembership,
 } from "./membership.ts";
-export { NatsStateStore, type NatsStoreOptions } from "./store.ts";
+export {
+  NatsStateStore,
+  type NatsStoreConfig,
+  type NatsStoreOptions,
+} from "./store.ts";
 export { ReplicatedBucket } from "./bucket.ts";
-export { joinNats, type NatsCluster, type NatsClusterOptions } from "./join.ts";
+export {
+  joinNats,
+  type NatsCluster,
+  type NatsClusterOptions,
+  natsStoreConfig,
+} from "./join.ts";

@@ -12,9 +12,31 @@ import { jetstream } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { StateBucket, StateStore } from "../state/store.ts";
+import { connectNats, type NatsOptions, trackConnection } from "./connect.ts";
 import { Replica } from "./_replica.ts";
 import { type Connected, ReplicatedBucket } from "./bucket.ts";
 import { StateUnavailableError } from "./errors.ts";
+
+/**
+ * How to open a node's replicated store, as plain data (it crosses to the
+ * executor workers, which open their own).
+ *
+ * @example
+ * ```ts
+ * import type { NatsStoreConfig } from "./store.ts";
+ * const config: NatsStoreConfig = {
+ *   kind: "nats", servers: ["nats://127.0.0.1:4222"], domain: "edge",
+ *   homes: { thresholds: "cloud" }, replicaPath: "./eddy-data/state-replica.sqlite",
+ * };
+ * ```
+ */
+export interface NatsStoreConfig extends NatsOptions {
+  kind: "nats";
+  replicaPath: string;
+  domain?: string;
+  homes?: Record<string, string>;
+  follow?: boolean;
+}
 
 /** Options of {@linkcode NatsStateStore.open}. */
 export interface NatsStoreOptions {
@@ -61,6 +83,9 @@ export class NatsStateStore implements StateStore {
     return new NatsStateStore(nc, options);
   }
 
+  /** Its connection's {@linkcode NatsConnection.close}, when it owns one. */
+  #ownsConnection = false;
+
   bucket(name: string): Promise<StateBucket> {
     let bucket = this.#buckets.get(name);
     if (!bucket) {
@@ -81,15 +106,25 @@ export class NatsStateStore implements StateStore {
     const timeout = this.#options.writeTimeoutMs ?? 2000;
     const home = this.homeOf(name);
     let kv: KV;
+    let ensureHome: (() => Promise<void>) | undefined;
     try {
       const local = new Kvm(jetstream(this.#nc, { timeout }));
       if (home === this.#options.domain) {
         kv = await local.create(name, { history: 1 });
       } else {
-        // Make sure the home exists; when it cannot be reached now, the
-        // mirror waits for it and fills in once the uplink is back.
-        await new Kvm(jetstream(this.#nc, { domain: home, timeout }))
-          .create(name, { history: 1 }).catch(() => {});
+        // The home may be out of reach now: the mirror waits for it, and
+        // the first write that can reach it creates it if need be.
+        const remote = new Kvm(jetstream(this.#nc, { domain: home, timeout }));
+        let ready: Promise<void> | undefined;
+        ensureHome = () =>
+          ready ??= remote.create(name, { history: 1 }).then(
+            () => {},
+            (error) => {
+              ready = undefined;
+              throw error;
+            },
+          );
+        await ensureHome().catch(() => {});
         kv = await local.create(name, {
           history: 1,
           mirror: { name, domain: home },
@@ -107,7 +142,7 @@ export class NatsStateStore implements StateStore {
       kv,
       this.#replica,
       this.#options.connected,
-      this.#options.follow ?? true,
+      { follow: this.#options.follow ?? true, ensureHome },
     );
   }
 
@@ -119,5 +154,24 @@ export class NatsStateStore implements StateStore {
       }
     }
     this.#replica[Symbol.dispose]();
+    if (this.#ownsConnection) await this.#nc.close();
+  }
+
+  /**
+   * Opens the store `config` describes on a connection of its own: what
+   * each isolate of a node that runs guests with state does.
+   */
+  static async connect(config: NatsStoreConfig): Promise<NatsStateStore> {
+    const { kind: _, replicaPath, domain, homes, follow, ...nats } = config;
+    const nc = await connectNats(nats);
+    const store = new NatsStateStore(nc, {
+      replicaPath,
+      domain,
+      homes,
+      follow,
+      connected: trackConnection(nc),
+    });
+    store.#ownsConnection = true;
+    return store;
   }
 }

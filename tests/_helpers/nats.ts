@@ -55,13 +55,16 @@ export async function startNats(
   let child: Deno.ChildProcess | undefined;
   const start = async () => {
     const config = [
-      `listen: "127.0.0.1:${clientPort}"`,
-      `jetstream { domain: ${options.domain}, store_dir: "${join(dir, "js")}" }`,
+      `host: "127.0.0.1"`,
+      `port: ${clientPort}`,
+      `jetstream { domain: ${options.domain}, store_dir: "${
+        join(dir, "js")
+      }" }`,
       leafPort !== undefined
-        ? `leafnodes { listen: "127.0.0.1:${leafPort}" }`
+        ? `leafnodes { host: "127.0.0.1", port: ${leafPort} }`
         : "",
       options.leafTo !== undefined
-        ? `leafnodes { reconnect: "250ms", remotes: [ { url: "nats-leaf://127.0.0.1:${options.leafTo}" } ] }`
+        ? `leafnodes { reconnect: 1, remotes: [ { url: "nats-leaf://127.0.0.1:${options.leafTo}" } ] }`
         : "",
     ].join("\n");
     await Deno.writeTextFile(join(dir, "nats.conf"), config);
