@@ -1,0 +1,154 @@
+/**
+ * A cluster held together by NATS instead of `--peer` polling: nodes at a
+ * cloud site (the hub) and at an edge site (a leaf node with its own
+ * JetStream domain) find each other, route invocations and workflows, see
+ * a killed node go within seconds and come back when it restarts.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { until } from "../_helpers/data.ts";
+import { NATS_MISSING, startNats } from "../_helpers/nats.ts";
+import {
+  type NodeProcess,
+  REPO_ROOT,
+  sha256,
+  startNode,
+} from "../_helpers/node_process.ts";
+
+interface PeerView {
+  up: boolean;
+  lastError?: string;
+  source?: string;
+  info?: { id: string; functions: string[] };
+}
+
+async function peersOf(url: string): Promise<PeerView[]> {
+  return (await (await fetch(`${url}/v1/peers`)).json()).peers;
+}
+
+async function sees(url: string, id: string, up = true): Promise<boolean> {
+  return (await peersOf(url)).some((p) => p.info?.id === id && p.up === up);
+}
+
+async function deploy(url: string, name: string, module: string) {
+  const res = await fetch(`${url}/v1/functions/${name}`, {
+    method: "PUT",
+    headers: { "content-type": "application/wasm" },
+    body: await Deno.readFile(
+      join(REPO_ROOT, `examples/${module}/${module}.wasm`),
+    ),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  await res.body?.cancel();
+}
+
+Deno.test({
+  name:
+    "nodes on a NATS hub and leaf find each other, route work, and see a node go and return",
+  ignore: NATS_MISSING !== undefined,
+  async fn() {
+    await using hub = await startNats({ domain: "cloud", hub: true });
+    await using leaf = await startNats({
+      domain: "edge",
+      leafTo: hub.leafPort,
+    });
+    const cloudFlags = ["--nats", hub.url, "--nats-domain", "cloud"];
+    const edgeFlags = [
+      "--node-id",
+      "b",
+      "--host-id",
+      "edge-host",
+      "--nats",
+      leaf.url,
+      "--nats-domain",
+      "edge",
+      "--nats-hub-domain",
+      "cloud",
+    ];
+    await using a = await startNode({
+      flags: ["--node-id", "a", "--host-id", "cloud-host", ...cloudFlags],
+    });
+    await using c = await startNode({
+      flags: ["--node-id", "c", "--host-id", "cloud-host", ...cloudFlags],
+    });
+    let b: NodeProcess = await startNode({ flags: edgeFlags });
+    try {
+      await deploy(b.url, "up", "uppercase");
+      await deploy(a.url, "hash", "sha256");
+      await until(
+        "a sees b (at the edge) with 'up'",
+        async () =>
+          (await peersOf(a.url)).some((p) =>
+            p.up && p.info?.functions.includes("up") && p.source === "nats"
+          ),
+        15_000,
+      );
+      await until(
+        "b sees a and c",
+        async () => (await sees(b.url, "a")) && (await sees(b.url, "c")),
+        15_000,
+      );
+
+      const routed = await fetch(`${a.url}/invoke/up`, {
+        method: "POST",
+        body: "edge",
+      });
+      assert.equal(routed.status, 200);
+      assert.equal(routed.headers.get("x-eddy-node"), "b");
+      assert.equal(await routed.text(), "EDGE");
+
+      const spec = `
+name: up-then-hash
+steps:
+  - { name: up, function: up }
+  - { name: hash, function: hash, after: [up] }
+`;
+      const put = await fetch(`${a.url}/v1/workflows`, {
+        method: "POST",
+        headers: { "content-type": "application/yaml" },
+        body: spec,
+      });
+      assert.equal(put.status, 201, await put.clone().text());
+      await put.body?.cancel();
+      await until("c lists the workflow", async () => {
+        const { workflows } = await (await fetch(`${c.url}/v1/workflows`))
+          .json();
+        return workflows.length === 1;
+      });
+      const run = await fetch(`${c.url}/workflows/up-then-hash`, {
+        method: "POST",
+        body: "nats",
+      });
+      assert.equal(run.status, 200, await run.clone().text());
+      assert.equal(
+        (await run.text()).trim(),
+        await sha256(new TextEncoder().encode("NATS")),
+      );
+
+      await b.kill();
+      const killed = Date.now();
+      await until("a sees b gone", () => sees(a.url, "b", false), 10_000);
+      const goneAfter = Date.now() - killed;
+      assert.ok(goneAfter < 6000, `b was seen gone after ${goneAfter} ms`);
+      const down = await fetch(`${a.url}/invoke/up`, { method: "POST" });
+      const error = (await down.json()).error;
+      assert.equal(down.status, 503);
+      assert.match(error.message, /only on node 'b'.*no heartbeat on NATS/);
+
+      b = await startNode({ dataDir: b.dataDir, flags: edgeFlags });
+      await until("a sees b again", () => sees(a.url, "b"), 15_000);
+      const again = await fetch(`${a.url}/invoke/up`, {
+        method: "POST",
+        body: "back",
+      });
+      assert.equal(again.status, 200);
+      assert.equal(await again.text(), "BACK");
+
+      // A node that stops leaves at once.
+      await c.stop();
+      await until("a sees c leave", () => sees(a.url, "c", false), 3000);
+    } finally {
+      await b.kill();
+    }
+  },
+});
