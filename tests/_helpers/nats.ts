@@ -21,6 +21,7 @@ export const NATS_MISSING: string | undefined = await (async () => {
     return "nats-server is not installed (Debian: apt-get install nats-server)";
   }
 })();
+if (NATS_MISSING) console.warn(`NATS cluster tests ignored: ${NATS_MISSING}`);
 
 /** A running `nats-server`. */
 export interface NatsServer extends AsyncDisposable {
