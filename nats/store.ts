@@ -11,7 +11,7 @@
 import { jetstream } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { StateBucket, StateStore } from "../state/store.ts";
+import type { StateStore } from "../state/store.ts";
 import { connectNats, type NatsOptions, trackConnection } from "./connect.ts";
 import { Replica } from "./_replica.ts";
 import { type Connected, ReplicatedBucket } from "./bucket.ts";
@@ -86,7 +86,7 @@ export class NatsStateStore implements StateStore {
   /** Its connection's {@linkcode NatsConnection.close}, when it owns one. */
   #ownsConnection = false;
 
-  bucket(name: string): Promise<StateBucket> {
+  bucket(name: string): Promise<ReplicatedBucket> {
     let bucket = this.#buckets.get(name);
     if (!bucket) {
       bucket = this.#open(name);

@@ -82,6 +82,8 @@ export function startTcpProxy(
         while (written < chunk.length) {
           written += await to.write(chunk.subarray(written));
         }
+      }).catch(() => {
+        // The other side closed (or the link was cut): the pair ends.
       });
     }
     await chain;
