@@ -38,7 +38,8 @@ export interface NatsCluster {
 }
 
 /**
- * Connects, registers `node` and starts following its peers.
+ * Connects (unless given `connection`), registers `node` and starts
+ * following its peers.
  *
  * @example
  * ```ts ignore
@@ -48,8 +49,10 @@ export interface NatsCluster {
 export async function joinNats(
   node: { peers: PeerTable; info(): NodeInfo; id: string },
   options: NatsClusterOptions,
+  connection?: NatsConnection,
 ): Promise<NatsCluster> {
-  const nc = await connectNats({ name: `eddy ${node.id}`, ...options });
+  const nc = connection ??
+    await connectNats({ name: `eddy ${node.id}`, ...options });
   const connected = trackConnection(nc);
   const membership = await NatsMembership.start(
     nc,

@@ -13,7 +13,7 @@ import { keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { readConfig, SERVE_FLAGS } from "../serve_config.ts";
 import { NATS_HELP, natsOptions } from "../serve_nats.ts";
-import { joinNats } from "../../nats/mod.ts";
+import { connectNats, joinNats } from "../../nats/mod.ts";
 
 const HELP = `usage: eddy serve [FLAGS]
 
@@ -111,6 +111,15 @@ export const serveCommand: Command = {
       region: values.region as string | undefined,
       labels: keyValues("serve", "--label", values.label),
     });
+    // NATS that cannot be reached stops the node before it serves anything.
+    const nc = nats
+      ? await connectNats({ name: `eddy ${node.id}`, ...nats }).catch(
+        async (error) => {
+          await node.close();
+          throw error;
+        },
+      )
+      : undefined;
     const hostname = (values.hostname as string) ?? "127.0.0.1";
     const app = createApp(node, {
       token,
@@ -158,7 +167,7 @@ export const serveCommand: Command = {
       await node.peers.add(peer);
     }
     node.peers.start();
-    const cluster = nats ? await joinNats(node, nats) : undefined;
+    const cluster = nats ? await joinNats(node, nats, nc) : undefined;
     if (cluster) {
       console.log(`eddy: joined NATS at ${cluster.nc.getServer()}`);
     }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { until } from "../_helpers/data.ts";
 import { NATS_MISSING, startNats } from "../_helpers/nats.ts";
 import {
+  cli,
   type NodeProcess,
   REPO_ROOT,
   sha256,
@@ -151,4 +152,37 @@ steps:
       await b.kill();
     }
   },
+});
+
+Deno.test("NATS settings that cannot work are refused before the node serves", async () => {
+  const lone = await cli(["serve", "--port", "0", "--nats-user", "eddy"]);
+  assert.equal(lone.code, 2);
+  assert.match(lone.stderr, /--nats-user needs --nats URL/);
+
+  const bad = await cli(["serve", "--port", "0", "--nats", "http://x"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--nats wants a server URL like nats:\/\//);
+
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const down = await cli([
+      "serve",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      "--nats",
+      `nats://127.0.0.1:${port}`,
+    ]);
+    assert.equal(down.code, 1);
+    assert.match(
+      down.stderr,
+      /cannot connect to NATS at nats:\/\/127\.0\.0\.1/,
+    );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });
