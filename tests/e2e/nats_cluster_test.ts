@@ -182,6 +182,7 @@ Deno.test("NATS settings that cannot work are refused before the node serves", a
       down.stderr,
       /cannot connect to NATS at nats:\/\/127\.0\.0\.1/,
     );
+    assert.doesNotMatch(down.stdoutText, /listening on/);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
