@@ -187,3 +187,51 @@ Deno.test("NATS settings that cannot work are refused before the node serves", a
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "NATS killed: the peer view holds and invocations flow; after its restart new nodes are seen",
+  ignore: NATS_MISSING !== undefined,
+  async fn() {
+    await using hub = await startNats({ domain: "cloud", hub: true });
+    const flags = (id: string) => [
+      "--node-id",
+      id,
+      "--host-id",
+      "h1",
+      "--nats",
+      hub.url,
+    ];
+    await using a = await startNode({ flags: flags("a") });
+    await using b = await startNode({ flags: flags("b") });
+    await deploy(b.url, "up", "uppercase");
+    await until(
+      "a sees 'up' on b",
+      async () =>
+        (await peersOf(a.url)).some((p) =>
+          p.up && p.info?.functions.includes("up")
+        ),
+      15_000,
+    );
+
+    await hub.kill();
+    // Longer than a node takes to be seen gone while NATS is there.
+    await new Promise((r) => setTimeout(r, 4500));
+    assert.ok(await sees(a.url, "b"), "b stays up in a's view");
+    const routed = await fetch(`${a.url}/invoke/up`, {
+      method: "POST",
+      body: "still",
+    });
+    assert.equal(await routed.text(), "STILL");
+
+    await hub.restart();
+    await using d = await startNode({ flags: flags("d") });
+    await until(
+      "a sees d, which joined after the restart",
+      () => sees(a.url, "d"),
+      15_000,
+    );
+    assert.ok(await sees(a.url, "b"));
+    await d.stop();
+  },
+});
