@@ -58,7 +58,8 @@ export interface NatsStoreOptions {
 }
 
 /**
- * Buckets on NATS JetStream.
+ * Buckets on NATS JetStream (a bucket named with dots is stored under a
+ * KV name without them, see {@linkcode kvBucketName}).
  *
  * @example
  * ```ts ignore
@@ -71,6 +72,8 @@ export class NatsStateStore implements StateStore {
   readonly #options: NatsStoreOptions;
   readonly #buckets = new Map<string, Promise<ReplicatedBucket>>();
   readonly #replica: Replica;
+  /** Whether closing the store closes its connection (it opened it). */
+  #ownsConnection = false;
 
   private constructor(nc: NatsConnection, options: NatsStoreOptions) {
     this.#nc = nc;
@@ -82,9 +85,6 @@ export class NatsStateStore implements StateStore {
   static open(nc: NatsConnection, options: NatsStoreOptions): NatsStateStore {
     return new NatsStateStore(nc, options);
   }
-
-  /** Its connection's {@linkcode NatsConnection.close}, when it owns one. */
-  #ownsConnection = false;
 
   bucket(name: string): Promise<ReplicatedBucket> {
     let bucket = this.#buckets.get(name);
@@ -105,19 +105,20 @@ export class NatsStateStore implements StateStore {
   async #open(name: string): Promise<ReplicatedBucket> {
     const timeout = this.#options.writeTimeoutMs ?? 2000;
     const home = this.homeOf(name);
+    const kvName = kvBucketName(name);
     let kv: KV;
     let ensureHome: (() => Promise<void>) | undefined;
     try {
       const local = new Kvm(jetstream(this.#nc, { timeout }));
       if (home === this.#options.domain) {
-        kv = await local.create(name, { history: 1 });
+        kv = await local.create(kvName, { history: 1 });
       } else {
         // The home may be out of reach now: the mirror waits for it, and
         // the first write that can reach it creates it if need be.
         const remote = new Kvm(jetstream(this.#nc, { domain: home, timeout }));
         let ready: Promise<void> | undefined;
         ensureHome = () =>
-          ready ??= remote.create(name, { history: 1 }).then(
+          ready ??= remote.create(kvName, { history: 1 }).then(
             () => {},
             (error) => {
               ready = undefined;
@@ -125,9 +126,9 @@ export class NatsStateStore implements StateStore {
             },
           );
         await ensureHome().catch(() => {});
-        kv = await local.create(name, {
+        kv = await local.create(kvName, {
           history: 1,
-          mirror: { name, domain: home },
+          mirror: { name: kvName, domain: home },
         });
       }
     } catch (error) {
@@ -174,4 +175,18 @@ export class NatsStateStore implements StateStore {
     store.#ownsConnection = true;
     return store;
   }
+}
+
+/**
+ * The JetStream KV bucket that holds state bucket `name`: KV names take
+ * only `A-Z a-z 0-9 _ -`, so `_` doubles and `.` becomes `_d` (one to one).
+ *
+ * @example
+ * ```ts
+ * import { kvBucketName } from "./store.ts";
+ * console.log(kvBucketName("sensors.v2"), kvBucketName("my_carts")); // sensors_dv2 my__carts
+ * ```
+ */
+export function kvBucketName(name: string): string {
+  return name.replaceAll("_", "__").replaceAll(".", "_d");
 }
