@@ -106,6 +106,11 @@ export class Replica implements Disposable {
     return rows.length > limit ? { keys, next: keys.at(-1) } : { keys };
   }
 
+  /** Whether the replica ever followed `bucket` (it can serve its reads). */
+  knows(bucket: string): boolean {
+    return this.#applied.get(bucket) !== undefined;
+  }
+
   /** Keys `bucket` holds. */
   size(bucket: string): number {
     return (this.#count.get(bucket) as { n: number }).n;

@@ -18,71 +18,116 @@ import { StateUnavailableError } from "./errors.ts";
 export type Connected = () => boolean;
 
 /**
+ * How a bucket reaches JetStream: its KV (the bucket at its home, or this
+ * site's mirror), and for a mirror the step that makes sure the home exists
+ * before a write.
+ *
+ * @example
+ * ```ts ignore
+ * const link: BucketLink = { kv: await new Kvm(js).create("readings") };
+ * ```
+ */
+export interface BucketLink {
+  kv: KV;
+  ensureHome?: () => Promise<void>;
+}
+
+/**
  * One replicated bucket.
  *
  * @example
  * ```ts ignore
- * const readings = await ReplicatedBucket.open("readings", kv, replica, () => true);
+ * const readings = await ReplicatedBucket.open("readings", async () => ({ kv }), replica, () => true);
  * const rev = await readings.put("s1", new TextEncoder().encode("21.5"));
  * console.log(readings.getSync("s1")?.revision === rev); // true
  * ```
  */
 export class ReplicatedBucket implements StateBucket, AsyncDisposable {
   readonly name: string;
-  readonly #kv: KV;
   readonly #replica: Replica;
   readonly #connected: Connected;
-  readonly #ensureHome?: () => Promise<void>;
+  readonly #follows: boolean;
+  /** Unset while JetStream could not be reached since the bucket opened. */
+  #link: BucketLink | undefined;
   #watch: QueuedIterator<KvWatchEntry> | undefined;
+  #retry: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
     name: string,
-    kv: KV,
     replica: Replica,
     connected: Connected,
-    ensureHome?: () => Promise<void>,
+    follows: boolean,
   ) {
     this.name = name;
-    this.#kv = kv;
     this.#replica = replica;
     this.#connected = connected;
-    this.#ensureHome = ensureHome;
+    this.#follows = follows;
   }
 
   /**
-   * Opens bucket `name` on `kv`. With `follow`, starts the watch that feeds
-   * the replica (from where it left off) and resolves once the replica holds
-   * everything the bucket held when it opened: its catch-up. `ensureHome`
-   * (for a mirror) makes sure the bucket exists at its home before a write.
+   * Opens bucket `name` through `link`. With `follow`, starts the watch that
+   * feeds the replica (from where it left off) and resolves once the replica
+   * holds everything the bucket held when it opened: its catch-up. When
+   * JetStream cannot be reached and this node replicated the bucket before,
+   * it opens anyway on its replica (reads work, writes are
+   * `state_unavailable`) and keeps trying every `retryMs`.
    */
   static async open(
     name: string,
-    kv: KV,
+    link: () => Promise<BucketLink>,
     replica: Replica,
     connected: Connected,
-    options: { follow?: boolean; ensureHome?: () => Promise<void> } = {},
+    options: { follow?: boolean; retryMs?: number } = {},
   ): Promise<ReplicatedBucket> {
     const bucket = new ReplicatedBucket(
       name,
-      kv,
       replica,
       connected,
-      options.ensureHome,
+      options.follow ?? true,
     );
-    if (options.follow ?? true) await bucket.#follow();
+    try {
+      await bucket.#attach(await link());
+    } catch (error) {
+      if (!replica.knows(name)) {
+        throw new StateUnavailableError(
+          name,
+          "open",
+          (error as Error).message,
+        );
+      }
+      let trying = false;
+      bucket.#retry = setInterval(async () => {
+        if (trying) return;
+        trying = true;
+        try {
+          await bucket.#attach(await link());
+          clearInterval(bucket.#retry);
+        } catch {
+          // Still out of reach: reads keep coming from the replica.
+        } finally {
+          trying = false;
+        }
+      }, options.retryMs ?? 1000);
+    }
     return bucket;
   }
 
-  async #follow(): Promise<void> {
-    const last = (await this.#kv.status()).streamInfo.state.last_seq;
+  async #attach(link: BucketLink): Promise<void> {
+    if (this.#follows) await this.#follow(link.kv);
+    this.#link = link;
+  }
+
+  async #follow(kv: KV): Promise<void> {
+    const last = (await kv.status()).streamInfo.state.last_seq;
     const from = this.#replica.applied(this.name);
     const caughtUp = Promise.withResolvers<void>();
     if (from >= last) caughtUp.resolve();
-    this.#watch = await this.#kv.watch(
+    const watch = await kv.watch(
       from > 0 ? { resumeFromRevision: from + 1 } : {},
     );
+    this.#watch = watch;
     (async () => {
-      for await (const entry of this.#watch!) {
+      for await (const entry of watch) {
         this.#replica.apply(
           this.name,
           decodeKey(entry.key),
@@ -95,6 +140,8 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
       }
     })().catch(caughtUp.reject);
     await caughtUp.promise;
+    // Marks the bucket as followed, so it can open on its replica alone.
+    this.#replica.setApplied(this.name, from);
   }
 
   /** Keys in the replica now. */
@@ -130,15 +177,15 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
   async put(key: string, value: Uint8Array): Promise<string> {
     const revision = await this.#write(
       "put",
-      () => this.#kv.put(encodeKey(key), value),
+      (kv) => kv.put(encodeKey(key), value),
     );
     this.#replica.apply(this.name, key, revision, value, Date.now());
     return String(revision);
   }
 
   async delete(key: string): Promise<void> {
-    await this.#write("delete", async () => {
-      await this.#kv.delete(encodeKey(key));
+    await this.#write("delete", async (kv) => {
+      await kv.delete(encodeKey(key));
       return 0;
     });
     this.#replica.hide(this.name, key);
@@ -154,8 +201,8 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
     try {
       if (value === null) {
         if (expected === null) return current ? undefined : "0";
-        await this.#write("cas", async () => {
-          await this.#kv.delete(kvKey, { previousSeq: Number(expected) });
+        await this.#write("cas", async (kv) => {
+          await kv.delete(kvKey, { previousSeq: Number(expected) });
           return 0;
         });
         this.#replica.hide(this.name, key);
@@ -163,10 +210,10 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
       }
       const revision = await this.#write(
         "cas",
-        () =>
+        (kv) =>
           expected === null
-            ? this.#kv.create(kvKey, value)
-            : this.#kv.update(kvKey, value, Number(expected)),
+            ? kv.create(kvKey, value)
+            : kv.update(kvKey, value, Number(expected)),
       );
       this.#replica.apply(this.name, key, revision, value, Date.now());
       return String(revision);
@@ -176,8 +223,9 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
     }
   }
 
-  /** Stops the replica's watch. */
+  /** Stops the replica's watch (and trying to reach JetStream). */
   async [Symbol.asyncDispose](): Promise<void> {
+    clearInterval(this.#retry);
     await this.#watch?.stop();
   }
 
@@ -186,13 +234,17 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
    * with the client's error for `cas` to read; anything else that keeps
    * the write from being acknowledged is {@linkcode StateUnavailableError}.
    */
-  async #write(op: string, write: () => Promise<number>): Promise<number> {
-    if (!this.#connected()) {
+  async #write(
+    op: string,
+    write: (kv: KV) => Promise<number>,
+  ): Promise<number> {
+    const link = this.#link;
+    if (!link || !this.#connected()) {
       throw new StateUnavailableError(this.name, op, "NATS is unreachable");
     }
     try {
-      await this.#ensureHome?.();
-      return await write();
+      await link.ensureHome?.();
+      return await write(link.kv);
     } catch (error) {
       if (op === "cas" && isConflict(error)) throw error;
       throw new StateUnavailableError(

@@ -36,6 +36,12 @@ export interface NatsOptions {
   tlsCaFile?: string;
   /** Name the connection shows in the server's monitoring. */
   name?: string;
+  /**
+   * Keep trying until the first connection succeeds instead of failing
+   * (what a store opened while NATS is down does: it reads its replica
+   * meanwhile).
+   */
+  waitOnFirstConnect?: boolean;
 }
 
 /**
@@ -83,6 +89,7 @@ export async function connectNats(
       ...(authenticator.length ? { authenticator: authenticator[0] } : {}),
       ...(options.tlsCaFile ? { tls: { caFile: options.tlsCaFile } } : {}),
       maxReconnectAttempts: -1,
+      waitOnFirstConnect: options.waitOnFirstConnect ?? false,
       reconnectTimeWait: 250,
       pingInterval: 2000,
       maxPingOut: 2,

@@ -7,7 +7,7 @@
  * ```ts ignore
  * import { joinNats } from "./nats/mod.ts";
  * const nats = await joinNats(node, { servers: ["nats://127.0.0.1:4222"], replicaPath });
- * const store = await NatsStateStore.connect(nats.storeConfig);
+ * const store = NatsStateStore.connect(nats.storeConfig);
  * const readings = await store.bucket("readings");
  * await store[Symbol.asyncDispose]();
  * await nats.close();
@@ -27,7 +27,7 @@ export {
   type NatsStoreConfig,
   type NatsStoreOptions,
 } from "./store.ts";
-export { ReplicatedBucket } from "./bucket.ts";
+export { type BucketLink, ReplicatedBucket } from "./bucket.ts";
 export {
   joinNats,
   type NatsCluster,

@@ -9,13 +9,12 @@
  * @module
  */
 import { jetstream } from "@nats-io/jetstream";
-import { type KV, Kvm } from "@nats-io/kv";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { StateStore } from "../state/store.ts";
 import { connectNats, type NatsOptions, trackConnection } from "./connect.ts";
 import { Replica } from "./_replica.ts";
-import { type Connected, ReplicatedBucket } from "./bucket.ts";
-import { StateUnavailableError } from "./errors.ts";
+import { type BucketLink, type Connected, ReplicatedBucket } from "./bucket.ts";
 
 /**
  * How to open a node's replicated store, as plain data (it crosses to the
@@ -68,14 +67,18 @@ export interface NatsStoreOptions {
  * ```
  */
 export class NatsStateStore implements StateStore {
-  readonly #nc: NatsConnection;
+  /** Resolves once connected (a store may open while NATS is down). */
+  readonly #nc: Promise<NatsConnection>;
   readonly #options: NatsStoreOptions;
   readonly #buckets = new Map<string, Promise<ReplicatedBucket>>();
   readonly #replica: Replica;
   /** Whether closing the store closes its connection (it opened it). */
   #ownsConnection = false;
 
-  private constructor(nc: NatsConnection, options: NatsStoreOptions) {
+  private constructor(
+    nc: Promise<NatsConnection>,
+    options: NatsStoreOptions,
+  ) {
     this.#nc = nc;
     this.#options = options;
     this.#replica = new Replica(options.replicaPath);
@@ -83,7 +86,7 @@ export class NatsStateStore implements StateStore {
 
   /** A store on connection `nc`; buckets open on first use. */
   static open(nc: NatsConnection, options: NatsStoreOptions): NatsStateStore {
-    return new NatsStateStore(nc, options);
+    return new NatsStateStore(Promise.resolve(nc), options);
   }
 
   bucket(name: string): Promise<ReplicatedBucket> {
@@ -102,49 +105,44 @@ export class NatsStateStore implements StateStore {
     return this.#options.homes?.[name] ?? this.#options.domain;
   }
 
-  async #open(name: string): Promise<ReplicatedBucket> {
-    const timeout = this.#options.writeTimeoutMs ?? 2000;
-    const home = this.homeOf(name);
-    const kvName = kvBucketName(name);
-    let kv: KV;
-    let ensureHome: (() => Promise<void>) | undefined;
-    try {
-      const local = new Kvm(jetstream(this.#nc, { timeout }));
-      if (home === this.#options.domain) {
-        kv = await local.create(kvName, { history: 1 });
-      } else {
-        // The home may be out of reach now: the mirror waits for it, and
-        // the first write that can reach it creates it if need be.
-        const remote = new Kvm(jetstream(this.#nc, { domain: home, timeout }));
-        let ready: Promise<void> | undefined;
-        ensureHome = () =>
-          ready ??= remote.create(kvName, { history: 1 }).then(
-            () => {},
-            (error) => {
-              ready = undefined;
-              throw error;
-            },
-          );
-        await ensureHome().catch(() => {});
-        kv = await local.create(kvName, {
-          history: 1,
-          mirror: { name: kvName, domain: home },
-        });
-      }
-    } catch (error) {
-      throw new StateUnavailableError(
-        name,
-        "open",
-        (error as Error).message,
-      );
-    }
-    return await ReplicatedBucket.open(
+  #open(name: string): Promise<ReplicatedBucket> {
+    return ReplicatedBucket.open(
       name,
-      kv,
+      () => this.#link(name),
       this.#replica,
       this.#options.connected,
-      { follow: this.#options.follow ?? true, ensureHome },
+      { follow: this.#options.follow ?? true },
     );
+  }
+
+  /** Reaches bucket `name` on JetStream: the bucket at home, or a mirror. */
+  async #link(name: string): Promise<BucketLink> {
+    const timeout = this.#options.writeTimeoutMs ?? 2000;
+    const nc = await within(this.#nc, timeout);
+    const home = this.homeOf(name);
+    const kvName = kvBucketName(name);
+    const local = new Kvm(jetstream(nc, { timeout }));
+    if (home === this.#options.domain) {
+      return { kv: await local.create(kvName, { history: 1 }) };
+    }
+    // The home may be out of reach now: the mirror waits for it, and the
+    // first write that can reach it creates it if need be.
+    const remote = new Kvm(jetstream(nc, { domain: home, timeout }));
+    let ready: Promise<void> | undefined;
+    const ensureHome = () =>
+      ready ??= remote.create(kvName, { history: 1 }).then(
+        () => {},
+        (error) => {
+          ready = undefined;
+          throw error;
+        },
+      );
+    await ensureHome().catch(() => {});
+    const kv = await local.create(kvName, {
+      history: 1,
+      mirror: { name: kvName, domain: home },
+    });
+    return { kv, ensureHome };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -155,22 +153,35 @@ export class NatsStateStore implements StateStore {
       }
     }
     this.#replica[Symbol.dispose]();
-    if (this.#ownsConnection) await this.#nc.close();
+    if (this.#ownsConnection) {
+      // A connection still dialling is dropped once it connects.
+      const nc = await within(this.#nc, 0).catch(() => undefined);
+      if (nc) await nc.close();
+      else this.#nc.then((late) => late.close()).catch(() => {});
+    }
   }
 
   /**
    * Opens the store `config` describes on a connection of its own: what
-   * each isolate of a node that runs guests with state does.
+   * each isolate of a node that runs guests with state does. It opens even
+   * while NATS is down: buckets this node replicated before read from the
+   * replica, and follow again once the connection is made.
    */
-  static async connect(config: NatsStoreConfig): Promise<NatsStateStore> {
+  static connect(config: NatsStoreConfig): NatsStateStore {
     const { kind: _, replicaPath, domain, homes, follow, ...nats } = config;
-    const nc = await connectNats(nats);
+    let connected: () => boolean = () => false;
+    const nc = connectNats({ ...nats, waitOnFirstConnect: true }).then(
+      (nc) => {
+        connected = trackConnection(nc);
+        return nc;
+      },
+    );
     const store = new NatsStateStore(nc, {
       replicaPath,
       domain,
       homes,
       follow,
-      connected: trackConnection(nc),
+      connected: () => connected(),
     });
     store.#ownsConnection = true;
     return store;
@@ -189,4 +200,18 @@ export class NatsStateStore implements StateStore {
  */
 export function kvBucketName(name: string): string {
   return name.replaceAll("_", "__").replaceAll(".", "_d");
+}
+
+/** `promise`, or a rejection once `ms` passed without it settling. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`NATS not reached within ${ms} ms`)),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

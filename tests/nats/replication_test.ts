@@ -25,7 +25,7 @@ async function sites() {
   const uplink = startTcpProxy(hub.leafPort!);
   const leaf = await startNats({ domain: "edge", leafTo: uplink.port });
   const connected = async () => {
-    const probe = await NatsStateStore.connect({
+    const probe = NatsStateStore.connect({
       kind: "nats",
       servers: [leaf.url],
       domain: "edge",
@@ -46,14 +46,14 @@ async function sites() {
     }
   };
   await connected();
-  const edge = await NatsStateStore.connect({
+  const edge = NatsStateStore.connect({
     kind: "nats",
     servers: [leaf.url],
     domain: "edge",
     homes: { thresholds: "cloud" },
     replicaPath: join(dir, "edge.sqlite"),
   });
-  const cloud = await NatsStateStore.connect({
+  const cloud = NatsStateStore.connect({
     kind: "nats",
     servers: [hub.url],
     domain: "cloud",
@@ -200,6 +200,24 @@ Deno.test({
     );
     assert.ok(Date.now() - started < 5000, "a failed write does not hang");
     assert.equal(await read(thresholds, "max"), "30");
+    // An isolate that opens the store now (a restarted worker) reads the
+    // node's replica, and follows again once NATS is back.
+    await using late = NatsStateStore.connect({
+      kind: "nats",
+      servers: [s.hub.url],
+      domain: "cloud",
+      replicaPath: join(s.dir, "cloud.sqlite"),
+    });
+    const lateThresholds = await late.bucket("thresholds");
+    assert.equal(await read(lateThresholds, "max"), "30");
+    await assert.rejects(
+      () => lateThresholds.put("max", text("31")),
+      (e: unknown) => e instanceof StateUnavailableError,
+    );
+    await assert.rejects(
+      () => late.bucket("never-seen"),
+      (e: unknown) => e instanceof StateUnavailableError,
+    );
 
     await s.hub.restart();
     await until("writes work again", async () => {
@@ -212,7 +230,7 @@ Deno.test({
     }, 20_000);
     assert.equal(await read(thresholds, "max"), "32");
     // The watch is back too: a write from another client reaches the replica.
-    const other = await NatsStateStore.connect({
+    const other = NatsStateStore.connect({
       kind: "nats",
       servers: [s.hub.url],
       domain: "cloud",
@@ -228,5 +246,13 @@ Deno.test({
       async () => (await read(thresholds, "min")) === "5",
       10_000,
     );
+    await until("the late store writes once it connects", async () => {
+      try {
+        await lateThresholds.put("late", text("1"));
+        return true;
+      } catch {
+        return false;
+      }
+    }, 20_000);
   },
 });
