@@ -78,8 +78,13 @@ export async function runStateCluster(
   const lagSamples = byScale(ctx.scale, { full: 300, quick: 100, tiny: 10 });
   const keys = byScale(ctx.scale, { full: 100_000, quick: 10_000, tiny: 500 });
   const dir = await Deno.makeTempDir({ prefix: "eddy-bench-state-" });
-  await using hub = await startNats({ domain: "cloud", hub: true });
-  await using link = startTcpProxy(hub.leafPort!, { delayMs: LINK_MS });
+  await using link = startTcpProxy(() => hub.leafPort!, { delayMs: LINK_MS });
+  const hub = await startNats({
+    domain: "cloud",
+    hub: true,
+    advertiseLeaf: link.port,
+  });
+  await using _hub = hub;
   await using leaf = await startNats({ domain: "edge", leafTo: link.port });
   const open = (url: string, domain: string, name: string) =>
     NatsStateStore.connect({

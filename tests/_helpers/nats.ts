@@ -45,10 +45,22 @@ export interface NatsServer extends AsyncDisposable {
  * ```ts ignore
  * await using hub = await startNats({ domain: "cloud", hub: true });
  * await using leaf = await startNats({ domain: "edge", leafTo: hub.leafPort });
+ * // or through a link that can be cut:
+ * const uplink = startTcpProxy(() => hub2.leafPort!);
+ * const hub2 = await startNats({ domain: "cloud", hub: true, advertiseLeaf: uplink.port });
  * ```
  */
 export async function startNats(
-  options: { domain: string; hub?: boolean; leafTo?: number },
+  options: {
+    domain: string;
+    hub?: boolean;
+    leafTo?: number;
+    /**
+     * The port a hub tells leaves to reach it at (a proxy's): else a leaf
+     * learns the hub's own leafnode port and reconnects around the proxy.
+     */
+    advertiseLeaf?: number;
+  },
 ): Promise<NatsServer> {
   const dir = await Deno.makeTempDir({ prefix: "eddy-nats-" });
   let clientPort = -1;
@@ -62,7 +74,11 @@ export async function startNats(
         join(dir, "js")
       }" }`,
       leafPort !== undefined
-        ? `leafnodes { host: "127.0.0.1", port: ${leafPort} }`
+        ? `leafnodes { host: "127.0.0.1", port: ${leafPort}${
+          options.advertiseLeaf
+            ? `, advertise: "127.0.0.1:${options.advertiseLeaf}"`
+            : ""
+        } }`
         : "",
       options.leafTo !== undefined
         ? `leafnodes { reconnect: 1, remotes: [ { url: "nats-leaf://127.0.0.1:${options.leafTo}" } ] }`

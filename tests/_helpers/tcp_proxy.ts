@@ -17,8 +17,9 @@ export interface TcpProxy extends AsyncDisposable {
 }
 
 /**
- * Proxies `127.0.0.1:port` to `127.0.0.1:target`, each chunk delayed by
- * `delayMs` in each direction (order kept).
+ * Proxies `127.0.0.1:port` to `127.0.0.1:target` (a port, or a function
+ * that gives it when a client connects), each chunk delayed by `delayMs` in
+ * each direction (order kept).
  *
  * @example
  * ```ts ignore
@@ -27,7 +28,7 @@ export interface TcpProxy extends AsyncDisposable {
  * ```
  */
 export function startTcpProxy(
-  target: number,
+  target: number | (() => number),
   options: { delayMs?: number } = {},
 ): TcpProxy {
   const delayMs = options.delayMs ?? 0;
@@ -47,7 +48,10 @@ export function startTcpProxy(
   const pair = async (client: Deno.Conn) => {
     let server: Deno.Conn;
     try {
-      server = await Deno.connect({ hostname: "127.0.0.1", port: target });
+      server = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: typeof target === "number" ? target : target(),
+      });
     } catch {
       client.close();
       return;

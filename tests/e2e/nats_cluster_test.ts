@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { until } from "../_helpers/data.ts";
 import { NATS_MISSING, startNats } from "../_helpers/nats.ts";
+import { startTcpProxy } from "../_helpers/tcp_proxy.ts";
 import {
   cli,
   type NodeProcess,
@@ -233,5 +234,73 @@ Deno.test({
     );
     assert.ok(await sees(a.url, "b"));
     await d.stop();
+  },
+});
+
+Deno.test({
+  name:
+    "uplink cut: edge and cloud see each other gone, and back when it returns",
+  ignore: NATS_MISSING !== undefined,
+  async fn() {
+    await using uplink = startTcpProxy(() => hub.leafPort!);
+    const hub = await startNats({
+      domain: "cloud",
+      hub: true,
+      advertiseLeaf: uplink.port,
+    });
+    await using _hub = hub;
+    await using leaf = await startNats({ domain: "edge", leafTo: uplink.port });
+    await using cloud = await startNode({
+      flags: [
+        "--node-id",
+        "cloud-1",
+        "--nats",
+        hub.url,
+        "--nats-domain",
+        "cloud",
+      ],
+    });
+    await using edge = await startNode({
+      flags: [
+        "--node-id",
+        "edge-1",
+        "--nats",
+        leaf.url,
+        "--nats-domain",
+        "edge",
+        "--nats-hub-domain",
+        "cloud",
+      ],
+    });
+    await until(
+      "they see each other",
+      async () =>
+        (await sees(cloud.url, "edge-1")) && (await sees(edge.url, "cloud-1")),
+      15_000,
+    );
+
+    uplink.cut();
+    await until(
+      "the cloud sees the edge gone",
+      () => sees(cloud.url, "edge-1", false),
+      10_000,
+    );
+    await until(
+      "the edge sees the cloud gone",
+      () => sees(edge.url, "cloud-1", false),
+      10_000,
+    );
+
+    uplink.restore();
+    await until(
+      "the cloud sees the edge again",
+      () => sees(cloud.url, "edge-1"),
+      20_000,
+    );
+    await until(
+      "the edge sees the cloud again",
+      () => sees(edge.url, "cloud-1"),
+      20_000,
+    );
   },
 });

@@ -21,8 +21,12 @@ const read = async (bucket: StateBucket, key: string) => {
 /** A hub and a leaf joined through a proxy (the uplink), and a store at each. */
 async function sites() {
   const dir = await Deno.makeTempDir({ prefix: "eddy-replica-" });
-  const hub = await startNats({ domain: "cloud", hub: true });
-  const uplink = startTcpProxy(hub.leafPort!);
+  const uplink = startTcpProxy(() => hub.leafPort!);
+  const hub = await startNats({
+    domain: "cloud",
+    hub: true,
+    advertiseLeaf: uplink.port,
+  });
   const leaf = await startNats({ domain: "edge", leafTo: uplink.port });
   const connected = async () => {
     const probe = NatsStateStore.connect({
