@@ -51,6 +51,7 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
   #link: BucketLink | undefined;
   #watch: QueuedIterator<KvWatchEntry> | undefined;
   #retry: ReturnType<typeof setInterval> | undefined;
+  #lagMs = 0;
 
   private constructor(
     name: string,
@@ -136,12 +137,24 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
           entry.created.getTime(),
         );
         this.#replica.setApplied(this.name, entry.revision);
+        if (entry.isUpdate) {
+          this.#lagMs = Math.max(0, Date.now() - entry.created.getTime());
+        }
         if (entry.revision >= last) caughtUp.resolve();
       }
     })().catch(caughtUp.reject);
     await caughtUp.promise;
     // Marks the bucket as followed, so it can open on its replica alone.
     this.#replica.setApplied(this.name, from);
+  }
+
+  /**
+   * How long the newest change took from its write at the bucket's home to
+   * this node's replica, ms (clocks of two hosts must agree for this to mean
+   * much across sites).
+   */
+  get lagMs(): number {
+    return this.#lagMs;
   }
 
   /** Keys in the replica now. */

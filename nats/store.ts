@@ -100,6 +100,18 @@ export class NatsStateStore implements StateStore {
     return bucket;
   }
 
+  /**
+   * The replica lag for metrics: the largest {@linkcode ReplicatedBucket.lagMs}
+   * of the buckets open here, in seconds.
+   */
+  async lagSeconds(): Promise<number> {
+    const open = await Promise.allSettled(this.#buckets.values());
+    return Math.max(
+      0,
+      ...open.map((b) => b.status === "fulfilled" ? b.value.lagMs / 1000 : 0),
+    );
+  }
+
   /** The domain bucket `name` lives in (undefined: the local one). */
   homeOf(name: string): string | undefined {
     return this.#options.homes?.[name] ?? this.#options.domain;

@@ -97,6 +97,8 @@ Deno.test({
       async () => (await read(cloudReadings, "s1.json")) === '{"t":21.5}',
     );
     assert.equal((await cloudReadings.get("s1.json"))?.revision, rev);
+    const lag = await s.cloud.lagSeconds();
+    assert.ok(lag >= 0 && lag < 5, `replica lag ${lag} s`);
 
     const cloudThresholds = await s.cloud.bucket("thresholds");
     const edgeThresholds = await s.edge.bucket("thresholds");
