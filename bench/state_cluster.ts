@@ -74,9 +74,9 @@ export async function runStateCluster(
   ctx: ExperimentContext,
 ): Promise<StateClusterResults | { skipped: string }> {
   if (NATS_MISSING) return { skipped: NATS_MISSING };
-  const samples = byScale(ctx.scale, { full: 300, quick: 100, tiny: 10 });
-  const lagSamples = byScale(ctx.scale, { full: 300, quick: 100, tiny: 10 });
-  const keys = byScale(ctx.scale, { full: 100_000, quick: 10_000, tiny: 500 });
+  const samples = byScale(ctx.scale, { full: 300, quick: 100, tiny: 5 });
+  const lagSamples = byScale(ctx.scale, { full: 300, quick: 100, tiny: 5 });
+  const keys = byScale(ctx.scale, { full: 100_000, quick: 10_000, tiny: 200 });
   const dir = await Deno.makeTempDir({ prefix: "eddy-bench-state-" });
   await using link = startTcpProxy(() => hub.leafPort!, { delayMs: LINK_MS });
   const hub = await startNats({
