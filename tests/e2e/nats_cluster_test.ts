@@ -304,3 +304,32 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "NATS settings come from --config too",
+  ignore: NATS_MISSING !== undefined,
+  async fn() {
+    await using hub = await startNats({ domain: "cloud", hub: true });
+    const dir = await Deno.makeTempDir();
+    try {
+      const config = join(dir, "eddy.yaml");
+      await Deno.writeTextFile(
+        config,
+        `node-id: from-file\nnats: [${hub.url}]\nnats-domain: cloud\n` +
+          "state-home: { readings: edge }\n",
+      );
+      await using a = await startNode({ flags: ["--config", config] });
+      await using b = await startNode({
+        flags: ["--node-id", "b", "--nats", hub.url],
+      });
+      await until(
+        "b sees the node configured from the file",
+        () => sees(b.url, "from-file"),
+        15_000,
+      );
+      await until("and it sees b", () => sees(a.url, "b"), 15_000);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
