@@ -310,6 +310,8 @@ export class EddyNode {
       labels: this.labels,
       endpoints: this.endpoints,
       functions: this.registry.list().map((f) => f.name),
+      peers: this.peers.list().filter((p) => p.up).map((p) => p.url),
+      workflows: this.#workflows?.owned() ?? [],
     };
   }
 
