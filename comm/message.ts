@@ -79,9 +79,9 @@ const NULL_BODY_STATUS = new Set([204, 205, 304]);
 
 /**
  * Runs `handler` (with the caller's `signal`) and always answers: a handler that throws (or returns
- * something that is not a valid response) becomes an error response, with
- * the status of an {@linkcode EddyError} (500 otherwise) and its JSON body,
- * so that every mode reports handler failures the same way.
+ * something that is not a valid response) becomes an error response, 500
+ * with the error's code in its JSON body, so that every mode reports handler
+ * failures the same way.
  *
  * @example
  * ```ts

@@ -219,7 +219,7 @@ export class EddyNode {
       invoke: (name, input, options) => node.invoke(name, input, options),
       send: (nodeId, mode, request) => node.remote.send(nodeId, mode, request),
       info: () => node.info(),
-      peers: () => node.peers.list(),
+      peers: node.peers,
     });
     node.sweptModules = await registry.sweepModules();
     if (registry.list().length > 0) pool.start();
@@ -299,6 +299,8 @@ export class EddyNode {
       labels: this.labels,
       endpoints: this.endpoints,
       functions: this.registry.list().map((f) => f.name),
+      peers: this.peers.list().filter((p) => p.up).map((p) => p.url),
+      workflows: this.#workflows?.owned() ?? [],
     };
   }
 

@@ -165,7 +165,7 @@ export class RemoteInvoker {
     options: ForwardOptions = {},
   ): Promise<RemoteInvocation> {
     const peer = this.#node.peers.nearest(fn);
-    if (!peer?.info) throw new NotFoundError("function", fn);
+    if (!peer?.info) throw this.#node.peers.missing(fn);
     const mode = chooseMode(this.#node.locality, peer.info.locality);
     const { transport, endpoint } = this.#route(peer.info, mode);
     const response = await transport.call(
@@ -215,7 +215,18 @@ export class RemoteInvoker {
       ? self
       : this.#node.peers.list().find((p) => p.up && p.info?.id === nodeId)
         ?.info;
-    if (!target) return Promise.reject(new NotFoundError("node", nodeId));
+    if (!target) {
+      const down = this.#node.peers.list().find((p) => p.info?.id === nodeId);
+      return Promise.reject(
+        down
+          ? new EddyError(
+            "node_unavailable",
+            `node '${nodeId}' is down (${down.lastError ?? "no answer"})`,
+            { nodes: [nodeId] },
+          )
+          : new NotFoundError("node", nodeId),
+      );
+    }
     try {
       const { transport, endpoint } = this.#route(
         target,

@@ -15,6 +15,12 @@ import {
   serveUnix,
   type UnixServer,
 } from "../comm/mod.ts";
+import {
+  connectNats,
+  joinNats,
+  type NatsCluster,
+  type NatsClusterOptions,
+} from "../nats/mod.ts";
 import { EddyNode, type NodeOptions } from "./node.ts";
 
 /** Options of {@linkcode serveNode}: the node's, and where it is served. */
@@ -37,6 +43,8 @@ export interface ServeNodeOptions extends NodeOptions {
   tls?: { cert: string; key: string; port?: number };
   /** Other nodes to peer with. */
   peers?: string[];
+  /** Join a NATS cluster: membership and replicated state. */
+  nats?: NatsClusterOptions;
 }
 
 /** A node being served; {@linkcode ServedNode.shutdown} stops it all. */
@@ -44,6 +52,8 @@ export interface ServedNode extends AsyncDisposable {
   node: EddyNode;
   /** Where the API listens, e.g. `http://127.0.0.1:8080`. */
   url: string;
+  /** The NATS cluster it joined, with `nats`. */
+  nats?: NatsCluster;
   /** Settles once the API, the comm endpoints and the node are closed. */
   finished: Promise<void>;
   /** Stops accepting requests, lets those in flight end, then closes the node. */
@@ -73,6 +83,9 @@ export async function serveNode(
   let unix: UnixServer | undefined;
   let tls: Http2Server | undefined;
   try {
+    // NATS that cannot be reached stops the node before it serves anything.
+    const nc = options.nats &&
+      await connectNats({ name: `eddy ${node.id}`, ...options.nats });
     const app = createApp(node, {
       token: options.token,
       maxModuleBytes: options.maxModuleBytes,
@@ -114,8 +127,10 @@ export async function serveNode(
     };
     for (const peer of options.peers ?? []) await node.peers.add(peer);
     node.peers.start();
+    const nats = options.nats && await joinNats(node, options.nats, nc);
     const [unixServer, tlsServer] = [unix, tls];
     const finished = server.finished.then(async () => {
+      await nats?.close();
       await unixServer.close();
       await tlsServer?.close();
       await node.close();
@@ -124,7 +139,14 @@ export async function serveNode(
       await server.shutdown();
       await finished;
     };
-    return { node, url, finished, shutdown, [Symbol.asyncDispose]: shutdown };
+    return {
+      node,
+      url,
+      ...(nats ? { nats } : {}),
+      finished,
+      shutdown,
+      [Symbol.asyncDispose]: shutdown,
+    };
   } catch (error) {
     await unix?.close();
     await tls?.close();

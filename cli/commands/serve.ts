@@ -10,6 +10,7 @@ import { parseBytes } from "../../runtime/manifest/mod.ts";
 import { keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { readConfig, SERVE_FLAGS } from "../serve_config.ts";
+import { NATS_HELP, natsOptions } from "../serve_nats.ts";
 
 const HELP = `usage: eddy serve [FLAGS]
 
@@ -43,7 +44,9 @@ locality and peering:
                          serve peers on other hosts over HTTP/2 with TLS (PEM),
                          on its own port (--tls-port, default: any free one)
   --tls-port N
-  --tls-ca FILE          CA certificate that signs peers' TLS certificates`;
+  --tls-ca FILE          CA certificate that signs peers' TLS certificates
+
+${NATS_HELP}`;
 
 /** `eddy serve`. */
 export const serveCommand: Command = {
@@ -79,6 +82,7 @@ export const serveCommand: Command = {
       throw new UsageError("serve", "--max-buffered: must be more than 0");
     }
     const dataDir = resolve(values["data-dir"] ?? "eddy-data");
+    const nats = natsOptions(values, dataDir);
     const token = values.token ?? Deno.env.get("EDDY_TOKEN");
     const problem = token === undefined ? undefined : tokenProblem(token);
     if (problem) {
@@ -101,6 +105,7 @@ export const serveCommand: Command = {
       region: values.region,
       labels: keyValues("serve", "--label", values.label),
       maxBufferedBytes,
+      nats,
       port,
       hostname: values.hostname ?? "127.0.0.1",
       maxModuleBytes,
@@ -119,6 +124,9 @@ export const serveCommand: Command = {
     console.log(
       `eddy node ${node.id} listening on ${url} (data: ${dataDir}, ${node.registry.list().length} functions)`,
     );
+    if (served.nats) {
+      console.log(`eddy: joined NATS at ${served.nats.nc.getServer()}`);
+    }
     const stop = () => served.shutdown();
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);

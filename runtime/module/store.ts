@@ -266,10 +266,12 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
    * store.retainCompiled([]);
    * console.log(store.compiledCount); // 0
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   retainCompiled(
@@ -294,8 +296,10 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * console.log(store.compiledCount); // 0
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   get compiledCount(): number {
