@@ -17,8 +17,8 @@ import { EddyError } from "../runtime/errors.ts";
  * const e = new NodeUnavailableError("function 'resize'", [
  *   { id: "b", lastError: "ECONNREFUSED: connection refused" },
  * ]);
- * console.log(e.status, e.message);
- * // 503 function 'resize' runs only on node 'b', which is down (ECONNREFUSED: connection refused)
+ * console.log(e.code, e.message);
+ * // node_unavailable function 'resize' runs only on node 'b', which is down (ECONNREFUSED: connection refused)
  * ```
  */
 export class NodeUnavailableError extends EddyError {
