@@ -10,6 +10,7 @@ import type { EddyNode } from "../node/node.ts";
 import { EddyError } from "../runtime/errors.ts";
 import { requireToken } from "./auth.ts";
 import { knownHostsOnly, sameOriginWrites } from "./browser.ts";
+import { mountConsole } from "./console/mod.ts";
 import { serveOpenApi } from "./openapi/mod.ts";
 import { commRoutes } from "./routes/comm.ts";
 import { functionRoutes } from "./routes/functions.ts";
@@ -69,7 +70,8 @@ export function createApp(
   app.route("/workflows", workflowInvokeRoutes(node));
   app.route("/invoke", invokeRoutes(node));
   app.route("/comm", commRoutes(node));
-  serveOpenApi(app, options.token !== undefined);
+  const document = serveOpenApi(app, options.token !== undefined);
+  mountConsole(app, node, { token: options.token, document });
   app.notFound((c) =>
     c.json({
       error: {

@@ -56,17 +56,20 @@ export function openApiDocument(
 
 /**
  * Serves {@linkcode openApiDocument} at {@linkcode OPENAPI_PATH}, built once
- * on first request (the routes do not change after start).
+ * on first use (routes are all added before the node serves), and returns
+ * the function that gives it.
  *
  * @example
  * ```ts ignore
- * serveOpenApi(app, options.token !== undefined);
+ * const document = serveOpenApi(app, options.token !== undefined);
  * ```
  */
-export function serveOpenApi(app: OpenAPIHono, tokenRequired: boolean): void {
+export function serveOpenApi(
+  app: OpenAPIHono,
+  tokenRequired: boolean,
+): () => unknown {
   let document: unknown;
-  app.get(OPENAPI_PATH, (c) => {
-    document ??= openApiDocument(app, tokenRequired);
-    return c.json(document);
-  });
+  const get = () => document ??= openApiDocument(app, tokenRequired);
+  app.get(OPENAPI_PATH, (c) => c.json(get()));
+  return get;
 }

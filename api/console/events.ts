@@ -1,0 +1,42 @@
+/**
+ * `GET /console/events`: the live figures as Server-Sent Events. Nothing
+ * is computed while no console is open; an open one costs one snapshot
+ * every {@linkcode EVENT_INTERVAL_MS}.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { EddyNode } from "../../node/node.ts";
+import { figures } from "./figures.ts";
+
+/** How often an open console gets fresh figures. */
+export const EVENT_INTERVAL_MS = 2000;
+
+/**
+ * Streams `figures` events (JSON) to `c` until the client goes away.
+ *
+ * @example
+ * ```ts ignore
+ * app.get("/console/events", (c) => streamFigures(c, node));
+ * ```
+ */
+export function streamFigures(c: Context, node: EddyNode): Response {
+  return streamSSE(c, async (stream) => {
+    const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
+    while (!stream.aborted) {
+      await stream.writeSSE({
+        event: "figures",
+        data: JSON.stringify(figures(node)),
+      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        closed,
+        new Promise((resolve) =>
+          timer = setTimeout(resolve, EVENT_INTERVAL_MS)
+        ),
+      ]);
+      clearTimeout(timer);
+    }
+  });
+}
