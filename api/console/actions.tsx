@@ -111,7 +111,7 @@ export function consoleActions(
     .post("/functions/:name/invoke", async (c) => {
       const name = c.req.param("name");
       const form = await c.req.parseBody();
-      const input = String(form.input ?? "");
+      const input = typedText(form.input);
       const args = String(form.args ?? "");
       const file = form.file instanceof File && form.file.size > 0
         ? form.file
@@ -169,7 +169,7 @@ export function consoleActions(
     })
     .post("/workflows/:name/run", async (c) => {
       const name = c.req.param("name");
-      const input = String((await c.req.parseBody()).input ?? "");
+      const input = typedText((await c.req.parseBody()).input);
       const res = await api(
         c,
         "POST",
@@ -228,6 +228,14 @@ export function consoleActions(
       options.sessions.close(c);
       return c.redirect(options.loggedIn ? "/console/login" : "/", 303);
     });
+}
+
+/**
+ * What was typed in a text area, with the CRLF line ends browsers send
+ * turned back into the LF that was typed (a file input keeps its bytes).
+ */
+function typedText(value: unknown): string {
+  return String(value ?? "").replaceAll("\r\n", "\n");
 }
 
 /** Redirects to `path` (post, redirect, get) with a notice shown there once. */

@@ -36,10 +36,18 @@ export const LIVE_SCRIPT = `"use strict";
     const max = Math.max(1, ...values.map((v) => v || 0));
     return values.map((v, i) => (i * w / (values.length - 1)).toFixed(1) + "," + (h - 1 - (v || 0) / max * (h - 2)).toFixed(1)).join(" ");
   };
-  const source = new EventSource("/console/events");
-  source.onopen = () => dot && dot.classList.add("on");
-  source.onerror = () => dot && dot.classList.remove("on");
-  source.addEventListener("figures", (event) => {
+  let source;
+  const open = () => {
+    source = new EventSource("/console/events");
+    source.onopen = () => dot && dot.classList.add("on");
+    source.onerror = () => dot && dot.classList.remove("on");
+    source.addEventListener("figures", update);
+  };
+  // A page left open in the back-forward cache would hold its stream (and
+  // one of the browser's few connections to the node) for nothing.
+  addEventListener("pagehide", () => source.close());
+  addEventListener("pageshow", (event) => event.persisted && open());
+  const update = (event) => {
     const data = JSON.parse(event.data);
     const started = Date.parse(data.node.startedAt);
     data.node.uptimeSeconds = (Date.now() - started) / 1000;
@@ -59,6 +67,7 @@ export const LIVE_SCRIPT = `"use strict";
         line.setAttribute("points", points(f.series[line.dataset.series], w, h));
       }
     }
-  });
+  };
+  open();
 })();
 `;

@@ -89,10 +89,11 @@ button.danger { background: transparent; color: var(--bad); border-color: var(--
 .notice { padding: .7rem 1rem; border-radius: 8px; margin-bottom: 1rem; border: 1px solid; }
 .notice.ok { border-color: var(--ok); color: var(--ok); }
 .notice.bad { border-color: var(--bad); color: var(--bad); }
-.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 1.25rem; }
-.result dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0 0 .75rem; }
+.grid2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.25rem; }
+.panel, .stat { min-width: 0; }
+.result dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .3rem 1rem; margin: 0 0 .75rem; }
 .result dt { color: var(--muted); }
-.result dd { margin: 0; font-variant-numeric: tabular-nums; }
+.result dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
 svg.spark { width: 120px; height: 28px; display: block; }
 svg.spark polyline { fill: none; stroke-width: 1.5; }
 svg.spark .inv { stroke: var(--accent); } svg.spark .err { stroke: var(--bad); } svg.spark .lat { stroke: var(--warn); }
@@ -118,7 +119,7 @@ svg.drawing .edge-label.memory { fill: var(--memory); } svg.drawing .edge-label.
   header.top { padding: .6rem 1rem; gap: .6rem; }
   .who { margin-left: 0; }
   main { padding: 1rem; }
-  .grid2 { grid-template-columns: 1fr; }
+  .grid2 { grid-template-columns: minmax(0, 1fr); }
   .hide-narrow { display: none; }
 }
 `;

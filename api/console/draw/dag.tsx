@@ -11,9 +11,10 @@ import type { WorkflowPlan } from "../../../workflow/plan.ts";
 import { WORKFLOW_INPUT, WORKFLOW_OUTPUT } from "../../../workflow/spec.ts";
 import type { TraceEntry } from "../../../workflow/trace.ts";
 
-const BOX_W = 180;
+const BOX_W = 170;
 const BOX_H = 62;
-const COL_W = 270;
+/** Leaves room between columns for an edge's two label lines. */
+const COL_W = 330;
 const ROW_H = 96;
 const PAD = 24;
 
