@@ -13,5 +13,5 @@
  * @module
  */
 export { default as initWabt } from "npm:wabt@^1.0.39";
-export { default as puppeteer } from "npm:puppeteer-core@^24.43.1";
-export type { Browser, Page } from "npm:puppeteer-core@^24.43.1";
+export { chromium as playwrightChromium } from "npm:playwright-core@^1.65.1";
+export type { Browser, Page } from "npm:playwright-core@^1.65.1";

@@ -1,11 +1,11 @@
 /// <reference lib="dom" />
 /**
- * Debian's chromium, headless, driven by puppeteer-core: launching it, and
- * checking that a screenshot shows something.
+ * Debian's chromium, headless, driven by playwright-core: launching it,
+ * and checking that a screenshot shows something.
  *
  * @module
  */
-import { type Browser, type Page, puppeteer } from "../_deps.ts";
+import { type Browser, type Page, playwrightChromium } from "../_deps.ts";
 
 /** Where Debian's `chromium` package puts the browser. */
 const CHROMIUM = "/usr/bin/chromium";
@@ -39,11 +39,12 @@ export function chromium(): string | undefined {
 export async function launchBrowser(): Promise<
   { browser: Browser } & AsyncDisposable
 > {
-  const browser = await puppeteer.launch({
+  const browser = await playwrightChromium.launch({
     executablePath: chromium(),
     headless: true,
     // The sandbox needs user namespaces, which containers often lack.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    chromiumSandbox: false,
+    args: ["--disable-gpu", "--disable-dev-shm-usage"],
   });
   return { browser, [Symbol.asyncDispose]: () => browser.close() };
 }

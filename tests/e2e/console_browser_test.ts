@@ -1,6 +1,6 @@
 /**
  * The console in a real browser (Debian's chromium, headless, driven by
- * puppeteer-core) against real nodes: log in, deploy by upload, invoke
+ * playwright-core) against real nodes: log in, deploy by upload, invoke
  * from the form, watch a counter move live, run a two-node workflow and
  * see its trace drawn, and screenshots of every page at desktop and phone
  * width.
@@ -84,26 +84,25 @@ Deno.test({
     assert.equal(deployed.status, 201, await deployed.text());
     await using browser = await launchBrowser();
     const page = await browser.browser.newPage();
-    await page.setViewport({ width: 1280, height: 800 });
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // Log in: the console asks for the token once.
     await page.goto(`${a.url}/console/functions`);
     assert.match(page.url(), /\/console\/login\?next=%2Fconsole%2Ffunctions$/);
-    await page.type("input[name=token]", "not-the-token");
+    await page.fill("input[name=token]", "not-the-token");
     await submit(page, "button[type=submit]");
     assert.match(await text(page, "[role=alert]"), /not this node's token/);
-    await page.type("input[name=token]", TOKEN);
+    await page.fill("input[name=token]", TOKEN);
     await submit(page, "button[type=submit]");
     assert.equal(new URL(page.url()).pathname, "/console/functions");
-    const cookies = await page.cookies();
+    const cookies = await page.context().cookies();
     const session = cookies.find((c) => c.name === "eddy_session")!;
     assert.equal(session.httpOnly, true);
     assert.equal(session.sameSite, "Strict");
 
     // Deploy by upload.
-    await page.type("input[name=name]", "up");
-    const file = await page.$("input[name=module]");
-    await file!.uploadFile(example("uppercase"));
+    await page.fill("input[name=name]", "up");
+    await page.setInputFiles("input[name=module]", example("uppercase"));
     await submit(page, "form[action='/console/functions'] button");
     assert.equal(new URL(page.url()).pathname, "/console/functions/up");
     assert.match(await text(page, "[role=status]"), /deployed up/);
@@ -113,7 +112,7 @@ Deno.test({
     assert.equal(fn.name, "up");
 
     // Invoke from the form and read the output.
-    await page.type("textarea[name=input]", "hello console");
+    await page.fill("textarea[name=input]", "hello console");
     await submit(page, "form[action$='/invoke'] button");
     assert.equal(await text(page, "[data-result=output]"), "HELLO CONSOLE");
     assert.equal(await text(page, "[data-result=exit-code]"), "0");
@@ -143,14 +142,14 @@ Deno.test({
       );
     });
     await page.goto(`${a.url}/console/workflows`);
-    await page.type("textarea[name=spec]", SPEC);
+    await page.fill("textarea[name=spec]", SPEC);
     await submit(page, "form[action='/console/workflows'] button");
     assert.equal(
       new URL(page.url()).pathname,
       "/console/workflows/shout-count",
       await page.$eval("main", (e) => e.textContent ?? ""),
     );
-    await page.type("textarea[name=input]", "one two three\n");
+    await page.fill("textarea[name=input]", "one two three\n");
     await submit(page, "form[action$='/run'] button");
     assert.equal(await text(page, "[data-result=output]"), "1 3 14\n");
     const edges = await page.$$eval("[data-edge]", (els) =>
@@ -200,11 +199,11 @@ Deno.test({
       await Deno.makeTempDir({ prefix: "eddy-console-" });
     try {
       for (const size of WIDTHS) {
-        await page.setViewport({ width: size.width, height: size.height });
+        await page.setViewportSize({ width: size.width, height: size.height });
         for (const path of PAGES) {
           await page.goto(`${a.url}${path}`, { waitUntil: "load" });
           const overflow = await page.evaluate(() =>
-            document.documentElement.scrollWidth - window.innerWidth
+            document.documentElement.scrollWidth - globalThis.innerWidth
           );
           assert.ok(
             overflow <= 0,
@@ -221,9 +220,7 @@ Deno.test({
           );
         }
       }
-      await page.emulateMediaFeatures([
-        { name: "prefers-color-scheme", value: "dark" },
-      ]);
+      await page.emulateMedia({ colorScheme: "dark" });
       await page.goto(`${a.url}/console/workflows/shout-count`);
       await page.screenshot({
         path: join(dir, "dark_workflow.png"),

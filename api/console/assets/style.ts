@@ -98,6 +98,7 @@ svg.spark { width: 120px; height: 28px; display: block; }
 svg.spark polyline { fill: none; stroke-width: 1.5; }
 svg.spark .inv { stroke: var(--accent); } svg.spark .err { stroke: var(--bad); } svg.spark .lat { stroke: var(--warn); }
 svg.drawing { width: 100%; height: auto; display: block; }
+.drawing-wrap { overflow-x: auto; }
 svg.drawing text { fill: var(--text); font: 12px system-ui, sans-serif; }
 svg.drawing .box { fill: var(--panel); stroke: var(--line); stroke-width: 1.5; }
 svg.drawing .group { fill: none; stroke: var(--line); stroke-dasharray: 4 3; }
@@ -121,5 +122,7 @@ svg.drawing .edge-label.memory { fill: var(--memory); } svg.drawing .edge-label.
   main { padding: 1rem; }
   .grid2 { grid-template-columns: minmax(0, 1fr); }
   .hide-narrow { display: none; }
+  /* Drawings keep a readable size and scroll inside their panel. */
+  .drawing-wrap svg.drawing { min-width: calc(var(--natural) * 0.7); }
 }
 `;

@@ -75,7 +75,7 @@ export function ClusterDrawing(props: { members: ClusterMember[] }): Child {
       aria-label={`cluster of ${sorted.length} node${
         sorted.length === 1 ? "" : "s"
       } on ${groups.length} host${groups.length === 1 ? "" : "s"}`}
-      style={`max-width:${width}px`}
+      style={`max-width:${width}px;--natural:${width}px`}
     >
       {groups.map((g) => (
         <g>

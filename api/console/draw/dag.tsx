@@ -71,7 +71,7 @@ export function WorkflowDrawing(
       aria-label={`workflow ${plan.workflow}: ${plan.steps.length} steps, ${plan.edges.length} edges${
         props.trace ? ", with the trace of its last run" : ""
       }`}
-      style={`max-width:${width}px`}
+      style={`max-width:${width}px;--natural:${width}px`}
     >
       {plan.edges.map((edge) => {
         const a = at.get(edge.from)!;
@@ -98,15 +98,22 @@ export function WorkflowDrawing(
             <text
               class={`edge-label ${mode}`}
               x={mid}
-              y={(y1 + y2) / 2 - 6}
+              y={(y1 + y2) / 2 - 7}
               text-anchor="middle"
+              font-weight="600"
             >
-              {ran
-                ? `${mode} · ${bytes(ran.bytes)} · ${
-                  ran.transferMs.toFixed(2)
-                } ms`
-                : mode}
+              {mode}
             </text>
+            {ran && (
+              <text
+                class={`edge-label ${mode}`}
+                x={mid}
+                y={(y1 + y2) / 2 + 16}
+                text-anchor="middle"
+              >
+                {`${bytes(ran.bytes)} · ${ran.transferMs.toFixed(2)} ms`}
+              </text>
+            )}
           </g>
         );
       })}

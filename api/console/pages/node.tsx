@@ -132,7 +132,9 @@ export function NodePage(props: { node: EddyNode; figures: Figures }): Child {
           <span class="mode-unix">unix socket (same host)</span>
           <span class="mode-http2">HTTP/2 (other hosts)</span>
         </div>
-        <ClusterDrawing members={members} />
+        <div class="drawing-wrap">
+          <ClusterDrawing members={members} />
+        </div>
       </section>
       <section class="panel" aria-labelledby="peers">
         <h2 id="peers">Peers</h2>

@@ -142,10 +142,12 @@ export function WorkflowPage(props: {
         {typeof plan === "string"
           ? <p class="notice bad">It cannot be placed now: {plan}</p>
           : (
-            <WorkflowDrawing
-              plan={plan}
-              trace={shown?.error ? undefined : shown?.trace}
-            />
+            <div class="drawing-wrap">
+              <WorkflowDrawing
+                plan={plan}
+                trace={shown?.error ? undefined : shown?.trace}
+              />
+            </div>
           )}
         {edges.length > 0 && (
           <div class="table-wrap">
