@@ -29,6 +29,7 @@ import {
   ModuleStore,
   pagesWithin,
 } from "./module/mod.ts";
+import { ConfinementUnavailable, requireConfinement } from "./wasi/mod.ts";
 
 const STATE_FILE = "deployments.json";
 const STATE_VERSION = 1;
@@ -91,7 +92,9 @@ export class Registry {
    * Opens (creating if needed) the registry in `dataDir` and restores the
    * deployments saved there. Throws an `EddyError` with code
    * `corrupt_state` when the state file cannot be read as deployments,
-   * rather than starting empty and overwriting them on the next change.
+   * rather than starting empty and overwriting them on the next change,
+   * and with code `unconfined_mounts` when deployments have mounts that
+   * cannot be confined here (no FFI permission, not Linux).
    *
    * @example
    * ```ts
@@ -105,7 +108,22 @@ export class Registry {
     await Deno.mkdir(dir, { recursive: true });
     await removeTempFiles(dir, { target: STATE_FILE });
     const modules = await ModuleStore.open(join(dir, "modules"));
-    return new Registry(dir, modules, await _readState(join(dir, STATE_FILE)));
+    const deployments = await _readState(join(dir, STATE_FILE));
+    const mounted = [...deployments.values()].filter((d) => d.dirs.length);
+    const unconfined = mounted.length > 0 && _confinementProblem();
+    if (unconfined) {
+      // Serving these unconfined is not an option; serving without them
+      // would silently drop deployments.
+      throw new EddyError(
+        "unconfined_mounts",
+        `deployed functions with mounts (${
+          mounted.map((d) => d.name).join(", ")
+        }) cannot run here: ${unconfined}`,
+        500,
+        { functions: mounted.map((d) => d.name).join(",") },
+      );
+    }
+    return new Registry(dir, modules, deployments);
   }
 
   /**
@@ -345,6 +363,8 @@ export class Registry {
       );
     }
     const dirs = [];
+    const unconfined = spec.dirs.length > 0 && _confinementProblem();
+    if (unconfined) throw fail("dirs", unconfined);
     for (const [i, mount] of spec.dirs.entries()) {
       const host = resolve(mount.host);
       const problem = await _directoryProblem(host);
@@ -460,6 +480,16 @@ function _isDeployment(value: unknown): value is Deployment {
 }
 
 /** Why `path` cannot be mounted, if it cannot. */
+/** Why a mount cannot be confined by the kernel here, if it cannot. */
+function _confinementProblem(): string | undefined {
+  try {
+    requireConfinement();
+  } catch (error) {
+    if (error instanceof ConfinementUnavailable) return error.message;
+    throw error;
+  }
+}
+
 async function _directoryProblem(path: string): Promise<string | undefined> {
   try {
     const stat = await Deno.stat(path);

@@ -35,6 +35,29 @@ export async function deploy(
 }
 
 /**
+ * Uploads `wasm` (`PUT /v1/modules`) and resolves to its digest; throws with
+ * the node's answer unless it is 201.
+ *
+ * @example
+ * ```ts ignore
+ * const digest = await putModule(node.url, await Deno.readFile("examples/notes/notes.wasm"));
+ * ```
+ */
+export async function putModule(
+  url: string,
+  wasm: Uint8Array<ArrayBuffer>,
+): Promise<string> {
+  const res = await fetch(`${url}/v1/modules`, {
+    method: "PUT",
+    body: wasm,
+    headers: { "content-type": "application/wasm" },
+  });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`upload: ${res.status} ${text}`);
+  return JSON.parse(text).digest;
+}
+
+/**
  * Invokes `name` with `input` (`POST /invoke/:name`) and resolves to its
  * stdout; throws with the node's answer on any status but 200.
  *

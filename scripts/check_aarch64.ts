@@ -5,6 +5,8 @@
  * machine's `deno`, deploys examples/echo and examples/sha256 on each over
  * the API, invokes them with the same 1 MiB of random bytes, and checks that
  * both nodes answer the same bytes (compared by SHA-256) and the right ones.
+ * It also writes and reads a file through a writable mount (examples/notes),
+ * which on each platform goes through libc's openat2 by FFI.
  *
  * Exit codes: 0 the same bytes came back; 1 they did not, or a node failed;
  * 3 this machine cannot run the check (emulator or libraries missing, npm
@@ -22,7 +24,7 @@ import {
 } from "./_aarch64_deno.ts";
 import { machine } from "./_machine.ts";
 import { bundle } from "./bundle.ts";
-import { deploy, invoke, randomBytes, sha256Hex } from "./_http.ts";
+import { deploy, invoke, putModule, randomBytes, sha256Hex } from "./_http.ts";
 import { startServe } from "./_serve_process.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -40,6 +42,8 @@ interface PlatformRun {
   sha256Ms: number;
   sha256Output: string;
   sha256OfAbc: string;
+  /** What a function with a writable mount wrote and read back (openat2 via FFI). */
+  mountRoundTrip: string;
 }
 
 /** How to start `deno` on one platform. */
@@ -96,6 +100,7 @@ async function exercise(
     "sha256",
     new TextEncoder().encode("abc"),
   );
+  const mountRoundTrip = await mountRoundTripOn(node.url, dataDir);
   const code = await node.stop();
   if (code !== 0) {
     throw new Error(`${platform.name}: serve exited with ${code}`);
@@ -111,7 +116,38 @@ async function exercise(
     sha256Ms: Math.round(sha256Ms),
     sha256Output: text.decode(hashed).trim(),
     sha256OfAbc: text.decode(abc).trim(),
+    mountRoundTrip,
   };
+}
+
+/** The note that examples/notes writes to a mount and reads back. */
+const NOTE = "kept under a kernel-confined mount";
+
+/**
+ * Deploys examples/notes twice over one writable mount (put, get) and
+ * answers what the host file holds and what `get` returned, joined by "|".
+ */
+async function mountRoundTripOn(url: string, dir: string): Promise<string> {
+  const mount = `${dir}/mount`;
+  await Deno.mkdir(mount);
+  const digest = await putModule(url, await example("notes"));
+  const dirs = `[{host: "${mount}", guest: /data, writable: true}]`;
+  const applied = await fetch(`${url}/v1/manifests`, {
+    method: "POST",
+    headers: { "content-type": "application/yaml" },
+    body: `functions:
+  - {name: put, module: "${digest}", args: [put, a.txt], dirs: ${dirs}}
+  - {name: get, module: "${digest}", args: [get, a.txt], dirs: ${dirs}}
+`,
+  });
+  if (applied.status !== 200) {
+    throw new Error(`deploy with a mount: ${await applied.text()}`);
+  }
+  await invoke(url, "put", new TextEncoder().encode(NOTE));
+  const got = await invoke(url, "get", new Uint8Array());
+  return `${await Deno.readTextFile(`${mount}/a.txt`)}|${
+    new TextDecoder().decode(got)
+  }`;
 }
 
 function example(name: string): Promise<Uint8Array<ArrayBuffer>> {
@@ -136,6 +172,9 @@ function problems(
     if (r.sha256OfAbc !== abc) {
       found.push(`${r.platform}: sha256("abc") is ${r.sha256OfAbc}`);
     }
+    if (r.mountRoundTrip !== `${NOTE}|${NOTE}`) {
+      found.push(`${r.platform}: a mount round trip gave ${r.mountRoundTrip}`);
+    }
   }
   return found;
 }
@@ -150,6 +189,10 @@ function report(runs: PlatformRun[], totalMs: number): void {
     ["invoke sha256, 1 MiB", (r) => s(r.sha256Ms)],
     ["echo output sha256", (r) => r.echoSha256.slice(0, 16)],
     ["sha256 output", (r) => r.sha256Output.slice(0, 16)],
+    [
+      "mount write + read",
+      (r) => r.mountRoundTrip === `${NOTE}|${NOTE}` ? "same note" : "differs",
+    ],
   ];
   console.log(
     ["".padEnd(22), ...runs.map((r) => r.platform.padEnd(32))].join(""),

@@ -16,7 +16,7 @@
  * @module
  */
 export { bundle, type BundleOptions } from "./bundle.ts";
-export { deploy, invoke, randomBytes, sha256Hex } from "./_http.ts";
+export { deploy, invoke, putModule, randomBytes, sha256Hex } from "./_http.ts";
 export { type Machine, machine } from "./_machine.ts";
 export {
   rssBytes,

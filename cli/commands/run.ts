@@ -7,7 +7,11 @@
 import { resolve } from "node:path";
 import { runGuest } from "../../runtime/executor/mod.ts";
 import { inspectModule } from "../../runtime/module/mod.ts";
-import type { ByteSink, ByteSource } from "../../runtime/wasi/mod.ts";
+import {
+  type ByteSink,
+  type ByteSource,
+  requireConfinement,
+} from "../../runtime/wasi/mod.ts";
 import { dirMounts, keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { readInput } from "./invoke.ts";
@@ -35,6 +39,31 @@ function terminal(file: typeof Deno.stdout): ByteSink {
   };
 }
 
+/** The absolute path of a `--dir` host directory; a UsageError unless it is one. */
+function checkedDir(host: string, writable: boolean): string {
+  const flag = writable ? "--dir-rw" : "--dir";
+  const path = resolve(host);
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UsageError(
+        "run",
+        `${flag} ${host}: directory '${path}' does not exist`,
+      );
+    }
+    throw error;
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(
+      "run",
+      `${flag} ${host}: '${path}' is not a directory`,
+    );
+  }
+  return path;
+}
+
 /** `eddy run`. */
 export const runCommand: Command = {
   name: "run",
@@ -57,10 +86,11 @@ export const runCommand: Command = {
       ...dirMounts(values.dir, false),
       ...dirMounts(values["dir-rw"], true),
     ].map((d) => ({
-      hostPath: resolve(d.host),
+      hostPath: checkedDir(d.host, d.writable),
       guestPath: d.guest,
       writable: d.writable,
     }));
+    if (preopens.length > 0) requireConfinement();
     const result = await runGuest({ module }, {
       fn: path,
       args: [path, ...args],

@@ -24,7 +24,8 @@ export type ToWorker =
   | { type: "forget"; key: string }
   | { type: "jobs"; jobs: PostedJob[] }
   | { type: "callReply"; callId: number; reply: CallReply }
-  | { type: "cancel"; seq: number };
+  | { type: "cancel"; seq: number }
+  | { type: "fdLedger"; buffer: SharedArrayBuffer };
 
 export type FromWorker =
   | { type: "result"; seq: number; result: JobResult }

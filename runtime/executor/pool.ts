@@ -13,6 +13,7 @@ import { availableParallelism } from "node:os";
 import { InvocationError } from "../errors.ts";
 import { executorWorkerUrl } from "./_worker_url.ts";
 import type { CompiledModule } from "../module/mod.ts";
+import { HostFdLedger } from "../wasi/mod.ts";
 import type { CallOrigin, CallReply } from "./guest_calls.ts";
 import type { JobResult, JobSpec } from "./job.ts";
 import {
@@ -100,6 +101,8 @@ const SEND_AHEAD_MAX_BYTES = 1 << 20;
 
 interface Executor {
   worker: Worker;
+  /** Host fds its guests hold, closed after it is terminated. */
+  fds: HostFdLedger;
   status: Float64Array;
   inflight: Map<number, PendingJob>;
   modules: Set<string>;
@@ -276,6 +279,7 @@ export class ExecutorPool {
     clearInterval(this.#watchdog);
     for (const e of this.#executors) {
       e.worker.terminate();
+      e.fds.closeAfterExit();
       for (const job of e.inflight.values()) this.#refuse(job);
     }
     for (const job of this.#queue.splice(0)) this.#refuse(job);
@@ -306,8 +310,13 @@ export class ExecutorPool {
     status[STATUS_SEQ] = IDLE;
     status.fill(IDLE, STATUS_CANCEL);
     worker.postMessage(shared);
+    const fds = new HostFdLedger();
+    worker.postMessage(
+      { type: "fdLedger", buffer: fds.buffer } satisfies ToWorker,
+    );
     const executor: Executor = {
       worker,
+      fds,
       status,
       inflight: new Map(),
       modules: new Set(),
@@ -521,6 +530,7 @@ export class ExecutorPool {
    */
   #replace(executor: Executor, reason: string): void {
     executor.worker.terminate();
+    executor.fds.closeAfterExit();
     this.#restarts++;
     const startedCount = executor.status[STATUS_STARTED];
     const requeue: PendingJob[] = [];

@@ -24,6 +24,7 @@ import { CallCancelled, type CallReply } from "./guest_calls.ts";
 import type { JobResult } from "./job.ts";
 import { MemoryPool } from "./memory_pool.ts";
 import { runGuest } from "./run.ts";
+import { adoptFdLedger } from "../wasi/mod.ts";
 
 /**
  * Turns the current worker into an executor. Called by the worker entry.
@@ -148,6 +149,9 @@ export function startExecutorWorker(): void {
         return;
       case "forget":
         modules.delete(message.key);
+        return;
+      case "fdLedger":
+        adoptFdLedger(message.buffer);
         return;
       case "callReply":
         calls.get(message.callId)?.resolve(message.reply);

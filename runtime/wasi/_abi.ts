@@ -167,25 +167,6 @@ export const FileType = {
 } as const;
 
 /**
- * The WASI file type of a host `Deno.FileInfo` (a FIFO has none: unknown).
- *
- * @example
- * ```ts
- * import { fileTypeOf } from "./_abi.ts";
- * console.log(fileTypeOf(Deno.statSync("/"))); // 3
- * ```
- */
-export function fileTypeOf(info: Deno.FileInfo): number {
-  if (info.isFile) return FileType.REGULAR_FILE;
-  if (info.isDirectory) return FileType.DIRECTORY;
-  if (info.isSymlink) return FileType.SYMBOLIC_LINK;
-  if (info.isCharDevice) return FileType.CHARACTER_DEVICE;
-  if (info.isBlockDevice) return FileType.BLOCK_DEVICE;
-  if (info.isSocket) return FileType.SOCKET_STREAM;
-  return FileType.UNKNOWN;
-}
-
-/**
  * fd flags (witx `fdflags`).
  *
  * @example

@@ -11,9 +11,18 @@
 import { Rights, Size } from "./_abi.ts";
 import type { WasiContext } from "./_context.ts";
 import { DirFd, type FdEntry, FileFd } from "./_fd_table.ts";
-import { newTimes, writeFilestat, writeStreamFilestat } from "./_filestat.ts";
-import { dirHostPath } from "./_paths.ts";
-import { Errno, errnoFromError, hostCall } from "./errno.ts";
+import {
+  checkFstFlags,
+  writeFilestat,
+  writeStreamFilestat,
+} from "./_filestat.ts";
+import type { WasiFile, WasiHandle } from "./dir.ts";
+import { Errno } from "./errno.ts";
+
+/** The file or directory behind `entry`, or an errno. */
+function handleOf(entry: DirFd | FileFd): WasiHandle | number {
+  return entry instanceof FileFd ? entry.file : entry.dir();
+}
 
 /** The entry if it holds `right`, else EBADF (not open) or ENOTCAPABLE. */
 function withRight(
@@ -47,19 +56,16 @@ export function fdFilestatGet(
   if (typeof entry === "number") return entry;
   ptr >>>= 0;
   if (!mem.fits(ptr, Size.FILESTAT)) return Errno.EFAULT;
-  let info: Deno.FileInfo;
-  try {
-    if (entry instanceof FileFd) info = entry.file.statSync();
-    else if (entry instanceof DirFd) info = Deno.statSync(dirHostPath(entry));
-    else {
-      writeStreamFilestat(mem, ptr, entry.filetype);
-      return Errno.ESUCCESS;
-    }
-  } catch (e) {
-    return errnoFromError(e);
+  if (!(entry instanceof FileFd || entry instanceof DirFd)) {
+    writeStreamFilestat(mem, ptr, entry.filetype);
+    return Errno.ESUCCESS;
   }
+  const handle = handleOf(entry);
+  if (typeof handle === "number") return handle;
+  const stat = handle.stat();
+  if (typeof stat === "number") return stat;
   mem.refresh();
-  writeFilestat(mem, ptr, info);
+  writeFilestat(mem, ptr, stat);
   return Errno.ESUCCESS;
 }
 
@@ -85,7 +91,7 @@ export function fdFilestatSetSize(
   if (!(entry instanceof FileFd)) return Errno.EINVAL;
   const length = Number(BigInt.asUintN(64, size));
   if (length > Number.MAX_SAFE_INTEGER) return Errno.EFBIG;
-  return hostCall(() => entry.file.truncateSync(length));
+  return entry.file.setSize(length);
 }
 
 /**
@@ -112,20 +118,11 @@ export function fdFilestatSetTimes(
   if (!(entry instanceof FileFd || entry instanceof DirFd)) {
     return Errno.EINVAL;
   }
-  try {
-    const path = entry instanceof DirFd ? dirHostPath(entry) : undefined;
-    const stat = () =>
-      path === undefined
-        ? (entry as FileFd).file.statSync()
-        : Deno.statSync(path);
-    const times = newTimes(atim, mtim, flags, stat);
-    if (typeof times === "number") return times;
-    if (path === undefined) (entry as FileFd).file.utimeSync(...times);
-    else Deno.utimeSync(path, ...times);
-  } catch (e) {
-    return errnoFromError(e);
-  }
-  return Errno.ESUCCESS;
+  const invalid = checkFstFlags(flags);
+  if (invalid) return invalid;
+  const handle = handleOf(entry);
+  if (typeof handle === "number") return handle;
+  return handle.setTimes({ atim, mtim, flags });
 }
 
 /**
@@ -140,7 +137,7 @@ export function fdFilestatSetTimes(
  * ```
  */
 export function fdSync(ctx: WasiContext, fd: number): number {
-  return syncCall(ctx.fds.get(fd), Rights.FD_SYNC, (f) => f.syncSync());
+  return syncCall(ctx.fds.get(fd), Rights.FD_SYNC, (f) => f.sync());
 }
 
 /**
@@ -155,20 +152,20 @@ export function fdSync(ctx: WasiContext, fd: number): number {
  * ```
  */
 export function fdDatasync(ctx: WasiContext, fd: number): number {
-  return syncCall(ctx.fds.get(fd), Rights.FD_DATASYNC, (f) => f.syncDataSync());
+  return syncCall(ctx.fds.get(fd), Rights.FD_DATASYNC, (f) => f.datasync());
 }
 
 function syncCall(
   entry: FdEntry | undefined,
   right: number,
-  sync: (file: Deno.FsFile) => void,
+  sync: (file: WasiFile) => number,
 ): number {
   if (entry === undefined) return Errno.EBADF;
   // Directory entries reach disk with the files' own syncs; nothing to do.
   if (entry instanceof DirFd) return Errno.ESUCCESS;
   if (!(entry instanceof FileFd)) return Errno.EINVAL;
   if ((entry.rightsBase & right) === 0) return Errno.ENOTCAPABLE;
-  return hostCall(() => sync(entry.file));
+  return sync(entry.file);
 }
 
 /**
@@ -224,9 +221,8 @@ export function fdAllocate(
   const end = BigInt.asUintN(64, offset) + BigInt.asUintN(64, len);
   if (BigInt.asUintN(64, len) === 0n) return Errno.EINVAL;
   if (end > BigInt(Number.MAX_SAFE_INTEGER)) return Errno.EFBIG;
-  return hostCall(() => {
-    if (entry.file.statSync().size < Number(end)) {
-      entry.file.truncateSync(Number(end));
-    }
-  });
+  return entry.file.allocate(
+    Number(BigInt.asUintN(64, offset)),
+    Number(BigInt.asUintN(64, len)),
+  );
 }

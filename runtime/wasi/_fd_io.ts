@@ -14,7 +14,8 @@ import { FdFlags, Rights, Size } from "./_abi.ts";
 import type { WasiContext } from "./_context.ts";
 import { DirFd, type FdEntry, FileFd, SinkFd, StdinFd } from "./_fd_table.ts";
 import type { GuestMemory } from "./_memory.ts";
-import { Errno, errnoFromError } from "./errno.ts";
+import type { WasiFile } from "./dir.ts";
+import { Errno } from "./errno.ts";
 
 const U32_MAX = 0xffffffff;
 
@@ -70,7 +71,7 @@ export function fdRead(
   let total: number;
   if (entry instanceof StdinFd) total = readStdin(mem, entry, iovs, count);
   else {
-    total = readFile(mem, entry as FileFd, iovs, count);
+    total = readFile(mem, (entry as FileFd).file, iovs, count, -1);
     if (total < 0) return -total;
   }
   mem.view.setUint32(nreadPtr, total, true);
@@ -110,26 +111,50 @@ function readStdin(
   return total;
 }
 
-/** Reads into the iovecs from the file's position; -errno on failure. */
+/**
+ * Reads into the iovecs from the file's position, or at `at` when it is
+ * not negative; -errno on failure.
+ */
 function readFile(
   mem: GuestMemory,
-  entry: FileFd,
+  file: WasiFile,
   iovs: number,
   count: number,
+  at: number,
 ): number {
   const { u8, view } = mem;
   let total = 0;
-  try {
-    for (let i = 0, p = iovs; i < count; i++, p += 8) {
-      const ptr = view.getUint32(p, true);
-      const len = view.getUint32(p + 4, true);
-      if (len === 0) continue;
-      const n = entry.file.readSync(u8.subarray(ptr, ptr + len)) ?? 0;
-      total += n;
-      if (n < len) break;
-    }
-  } catch (e) {
-    return -errnoFromError(e);
+  for (let i = 0, p = iovs; i < count; i++, p += 8) {
+    const ptr = view.getUint32(p, true);
+    const len = view.getUint32(p + 4, true);
+    if (len === 0) continue;
+    const into = u8.subarray(ptr, ptr + len);
+    const n = at < 0 ? file.read(into) : file.pread(into, at + total);
+    if (n < 0) return total > 0 ? total : n;
+    total += n;
+    if (n < len) break;
+  }
+  return total;
+}
+
+/** Writes the iovecs at the position (or `at`); bytes written or -errno. */
+function writeFile(
+  mem: GuestMemory,
+  file: WasiFile,
+  iovs: number,
+  count: number,
+  at: number,
+  append: boolean,
+): number {
+  const { u8, view } = mem;
+  let total = 0;
+  for (let i = 0, p = iovs; i < count; i++, p += 8) {
+    const ptr = view.getUint32(p, true);
+    const data = u8.subarray(ptr, ptr + view.getUint32(p + 4, true));
+    if (data.length === 0) continue;
+    const n = at < 0 ? file.write(data, append) : file.pwrite(data, at + total);
+    if (n < 0) return total > 0 ? total : n;
+    total += n;
   }
   return total;
 }
@@ -161,7 +186,7 @@ export function fdWrite(
   count >>>= 0;
   nwrittenPtr >>>= 0;
   if (!mem.fits(nwrittenPtr, 4)) return Errno.EFAULT;
-  const total = checkIovs(mem, iovs, count);
+  let total = checkIovs(mem, iovs, count);
   if (total < 0) return -total;
   if ((entry.rightsBase & Rights.FD_WRITE) === 0) return Errno.ENOTCAPABLE;
   if (entry instanceof SinkFd) {
@@ -179,26 +204,21 @@ export function fdWrite(
       }
     }
   } else {
-    const { u8, view } = mem;
     const file = (entry as FileFd).file;
-    try {
-      if (entry.flags & FdFlags.APPEND) file.seekSync(0, Deno.SeekMode.End);
-      for (let i = 0, p = iovs; i < count; i++, p += 8) {
-        const ptr = view.getUint32(p, true);
-        writeAll(file, u8.subarray(ptr, ptr + view.getUint32(p + 4, true)));
-      }
-      if (entry.flags & (FdFlags.DSYNC | FdFlags.SYNC)) file.syncDataSync();
-    } catch (e) {
-      return errnoFromError(e);
-    }
+    const n = writeFile(
+      mem,
+      file,
+      iovs,
+      count,
+      -1,
+      (entry.flags & FdFlags.APPEND) !== 0,
+    );
+    if (n < 0) return -n;
+    if (entry.flags & (FdFlags.DSYNC | FdFlags.SYNC)) file.datasync();
+    total = n;
   }
   mem.view.setUint32(nwrittenPtr, total, true);
   return Errno.ESUCCESS;
-}
-
-function writeAll(file: Deno.FsFile, data: Uint8Array): void {
-  let done = 0;
-  while (done < data.length) done += file.writeSync(data.subarray(done));
 }
 
 /** The file behind `entry` if it may be positioned; else an errno. */
@@ -286,29 +306,10 @@ function positioned(
   if (checked < 0) return -checked;
   const at = offsetOf(offset);
   if (at < 0) return Errno.EINVAL;
-  const file = entry.file;
-  let total = 0;
-  try {
-    const saved = file.seekSync(0, Deno.SeekMode.Current);
-    try {
-      file.seekSync(at, Deno.SeekMode.Start);
-      if (write) {
-        const { u8, view } = mem;
-        for (let i = 0, p = iovs; i < count; i++, p += 8) {
-          const ptr = view.getUint32(p, true);
-          writeAll(file, u8.subarray(ptr, ptr + view.getUint32(p + 4, true)));
-        }
-        total = checked;
-      } else {
-        total = readFile(mem, entry, iovs, count);
-        if (total < 0) return -total;
-      }
-    } finally {
-      file.seekSync(saved, Deno.SeekMode.Start);
-    }
-  } catch (e) {
-    return errnoFromError(e);
-  }
+  const total = write
+    ? writeFile(mem, entry.file, iovs, count, at, false)
+    : readFile(mem, entry.file, iovs, count, at);
+  if (total < 0) return -total;
   mem.view.setUint32(resultPtr, total, true);
   return Errno.ESUCCESS;
 }
@@ -345,12 +346,8 @@ export function fdSeek(
   if (whence < 0 || whence > 2) return Errno.EINVAL;
   const delta = Number(offset);
   if (!Number.isSafeInteger(delta)) return Errno.EINVAL;
-  let position: number;
-  try {
-    position = entry.file.seekSync(delta, whence as Deno.SeekMode);
-  } catch (e) {
-    return errnoFromError(e);
-  }
+  const position = entry.file.seek(delta, whence);
+  if (position < 0) return -position;
   mem.setU64(newOffsetPtr, position);
   return Errno.ESUCCESS;
 }

@@ -1,7 +1,7 @@
 /**
  * The guest's file descriptor table: stdio at 0-2, preopened directories at
  * 3.., then whatever the guest opens. Construction does no file-system work:
- * a preopen's host directory is only looked at when a path call uses it.
+ * a preopen's host directory is only opened when a call uses it.
  *
  * @module
  */
@@ -14,6 +14,8 @@ import {
   SINK_RIGHTS,
   STDIN_RIGHTS,
 } from "./_abi.ts";
+import type { DirEntry, WasiDir, WasiFile } from "./dir.ts";
+import { openHostDir } from "./_host_dir.ts";
 import { Errno } from "./errno.ts";
 import type { ByteSink, ByteSource } from "./stdio.ts";
 import { OutputBuffer } from "./stdio.ts";
@@ -30,22 +32,6 @@ const NO_INPUT = new Uint8Array(0);
  * ```
  */
 export const MAX_OPEN_FDS = 1024;
-
-/**
- * A preopened host directory: the root that confines every path under it.
- *
- * @example
- * ```ts
- * import type { PreopenRoot } from "./_fd_table.ts";
- * const root: PreopenRoot = { hostPath: "/srv/data", writable: false };
- * ```
- */
-export interface PreopenRoot {
-  readonly hostPath: string;
-  readonly writable: boolean;
-  /** `Deno.realPathSync(hostPath)`, resolved on first use. */
-  real?: string;
-}
 
 /** Fields every descriptor has (they make up its fdstat). */
 abstract class Fd {
@@ -106,79 +92,75 @@ export class SinkFd extends Fd {
 }
 
 /**
- * One entry of a directory listing kept for fd_readdir cookies.
- *
- * @example
- * ```ts
- * import type { DirListing } from "./_fd_table.ts";
- * const dot: DirListing = { name: new Uint8Array([46]), ino: 2n, type: 3 };
- * ```
- */
-export interface DirListing {
-  name: Uint8Array;
-  ino: bigint;
-  type: number;
-}
-
-/**
- * A directory: a preopen or one the guest opened under it.
+ * A directory: a preopen (its host directory opened on first use) or one
+ * the guest opened under it.
  *
  * @example
  * ```ts
  * import { DirFd } from "./_fd_table.ts";
- * const root = new DirFd({ hostPath: "/srv", writable: false }, [], 0, 0, "/srv");
- * const sub = new DirFd(root.root, ["a", "b"], root.rightsBase, root.rightsInheriting);
+ * const data = new DirFd("/srv/data", false, 0, 0, "/data");
+ * console.log(data.preopenName); // "/data"
  * ```
  */
 export class DirFd extends Fd {
   readonly filetype = FileType.DIRECTORY;
-  readonly root: PreopenRoot;
-  /** Path components from the root's real path to this directory. */
-  readonly rel: readonly string[];
+  /** Whether its preopen was mounted writable. */
+  readonly writable: boolean;
   /** The guest path of a preopen (prestat); undefined for opened dirs. */
   readonly preopenName: string | undefined;
   /** Listing taken at cookie 0, reused for later cookies. */
-  listing: DirListing[] | undefined;
+  listing: DirEntry[] | undefined;
+  #dir: WasiDir | undefined;
+  readonly #hostPath: string | undefined;
+
+  /** `dir` is an open directory, or the host path of a preopen to open later. */
   constructor(
-    root: PreopenRoot,
-    rel: readonly string[],
+    dir: WasiDir | string,
+    writable: boolean,
     rightsBase: number,
     rightsInheriting: number,
     preopenName?: string,
   ) {
     super(rightsBase, rightsInheriting);
-    this.root = root;
-    this.rel = rel;
+    if (typeof dir === "string") this.#hostPath = dir;
+    else this.#dir = dir;
+    this.writable = writable;
     this.preopenName = preopenName;
+  }
+
+  /** The directory, opening a preopen's on first use; an errno if that fails. */
+  dir(): WasiDir | number {
+    if (this.#dir !== undefined) return this.#dir;
+    if (this.#hostPath === undefined) return Errno.EBADF;
+    const opened = openHostDir(this.#hostPath);
+    if (typeof opened !== "number") this.#dir = opened;
+    return opened;
+  }
+
+  override close(): void {
+    this.#dir?.close();
+    this.#dir = undefined;
   }
 }
 
 /**
- * A regular (or other non-directory) host file.
+ * An open file (or other non-directory) of a directory backend.
  *
  * @example
  * ```ts
  * import { FileFd } from "./_fd_table.ts";
- * import { FILE_RIGHTS, FileType } from "./_abi.ts";
- * const file = new FileFd(Deno.openSync("/etc/hostname"), "/etc/hostname", FileType.REGULAR_FILE, FILE_RIGHTS, 0);
- * file.close();
+ * import type { WasiFile } from "./dir.ts";
+ * declare const file: WasiFile;
+ * const entry = new FileFd(file, 0, 0);
  * ```
  */
 export class FileFd extends Fd {
   readonly filetype: number;
-  readonly file: Deno.FsFile;
-  readonly hostPath: string;
-  constructor(
-    file: Deno.FsFile,
-    hostPath: string,
-    filetype: number,
-    rightsBase: number,
-    rightsInheriting: number,
-  ) {
+  readonly file: WasiFile;
+  constructor(file: WasiFile, rightsBase: number, rightsInheriting: number) {
     super(rightsBase, rightsInheriting);
     this.file = file;
-    this.hostPath = hostPath;
-    this.filetype = filetype;
+    this.filetype = file.filetype;
   }
   override close(): void {
     this.file.close();
@@ -243,9 +225,10 @@ export class FdTable {
       new SinkFd(stderr),
     ];
     for (const p of preopens) {
-      const root: PreopenRoot = { hostPath: p.hostPath, writable: p.writable };
       const [base, inheriting] = preopenRights(p.writable);
-      entries.push(new DirFd(root, [], base, inheriting, p.guestPath));
+      entries.push(
+        new DirFd(p.hostPath, p.writable, base, inheriting, p.guestPath),
+      );
     }
     this.entries = entries;
   }

@@ -6,16 +6,13 @@
  * @module
  */
 
-import { fileTypeOf, FstFlags, Size } from "./_abi.ts";
+import { FstFlags, Size } from "./_abi.ts";
 import type { GuestMemory } from "./_memory.ts";
+import type { Filestat } from "./dir.ts";
 import { Errno } from "./errno.ts";
 
-function ns(date: Date | null): bigint {
-  return date === null ? 0n : BigInt(date.getTime()) * 1_000_000n;
-}
-
 /**
- * Writes `info` as a filestat at `ptr` (already bounds-checked).
+ * Writes `stat` as a filestat at `ptr` (already bounds-checked).
  *
  * @example
  * ```ts
@@ -23,24 +20,26 @@ function ns(date: Date | null): bigint {
  * import { GuestMemory } from "./_memory.ts";
  * const mem = new GuestMemory();
  * mem.bind(new WebAssembly.Memory({ initial: 1 }));
- * writeFilestat(mem, 64, Deno.statSync("/"));
+ * writeFilestat(mem, 64, {
+ *   dev: 1n, ino: 2n, filetype: 4, nlink: 1n, size: 5n, atim: 0n, mtim: 0n, ctim: 0n,
+ * });
  * ```
  */
 export function writeFilestat(
   mem: GuestMemory,
   ptr: number,
-  info: Deno.FileInfo,
+  stat: Filestat,
 ): void {
   const view = mem.view;
   mem.u8.fill(0, ptr, ptr + Size.FILESTAT);
-  mem.setU64(ptr, info.dev ?? 0);
-  mem.setU64(ptr + 8, info.ino ?? 0);
-  view.setUint8(ptr + 16, fileTypeOf(info));
-  mem.setU64(ptr + 24, info.nlink ?? 1);
-  mem.setU64(ptr + 32, info.size);
-  view.setBigUint64(ptr + 40, ns(info.atime), true);
-  view.setBigUint64(ptr + 48, ns(info.mtime), true);
-  view.setBigUint64(ptr + 56, ns(info.ctime ?? info.mtime), true);
+  view.setBigUint64(ptr, stat.dev, true);
+  view.setBigUint64(ptr + 8, stat.ino, true);
+  view.setUint8(ptr + 16, stat.filetype);
+  view.setBigUint64(ptr + 24, stat.nlink, true);
+  view.setBigUint64(ptr + 32, stat.size, true);
+  view.setBigUint64(ptr + 40, stat.atim, true);
+  view.setBigUint64(ptr + 48, stat.mtim, true);
+  view.setBigUint64(ptr + 56, stat.ctim, true);
 }
 
 /**
@@ -65,45 +64,19 @@ export function writeStreamFilestat(
 }
 
 /**
- * The [atime, mtime] to give `utime` for fstflags, in seconds or as the
- * current Dates; EINVAL for contradicting flags. `current` supplies the
- * time that is to stay unchanged.
+ * ESUCCESS for valid fstflags, EINVAL for unknown or contradicting ones (a
+ * time both given and "now").
  *
  * @example
  * ```ts
- * import { newTimes } from "./_filestat.ts";
- * // set mtime to 1 s after the epoch, keep atime
- * const times = newTimes(0n, 1_000_000_000n, 4, () => Deno.statSync("/"));
+ * import { checkFstFlags } from "./_filestat.ts";
+ * console.log(checkFstFlags(1 | 2)); // 28 (EINVAL)
  * ```
  */
-export function newTimes(
-  atim: bigint,
-  mtim: bigint,
-  flags: number,
-  current: () => Deno.FileInfo,
-): [number | Date, number | Date] | number {
-  if (
-    (flags & FstFlags.ATIM && flags & FstFlags.ATIM_NOW) ||
-    (flags & FstFlags.MTIM && flags & FstFlags.MTIM_NOW) ||
-    flags & ~0xf
-  ) {
-    return Errno.EINVAL;
-  }
-  const now = new Date();
-  let info: Deno.FileInfo | undefined;
-  const pick = (
-    value: bigint,
-    set: number,
-    setNow: number,
-    old: "atime" | "mtime",
-  ) => {
-    if (flags & set) return Number(BigInt.asUintN(64, value)) / 1e9;
-    if (flags & setNow) return now;
-    info ??= current();
-    return info[old] ?? now;
-  };
-  return [
-    pick(atim, FstFlags.ATIM, FstFlags.ATIM_NOW, "atime"),
-    pick(mtim, FstFlags.MTIM, FstFlags.MTIM_NOW, "mtime"),
-  ];
+export function checkFstFlags(flags: number): number {
+  return (flags & FstFlags.ATIM && flags & FstFlags.ATIM_NOW) ||
+      (flags & FstFlags.MTIM && flags & FstFlags.MTIM_NOW) ||
+      flags & ~0xf
+    ? Errno.EINVAL
+    : Errno.ESUCCESS;
 }

@@ -126,6 +126,11 @@ type I64 = bigint;
 
 const enosys = (): number => Errno.ENOSYS;
 
+/** No descriptor eddy hands out is a socket: EBADF if closed, else ENOTSOCK. */
+function notSocket(ctx: WasiContext, fd: number): number {
+  return ctx.fds.get(fd) === undefined ? Errno.EBADF : Errno.ENOTSOCK;
+}
+
 /**
  * Builds the import functions for one guest; `exit` throws to end it.
  *
@@ -238,9 +243,9 @@ export function createImports(
     proc_raise: enosys,
     sched_yield: () => Errno.ESUCCESS,
     random_get: (b: Int, l: Int) => randomGet(ctx, b, l),
-    sock_accept: enosys,
-    sock_recv: enosys,
-    sock_send: enosys,
-    sock_shutdown: enosys,
+    sock_accept: (fd: Int) => notSocket(ctx, fd),
+    sock_recv: (fd: Int) => notSocket(ctx, fd),
+    sock_send: (fd: Int) => notSocket(ctx, fd),
+    sock_shutdown: (fd: Int) => notSocket(ctx, fd),
   };
 }

@@ -1,14 +1,15 @@
 /**
  * The arguments path_* calls share: a directory fd holding a right, and a
- * guest path turned into a confined host path.
+ * guest path read from memory.
  *
  * @module
  */
 
 import type { WasiContext } from "./_context.ts";
 import { DirFd } from "./_fd_table.ts";
-import { readGuestPath, resolvePath } from "./_paths.ts";
-import { Errno, errnoFromError } from "./errno.ts";
+import { readGuestPath } from "./_paths.ts";
+import type { WasiDir } from "./dir.ts";
+import { Errno } from "./errno.ts";
 
 /**
  * The directory at `fd` if it holds `right`; else an errno.
@@ -35,26 +36,45 @@ export function dirWith(
 }
 
 /**
- * Reads the path at `ptr` and resolves it under `dir`. With `namedErrno`,
- * a path whose last component is `.` or `..` is refused with that errno:
- * such a name cannot be created, removed, renamed or linked.
+ * The backend directory of the entry at `fd` if it holds `right`; else an
+ * errno.
  *
  * @example
  * ```ts
  * import type { WasiContext } from "./_context.ts";
- * import { DirFd } from "./_fd_table.ts";
+ * import { backendWith } from "./_path_args.ts";
+ * import { Rights } from "./_abi.ts";
+ * declare const ctx: WasiContext;
+ * const dir = backendWith(ctx, 3, Rights.PATH_CREATE_DIRECTORY);
+ * if (typeof dir !== "number") dir.createDirectory("logs");
+ * ```
+ */
+export function backendWith(
+  ctx: WasiContext,
+  fd: number,
+  right: number,
+): WasiDir | number {
+  const entry = dirWith(ctx, fd, right);
+  return typeof entry === "number" ? entry : entry.dir();
+}
+
+/**
+ * Reads the guest path at `ptr`. With `namedErrno`, a path whose last
+ * component is `.` or `..` is refused with that errno: such a name cannot
+ * be created, removed, renamed or linked.
+ *
+ * @example
+ * ```ts
+ * import type { WasiContext } from "./_context.ts";
  * import { pathArg } from "./_path_args.ts";
  * declare const ctx: WasiContext;
- * declare const dir: DirFd;
- * const host = pathArg(ctx, dir, 64, 9, true);
+ * const path = pathArg(ctx, 64, 9);
  * ```
  */
 export function pathArg(
   ctx: WasiContext,
-  dir: DirFd,
   ptr: number,
   len: number,
-  follow: boolean,
   namedErrno?: number,
 ): string | number {
   const path = readGuestPath(ctx.mem, ptr, len);
@@ -63,22 +83,5 @@ export function pathArg(
     const last = path.replace(/\/+$/, "").split("/").pop();
     if (last === "." || last === ".." || last === "") return namedErrno;
   }
-  return resolvePath(dir, path, follow);
-}
-
-/**
- * `Deno.lstatSync`, or the errno it failed with.
- *
- * @example
- * ```ts
- * import { lstatOrErrno } from "./_path_args.ts";
- * console.log(lstatOrErrno("/no/such/path")); // 44
- * ```
- */
-export function lstatOrErrno(path: string): Deno.FileInfo | number {
-  try {
-    return Deno.lstatSync(path);
-  } catch (e) {
-    return errnoFromError(e);
-  }
+  return path;
 }

@@ -1,20 +1,18 @@
 /**
- * path_* calls other than path_open. Every guest path goes through
- * `resolvePath` (confined to the preopen); every call that changes the file
- * system needs the matching right, which a read-only preopen never grants
- * (ENOTCAPABLE).
+ * path_* calls other than path_open. Every guest path is handed to the
+ * directory backend, which resolves it beneath its root; every call that
+ * changes the file system needs the matching right, which a read-only
+ * preopen never grants (ENOTCAPABLE).
  *
  * @module
  */
 
 import { LOOKUP_SYMLINK_FOLLOW, Rights, Size } from "./_abi.ts";
 import type { WasiContext } from "./_context.ts";
-import { newTimes, writeFilestat } from "./_filestat.ts";
-import { dirWith, lstatOrErrno, pathArg } from "./_path_args.ts";
-import { readGuestPath, realRoot, relOf, within } from "./_paths.ts";
-import { Errno, errnoFromError, hostCall } from "./errno.ts";
-
-const encoder = new TextEncoder();
+import { checkFstFlags, writeFilestat } from "./_filestat.ts";
+import { backendWith, dirWith, pathArg } from "./_path_args.ts";
+import { readGuestPath } from "./_paths.ts";
+import { Errno } from "./errno.ts";
 
 /**
  * path_create_directory(fd, path, path_len)
@@ -35,11 +33,11 @@ export function pathCreateDirectory(
   len: number,
 ): number {
   ctx.mem.refresh();
-  const dir = dirWith(ctx, fd, Rights.PATH_CREATE_DIRECTORY);
+  const dir = backendWith(ctx, fd, Rights.PATH_CREATE_DIRECTORY);
   if (typeof dir === "number") return dir;
-  const path = pathArg(ctx, dir, ptr, len, false, Errno.EEXIST);
+  const path = pathArg(ctx, ptr, len, Errno.EEXIST);
   if (typeof path === "number") return path;
-  return hostCall(() => Deno.mkdirSync(path));
+  return dir.createDirectory(path);
 }
 
 /**
@@ -61,14 +59,11 @@ export function pathRemoveDirectory(
   len: number,
 ): number {
   ctx.mem.refresh();
-  const dir = dirWith(ctx, fd, Rights.PATH_REMOVE_DIRECTORY);
+  const dir = backendWith(ctx, fd, Rights.PATH_REMOVE_DIRECTORY);
   if (typeof dir === "number") return dir;
-  const path = pathArg(ctx, dir, ptr, len, false, Errno.EINVAL);
+  const path = pathArg(ctx, ptr, len, Errno.EINVAL);
   if (typeof path === "number") return path;
-  const info = lstatOrErrno(path);
-  if (typeof info === "number") return info;
-  if (!info.isDirectory) return Errno.ENOTDIR;
-  return hostCall(() => Deno.removeSync(path));
+  return dir.removeDirectory(path);
 }
 
 /**
@@ -90,14 +85,11 @@ export function pathUnlinkFile(
   len: number,
 ): number {
   ctx.mem.refresh();
-  const dir = dirWith(ctx, fd, Rights.PATH_UNLINK_FILE);
+  const dir = backendWith(ctx, fd, Rights.PATH_UNLINK_FILE);
   if (typeof dir === "number") return dir;
-  const path = pathArg(ctx, dir, ptr, len, false, Errno.EISDIR);
+  const path = pathArg(ctx, ptr, len, Errno.EISDIR);
   if (typeof path === "number") return path;
-  const info = lstatOrErrno(path);
-  if (typeof info === "number") return info;
-  if (info.isDirectory) return Errno.EISDIR;
-  return hostCall(() => Deno.removeSync(path));
+  return dir.unlinkFile(path);
 }
 
 /**
@@ -122,15 +114,15 @@ export function pathRename(
   newLen: number,
 ): number {
   ctx.mem.refresh();
-  const from = dirWith(ctx, fd, Rights.PATH_RENAME_SOURCE);
+  const from = backendWith(ctx, fd, Rights.PATH_RENAME_SOURCE);
   if (typeof from === "number") return from;
-  const to = dirWith(ctx, newFd, Rights.PATH_RENAME_TARGET);
+  const to = backendWith(ctx, newFd, Rights.PATH_RENAME_TARGET);
   if (typeof to === "number") return to;
-  const oldPath = pathArg(ctx, from, oldPtr, oldLen, false, Errno.EBUSY);
+  const oldPath = pathArg(ctx, oldPtr, oldLen, Errno.EBUSY);
   if (typeof oldPath === "number") return oldPath;
-  const newPath = pathArg(ctx, to, newPtr, newLen, false, Errno.EBUSY);
+  const newPath = pathArg(ctx, newPtr, newLen, Errno.EBUSY);
   if (typeof newPath === "number") return newPath;
-  return hostCall(() => Deno.renameSync(oldPath, newPath));
+  return from.rename(oldPath, to, newPath);
 }
 
 /**
@@ -155,18 +147,16 @@ export function pathFilestatGet(
 ): number {
   const mem = ctx.mem;
   mem.refresh();
-  const dir = dirWith(ctx, fd, Rights.PATH_FILESTAT_GET);
+  const dir = backendWith(ctx, fd, Rights.PATH_FILESTAT_GET);
   if (typeof dir === "number") return dir;
   statPtr >>>= 0;
   if (!mem.fits(statPtr, Size.FILESTAT)) return Errno.EFAULT;
-  const follow = (flags & LOOKUP_SYMLINK_FOLLOW) !== 0;
-  const path = pathArg(ctx, dir, ptr, len, follow);
+  const path = pathArg(ctx, ptr, len);
   if (typeof path === "number") return path;
-  // Resolution already followed (and confined) a final symlink if asked to.
-  const info = lstatOrErrno(path);
-  if (typeof info === "number") return info;
+  const stat = dir.statAt(path, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0);
+  if (typeof stat === "number") return stat;
   mem.refresh();
-  writeFilestat(mem, statPtr, info);
+  writeFilestat(mem, statPtr, stat);
   return Errno.ESUCCESS;
 }
 
@@ -193,23 +183,17 @@ export function pathFilestatSetTimes(
   fstflags: number,
 ): number {
   ctx.mem.refresh();
-  const dir = dirWith(ctx, fd, Rights.PATH_FILESTAT_SET_TIMES);
+  const dir = backendWith(ctx, fd, Rights.PATH_FILESTAT_SET_TIMES);
   if (typeof dir === "number") return dir;
-  const path = pathArg(
-    ctx,
-    dir,
-    ptr,
-    len,
-    (flags & LOOKUP_SYMLINK_FOLLOW) !== 0,
-  );
+  const path = pathArg(ctx, ptr, len);
   if (typeof path === "number") return path;
-  const info = lstatOrErrno(path);
-  if (typeof info === "number") return info;
-  // Deno has no lutimes: the times of a link itself cannot be set.
-  if (info.isSymlink) return Errno.ENOTSUP;
-  const times = newTimes(atim, mtim, fstflags, () => info);
-  if (typeof times === "number") return times;
-  return hostCall(() => Deno.utimeSync(path, times[0], times[1]));
+  const invalid = checkFstFlags(fstflags);
+  if (invalid) return invalid;
+  return dir.setTimesAt(path, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0, {
+    atim,
+    mtim,
+    flags: fstflags,
+  });
 }
 
 /**
@@ -241,13 +225,17 @@ export function pathLink(
   if (typeof from === "number") return from;
   const to = dirWith(ctx, newFd, Rights.PATH_LINK_TARGET);
   if (typeof to === "number") return to;
-  if (!from.root.writable || !to.root.writable) return Errno.ENOTCAPABLE;
-  const follow = (oldFlags & LOOKUP_SYMLINK_FOLLOW) !== 0;
-  const oldPath = pathArg(ctx, from, oldPtr, oldLen, follow, Errno.EPERM);
+  if (!from.writable || !to.writable) return Errno.ENOTCAPABLE;
+  const oldPath = pathArg(ctx, oldPtr, oldLen, Errno.EPERM);
   if (typeof oldPath === "number") return oldPath;
-  const newPath = pathArg(ctx, to, newPtr, newLen, false, Errno.EEXIST);
+  const newPath = pathArg(ctx, newPtr, newLen, Errno.EEXIST);
   if (typeof newPath === "number") return newPath;
-  return hostCall(() => Deno.linkSync(oldPath, newPath));
+  const fromDir = from.dir();
+  if (typeof fromDir === "number") return fromDir;
+  const toDir = to.dir();
+  if (typeof toDir === "number") return toDir;
+  const follow = (oldFlags & LOOKUP_SYMLINK_FOLLOW) !== 0;
+  return fromDir.link(oldPath, follow, toDir, newPath);
 }
 
 /**
@@ -273,20 +261,16 @@ export function pathReadlink(
 ): number {
   const mem = ctx.mem;
   mem.refresh();
-  const dir = dirWith(ctx, fd, Rights.PATH_READLINK);
+  const dir = backendWith(ctx, fd, Rights.PATH_READLINK);
   if (typeof dir === "number") return dir;
   buf >>>= 0;
   bufLen >>>= 0;
   bufusedPtr >>>= 0;
   if (!mem.fits(buf, bufLen) || !mem.fits(bufusedPtr, 4)) return Errno.EFAULT;
-  const path = pathArg(ctx, dir, ptr, len, false);
+  const path = pathArg(ctx, ptr, len);
   if (typeof path === "number") return path;
-  let target: Uint8Array;
-  try {
-    target = encoder.encode(Deno.readLinkSync(path));
-  } catch (e) {
-    return errnoFromError(e);
-  }
+  const target = dir.readlink(path);
+  if (typeof target === "number") return target;
   const n = Math.min(target.length, bufLen);
   mem.refresh();
   mem.u8.set(target.subarray(0, n), buf);
@@ -295,9 +279,8 @@ export function pathReadlink(
 }
 
 /**
- * path_symlink(old_path, old_len, fd, new_path, new_len). The link's
- * target must stay inside the preopen as written: no absolute target and no
- * `..` above the root, counted from the link's own directory.
+ * path_symlink(old_path, old_len, fd, new_path, new_len). The backend
+ * refuses targets that could lead out of the preopen.
  *
  * @example
  * ```ts
@@ -317,22 +300,11 @@ export function pathSymlink(
   len: number,
 ): number {
   ctx.mem.refresh();
-  const dir = dirWith(ctx, fd, Rights.PATH_SYMLINK);
+  const dir = backendWith(ctx, fd, Rights.PATH_SYMLINK);
   if (typeof dir === "number") return dir;
   const target = readGuestPath(ctx.mem, targetPtr, targetLen);
   if (typeof target === "number") return target;
-  if (target === "") return Errno.ENOENT;
-  if (target.startsWith("/")) return Errno.ENOTCAPABLE;
-  const path = pathArg(ctx, dir, ptr, len, false, Errno.EEXIST);
+  const path = pathArg(ctx, ptr, len, Errno.EEXIST);
   if (typeof path === "number") return path;
-  const rootReal = realRoot(dir.root);
-  const linkDir = path.slice(0, path.lastIndexOf("/")) || "/";
-  if (!within(linkDir, rootReal)) return Errno.ENOTCAPABLE;
-  let depth = relOf(rootReal, linkDir).length;
-  for (const part of target.split("/")) {
-    if (part === "..") {
-      if (--depth < 0) return Errno.ENOTCAPABLE;
-    } else if (part !== "" && part !== ".") depth++;
-  }
-  return hostCall(() => Deno.symlinkSync(target, path));
+  return dir.symlink(target, path);
 }

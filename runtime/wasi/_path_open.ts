@@ -19,7 +19,6 @@ import {
   FILE_RIGHTS,
   FILE_WRITE_RIGHTS,
   FileType,
-  fileTypeOf,
   LOOKUP_SYMLINK_FOLLOW,
   OFlags,
   Rights,
@@ -27,9 +26,9 @@ import {
 } from "./_abi.ts";
 import type { WasiContext } from "./_context.ts";
 import { DirFd, FileFd } from "./_fd_table.ts";
-import { dirWith, lstatOrErrno, pathArg } from "./_path_args.ts";
-import { realRoot, relOf } from "./_paths.ts";
-import { Errno, errnoFromError } from "./errno.ts";
+import { dirWith, pathArg } from "./_path_args.ts";
+import type { WasiDir, WasiFile } from "./dir.ts";
+import { Errno } from "./errno.ts";
 
 /**
  * path_open(fd, dirflags, path, path_len, oflags, base, inheriting, fdflags, fd_ptr)
@@ -71,73 +70,50 @@ export function pathOpen(
   if (write && (requested & FILE_WRITE_RIGHTS & ~dir.rightsInheriting)) {
     return Errno.ENOTCAPABLE;
   }
-  if ((write || creat) && !dir.root.writable) return Errno.ENOTCAPABLE;
+  if ((write || creat) && !dir.writable) return Errno.ENOTCAPABLE;
   if (creat && (dir.rightsBase & Rights.PATH_CREATE_FILE) === 0) {
     return Errno.ENOTCAPABLE;
   }
-  const path = pathArg(
-    ctx,
-    dir,
-    pathPtr,
-    pathLen,
-    (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0,
-  );
-  if (typeof path === "number") return path;
-  const found = lstatOrErrno(path);
-  let info: Deno.FileInfo | undefined;
-  if (typeof found === "number") {
-    if (found !== Errno.ENOENT || !creat) return found;
-    if (oflags & OFlags.DIRECTORY) return Errno.EINVAL;
-  } else {
-    info = found;
-    if (creat && oflags & OFlags.EXCL) return Errno.EEXIST;
-    if (info.isSymlink) {
-      return oflags & OFlags.DIRECTORY ? Errno.ENOTDIR : Errno.ELOOP;
-    }
-    if (info.isDirectory) {
-      if (write || creat) return Errno.EISDIR;
-      return install(
-        ctx,
-        new DirFd(
-          dir.root,
-          relOf(realRoot(dir.root), path),
-          requested & dir.rightsInheriting & DIR_RIGHTS,
-          rightsFromU64(inheriting) & dir.rightsInheriting,
-        ),
-        fdflags,
-        fdPtr,
-      );
-    }
-    if (oflags & OFlags.DIRECTORY) return Errno.ENOTDIR;
+  // Truncating changes the file's size: the directory must grant that.
+  if (trunc && (dir.rightsBase & Rights.PATH_FILESTAT_SET_SIZE) === 0) {
+    return Errno.ENOTCAPABLE;
   }
+  const path = pathArg(ctx, pathPtr, pathLen);
+  if (typeof path === "number") return path;
+  const backend = dir.dir();
+  if (typeof backend === "number") return backend;
   const read = (requested & (Rights.FD_READ | Rights.FD_READDIR)) !== 0 ||
     !write;
-  const createNow = info === undefined;
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, {
-      read,
-      write: write || createNow,
-      create: createNow,
-      createNew: createNow && (oflags & OFlags.EXCL) !== 0,
-      truncate: trunc,
-    });
-  } catch (e) {
-    return errnoFromError(e);
+  const opened = backend.open(path, {
+    follow: (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0,
+    create: creat,
+    exclusive: creat && (oflags & OFlags.EXCL) !== 0,
+    truncate: trunc,
+    directory: (oflags & OFlags.DIRECTORY) !== 0,
+    read,
+    write,
+  });
+  if (typeof opened === "number") return opened;
+  const inherited = rightsFromU64(inheriting) & dir.rightsInheriting;
+  if (opened.filetype === FileType.DIRECTORY) {
+    return install(
+      ctx,
+      new DirFd(
+        opened as WasiDir,
+        dir.writable,
+        requested & dir.rightsInheriting & DIR_RIGHTS,
+        inherited,
+      ),
+      fdflags,
+      fdPtr,
+    );
   }
   let rights = requested & dir.rightsInheriting & FILE_RIGHTS;
   if (!write) rights &= ~FILE_WRITE_RIGHTS;
   if (!read) rights &= ~Rights.FD_READ;
-  const type = info === undefined ? FileType.REGULAR_FILE : fileTypeOf(info);
   return install(
     ctx,
-    new FileFd(
-      file,
-      path,
-      type,
-      rights,
-      rightsFromU64(inheriting) & dir.rightsInheriting,
-    ),
+    new FileFd(opened as WasiFile, rights, inherited),
     fdflags,
     fdPtr,
   );

@@ -52,12 +52,10 @@ function fdReadiness(
     return [Errno.ESUCCESS, left, left === 0 ? EVENT_FD_READWRITE_HANGUP : 0];
   }
   if (entry instanceof FileFd) {
-    try {
-      const at = entry.file.seekSync(0, Deno.SeekMode.Current);
-      return [Errno.ESUCCESS, Math.max(0, entry.file.statSync().size - at), 0];
-    } catch {
-      return [Errno.ESUCCESS, 0, 0];
-    }
+    const at = entry.file.seek(0, 1);
+    const stat = entry.file.stat();
+    if (at < 0 || typeof stat === "number") return [Errno.ESUCCESS, 0, 0];
+    return [Errno.ESUCCESS, Math.max(0, Number(stat.size) - at), 0];
   }
   return [Errno.ESUCCESS, 0, 0];
 }

@@ -5,7 +5,7 @@
  *
  * Cookies are positions in a listing taken when the guest starts over at
  * cookie 0 (like rewinddir) and kept on the fd for later cookies. The
- * listing starts with `.` and `..`, then the host's order. When the buffer
+ * listing starts with `.` and `..`, then the backend's order. When the buffer
  * is too small for the next entry, as much of it as fits is written and
  * bufused equals buf_len: the spec's signal that the guest should grow its
  * buffer and ask again from that entry's cookie (wasi-libc does).
@@ -13,50 +13,13 @@
  * @module
  */
 
-import { FileType, fileTypeOf, Rights, Size } from "./_abi.ts";
+import { Rights, Size } from "./_abi.ts";
 import type { WasiContext } from "./_context.ts";
-import { DirFd, type DirListing } from "./_fd_table.ts";
-import { dirHostPath } from "./_paths.ts";
-import { Errno, errnoFromError } from "./errno.ts";
+import { DirFd } from "./_fd_table.ts";
+import { Errno } from "./errno.ts";
 
-const encoder = new TextEncoder();
 const header = new Uint8Array(Size.DIRENT);
 const headerView = new DataView(header.buffer);
-
-function entryOf(name: string, info: Deno.FileInfo | undefined): DirListing {
-  return {
-    name: encoder.encode(name),
-    ino: BigInt(info?.ino ?? 0),
-    type: info === undefined ? FileType.UNKNOWN : fileTypeOf(info),
-  };
-}
-
-function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
-  try {
-    return Deno.lstatSync(path);
-  } catch {
-    return undefined; // removed since listed: still listed, type unknown
-  }
-}
-
-/** Lists `dir` with `.` and `..` first. `..` of a preopen root is itself. */
-function list(dir: DirFd): DirListing[] {
-  const path = dirHostPath(dir);
-  const self = Deno.statSync(path);
-  if (!self.isDirectory) {
-    throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
-  }
-  const parent = dir.rel.length === 0
-    ? self
-    : lstatOrUndefined(path.slice(0, path.lastIndexOf("/")) || "/");
-  const listing = [entryOf(".", self), entryOf("..", parent ?? self)];
-  for (const entry of Deno.readDirSync(path)) {
-    listing.push(
-      entryOf(entry.name, lstatOrUndefined(`${path}/${entry.name}`)),
-    );
-  }
-  return listing;
-}
 
 /**
  * fd_readdir(fd, buf, buf_len, cookie, bufused_ptr)
@@ -90,11 +53,11 @@ export function fdReaddir(
   if (!mem.fits(buf, bufLen) || !mem.fits(bufusedPtr, 4)) return Errno.EFAULT;
   let listing = dir.listing;
   if (cookie === 0n || listing === undefined) {
-    try {
-      listing = dir.listing = list(dir);
-    } catch (e) {
-      return errnoFromError(e);
-    }
+    const backend = dir.dir();
+    if (typeof backend === "number") return backend;
+    const entries = backend.entries();
+    if (typeof entries === "number") return entries;
+    listing = dir.listing = entries;
   }
   const u8 = mem.u8;
   const first = cookie >= BigInt(listing.length)

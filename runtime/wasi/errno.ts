@@ -1,6 +1,5 @@
 /**
- * WASI preview1 error numbers (`errno` in witx), and the mapping from host
- * errors to them.
+ * WASI preview1 error numbers (`errno` in witx).
  *
  * Policy for refusals, so that guests see one answer for one cause:
  * - a call the fd's rights do not allow, a write into a read-only preopen, or
@@ -101,76 +100,3 @@ export const Errno = {
   EXDEV: 75,
   ENOTCAPABLE: 76,
 } as const;
-
-/** Host error codes that are other names of a WASI errno. */
-const ALIASES: Record<string, number> = {
-  EOPNOTSUPP: Errno.ENOTSUP,
-  EWOULDBLOCK: Errno.EAGAIN,
-  EDEADLOCK: Errno.EDEADLK,
-};
-
-/** Deno error classes that carry no POSIX `code`, by class name. */
-const BY_CLASS: Record<string, number> = {
-  NotFound: Errno.ENOENT,
-  PermissionDenied: Errno.EACCES,
-  NotCapable: Errno.EACCES,
-  AlreadyExists: Errno.EEXIST,
-  IsADirectory: Errno.EISDIR,
-  NotADirectory: Errno.ENOTDIR,
-  FilesystemLoop: Errno.ELOOP,
-  Busy: Errno.EBUSY,
-  NotSupported: Errno.ENOTSUP,
-  BadResource: Errno.EBADF,
-  Interrupted: Errno.EINTR,
-  WouldBlock: Errno.EAGAIN,
-  InvalidData: Errno.EINVAL,
-  TimedOut: Errno.ETIMEDOUT,
-  BrokenPipe: Errno.EPIPE,
-};
-
-/**
- * The errno for an error thrown by a Deno file-system call: by its POSIX
- * `code` when it has one (Deno sets e.g. `code: "ENOTEMPTY"`), else by its
- * class; anything unrecognised is `EIO`.
- *
- * @example
- * ```ts
- * import { errnoFromError, Errno } from "./errno.ts";
- * try {
- *   Deno.statSync("/no/such/file");
- * } catch (e) {
- *   console.log(errnoFromError(e) === Errno.ENOENT); // true
- * }
- * ```
- */
-export function errnoFromError(error: unknown): number {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === "string") {
-      if (Object.hasOwn(Errno, code)) return Errno[code as keyof typeof Errno];
-      if (Object.hasOwn(ALIASES, code)) return ALIASES[code];
-    }
-    if (Object.hasOwn(BY_CLASS, error.name)) return BY_CLASS[error.name];
-    if (error instanceof TypeError) return Errno.EINVAL;
-  }
-  return Errno.EIO;
-}
-
-/**
- * Runs a host file-system call: ESUCCESS if it returns, else the errno of
- * what it threw.
- *
- * @example
- * ```ts
- * import { hostCall } from "./errno.ts";
- * console.log(hostCall(() => Deno.mkdirSync("/no/such/parent/dir"))); // 44
- * ```
- */
-export function hostCall(call: () => unknown): number {
-  try {
-    call();
-    return Errno.ESUCCESS;
-  } catch (e) {
-    return errnoFromError(e);
-  }
-}

@@ -6,6 +6,8 @@
  * Construction is cheap on purpose (the whole in-process invocation of a
  * small function is a few tens of µs): nothing touches the file system
  * until the guest uses a preopen, and args/env are encoded on first ask.
+ * libc (for kernel-confined paths) is loaded the first time a host with
+ * preopens is made, once per isolate.
  *
  * @module
  */
@@ -14,12 +16,15 @@ import { jspi } from "../jspi.ts";
 import { StringList } from "./_args.ts";
 import { FdTable } from "./_fd_table.ts";
 import { createImports, PREVIEW1_FUNCTIONS } from "./_imports.ts";
+import { requireConfinement } from "./_libc.ts";
 import { GuestMemory } from "./_memory.ts";
 import { type ByteSink, type ByteSource, OutputBuffer } from "./stdio.ts";
 
 /**
  * A host directory the guest sees at `guestPath`, read-only unless
- * `writable`. Preopens get fds 3, 4, ... in the order given.
+ * `writable`. Preopens get fds 3, 4, ... in the order given. Every guest
+ * path under it is resolved by the kernel beneath the directory (Linux
+ * openat2 RESOLVE_BENEATH, through FFI: `--allow-ffi`).
  *
  * @example
  * ```ts
@@ -129,7 +134,13 @@ export class WasiHost {
   readonly #fds: FdTable;
   #started = false;
 
+  /**
+   * Throws `ConfinementUnavailable` when `options.preopens` is not empty
+   * and the kernel cannot confine paths here: a mount is never served
+   * unconfined.
+   */
   constructor(options: WasiOptions = {}) {
+    if (options.preopens?.length) requireConfinement();
     const stdout = this.stdout = options.stdout ?? new OutputBuffer();
     const stderr = this.stderr = options.stderr ?? new OutputBuffer();
     const fds = this.#fds = new FdTable(

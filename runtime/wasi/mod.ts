@@ -2,6 +2,10 @@
  * eddy's WASI preview1 host: give a `WasiHost`'s `imports` to
  * `new WebAssembly.Instance`, then `start()` it.
  *
+ * Preopens are served by a directory backend (`dir.ts`: `WasiDir`,
+ * `WasiFile`); the host one resolves every guest path in the kernel beneath
+ * the preopen's descriptor (openat2, or an O_NOFOLLOW walk), through FFI.
+ *
  * @example
  * ```ts
  * import { OutputBuffer, WasiHost } from "./mod.ts";
@@ -14,7 +18,18 @@
  * @module
  */
 
-export { Errno, errnoFromError } from "./errno.ts";
+export { Errno } from "./errno.ts";
+export type {
+  DirEntry,
+  Filestat,
+  NewTimes,
+  OpenOptions,
+  WasiDir,
+  WasiFile,
+  WasiHandle,
+} from "./dir.ts";
+export { ConfinementUnavailable, requireConfinement } from "./_libc.ts";
+export { adoptFdLedger, HostFdLedger } from "./fd_ledger.ts";
 export {
   type Preopen,
   ProcExit,

@@ -283,3 +283,31 @@ Deno.test("workflows from the CLI: deploy, invoke with a trace, ls, rm", async (
   assert.equal(gone.code, 1);
   assert.match(gone.stderr, /no workflow named 'shout'/);
 });
+
+Deno.test("cli run refuses a --dir that is missing or not a directory (exit 2)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "file.txt");
+    await Deno.writeTextFile(file, "not a dir");
+    const echo = join(REPO_ROOT, "examples/echo/echo.wasm");
+    for (
+      const [flag, host, problem] of [
+        ["--dir", join(dir, "nonexistent"), /does not exist/],
+        ["--dir-rw", file, /is not a directory/],
+      ] as const
+    ) {
+      const { code, stderr, stdoutText } = await cli([
+        "run",
+        flag,
+        `${host}::/x`,
+        echo,
+      ]);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, problem);
+      assert.match(stderr, new RegExp(`^eddy run: ${flag} `));
+      assert.equal(stdoutText, "");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -4,6 +4,7 @@ import {
   bundle,
   deploy,
   invoke,
+  putModule,
   randomBytes,
   sha256Hex,
   startServe,
@@ -11,8 +12,9 @@ import {
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ECHO = await Deno.readFile(`${ROOT}examples/echo/echo.wasm`);
+const NOTES = await Deno.readFile(`${ROOT}examples/notes/notes.wasm`);
 
-Deno.test("the single-file bundle serves, deploys and invokes away from the source tree", async () => {
+Deno.test("the single-file bundle serves, deploys and invokes away from the source tree, mounts included", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "eddy-bundle-test-" });
   try {
     const file = `${tmp}/bin/eddy.js`;
@@ -30,6 +32,8 @@ Deno.test("the single-file bundle serves, deploys and invokes away from the sour
       "--allow-net",
       "--allow-env",
       "--allow-sys",
+      // Mounts are confined by the kernel through libc (openat2), in workers.
+      "--allow-ffi",
       `--allow-read=${tmp}`,
       `--allow-write=${tmp}/data`,
       file,
@@ -47,6 +51,20 @@ Deno.test("the single-file bundle serves, deploys and invokes away from the sour
     const out = await invoke(node.url, "echo", input);
     assert.equal(out.byteLength, input.byteLength);
     assert.equal(await sha256Hex(out), await sha256Hex(input));
+
+    await Deno.mkdir(`${tmp}/mnt`);
+    const digest = await putModule(node.url, NOTES);
+    const applied = await fetch(`${node.url}/v1/manifests`, {
+      method: "POST",
+      headers: { "content-type": "application/yaml" },
+      body: `functions:
+  - {name: notes, module: "${digest}", args: [put, a.txt],
+     dirs: [{host: "${tmp}/mnt", guest: /data, writable: true}]}
+`,
+    });
+    assert.equal(applied.status, 200, await applied.text());
+    await invoke(node.url, "notes", new TextEncoder().encode("kept"));
+    assert.equal(await Deno.readTextFile(`${tmp}/mnt/a.txt`), "kept");
 
     assert.equal(await node.stop(), 0, node.stderr());
     assert.doesNotMatch(node.stderr(), /error/i);

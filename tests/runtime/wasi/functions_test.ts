@@ -27,13 +27,13 @@ Deno.test("a module importing every preview1 function links and runs", () => {
   );
 });
 
-Deno.test("unsupported calls answer ENOSYS", () => {
+Deno.test("unsupported calls answer ENOSYS; socket calls EBADF or ENOTSOCK", () => {
   withGuest({}, (g) => {
     assert.deepEqual(g.call("proc_raise", 9), Errno.ENOSYS);
-    assert.deepEqual(g.call("sock_accept", 3, 0, 0), Errno.ENOSYS);
-    assert.deepEqual(g.call("sock_recv", 3, 0, 0, 0, 0, 0), Errno.ENOSYS);
-    assert.deepEqual(g.call("sock_send", 3, 0, 0, 0, 0), Errno.ENOSYS);
-    assert.deepEqual(g.call("sock_shutdown", 3, 0), Errno.ENOSYS);
+    assert.deepEqual(g.call("sock_accept", 3, 0, 0), Errno.EBADF);
+    assert.deepEqual(g.call("sock_recv", 3, 0, 0, 0, 0, 0), Errno.EBADF);
+    assert.deepEqual(g.call("sock_send", 1, 0, 0, 0, 0), Errno.ENOTSOCK);
+    assert.deepEqual(g.call("sock_shutdown", 0, 0), Errno.ENOTSOCK);
     assert.deepEqual(g.call("sched_yield"), Errno.ESUCCESS);
   });
 });
