@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import { VERSION } from "../../version.ts";
 
 /** Where the node serves its OpenAPI document. */
@@ -72,4 +72,24 @@ export function serveOpenApi(
   const get = () => document ??= openApiDocument(app, tokenRequired);
   app.get(OPENAPI_PATH, (c) => c.json(get()));
   return get;
+}
+
+/**
+ * Puts `route` in `app`'s document without the per-request validators
+ * `app.openapi()` would add: for the invocation routes, whose bodies are
+ * opaque bytes and whose cost per request is the node's throughput. Their
+ * handlers are added with the plain Hono methods.
+ *
+ * @example
+ * ```ts ignore
+ * const app = describeOnly(new OpenAPIHono(), invokeRoute);
+ * app.post("/:name", handler);
+ * ```
+ */
+export function describeOnly<T extends OpenAPIHono>(
+  app: T,
+  route: RouteConfig,
+): T {
+  app.openAPIRegistry.registerPath(route);
+  return app;
 }

@@ -13,6 +13,7 @@ import {
   RequestError,
 } from "../../runtime/errors.ts";
 import { readBody } from "../body.ts";
+import { describeOnly } from "../openapi/document.ts";
 import {
   ANY_REQUEST,
   errorResponses,
@@ -83,8 +84,9 @@ const invoke = createRoute({
  * ```
  */
 export function invokeRoutes(node: EddyNode): OpenAPIHono {
-  return new OpenAPIHono().openapi(invoke, async (c) => {
-    const name = c.req.valid("param").name;
+  const app = describeOnly(new OpenAPIHono(), invoke);
+  app.post("/:name", async (c) => {
+    const name = c.req.param("name");
     const args = c.req.queries("arg") ?? [];
     const fn = node.registry.get(name);
     if (!fn) return await forward(node, name, c.req.raw, args);
@@ -106,6 +108,7 @@ export function invokeRoutes(node: EddyNode): OpenAPIHono {
       ...(result.calls ? { "x-eddy-calls": JSON.stringify(result.calls) } : {}),
     });
   });
+  return app;
 }
 
 /**

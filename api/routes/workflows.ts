@@ -9,6 +9,7 @@ import { NotFoundError, RequestError } from "../../runtime/errors.ts";
 import { readBody } from "../body.ts";
 import { DOCUMENT_TYPES, requireContentType } from "../content_type.ts";
 import { type PlainSchema, requiredBody } from "../openapi/content.ts";
+import { describeOnly } from "../openapi/document.ts";
 import {
   ANY_REQUEST,
   errorResponses,
@@ -22,7 +23,6 @@ import {
   TraceEntrySchema,
   WorkflowSchema,
 } from "../openapi/schemas.ts";
-import { refuseInvalid } from "../openapi/validation.ts";
 
 /** Specs are text; anything bigger than this is not one. */
 const MAX_SPEC_BYTES = 1 << 20;
@@ -106,7 +106,11 @@ const invoke = createRoute({
   tags: ["invocation"],
   request: {
     params: nameParam,
-    query: z.object({ format: z.enum(["json"]).optional() }),
+    query: z.object({
+      format: z.enum(["json"]).optional().openapi({
+        description: "json: answer {runId, output, trace} as JSON",
+      }),
+    }),
     body: {
       description: "The workflow's input",
       content: { "application/octet-stream": { schema: BinarySchema } },
@@ -131,7 +135,7 @@ const invoke = createRoute({
       },
     },
     ...errorResponses(ANY_REQUEST, WRITE, INVOCATION, {
-      400: ["invalid_query", "invalid_workflow"],
+      400: ["invalid_workflow"],
       404: ["not_found"],
       413: ["input_too_large"],
       500: ["step_failed"],
@@ -197,31 +201,32 @@ export function workflowRoutes(node: EddyNode): OpenAPIHono {
  * ```
  */
 export function workflowInvokeRoutes(node: EddyNode): OpenAPIHono {
-  return new OpenAPIHono({ defaultHook: refuseInvalid("invalid_query") })
-    .openapi(invoke, async (c) => {
-      const input = await readBody(
-        c.req.raw,
-        MAX_INPUT_BYTES,
-        (size) =>
-          new RequestError(
-            "input_too_large",
-            `input of ${size} bytes exceeds ${MAX_INPUT_BYTES} bytes`,
-            413,
-          ),
-      );
-      const { runId, output, trace } = await node.workflows.invoke(
-        c.req.valid("param").name,
-        input,
-      );
-      if (c.req.valid("query").format === "json") {
-        return c.json({ runId, output: toBase64(output), trace }, 200);
-      }
-      return c.body(output as Uint8Array<ArrayBuffer>, 200, {
-        "content-type": "application/octet-stream",
-        "x-eddy-run": runId,
-        "x-eddy-trace": JSON.stringify(trace),
-      });
+  const app = describeOnly(new OpenAPIHono(), invoke);
+  app.post("/:name", async (c) => {
+    const input = await readBody(
+      c.req.raw,
+      MAX_INPUT_BYTES,
+      (size) =>
+        new RequestError(
+          "input_too_large",
+          `input of ${size} bytes exceeds ${MAX_INPUT_BYTES} bytes`,
+          413,
+        ),
+    );
+    const { runId, output, trace } = await node.workflows.invoke(
+      c.req.param("name"),
+      input,
+    );
+    if (c.req.query("format") === "json") {
+      return c.json({ runId, output: toBase64(output), trace }, 200);
+    }
+    return c.body(output as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "application/octet-stream",
+      "x-eddy-run": runId,
+      "x-eddy-trace": JSON.stringify(trace),
     });
+  });
+  return app;
 }
 
 function toBase64(bytes: Uint8Array): string {

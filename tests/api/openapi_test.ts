@@ -274,14 +274,6 @@ Deno.test("OpenAPI: errors provoked for real are documented for their route", ()
       ],
       [
         "post",
-        "/workflows/{name}",
-        "/workflows/nope?format=xml",
-        { body: "x" },
-        400,
-        "invalid_query",
-      ],
-      [
-        "post",
         "/invoke/{name}",
         "/invoke/nope",
         { body: "x" },
