@@ -12,10 +12,25 @@ import { RequestError } from "../../runtime/errors.ts";
 import { sameOriginWrites } from "../browser.ts";
 import { CSRF_FIELD, sameSecret, type Session, Sessions } from "./session.ts";
 
-/** Where the login form is. */
+/**
+ * Where the login form is.
+ *
+ * @example
+ * ```ts
+ * import { LOGIN_PATH } from "./access.ts";
+ * console.log(LOGIN_PATH); // "/console/login"
+ * ```
+ */
 export const LOGIN_PATH = "/console/login";
 
-/** What the console's handlers find in the context. */
+/**
+ * What the console's handlers find in the context.
+ *
+ * @example
+ * ```ts ignore
+ * new Hono<ConsoleEnv>().get("/x", (c) => c.text(c.get("session").csrf));
+ * ```
+ */
 export type ConsoleEnv = {
   Variables: { session: Session };
 };

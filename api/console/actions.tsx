@@ -16,7 +16,14 @@ import { WorkflowPage } from "./pages/workflows.tsx";
 import { type PageOptions, placement, render } from "./pages.tsx";
 import type { Sessions } from "./session.ts";
 
-/** What the actions need besides the node. */
+/**
+ * What the actions need besides the node.
+ *
+ * @example
+ * ```ts ignore
+ * consoleActions(node, { loggedIn: false, document, fetch: app.fetch, sessions });
+ * ```
+ */
 export interface ActionOptions extends PageOptions {
   token?: string;
   /** The node's app, through which every change goes. */

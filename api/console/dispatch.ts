@@ -7,7 +7,14 @@
  */
 import type { Context } from "hono";
 
-/** The app's request handler. */
+/**
+ * The app's request handler.
+ *
+ * @example
+ * ```ts ignore
+ * const fetch: Fetch = (request, env) => app.fetch(request, env);
+ * ```
+ */
 export type Fetch = (
   request: Request,
   env?: unknown,

@@ -10,7 +10,15 @@ import { streamSSE } from "hono/streaming";
 import type { EddyNode } from "../../node/node.ts";
 import { figures } from "./figures.ts";
 
-/** How often an open console gets fresh figures. */
+/**
+ * How often an open console gets fresh figures.
+ *
+ * @example
+ * ```ts
+ * import { EVENT_INTERVAL_MS } from "./events.ts";
+ * console.log(EVENT_INTERVAL_MS); // 2000
+ * ```
+ */
 export const EVENT_INTERVAL_MS = 2000;
 
 /**

@@ -16,13 +16,27 @@ const SECTIONS = [
   { id: "api", href: "/console/api", label: "API" },
 ] as const;
 
-/** A message shown above a page's content. */
+/**
+ * A message shown above a page's content.
+ *
+ * @example
+ * ```ts ignore
+ * const notice: Notice = { kind: "ok", text: "deployed echo" };
+ * ```
+ */
 export interface Notice {
   kind: "ok" | "bad";
   text: string;
 }
 
-/** Props of {@linkcode Page}. */
+/**
+ * Props of {@linkcode Page}.
+ *
+ * @example
+ * ```ts ignore
+ * const props: PageProps = { title: "Functions", section: "functions", nodeId: "n1", loggedIn: false };
+ * ```
+ */
 export interface PageProps {
   title: string;
   /** Which section the page belongs to. */

@@ -20,7 +20,14 @@ import { loginRoutes } from "./login.tsx";
 import { consolePages, nodePage } from "./pages.tsx";
 import { Sessions } from "./session.ts";
 
-/** Options of {@linkcode mountConsole}. */
+/**
+ * Options of {@linkcode mountConsole}.
+ *
+ * @example
+ * ```ts ignore
+ * const options: ConsoleOptions = { token: "s3cret", document: () => ({}) };
+ * ```
+ */
 export interface ConsoleOptions {
   /** The node's token: set, the console asks for it once per session. */
   token?: string;

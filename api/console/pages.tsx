@@ -17,7 +17,14 @@ import { NodePage } from "./pages/node.tsx";
 import { ReferencePage } from "./pages/reference.tsx";
 import { WorkflowPage, WorkflowsPage } from "./pages/workflows.tsx";
 
-/** What the pages need besides the node. */
+/**
+ * What the pages need besides the node.
+ *
+ * @example
+ * ```ts ignore
+ * const options: PageOptions = { loggedIn: true, document: () => openApiDocument(app, true) };
+ * ```
+ */
 export interface PageOptions {
   /** Whether the node has a token (users log in, and may log out). */
   loggedIn: boolean;

@@ -9,9 +9,25 @@ import { timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 
-/** Name of the session cookie. */
+/**
+ * Name of the session cookie.
+ *
+ * @example
+ * ```ts
+ * import { SESSION_COOKIE } from "./session.ts";
+ * console.log(SESSION_COOKIE); // "eddy_session"
+ * ```
+ */
 export const SESSION_COOKIE = "eddy_session";
-/** Name of the form field carrying the CSRF token. */
+/**
+ * Name of the form field carrying the CSRF token.
+ *
+ * @example
+ * ```ts
+ * import { CSRF_FIELD } from "./session.ts";
+ * console.log(CSRF_FIELD); // "_csrf"
+ * ```
+ */
 export const CSRF_FIELD = "_csrf";
 /** How long a session lasts without use. */
 const IDLE_MS = 12 * 3600_000;

@@ -10,6 +10,12 @@ import type { z } from "@hono/zod-openapi";
  * A schema the document shows but no validator runs: for bodies that
  * their own parser checks with errors that point at a line and column
  * (manifests, workflow specs).
+ *
+ * @example
+ * ```ts
+ * import type { PlainSchema } from "./content.ts";
+ * const spec: PlainSchema = { type: "string", description: "YAML or JSON" };
+ * ```
  */
 export interface PlainSchema {
   type: "string" | "object";

@@ -7,7 +7,15 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import { VERSION } from "../../version.ts";
 
-/** Where the node serves its OpenAPI document. */
+/**
+ * Where the node serves its OpenAPI document.
+ *
+ * @example
+ * ```ts
+ * import { OPENAPI_PATH } from "./document.ts";
+ * console.log(OPENAPI_PATH); // "/v1/openapi.json"
+ * ```
+ */
 export const OPENAPI_PATH = "/v1/openapi.json";
 
 /** The document's fixed part: what the routes do not say themselves. */

@@ -7,7 +7,15 @@
  */
 import { z } from "@hono/zod-openapi";
 
-/** Error codes by HTTP status. */
+/**
+ * Error codes by HTTP status.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorCodes } from "./errors.ts";
+ * const notFound: ErrorCodes = { 404: ["not_found"] };
+ * ```
+ */
 export type ErrorCodes = Record<number, readonly string[]>;
 
 /**

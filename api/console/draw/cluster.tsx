@@ -7,7 +7,14 @@
 import type { Child } from "hono/jsx";
 import { chooseMode, type Locality } from "../../../comm/mod.ts";
 
-/** A node to draw. */
+/**
+ * A node to draw.
+ *
+ * @example
+ * ```ts ignore
+ * const me: ClusterMember = { locality: node.locality, self: true, up: true, functions: 2 };
+ * ```
+ */
 export interface ClusterMember {
   locality: Locality;
   /** This node (drawn highlighted). */
