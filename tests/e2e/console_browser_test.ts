@@ -185,7 +185,7 @@ Deno.test({
     await page.goto(`${a.url}/console/functions/up`);
     await page.keyboard.press("Tab");
     assert.equal(
-      await page.evaluate(() => document.activeElement?.textContent),
+      await page.evaluate("document.activeElement?.textContent"),
       "Skip to content",
     );
     const unlabelled = await page.$$eval(
@@ -202,8 +202,8 @@ Deno.test({
         await page.setViewportSize({ width: size.width, height: size.height });
         for (const path of PAGES) {
           await page.goto(`${a.url}${path}`, { waitUntil: "load" });
-          const overflow = await page.evaluate(() =>
-            document.documentElement.scrollWidth - globalThis.innerWidth
+          const overflow = await page.evaluate<number>(
+            "document.documentElement.scrollWidth - innerWidth",
           );
           assert.ok(
             overflow <= 0,
@@ -226,8 +226,8 @@ Deno.test({
         path: join(dir, "dark_workflow.png"),
         fullPage: true,
       });
-      const background = await page.evaluate(() =>
-        getComputedStyle(document.body).backgroundColor
+      const background = await page.evaluate(
+        "getComputedStyle(document.body).backgroundColor",
       );
       assert.equal(background, "rgb(15, 20, 25)");
     } finally {
