@@ -17,7 +17,7 @@ import type { Context } from "hono";
  */
 export type Fetch = (
   request: Request,
-  env?: unknown,
+  env?: object,
 ) => Response | Promise<Response>;
 
 /**

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Env, Hono } from "hono";
 import type { EddyNode } from "../../node/node.ts";
 import { consoleAccess, type ConsoleEnv } from "./access.ts";
 import { consoleActions } from "./actions.tsx";
@@ -45,8 +45,7 @@ export interface ConsoleOptions {
  * ```
  */
 export function mountConsole(
-  // deno-lint-ignore no-explicit-any
-  app: Hono<any, any, any>,
+  app: Hono<Env>,
   node: EddyNode,
   options: ConsoleOptions,
 ): void {
