@@ -22,6 +22,7 @@ import {
   targetsSection,
   workflowsSection,
 } from "./_sections.ts";
+import { stateClusterSection } from "./state_cluster.ts";
 
 const HEADLINE_START = "<!-- bench:headline:start -->";
 const HEADLINE_END = "<!-- bench:headline:end -->";
@@ -81,6 +82,7 @@ function markdown(r: Results, plots: Record<string, string>): string {
     sledgeSection(r, img),
     workflowsSection(r, img),
     floorsSection(r, img),
+    stateClusterSection(r["state-cluster"]?.results),
     analysis(r),
   ];
   return parts.join("\n") + "\n";

@@ -21,6 +21,7 @@ import { ensureRedisServer } from "./_redis.ts";
 import { writeReport } from "./report.ts";
 import { runServing } from "./serving.ts";
 import { runStartup } from "./startup.ts";
+import { runStateCluster } from "./state_cluster.ts";
 import { runWorkflows } from "./workflows.ts";
 
 export { ensureRedisServer };
@@ -36,6 +37,7 @@ export const EXPERIMENTS: Record<
   density: runDensity,
   exchange: runExchange,
   workflows: runWorkflows,
+  "state-cluster": runStateCluster,
 };
 
 /** Options of {@linkcode runBenchmarks}. */

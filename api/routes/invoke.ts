@@ -7,11 +7,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { type EddyNode, inputTooLarge } from "../../node/node.ts";
 import { RESULT_HEADERS } from "../../node/remote.ts";
-import {
-  InvocationError,
-  NotFoundError,
-  RequestError,
-} from "../../runtime/errors.ts";
+import { InvocationError, RequestError } from "../../runtime/errors.ts";
+import { Reservation } from "../../runtime/memory_budget.ts";
 import { readBody } from "../body.ts";
 import { describeOnly } from "../openapi/document.ts";
 import {
@@ -24,6 +21,8 @@ import { BinarySchema } from "../openapi/schemas.ts";
 
 /** Largest input a node accepts for a function it forwards to a peer. */
 const MAX_FORWARDED_BYTES = 1 << 30;
+/** Outputs larger than this are streamed in pieces of this size. */
+const STREAM_PIECE_BYTES = 1 << 20;
 
 const invoke = createRoute({
   method: "post",
@@ -59,6 +58,7 @@ const invoke = createRoute({
     ...errorResponses(ANY_REQUEST, WRITE, INVOCATION, {
       404: ["not_found"],
       502: ["peer_unreachable", "peer_protocol"],
+      503: ["memory_budget", "node_unavailable"],
       504: ["peer_timeout"],
     }),
   },
@@ -75,7 +75,9 @@ const invoke = createRoute({
  * answers a JSON error (500 trap or exit, 504 timeout, 413 input or output
  * too large, 503 overloaded, 499 cancelled) with the function's stderr
  * tail. A client that goes away cancels its invocation, here or on the
- * peer running it, and the calls its guest made.
+ * peer running it, and the calls its guest made. Inputs and outputs draw on
+ * the node's memory budget (`--max-buffered`) until the response is sent:
+ * past it, 503 `memory_budget` with `Retry-After`.
  *
  * @example
  * ```ts ignore
@@ -90,16 +92,25 @@ export function invokeRoutes(node: EddyNode): OpenAPIHono {
     const args = c.req.queries("arg") ?? [];
     const fn = node.registry.get(name);
     if (!fn) return await forward(node, name, c.req.raw, args);
-    const input = await readBody(
-      c.req.raw,
-      fn.limits.maxInputBytes,
-      (size) => inputTooLarge(fn, size),
-    );
-    const result = await node.invoke(name, input, {
-      args,
-      signal: c.req.raw.signal,
-    });
-    return c.body(result.stdout, 200, {
+    const reservation = new Reservation(node.budget);
+    let result;
+    try {
+      const input = await readBody(
+        c.req.raw,
+        fn.limits.maxInputBytes,
+        (size) => inputTooLarge(fn, size),
+        reservation,
+      );
+      result = await node.invoke(name, input, {
+        args,
+        reservation,
+        signal: c.req.raw.signal,
+      });
+    } catch (error) {
+      reservation.release();
+      throw error;
+    }
+    return c.body(sent(result.stdout, reservation), 200, {
       "content-type": "application/octet-stream",
       "x-eddy-exit-code": String(result.exitCode),
       "x-eddy-duration-ms": result.durationMs.toFixed(3),
@@ -112,6 +123,35 @@ export function invokeRoutes(node: EddyNode): OpenAPIHono {
 }
 
 /**
+ * The response body for `output`: the bytes themselves when small (the
+ * budget is released now), else a stream of views on them, without a copy,
+ * that releases the budget once the last piece is taken or the client
+ * goes away.
+ */
+function sent(
+  output: Uint8Array<ArrayBuffer>,
+  reservation: Reservation,
+): Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> {
+  if (output.byteLength <= STREAM_PIECE_BYTES) {
+    reservation.release();
+    return output;
+  }
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const end = Math.min(offset + STREAM_PIECE_BYTES, output.byteLength);
+      controller.enqueue(output.subarray(offset, end));
+      offset = end;
+      if (offset === output.byteLength) {
+        controller.close();
+        reservation.release();
+      }
+    },
+    cancel: () => reservation.release(),
+  }, { highWaterMark: 0 });
+}
+
+/**
  * Sends an invocation of a function this node does not run to the nearest
  * peer that does; its answer, errors included, is relayed as it came.
  */
@@ -121,27 +161,31 @@ async function forward(
   request: Request,
   args: string[],
 ): Promise<Response> {
-  if (!node.peers.nearest(name)) throw new NotFoundError("function", name);
-  const input = await readBody(
-    request,
-    MAX_FORWARDED_BYTES,
-    (size) =>
-      new RequestError(
-        "input_too_large",
-        `input of ${size} bytes exceeds the ${MAX_FORWARDED_BYTES} bytes a node forwards`,
-        413,
-      ),
-  );
+  if (!node.peers.nearest(name)) throw node.peers.missing(name);
   const { signal } = request;
-  const { peer, mode, response } = await node.remote.forward(
-    name,
-    input,
-    args,
-    { signal },
-  ).catch((error) => {
-    if (!signal.aborted) throw error;
-    throw new InvocationError(name, "cancelled", "its client went away");
-  });
+  const reservation = new Reservation(node.budget);
+  let forwarded;
+  try {
+    const input = await readBody(
+      request,
+      MAX_FORWARDED_BYTES,
+      (size) =>
+        new RequestError(
+          "input_too_large",
+          `input of ${size} bytes exceeds the ${MAX_FORWARDED_BYTES} bytes a node forwards`,
+          413,
+        ),
+      reservation,
+    );
+    forwarded = await node.remote.forward(name, input, args, { signal })
+      .catch((error) => {
+        if (!signal.aborted) throw error;
+        throw new InvocationError(name, "cancelled", "its client went away");
+      });
+  } finally {
+    reservation.release();
+  }
+  const { peer, mode, response } = forwarded;
   const headers = new Headers({
     "content-type": response.headers["content-type"] ??
       "application/octet-stream",

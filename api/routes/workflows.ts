@@ -51,6 +51,7 @@ const deploy = createRoute({
     ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
       400: ["invalid_workflow"],
       413: ["workflow_too_large"],
+      503: ["node_unavailable"],
     }),
   },
 });
@@ -58,7 +59,7 @@ const deploy = createRoute({
 const list = createRoute({
   method: "get",
   path: "/",
-  summary: "Deployed workflows",
+  summary: "Workflows deployed in the cluster (this node's and its peers')",
   tags: ["workflows"],
   responses: {
     200: {
@@ -88,12 +89,15 @@ const get = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/{name}",
-  summary: "Removes a workflow",
+  summary: "Removes a workflow (deployed on this node)",
   tags: ["workflows"],
   request: { params: nameParam },
   responses: {
     200: { description: "The removed workflow", ...workflow },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, { 404: ["not_found"] }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, {
+      404: ["not_found"],
+      409: ["workflow_elsewhere"],
+    }),
   },
 });
 
@@ -140,6 +144,7 @@ const invoke = createRoute({
       413: ["input_too_large"],
       500: ["step_failed"],
       502: ["push_failed", "peer_unreachable", "peer_protocol"],
+      503: ["node_unavailable"],
       504: ["peer_timeout"],
     }),
   },

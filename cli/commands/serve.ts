@@ -12,6 +12,8 @@ import { parseBytes } from "../../runtime/manifest/mod.ts";
 import { keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { readConfig, SERVE_FLAGS } from "../serve_config.ts";
+import { NATS_HELP, natsOptions } from "../serve_nats.ts";
+import { connectNats, joinNats } from "../../nats/mod.ts";
 
 const HELP = `usage: eddy serve [FLAGS]
 
@@ -29,6 +31,8 @@ core, deployments restored from the data directory.
   --allowed-host NAME    without a token, also answer requests for host NAME
                          (repeatable; loopback names, IP addresses and the
                          --hostname and --advertise names always are)
+  --max-buffered SIZE    request bodies and outputs held at once, node-wide;
+                         past it requests get 503 (default: 1/4 of RAM)
 
 locality and peering:
   --node-id ID           this node's id (default: the host name)
@@ -43,7 +47,9 @@ locality and peering:
                          serve peers on other hosts over HTTP/2 with TLS (PEM),
                          on its own port (--tls-port, default: any free one)
   --tls-port N
-  --tls-ca FILE          CA certificate that signs peers' TLS certificates`;
+  --tls-ca FILE          CA certificate that signs peers' TLS certificates
+
+${NATS_HELP}`;
 
 /** `eddy serve`. */
 export const serveCommand: Command = {
@@ -73,18 +79,13 @@ export const serveCommand: Command = {
     const workers = values.workers === undefined
       ? undefined
       : integer("--workers", values.workers, 1, 1, 1024);
-    let maxModuleBytes: number | undefined;
-    if (values["max-module-size"] !== undefined) {
-      try {
-        maxModuleBytes = parseBytes(values["max-module-size"] as string);
-      } catch (error) {
-        throw new UsageError(
-          "serve",
-          `--max-module-size: ${(error as Error).message}`,
-        );
-      }
+    const maxModuleBytes = size("--max-module-size", values["max-module-size"]);
+    const maxBufferedBytes = size("--max-buffered", values["max-buffered"]);
+    if (maxBufferedBytes === 0) {
+      throw new UsageError("serve", "--max-buffered: must be more than 0");
     }
     const dataDir = resolve((values["data-dir"] as string) ?? "eddy-data");
+    const nats = natsOptions(values, dataDir);
     const token = (values.token as string) ?? Deno.env.get("EDDY_TOKEN");
     const problem = token === undefined ? undefined : tokenProblem(token);
     if (problem) {
@@ -105,7 +106,17 @@ export const serveCommand: Command = {
       zone: values.zone as string | undefined,
       region: values.region as string | undefined,
       labels: keyValues("serve", "--label", values.label),
+      maxBufferedBytes,
     });
+    // NATS that cannot be reached stops the node before it serves anything.
+    const nc = nats
+      ? await connectNats({ name: `eddy ${node.id}`, ...nats }).catch(
+        async (error) => {
+          await node.close();
+          throw error;
+        },
+      )
+      : undefined;
     const hostname = (values.hostname as string) ?? "127.0.0.1";
     const app = createApp(node, {
       token,
@@ -153,10 +164,15 @@ export const serveCommand: Command = {
       await node.peers.add(peer);
     }
     node.peers.start();
+    const cluster = nats ? await joinNats(node, nats, nc) : undefined;
+    if (cluster) {
+      console.log(`eddy: joined NATS at ${cluster.nc.getServer()}`);
+    }
     const stop = () => server.shutdown();
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
     await server.finished;
+    await cluster?.close();
     await unix.close();
     await tls?.close();
     await node.close();
@@ -180,6 +196,15 @@ function integer(
     );
   }
   return n;
+}
+
+function size(flag: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseBytes(value as string);
+  } catch (error) {
+    throw new UsageError("serve", `${flag}: ${(error as Error).message}`);
+  }
 }
 
 /** The TLS comm server `--tls-cert` and `--tls-key` ask for, if they do. */

@@ -58,4 +58,9 @@ export interface JobResult {
   failure?: JobFailure;
   /** The calls the guest made to other functions, in order. */
   calls?: CallTrace[];
+  /**
+   * Bytes of the node's memory budget `stdout` holds (an executor worker
+   * reserved them as it grew); whoever receives the result releases them.
+   */
+  reserved?: number;
 }
