@@ -113,6 +113,7 @@ svg.drawing .edge-label.memory { fill: var(--memory); } svg.drawing .edge-label.
 .legend span::before { content: ""; display: inline-block; width: 1.2rem; height: 3px; vertical-align: middle; margin-right: .35rem; background: currentColor; }
 .login { max-width: 24rem; margin: 10vh auto; }
 .ref-op { border-top: 1px solid var(--line); padding: .8rem 0; }
+.ref-op td:first-child { width: 4.5rem; }
 .method { display: inline-block; min-width: 4.2rem; text-align: center; font-weight: 700; font-size: .75rem; padding: .15rem .4rem; border-radius: 4px; color: #fff; margin-right: .5rem; }
 .method.get { background: #1a7f37; } .method.post { background: #0b6bcb; } .method.put { background: #9a6700; } .method.delete { background: #c62828; }
 .table-wrap { overflow-x: auto; }

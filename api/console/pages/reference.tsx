@@ -62,7 +62,8 @@ export function ReferencePage(props: { document: unknown }): Child {
     <>
       <section class="panel">
         <p>
-          {doc.info.title} {doc.info.version}. {doc.info.description}
+          {doc.info.title} {doc.info.version}.{" "}
+          <Markdownish text={doc.info.description ?? ""} />
         </p>
         <p>
           The machine-readable document:{" "}
@@ -93,7 +94,11 @@ export function ReferencePage(props: { document: unknown }): Child {
                 {o.op.security && <span class="pill">bearer token</span>}
               </div>
               <p>{o.op.summary}</p>
-              {o.op.description && <p class="muted">{o.op.description}</p>}
+              {o.op.description && (
+                <p class="muted">
+                  <Markdownish text={o.op.description} />
+                </p>
+              )}
               {(o.op.parameters ?? []).length > 0 && (
                 <p>
                   Parameters: {o.op.parameters!.map((p) => (
@@ -145,6 +150,17 @@ export function ReferencePage(props: { document: unknown }): Child {
           </details>
         ))}
       </section>
+    </>
+  );
+}
+
+/** `text` with its `backquoted` parts as code, the rest as text. */
+function Markdownish(props: { text: string }): Child {
+  return (
+    <>
+      {props.text.split("`").map((part, i) =>
+        i % 2 === 1 ? <code key={i}>{part}</code> : part
+      )}
     </>
   );
 }
