@@ -21,8 +21,28 @@ import { figures } from "./figures.ts";
  */
 export const EVENT_INTERVAL_MS = 2000;
 
+/** The streams open in this process, ended by {@linkcode closeEventStreams}. */
+const open = new Set<() => void>();
+
 /**
- * Streams `figures` events (JSON) to `c` until the client goes away.
+ * Ends every open event stream of this process: a server shutting down
+ * waits for its responses, and an open console's never ends by itself.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.addSignalListener("SIGTERM", () => {
+ *   closeEventStreams();
+ *   server.shutdown();
+ * });
+ * ```
+ */
+export function closeEventStreams(): void {
+  for (const close of open) close();
+}
+
+/**
+ * Streams `figures` events (JSON) to `c` until the client goes away or
+ * {@linkcode closeEventStreams} is called.
  *
  * @example
  * ```ts ignore
@@ -31,20 +51,33 @@ export const EVENT_INTERVAL_MS = 2000;
  */
 export function streamFigures(c: Context, node: EddyNode): Response {
   return streamSSE(c, async (stream) => {
-    const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
-    while (!stream.aborted) {
-      await stream.writeSSE({
-        event: "figures",
-        data: JSON.stringify(figures(node)),
-      });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        closed,
-        new Promise((resolve) =>
-          timer = setTimeout(resolve, EVENT_INTERVAL_MS)
-        ),
-      ]);
-      clearTimeout(timer);
+    let ended = false;
+    let end = () => {};
+    const closed = new Promise<void>((resolve) => {
+      end = () => {
+        ended = true;
+        resolve();
+      };
+    });
+    stream.onAbort(end);
+    open.add(end);
+    try {
+      while (!ended) {
+        await stream.writeSSE({
+          event: "figures",
+          data: JSON.stringify(figures(node)),
+        });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          closed,
+          new Promise((resolve) =>
+            timer = setTimeout(resolve, EVENT_INTERVAL_MS)
+          ),
+        ]);
+        clearTimeout(timer);
+      }
+    } finally {
+      open.delete(end);
     }
   });
 }

@@ -16,6 +16,7 @@ import type { EddyNode } from "../../node/node.ts";
 import { consoleAccess, type ConsoleEnv } from "./access.ts";
 import { consoleActions } from "./actions.tsx";
 import { assetRoutes } from "./assets/mod.ts";
+export { closeEventStreams } from "./events.ts";
 import { loginRoutes } from "./login.tsx";
 import { consolePages, nodePage } from "./pages.tsx";
 import { Sessions } from "./session.ts";
