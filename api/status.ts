@@ -26,6 +26,8 @@ const STATUS: Record<string, number> = {
   incomplete_body: 400,
   unauthorized: 401,
   cross_origin: 403,
+  console_loopback_only: 403,
+  invalid_csrf_token: 403,
   host_not_allowed: 403,
   not_found: 404,
   no_route: 404,

@@ -9,6 +9,7 @@
  */
 import { resolve } from "node:path";
 import { createApp } from "../api/app.ts";
+import { closeEventStreams } from "../api/console/mod.ts";
 import {
   type Http2Server,
   serveHttp2,
@@ -136,6 +137,8 @@ export async function serveNode(
       await node.close();
     });
     const shutdown = async () => {
+      // The console's event streams never end by themselves.
+      closeEventStreams();
       await server.shutdown();
       await finished;
     };
