@@ -22,6 +22,8 @@ import {
   type SuspendHooks,
 } from "./guest_calls.ts";
 import { TailBuffer } from "./tail_buffer.ts";
+import { GuestKv } from "./guest_kv.ts";
+import { prepareState, type RunState } from "./guest_state.ts";
 
 /** How much of a guest's stderr is kept for results and error reports. */
 export const STDERR_TAIL_BYTES = 4096;
@@ -76,6 +78,11 @@ export function runGuest(
   stdio: RunStdio = {},
   calls: RunCalls = {},
 ): JobResult | Promise<JobResult> {
+  if (spec.state) {
+    return prepareState(spec.state).then((state) =>
+      new GuestRun(runnable, spec, stdio, calls, state).startAsync()
+    );
+  }
   if (!importsGuestCalls(runnable.module)) {
     return runGuestSync(runnable, spec, stdio);
   }
@@ -108,6 +115,8 @@ class GuestRun {
   readonly #stderr: ByteSink;
   readonly #host: WasiHost;
   readonly #calls: GuestCalls | undefined;
+  readonly #kv: GuestKv | undefined;
+  readonly #state: RunState | undefined;
   #instance: WebAssembly.Instance | undefined;
 
   constructor(
@@ -115,21 +124,27 @@ class GuestRun {
     spec: JobSpec,
     stdio: RunStdio,
     calls: RunCalls | undefined,
+    state?: RunState,
   ) {
     this.#runnable = runnable;
+    this.#state = state;
     this.#spec = spec;
     this.#stdout = stdio.stdout ?? new OutputBuffer(spec.maxOutputBytes);
     this.#stderr = stdio.stderr ?? new TailBuffer(STDERR_TAIL_BYTES);
     this.#host = new WasiHost({
       args: spec.args,
       env: spec.env,
-      preopens: spec.preopens,
+      preopens: state ? [...spec.preopens, ...state.preopens] : spec.preopens,
+      kvSession: state?.session,
       stdin: stdio.stdin,
       stdout: this.#stdout,
       stderr: this.#stderr,
     });
     this.#calls = calls && importsGuestCalls(runnable.module)
       ? new GuestCalls(calls.caller, calls.hooks)
+      : undefined;
+    this.#kv = this.#calls
+      ? new GuestKv(state?.buckets, state?.session)
       : undefined;
   }
 
@@ -158,11 +173,17 @@ class GuestRun {
         [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory },
       };
     }
-    if (this.#calls) imports = { ...imports, ...this.#calls.imports };
+    if (this.#calls) {
+      imports = {
+        ...imports,
+        eddy: { ...this.#calls.imports.eddy, ...this.#kv!.imports },
+      };
+    }
     this.#instance = new WebAssembly.Instance(module, imports);
     const exported = this.#instance.exports.memory;
     if (this.#calls && exported instanceof WebAssembly.Memory) {
       this.#calls.bind(exported);
+      this.#kv!.bind(exported);
     }
     return this.#instance;
   }
@@ -194,6 +215,14 @@ class GuestRun {
       durationMs: performance.now() - this.#started,
       failure,
       ...(this.#calls?.trace.length ? { calls: this.#calls.trace } : {}),
+      ...(this.#state
+        ? {
+          state: {
+            reads: this.#state.session.reads,
+            writes: this.#state.session.writes,
+          },
+        }
+        : {}),
     };
   }
 }

@@ -1,0 +1,129 @@
+/**
+ * A preopen backed by a key-value bucket instead of a host directory: the
+ * guest sees a flat directory whose files are the bucket's keys. Reads come
+ * from the node's replica synchronously (the value as of the open); writes
+ * are buffered per open file and become one atomic put on close or
+ * `fd_sync`; unlink deletes. Puts are asynchronous (a cluster backend waits
+ * for its stream), so a host with a {@linkcode KvSession} serves the calls
+ * that may write (`fd_close`, `fd_sync`, `fd_datasync`, `fd_renumber`,
+ * `path_unlink_file`) as JSPI `Suspending` imports that wait for them.
+ *
+ * @module
+ */
+import { Errno } from "./errno.ts";
+import { KvDir } from "./_kv_dir.ts";
+import type { WasiDir } from "./dir.ts";
+
+/** One key as the bucket has it. */
+export interface KvEntry {
+  value: Uint8Array;
+  revision: string;
+  /** ms since the epoch. */
+  updatedAt: number;
+}
+
+/**
+ * What a KV preopen needs of a bucket (`state/store.ts` `StateBucket` has
+ * it): synchronous reads from the replica, asynchronous durable writes.
+ *
+ * @example
+ * ```ts ignore
+ * const bucket: KvBucket = await store.bucket("carts");
+ * ```
+ */
+export interface KvBucket {
+  readonly name: string;
+  getSync(key: string): KvEntry | undefined;
+  listSync(options?: { after?: string; limit?: number }): {
+    keys: string[];
+    next?: string;
+  };
+  put(key: string, value: Uint8Array): Promise<string>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * The writes one guest run has started and not yet seen finish, and the
+ * counts of its state reads and writes (for metrics).
+ *
+ * @example
+ * ```ts
+ * import { KvSession } from "./kv.ts";
+ * const session = new KvSession();
+ * session.start(Promise.resolve());
+ * console.log(await session.drain(0)); // 0
+ * ```
+ */
+export class KvSession {
+  reads = 0;
+  writes = 0;
+  #pending: Promise<number>[] = [];
+
+  /** Whether writes are in flight. */
+  get busy(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  /** Tracks a write; a failure becomes EIO for the call that made it. */
+  start(write: Promise<unknown>): void {
+    this.writes++;
+    this.#pending.push(write.then(() => Errno.ESUCCESS, () => Errno.EIO));
+  }
+
+  /** Waits for every write in flight: the first failure's errno, else `result`. */
+  async drain(result: number): Promise<number> {
+    while (this.#pending.length > 0) {
+      const pending = this.#pending;
+      this.#pending = [];
+      for (const errno of await Promise.all(pending)) {
+        if (errno !== Errno.ESUCCESS && result === Errno.ESUCCESS) {
+          result = errno;
+        }
+      }
+    }
+    return result;
+  }
+}
+
+/**
+ * A preopen served by a bucket.
+ *
+ * @example
+ * ```ts ignore
+ * const host = new WasiHost({
+ *   preopens: [kvPreopen(bucket, "/state", true, session)],
+ *   kvSession: session,
+ * });
+ * ```
+ */
+export interface BackendPreopen {
+  backend: WasiDir;
+  guestPath: string;
+  writable: boolean;
+}
+
+/**
+ * The preopen of `bucket` at `guestPath`.
+ *
+ * @example
+ * ```ts ignore
+ * const preopen = kvPreopen(bucket, "/state", false, new KvSession());
+ * ```
+ */
+export function kvPreopen(
+  bucket: KvBucket,
+  guestPath: string,
+  writable: boolean,
+  session: KvSession,
+): BackendPreopen {
+  return { backend: new KvDir(bucket, session), guestPath, writable };
+}
+
+/** Imports that may start a write on a KV preopen. */
+export const KV_WRITING_CALLS: readonly string[] = [
+  "fd_close",
+  "fd_sync",
+  "fd_datasync",
+  "fd_renumber",
+  "path_unlink_file",
+];
