@@ -31,6 +31,8 @@ import { Metrics } from "./metrics.ts";
 import { type NodeInfo, PeerTable } from "./peers.ts";
 import { RemoteInvoker } from "./remote.ts";
 import { Workflows } from "./workflows.ts";
+import { NodeState } from "./state.ts";
+import type { StoreConfig } from "../state/store.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of {@linkcode EddyNode.start}. */
@@ -57,6 +59,8 @@ export interface NodeOptions {
   tlsCa?: string;
   /** Invocations waiting for an executor beyond this are refused (503). */
   maxQueued?: number;
+  /** Where function state lives; default: embedded, in `<dataDir>/state`. */
+  state?: StoreConfig;
 }
 
 /** Per-invocation options of {@linkcode EddyNode.invoke}. */
@@ -122,12 +126,16 @@ export class EddyNode {
   /** Where peers reach this node; set by whoever serves it. */
   endpoints: NodeInfo["endpoints"] = { http: "" };
   readonly #pool: LazyExecutorPool;
+  /** Function state: the store, what runs get, its metrics. */
+  readonly state: NodeState;
 
   private constructor(
     options: NodeOptions,
     registry: Registry,
     pool: LazyExecutorPool,
+    state: NodeState,
   ) {
+    this.state = state;
     this.id = options.nodeId ?? hostname();
     this.locality = {
       nodeId: this.id,
@@ -172,6 +180,7 @@ export class EddyNode {
         },
       };
     });
+    this.metrics.addGauges(state.gauges);
   }
 
   /**
@@ -189,7 +198,8 @@ export class EddyNode {
         origin: CallOrigin,
       ): Promise<CallReply> => node.call(fn, input, origin),
     });
-    const node: EddyNode = new EddyNode(options, registry, pool);
+    const state = await NodeState.open(options.dataDir, options.state);
+    const node: EddyNode = new EddyNode(options, registry, pool, state);
     node.#workflows = await Workflows.open(node);
     node.sweptModules = await registry.sweepModules();
     if (registry.list().length > 0) pool.start();
@@ -352,6 +362,7 @@ export class EddyNode {
             guestPath: d.guest,
             writable: d.writable,
           })),
+          ...(fn.state?.length ? { state: this.state.jobState(fn) } : {}),
           timeoutMs: fn.limits.timeoutMs,
           maxMemoryBytes: fn.limits.maxMemoryBytes,
           maxOutputBytes: fn.limits.maxOutputBytes,
@@ -372,6 +383,7 @@ export class EddyNode {
       throw error;
     }
     this.metrics.record(name, result.durationMs / 1000, result.failure?.reason);
+    this.state.record(result.state);
     if (result.failure) {
       throw new InvocationError(
         name,
@@ -408,6 +420,7 @@ export class EddyNode {
     this.peers.close();
     await this.remote.close();
     await this.#pool.close();
+    await this.state.close();
   }
 }
 

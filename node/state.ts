@@ -1,0 +1,89 @@
+/**
+ * A node's function state: the store its guests and `/v1/kv` use (the
+ * embedded one in the data dir unless configured otherwise), what runs of
+ * each function get, and the state metrics.
+ *
+ * @module
+ */
+import { openStore } from "../state/mod.ts";
+import type { StateStore, StoreConfig } from "../state/store.ts";
+import type { JobState } from "../runtime/executor/guest_state.ts";
+import type { FunctionSpec } from "../runtime/manifest/mod.ts";
+import type { GaugeSource } from "./metrics.ts";
+
+/**
+ * The node's store and its figures.
+ *
+ * @example
+ * ```ts
+ * import { NodeState } from "./state.ts";
+ * const dir = await Deno.makeTempDir();
+ * const state = await NodeState.open(dir);
+ * await (await state.store.bucket("carts")).put("alice", new Uint8Array([1]));
+ * await state.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class NodeState {
+  readonly config: StoreConfig;
+  readonly store: StateStore;
+  /** Reads and writes of state, by guests and through the API. */
+  reads = 0;
+  writes = 0;
+  /**
+   * How far this node's replica is behind the writes it knows of, in
+   * seconds (0 for the embedded store; a replicating backend sets it).
+   */
+  replicaLagSeconds = 0;
+
+  private constructor(config: StoreConfig, store: StateStore) {
+    this.config = config;
+    this.store = store;
+  }
+
+  /** Opens `config`, or the embedded store in `<dataDir>/state`. */
+  static async open(
+    dataDir: string,
+    config?: StoreConfig,
+  ): Promise<NodeState> {
+    const chosen = config ?? { kind: "embedded", dir: `${dataDir}/state` };
+    return new NodeState(chosen, await openStore(chosen));
+  }
+
+  /** What a run of `fn` carries about its state; undefined without `state:`. */
+  jobState(fn: Pick<FunctionSpec, "state">): JobState | undefined {
+    return fn.state?.length
+      ? { store: this.config, mounts: fn.state }
+      : undefined;
+  }
+
+  /** Counts what a run did. */
+  record(counts: { reads: number; writes: number } | undefined): void {
+    if (!counts) return;
+    this.reads += counts.reads;
+    this.writes += counts.writes;
+  }
+
+  /** The state figures for `/metrics`. */
+  readonly gauges: GaugeSource = () => ({
+    eddy_state_reads_total: {
+      help: "State reads (guest files, kv_get, GET /v1/kv) since start.",
+      value: this.reads,
+      type: "counter",
+    },
+    eddy_state_writes_total: {
+      help: "State writes (puts, deletes, compare-and-swaps) since start.",
+      value: this.writes,
+      type: "counter",
+    },
+    eddy_state_replica_lag_seconds: {
+      help: "How far this node's state replica is behind (0: embedded store).",
+      value: this.replicaLagSeconds,
+    },
+  });
+
+  /** Closes the store. */
+  async close(): Promise<void> {
+    await this.store[Symbol.asyncDispose]();
+  }
+}
