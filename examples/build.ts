@@ -47,6 +47,8 @@ export const EXAMPLES: readonly Example[] = [
   { name: "fail", lang: "c" },
   { name: "relay", lang: "c" },
   { name: "pipeline", lang: "as" },
+  { name: "counter", lang: "c" },
+  { name: "tally", lang: "as" },
 ];
 
 const EXT: Record<Lang, string> = { c: "c", rust: "rs", as: "ts" };

@@ -121,6 +121,7 @@ async function fromManifest(
       args: fn.args,
       env: fn.env,
       dirs: fn.dirs,
+      ...(fn.state ? { state: fn.state } : {}),
       labels: fn.labels,
       limits: {
         memory: fn.limits.maxMemoryBytes,
