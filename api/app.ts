@@ -17,6 +17,7 @@ import { moduleRoutes } from "./routes/modules.ts";
 import { peerRoutes } from "./routes/peers.ts";
 import { workflowInvokeRoutes, workflowRoutes } from "./routes/workflows.ts";
 import { systemRoutes } from "./routes/system.ts";
+import { kvRoutes } from "./routes/kv.ts";
 import { wellFormedUrl } from "./url.ts";
 
 /** Options of {@linkcode createApp}. */
@@ -62,6 +63,7 @@ export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
   app.route("/v1", functionRoutes(node, maxModuleBytes));
   app.route("/v1/peers", peerRoutes(node));
   app.route("/v1/workflows", workflowRoutes(node));
+  app.route("/v1/kv", kvRoutes(node));
   app.route("/workflows", workflowInvokeRoutes(node));
   app.route("/invoke", invokeRoutes(node));
   // Peers' invocations over HTTP/2 (h2c prior knowledge on this same port);
