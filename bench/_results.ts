@@ -11,6 +11,7 @@ import type { FloorResults } from "./floors.ts";
 import type { ServingResults } from "./serving.ts";
 import type { StartupResults } from "./startup.ts";
 import type { WorkflowResults } from "./workflows.ts";
+import type { StateResults } from "./state.ts";
 
 /** Every experiment's results that exist in a results directory. */
 export interface Results {
@@ -20,6 +21,7 @@ export interface Results {
   density?: ResultEnvelope<DensityResults>;
   exchange?: ResultEnvelope<ExchangeResults>;
   workflows?: ResultEnvelope<WorkflowResults>;
+  state?: ResultEnvelope<StateResults>;
 }
 
 /** The experiments a report knows, in the order it shows them. */
@@ -30,6 +32,7 @@ export const NAMES = [
   "density",
   "exchange",
   "workflows",
+  "state",
 ] as const;
 
 /**

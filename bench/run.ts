@@ -22,6 +22,7 @@ import { writeReport } from "./report.ts";
 import { runServing } from "./serving.ts";
 import { runStartup } from "./startup.ts";
 import { runWorkflows } from "./workflows.ts";
+import { runState } from "./state.ts";
 
 export { ensureRedisServer };
 
@@ -36,6 +37,7 @@ export const EXPERIMENTS: Record<
   density: runDensity,
   exchange: runExchange,
   workflows: runWorkflows,
+  state: runState,
 };
 
 /** Options of {@linkcode runBenchmarks}. */
