@@ -49,6 +49,7 @@ export const EXAMPLES: readonly Example[] = [
   { name: "pipeline", lang: "as" },
   { name: "counter", lang: "c" },
   { name: "tally", lang: "as" },
+  { name: "guestbook", lang: "rust" },
 ];
 
 const EXT: Record<Lang, string> = { c: "c", rust: "rs", as: "ts" };

@@ -143,8 +143,13 @@ class GuestRun {
     this.#calls = calls && importsGuestCalls(runnable.module)
       ? new GuestCalls(calls.caller, calls.hooks)
       : undefined;
+    // In a node (calls can be made) a function without `state:` has
+    // declared no bucket; under `eddy run` state is not available at all.
     this.#kv = this.#calls
-      ? new GuestKv(state?.buckets, state?.session)
+      ? new GuestKv(
+        state?.buckets ?? (calls?.caller ? new Map() : undefined),
+        state?.session,
+      )
       : undefined;
   }
 

@@ -141,3 +141,36 @@ Deno.test("a C guest's stdio and POSIX calls work unchanged on a state mount", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a Rust guest's std::fs works unchanged on a state mount", async () => {
+  const dir = await Deno.makeTempDir();
+  const store = openEmbeddedStore(dir);
+  try {
+    const guestbook = await WebAssembly.compile(
+      await Deno.readFile(join(REPO_ROOT, "examples/guestbook/guestbook.wasm")),
+    );
+    const run = async (args: string[], stdin = "") => {
+      const s = spec(dir);
+      s.state!.mounts[0] = {
+        bucket: "guestbook",
+        mount: "/book",
+        readOnly: false,
+      };
+      const result = await runGuest({ module: guestbook }, {
+        ...s,
+        args: ["guestbook", ...args],
+      }, { stdin: enc.encode(stdin) });
+      assert.equal(result.failure, undefined, result.stderr);
+      return dec.decode(result.stdout);
+    };
+    await run(["sign", "zoe"], "hello!\n");
+    await run(["sign", "adam"], "first");
+    await run(["sign", "zoe"], "again");
+    assert.equal(await run(["read"]), "adam (5 B): first\nzoe (5 B): again\n");
+    const keys = store.bucketSync("guestbook").listSync().keys;
+    assert.deepEqual(keys, ["adam", "zoe"]);
+  } finally {
+    await store[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
