@@ -198,7 +198,7 @@ export class EddyNode {
         origin: CallOrigin,
       ): Promise<CallReply> => node.call(fn, input, origin),
     });
-    const state = await NodeState.open(options.dataDir, options.state);
+    const state = NodeState.of(options.dataDir, options.state);
     const node: EddyNode = new EddyNode(options, registry, pool, state);
     node.#workflows = await Workflows.open(node);
     node.sweptModules = await registry.sweepModules();

@@ -1,7 +1,8 @@
 /**
  * A node's function state: the store its guests and `/v1/kv` use (the
  * embedded one in the data dir unless configured otherwise), what runs of
- * each function get, and the state metrics.
+ * each function get, and the state metrics. The main isolate opens the
+ * store on first use, so a node without state never touches it.
  *
  * @module
  */
@@ -18,15 +19,15 @@ import type { GaugeSource } from "./metrics.ts";
  * ```ts
  * import { NodeState } from "./state.ts";
  * const dir = await Deno.makeTempDir();
- * const state = await NodeState.open(dir);
- * await (await state.store.bucket("carts")).put("alice", new Uint8Array([1]));
+ * const state = NodeState.of(dir);
+ * await (await (await state.store()).bucket("carts")).put("alice", new Uint8Array([1]));
  * await state.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class NodeState {
   readonly config: StoreConfig;
-  readonly store: StateStore;
+  #store: Promise<StateStore> | undefined;
   /** Reads and writes of state, by guests and through the API. */
   reads = 0;
   writes = 0;
@@ -36,18 +37,26 @@ export class NodeState {
    */
   replicaLagSeconds = 0;
 
-  private constructor(config: StoreConfig, store: StateStore) {
+  private constructor(config: StoreConfig) {
     this.config = config;
-    this.store = store;
   }
 
-  /** Opens `config`, or the embedded store in `<dataDir>/state`. */
-  static async open(
-    dataDir: string,
-    config?: StoreConfig,
-  ): Promise<NodeState> {
-    const chosen = config ?? { kind: "embedded", dir: `${dataDir}/state` };
-    return new NodeState(chosen, await openStore(chosen));
+  /** The state of a node: `config`, or the embedded store in `<dataDir>/state`. */
+  static of(dataDir: string, config?: StoreConfig): NodeState {
+    return new NodeState(
+      config ?? { kind: "embedded", dir: `${dataDir}/state` },
+    );
+  }
+
+  /** The store, opened on first use. */
+  store(): Promise<StateStore> {
+    if (!this.#store) {
+      const opening = this.#store = openStore(this.config);
+      opening.catch(() => {
+        if (this.#store === opening) this.#store = undefined;
+      });
+    }
+    return this.#store;
   }
 
   /** What a run of `fn` carries about its state; undefined without `state:`. */
@@ -84,6 +93,7 @@ export class NodeState {
 
   /** Closes the store. */
   async close(): Promise<void> {
-    await this.store[Symbol.asyncDispose]();
+    const store = await this.#store?.catch(() => undefined);
+    await store?.[Symbol.asyncDispose]();
   }
 }

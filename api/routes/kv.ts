@@ -36,7 +36,8 @@ const SIMPLE_TYPES = [
  */
 export function kvRoutes(node: EddyNode): Hono {
   const state = node.state;
-  const bucketOf = (c: Context) => state.store.bucket(c.req.param("bucket")!);
+  const bucketOf = async (c: Context) =>
+    (await state.store()).bucket(c.req.param("bucket")!);
   const keyOf = (c: Context) => {
     const key = c.req.param("key")!;
     checkKey(key);
