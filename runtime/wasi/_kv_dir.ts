@@ -4,7 +4,9 @@
  * no subdirectories and no links, so a path is the mount itself (`.`, or
  * empty) or one key; `..` and absolute paths answer ENOTCAPABLE as a host
  * mount does for a path that leaves it, `a/b` ENOENT (or ENOTDIR when `a`
- * is a key). A value is bounded ({@linkcode MAX_VALUE_BYTES}, EFBIG past it).
+ * is a key). A value is bounded ({@linkcode MAX_VALUE_BYTES}, EFBIG past it),
+ * and so is what one run's open files hold together (`MAX_HELD_BYTES`,
+ * ENOMEM past it).
  *
  * @module
  */
@@ -127,6 +129,7 @@ export class KvDir implements WasiDir {
     if (!entry && !options.create) return Errno.ENOENT;
     if (entry && options.exclusive) return Errno.EEXIST;
     const value = options.truncate || !entry ? new Uint8Array() : entry.value;
+    if (!this.#session.charge(value.byteLength)) return Errno.ENOMEM;
     return new KvFile(
       this.#bucket,
       this.#session,
@@ -238,6 +241,8 @@ export class KvFile implements WasiFile {
   readonly #key: string;
   #buf: Uint8Array;
   #size: number;
+  /** Bytes charged to the session for `#buf`. */
+  #charged: number;
   #pos = 0;
   #mtime: number;
   #dirty: boolean;
@@ -255,6 +260,7 @@ export class KvFile implements WasiFile {
     this.#key = key;
     this.#buf = value;
     this.#size = value.byteLength;
+    this.#charged = value.byteLength;
     this.#mtime = mtime;
     this.#dirty = dirty;
   }
@@ -336,6 +342,9 @@ export class KvFile implements WasiFile {
 
   close(): void {
     this.#flush();
+    this.#session.release(this.#charged);
+    this.#charged = 0;
+    this.#buf = new Uint8Array();
   }
 
   #touch(): void {
@@ -350,6 +359,10 @@ export class KvFile implements WasiFile {
     const next = new Uint8Array(
       Math.min(MAX_VALUE_BYTES, Math.max(end, this.#buf.byteLength * 2, 64)),
     );
+    if (!this.#session.charge(next.byteLength - this.#charged)) {
+      return Errno.ENOMEM;
+    }
+    this.#charged = next.byteLength;
     next.set(this.#buf.subarray(0, this.#size));
     this.#buf = next;
     return Errno.ESUCCESS;

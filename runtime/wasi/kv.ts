@@ -14,6 +14,13 @@ import { Errno } from "./errno.ts";
 import { KvDir } from "./_kv_dir.ts";
 import type { WasiDir } from "./dir.ts";
 
+/**
+ * The most bytes of values one run's open state files may hold at once:
+ * without it a guest could open its 1024 descriptors on 1 MiB values and
+ * hold a GiB of host memory.
+ */
+export const MAX_HELD_BYTES = 32 << 20;
+
 /** One key as the bucket has it. */
 export interface KvEntry {
   value: Uint8Array;
@@ -57,7 +64,21 @@ export interface KvBucket {
 export class KvSession {
   reads = 0;
   writes = 0;
+  /** Bytes of values the run's open files hold (bounded: ENOMEM past it). */
+  held = 0;
   #pending: Promise<number>[] = [];
+
+  /** Takes `bytes` more for an open file's buffer; false past the bound. */
+  charge(bytes: number): boolean {
+    if (this.held + bytes > MAX_HELD_BYTES) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  /** Gives back what a closed file held. */
+  release(bytes: number): void {
+    this.held -= bytes;
+  }
 
   /** Whether writes are in flight. */
   get busy(): boolean {

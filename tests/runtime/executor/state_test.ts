@@ -174,3 +174,39 @@ Deno.test("a Rust guest's std::fs works unchanged on a state mount", async () =>
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("open state files hold at most 32 MiB of values per run (ENOMEM past it)", async () => {
+  const dir = await Deno.makeTempDir();
+  const store = openEmbeddedStore(dir);
+  try {
+    await store.bucketSync("b").put("k", new Uint8Array(1 << 20));
+    // Opens k 40 times without closing; writes how many opens succeeded
+    // and the errno of the first that failed.
+    const module = await WebAssembly.compile(wat(`(module
+      (import "${W}" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (import "${W}" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "k")
+      (func (export "_start") (local $i i32) (local $e i32)
+        (block $done (loop $next
+          (local.set $e (call $path_open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 1)
+            (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 0)))
+          (br_if $done (local.get $e))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $next (i32.lt_u (local.get $i) (i32.const 40)))))
+        (i32.store8 (i32.const 200) (local.get $i))
+        (i32.store8 (i32.const 201) (local.get $e))
+        (i32.store (i32.const 16) (i32.const 200))
+        (i32.store (i32.const 20) (i32.const 2))
+        (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))))`));
+    const result = await runGuest({ module }, spec(dir));
+    assert.equal(result.failure, undefined, result.stderr);
+    assert.deepEqual([...result.stdout], [32, 48]); // 32 opens, then ENOMEM
+    // Closing gives it back: the next run can open as many again.
+    const again = await runGuest({ module }, spec(dir));
+    assert.deepEqual([...again.stdout], [32, 48]);
+  } finally {
+    await store[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
