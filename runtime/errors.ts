@@ -135,7 +135,8 @@ export type InvocationFailure =
   | "output_too_large"
   | "overloaded"
   | "cancelled"
-  | "call_depth_exceeded";
+  | "call_depth_exceeded"
+  | "state_unavailable";
 
 const FAILURE_STATUS: Record<InvocationFailure, number> = {
   trap: 500,
@@ -149,6 +150,8 @@ const FAILURE_STATUS: Record<InvocationFailure, number> = {
   cancelled: 499,
   // WebDAV's "loop detected": a guest call chain went too deep.
   call_depth_exceeded: 508,
+  // The function's state store could not be opened.
+  state_unavailable: 503,
 };
 
 /**

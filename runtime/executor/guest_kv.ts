@@ -137,7 +137,7 @@ export class GuestKv {
       if (session) session.writes++;
       let revision: string | undefined;
       try {
-        revision = await run();
+        revision = await (session ? session.wait(run()) : run());
       } catch (error) {
         return (error as { code?: string }).code === "invalid_key"
           ? KV_STATUS.invalidKey

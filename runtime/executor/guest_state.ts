@@ -43,10 +43,13 @@ const stores = new Map<string, Promise<StateStore>>();
  *
  * @example
  * ```ts ignore
- * const run = await prepareState(spec.state);
+ * const run = await prepareState(spec.state, hooks);
  * ```
  */
-export async function prepareState(state: JobState): Promise<RunState> {
+export async function prepareState(
+  state: JobState,
+  hooks?: { suspend(): void; resume(): void },
+): Promise<RunState> {
   const id = JSON.stringify(state.store);
   let store = stores.get(id);
   if (!store) {
@@ -55,7 +58,7 @@ export async function prepareState(state: JobState): Promise<RunState> {
     store.catch(() => stores.delete(id));
   }
   const opened = await store;
-  const session = new KvSession();
+  const session = new KvSession(hooks);
   const preopens: BackendPreopen[] = [];
   const buckets = new Map<string, GuestBucket>();
   for (const mount of state.mounts) {

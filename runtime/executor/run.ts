@@ -79,8 +79,26 @@ export function runGuest(
   calls: RunCalls = {},
 ): JobResult | Promise<JobResult> {
   if (spec.state) {
-    return prepareState(spec.state).then((state) =>
-      new GuestRun(runnable, spec, stdio, calls, state).startAsync()
+    const started = performance.now();
+    return prepareState(spec.state, calls.hooks).then(
+      (state) => {
+        // The guest starts after an await: tell the executor it is back on
+        // the CPU, so that its deadline is watched.
+        calls.hooks?.resume();
+        return new GuestRun(runnable, spec, stdio, calls, state).startAsync();
+      },
+      (error) => ({
+        exitCode: -1,
+        stdout: new Uint8Array(),
+        stderr: "",
+        durationMs: performance.now() - started,
+        failure: {
+          reason: "state_unavailable",
+          message: `its state could not be opened: ${
+            (error as Error).message ?? error
+          }`,
+        },
+      }),
     );
   }
   if (!importsGuestCalls(runnable.module)) {

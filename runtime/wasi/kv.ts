@@ -67,6 +67,22 @@ export class KvSession {
   /** Bytes of values the run's open files hold (bounded: ENOMEM past it). */
   held = 0;
   #pending: Promise<number>[] = [];
+  readonly #hooks: { suspend(): void; resume(): void } | undefined;
+
+  /** `hooks` are told when the guest waits for a write and when it resumes. */
+  constructor(hooks?: { suspend(): void; resume(): void }) {
+    this.#hooks = hooks;
+  }
+
+  /** Awaits `work` with the guest off the CPU (its executor is told). */
+  async wait<T>(work: Promise<T>): Promise<T> {
+    this.#hooks?.suspend();
+    try {
+      return await work;
+    } finally {
+      this.#hooks?.resume();
+    }
+  }
 
   /** Takes `bytes` more for an open file's buffer; false past the bound. */
   charge(bytes: number): boolean {
@@ -96,7 +112,7 @@ export class KvSession {
     while (this.#pending.length > 0) {
       const pending = this.#pending;
       this.#pending = [];
-      for (const errno of await Promise.all(pending)) {
+      for (const errno of await this.wait(Promise.all(pending))) {
         if (errno !== Errno.ESUCCESS && result === Errno.ESUCCESS) {
           result = errno;
         }

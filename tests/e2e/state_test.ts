@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, REPO_ROOT, startNode } from "../_helpers/node_process.ts";
 import { stateProber } from "../_helpers/state_guests.ts";
+import { wat } from "../_helpers/wat.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -43,6 +44,7 @@ async function invoke(
   const res = await fetch(`${url}/invoke/${fn}${query ? `?${query}` : ""}`, {
     method: "POST",
     body: input,
+    signal: AbortSignal.timeout(30_000),
   });
   const bytes = new Uint8Array(await res.arrayBuffer());
   return { status: res.status, text: dec.decode(bytes), bytes };
@@ -432,6 +434,43 @@ Deno.test("operators read and write state over /v1/kv and with eddy kv", async (
     const missing = await cli(["kv", "get", "carts", "d"], { env });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no key 'd' in bucket 'carts'/);
+  } finally {
+    await node.kill();
+    await Deno.remove(node.dataDir, { recursive: true });
+  }
+});
+
+Deno.test("a guest with state that runs past its deadline is stopped, before or after a write", async () => {
+  const node = await startNode();
+  try {
+    const spin = (write: boolean) =>
+      wat(`(module
+        (import "eddy" "kv_put" (func $kv_put (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 100) "bk")
+        (func (export "_start")
+          ${
+        write
+          ? "(drop (call $kv_put (i32.const 100) (i32.const 1) (i32.const 101) (i32.const 1) (i32.const 100) (i32.const 2) (i32.const 200)))"
+          : ""
+      }
+          (loop $forever (br $forever))))`);
+    const before = await upload(node.url, spin(false));
+    const after = await upload(node.url, spin(true));
+    await deploy(
+      node.url,
+      `functions:
+  - { name: before, module: "${before}", state: [{ bucket: b, mount: /s }], limits: { timeout: 300ms } }
+  - { name: after, module: "${after}", state: [{ bucket: b, mount: /s }], limits: { timeout: 300ms } }
+`,
+    );
+    for (const fn of ["before", "after"]) {
+      const started = Date.now();
+      const run = await invoke(node.url, fn);
+      assert.equal(run.status, 504, run.text);
+      assert.ok(Date.now() - started < 5000);
+    }
+    assert.equal(await (await fetch(`${node.url}/v1/kv/b/k`)).text(), "bk");
   } finally {
     await node.kill();
     await Deno.remove(node.dataDir, { recursive: true });
