@@ -80,6 +80,8 @@ export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
   );
   app.onError((error, c) => {
     if (error instanceof EddyError) {
+      // Overload and budget refusals pass: tell clients when to come back.
+      if (error.status === 503) c.header("Retry-After", "1");
       // deno-lint-ignore no-explicit-any
       return c.json(error.toJSON(), error.status as any);
     }

@@ -1,14 +1,19 @@
 /**
  * Reading request bodies with a size cap, so that an oversized upload is
- * refused as soon as it is known to be too big, not after it is buffered.
+ * refused as soon as it is known to be too big, not after it is buffered,
+ * and, given a reservation, within the node's memory budget.
  *
  * @module
  */
+import type { Reservation } from "../runtime/memory_budget.ts";
 
 /**
  * Reads the whole body of `request`, throwing `tooLarge(size)` as soon as it
  * exceeds `limit` bytes (from Content-Length when given, else while
- * streaming).
+ * streaming). With `reservation`, the bytes are reserved from the node's
+ * budget first (all of Content-Length up front, else chunk by chunk as they
+ * arrive), with room left for an output of the same size; a body the budget
+ * cannot take throws `MemoryBudgetError` (503) before it is buffered. The caller releases the reservation.
  *
  * @example
  * ```ts
@@ -21,6 +26,7 @@ export async function readBody(
   request: Request,
   limit: number,
   tooLarge: (size: number) => Error,
+  reservation?: Reservation,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) {
@@ -28,27 +34,53 @@ export async function readBody(
     throw tooLarge(declared);
   }
   if (!request.body) return new Uint8Array();
+  const body = request.body;
+  const reserve = async (bytes: number) => {
+    try {
+      reservation?.growInput(bytes);
+    } catch (error) {
+      await body.cancel().catch(() => {});
+      throw error;
+    }
+  };
   if (Number.isFinite(declared)) {
-    const bytes = await request.bytes();
-    if (bytes.byteLength > limit) throw tooLarge(bytes.byteLength);
-    return bytes;
+    await reserve(declared);
+    // Copied chunk by chunk into one buffer: a big body costs no second
+    // copy, and its pages are touched a chunk at a time between other
+    // requests rather than in one long block of the event loop.
+    const out = new Uint8Array(declared);
+    let size = 0;
+    for await (const chunk of body) {
+      if (size + chunk.byteLength > declared) {
+        await body.cancel().catch(() => {});
+        throw tooLarge(size + chunk.byteLength);
+      }
+      out.set(chunk, size);
+      size += chunk.byteLength;
+    }
+    return size === declared ? out : out.subarray(0, size);
   }
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
-  for await (const chunk of request.body) {
+  for await (const chunk of body) {
     size += chunk.byteLength;
     if (size > limit) {
-      await request.body.cancel().catch(() => {});
+      await body.cancel().catch(() => {});
       throw tooLarge(size);
     }
+    await reserve(chunk.byteLength);
     chunks.push(chunk);
   }
   if (chunks.length === 1) return chunks[0];
+  // Joining holds the chunks and their copy at once, for a moment.
+  reservation?.grow(size);
   const out = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
     out.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  chunks.length = 0;
+  reservation?.shrink(size);
   return out;
 }

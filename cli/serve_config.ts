@@ -14,6 +14,7 @@ export const SERVE_FLAGS = {
   token: { type: "string" },
   workers: { type: "string" },
   "max-module-size": { type: "string" },
+  "max-buffered": { type: "string" },
   "node-id": { type: "string" },
   "host-id": { type: "string" },
   zone: { type: "string" },

@@ -58,15 +58,15 @@ export class LazyExecutorPool {
     return this.#pool.run(...job);
   }
 
-  /** {@linkcode ExecutorPool.forget}; nothing to forget before a start. */
-  forget(moduleKey: string): void {
-    this.#pool?.forget(moduleKey);
+  /** {@linkcode ExecutorPool.retain}; nothing to drop before a start. */
+  retain(moduleKeys: Iterable<string>): void {
+    this.#pool?.retain(moduleKeys);
   }
 
   /** {@linkcode ExecutorPool.stats}; all zero before a start. */
   stats(): ExecutorStats {
     return this.#pool?.stats() ??
-      { workers: 0, running: 0, queued: 0, restarts: 0 };
+      { workers: 0, running: 0, queued: 0, restarts: 0, modules: 0 };
   }
 
   /** Stops the workers if they started; later runs are refused. */

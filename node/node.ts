@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { hostname } from "node:os";
+import { hostname, totalmem } from "node:os";
 import {
   type CommResponse,
   defaultHostId,
@@ -24,6 +24,7 @@ import {
   functionSpec,
   type Limits,
 } from "../runtime/manifest/mod.ts";
+import { MemoryBudget, type Reservation } from "../runtime/memory_budget.ts";
 import { type Deployment, Registry } from "../runtime/registry.ts";
 import { digestOf } from "../runtime/module/mod.ts";
 import { LazyExecutorPool } from "./lazy_pool.ts";
@@ -61,6 +62,25 @@ export interface NodeOptions {
   maxQueued?: number;
   /** Where function state lives; default: embedded, in `<dataDir>/state`. */
   state?: StoreConfig;
+  /**
+   * Bytes of request bodies and guest outputs held at once, node-wide;
+   * beyond it requests get 503 `memory_budget`. Defaults to
+   * {@linkcode defaultMaxBuffered}.
+   */
+  maxBufferedBytes?: number;
+}
+
+/**
+ * The default `maxBufferedBytes`: a quarter of the machine's memory.
+ *
+ * @example
+ * ```ts
+ * import { defaultMaxBuffered } from "./node.ts";
+ * console.log(defaultMaxBuffered() > 0); // true
+ * ```
+ */
+export function defaultMaxBuffered(): number {
+  return Math.floor(totalmem() / 4);
 }
 
 /** Per-invocation options of {@linkcode EddyNode.invoke}. */
@@ -72,6 +92,11 @@ export interface InvokeOptions {
    * dropped; running, it is stopped, and so is every call it made.
    */
   signal?: AbortSignal;
+  /**
+   * Takes over the budget the output holds, to release once it is sent;
+   * without it the output is released from the budget on return.
+   */
+  reservation?: Reservation;
   /** Set when another invocation called this one (`eddy.call`). */
   chain?: CallChain;
 }
@@ -116,6 +141,8 @@ export class EddyNode {
   readonly labels: Record<string, string>;
   readonly registry: Registry;
   readonly metrics = new Metrics();
+  /** Bytes buffered for requests, node-wide (`--max-buffered`). */
+  readonly budget: MemoryBudget;
   readonly peers: PeerTable;
   /** Invocations to and from peers. */
   readonly remote: RemoteInvoker;
@@ -133,8 +160,10 @@ export class EddyNode {
     options: NodeOptions,
     registry: Registry,
     pool: LazyExecutorPool,
+    budget: MemoryBudget,
     state: NodeState,
   ) {
+    this.budget = budget;
     this.state = state;
     this.id = options.nodeId ?? hostname();
     this.locality = {
@@ -178,6 +207,18 @@ export class EddyNode {
           help: "Workers replaced after a timeout or crash since start.",
           value: stats.restarts,
         },
+        eddy_buffered_bytes: {
+          help: "Bytes of request bodies and outputs held (--max-buffered).",
+          value: budget.reserved,
+        },
+        eddy_executor_modules: {
+          help: "Compiled modules held by executor workers, over all of them.",
+          value: stats.modules,
+        },
+        eddy_modules_compiled: {
+          help: "Compiled modules cached in the node's main isolate.",
+          value: registry.modules.compiledCount,
+        },
       };
     });
     this.metrics.addGauges(state.gauges);
@@ -189,7 +230,11 @@ export class EddyNode {
    */
   static async start(options: NodeOptions): Promise<EddyNode> {
     const registry = await Registry.open(options.dataDir);
+    const budget = new MemoryBudget(
+      options.maxBufferedBytes ?? defaultMaxBuffered(),
+    );
     const pool = new LazyExecutorPool({
+      budget,
       workers: options.workers,
       maxQueued: options.maxQueued,
       onCall: (
@@ -199,7 +244,13 @@ export class EddyNode {
       ): Promise<CallReply> => node.call(fn, input, origin),
     });
     const state = NodeState.of(options.dataDir, options.state);
-    const node: EddyNode = new EddyNode(options, registry, pool, state);
+    const node: EddyNode = new EddyNode(
+      options,
+      registry,
+      pool,
+      budget,
+      state,
+    );
     node.#workflows = await Workflows.open(node);
     node.sweptModules = await registry.sweepModules();
     if (registry.list().length > 0) pool.start();
@@ -283,6 +334,7 @@ export class EddyNode {
    */
   async apply(specs: FunctionSpec[]): Promise<Deployment[]> {
     const deployments = await this.registry.apply(specs);
+    this.#retainModules();
     if (deployments.length > 0) this.#pool.start();
     // Peers that miss it learn at their next poll: a deploy never waits on them.
     this.peers.announce();
@@ -352,7 +404,7 @@ export class EddyNode {
     try {
       result = await this.#pool.run(
         compiled,
-        `${fn.module}@${fn.limits.maxMemoryBytes}`,
+        moduleKey(fn),
         {
           fn: name,
           args: [name, ...fn.args, ...(options.args ?? [])],
@@ -382,6 +434,8 @@ export class EddyNode {
       }
       throw error;
     }
+    if (options.reservation) options.reservation.adopt(result.reserved ?? 0);
+    else this.budget.release(result.reserved ?? 0);
     this.metrics.record(name, result.durationMs / 1000, result.failure?.reason);
     this.state.record(result.state);
     if (result.failure) {
@@ -408,11 +462,14 @@ export class EddyNode {
   /** Removes function `name`; the executors drop modules nothing uses. */
   async remove(name: string): Promise<Deployment> {
     const removed = await this.registry.remove(name);
-    if (!this.registry.modules.has(removed.module)) {
-      this.#pool.forget(`${removed.module}@${removed.limits.maxMemoryBytes}`);
-    }
+    this.#retainModules();
     this.peers.announce();
     return removed;
+  }
+
+  /** Workers drop the compiled modules of replaced and removed deployments. */
+  #retainModules(): void {
+    this.#pool.retain(this.registry.list().map(moduleKey));
   }
 
   /** Stops peering and the executors. Deployments stay on disk. */
@@ -434,6 +491,11 @@ function errorOf(response: CommResponse): { error?: string } {
   } catch {
     return {};
   }
+}
+
+/** How executors know a deployment's compiled module. */
+function moduleKey(fn: Deployment): string {
+  return `${fn.module}@${fn.limits.maxMemoryBytes}`;
 }
 
 /**

@@ -136,6 +136,7 @@ export type InvocationFailure =
   | "overloaded"
   | "cancelled"
   | "call_depth_exceeded"
+  | "memory_budget"
   | "state_unavailable";
 
 const FAILURE_STATUS: Record<InvocationFailure, number> = {
@@ -150,6 +151,7 @@ const FAILURE_STATUS: Record<InvocationFailure, number> = {
   cancelled: 499,
   // WebDAV's "loop detected": a guest call chain went too deep.
   call_depth_exceeded: 508,
+  memory_budget: 503,
   // The function's state store could not be opened.
   state_unavailable: 503,
 };

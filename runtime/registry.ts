@@ -409,7 +409,8 @@ export class Registry {
 
   /**
    * Makes `next` the state: one atomic write, then the in-memory swap, then
-   * deletion of modules only the previous state used. Deleting last means a
+   * dropping compiled modules no deployment runs, then deletion of modules
+   * only the previous state used. Deleting last means a
    * crash can leave an unused module behind, never a missing one.
    */
   async #commit(next: Map<string, Deployment>): Promise<void> {
@@ -422,6 +423,12 @@ export class Registry {
     );
     const previous = this.#deployments;
     this.#deployments = next;
+    this.modules.retainCompiled(
+      functions.map((d) => ({
+        digest: d.module,
+        maxMemoryBytes: d.limits.maxMemoryBytes,
+      })),
+    );
     const used = new Set(functions.map((d) => d.module));
     for (const { module } of previous.values()) {
       // Best effort: the change is committed, and a module left behind only

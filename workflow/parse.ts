@@ -5,14 +5,10 @@
  *
  * @module
  */
-import { LineCounter, parseDocument } from "yaml";
 import { ManifestError, type SourcePosition } from "../runtime/errors.ts";
 import { fieldPath } from "../runtime/manifest/_path.ts";
-import {
-  type Tree,
-  treeFromYaml,
-  type TreeMap,
-} from "../runtime/manifest/_tree.ts";
+import type { Tree, TreeMap } from "../runtime/manifest/_tree.ts";
+import { readYamlTree } from "../runtime/manifest/_yaml.ts";
 import { FUNCTION_NAME_PATTERN } from "../runtime/manifest/spec.ts";
 import { findCycle, sinks } from "./_graph.ts";
 import {
@@ -64,17 +60,9 @@ const NAME_RULE =
  * ```
  */
 export function parseWorkflow(text: string): WorkflowSpec {
-  const lineCounter = new LineCounter();
-  // prettyErrors off: the position is reported in ManifestError's own format.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const [error] = doc.errors;
-  if (error) {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    fail(`YAML syntax error: ${error.message}`, "", { line, column: col });
-  }
   let root: Tree | undefined;
   try {
-    root = treeFromYaml(doc, lineCounter);
+    root = readYamlTree(text);
   } catch (e) {
     throw _asWorkflowError(e);
   }

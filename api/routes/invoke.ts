@@ -12,10 +12,13 @@ import {
   NotFoundError,
   RequestError,
 } from "../../runtime/errors.ts";
+import { Reservation } from "../../runtime/memory_budget.ts";
+import { readBody } from "../body.ts";
 
 /** Largest input a node accepts for a function it forwards to a peer. */
 const MAX_FORWARDED_BYTES = 1 << 30;
-import { readBody } from "../body.ts";
+/** Outputs larger than this are streamed in pieces of this size. */
+const STREAM_PIECE_BYTES = 1 << 20;
 
 /**
  * `POST /invoke/:name[?arg=A&arg=B]`: `arg` query parameters are appended to
@@ -28,7 +31,9 @@ import { readBody } from "../body.ts";
  * answers a JSON error (500 trap or exit, 504 timeout, 413 input or output
  * too large, 503 overloaded, 499 cancelled) with the function's stderr
  * tail. A client that goes away cancels its invocation, here or on the
- * peer running it, and the calls its guest made.
+ * peer running it, and the calls its guest made. Inputs and outputs draw on
+ * the node's memory budget (`--max-buffered`) until the response is sent:
+ * past it, 503 `memory_budget` with `Retry-After`.
  *
  * @example
  * ```ts ignore
@@ -42,16 +47,25 @@ export function invokeRoutes(node: EddyNode): Hono {
     const args = c.req.queries("arg") ?? [];
     const fn = node.registry.get(name);
     if (!fn) return await forward(node, name, c.req.raw, args);
-    const input = await readBody(
-      c.req.raw,
-      fn.limits.maxInputBytes,
-      (size) => inputTooLarge(fn, size),
-    );
-    const result = await node.invoke(name, input, {
-      args,
-      signal: c.req.raw.signal,
-    });
-    return c.body(result.stdout, 200, {
+    const reservation = new Reservation(node.budget);
+    let result;
+    try {
+      const input = await readBody(
+        c.req.raw,
+        fn.limits.maxInputBytes,
+        (size) => inputTooLarge(fn, size),
+        reservation,
+      );
+      result = await node.invoke(name, input, {
+        args,
+        reservation,
+        signal: c.req.raw.signal,
+      });
+    } catch (error) {
+      reservation.release();
+      throw error;
+    }
+    return c.body(sent(result.stdout, reservation), 200, {
       "content-type": "application/octet-stream",
       "x-eddy-exit-code": String(result.exitCode),
       "x-eddy-duration-ms": result.durationMs.toFixed(3),
@@ -60,6 +74,35 @@ export function invokeRoutes(node: EddyNode): Hono {
       ...(result.calls ? { "x-eddy-calls": JSON.stringify(result.calls) } : {}),
     });
   });
+}
+
+/**
+ * The response body for `output`: the bytes themselves when small (the
+ * budget is released now), else a stream of views on them, without a copy,
+ * that releases the budget once the last piece is taken or the client
+ * goes away.
+ */
+function sent(
+  output: Uint8Array<ArrayBuffer>,
+  reservation: Reservation,
+): Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> {
+  if (output.byteLength <= STREAM_PIECE_BYTES) {
+    reservation.release();
+    return output;
+  }
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const end = Math.min(offset + STREAM_PIECE_BYTES, output.byteLength);
+      controller.enqueue(output.subarray(offset, end));
+      offset = end;
+      if (offset === output.byteLength) {
+        controller.close();
+        reservation.release();
+      }
+    },
+    cancel: () => reservation.release(),
+  }, { highWaterMark: 0 });
 }
 
 /**
@@ -73,26 +116,30 @@ async function forward(
   args: string[],
 ): Promise<Response> {
   if (!node.peers.nearest(name)) throw new NotFoundError("function", name);
-  const input = await readBody(
-    request,
-    MAX_FORWARDED_BYTES,
-    (size) =>
-      new RequestError(
-        "input_too_large",
-        `input of ${size} bytes exceeds the ${MAX_FORWARDED_BYTES} bytes a node forwards`,
-        413,
-      ),
-  );
   const { signal } = request;
-  const { peer, mode, response } = await node.remote.forward(
-    name,
-    input,
-    args,
-    { signal },
-  ).catch((error) => {
-    if (!signal.aborted) throw error;
-    throw new InvocationError(name, "cancelled", "its client went away");
-  });
+  const reservation = new Reservation(node.budget);
+  let forwarded;
+  try {
+    const input = await readBody(
+      request,
+      MAX_FORWARDED_BYTES,
+      (size) =>
+        new RequestError(
+          "input_too_large",
+          `input of ${size} bytes exceeds the ${MAX_FORWARDED_BYTES} bytes a node forwards`,
+          413,
+        ),
+      reservation,
+    );
+    forwarded = await node.remote.forward(name, input, args, { signal })
+      .catch((error) => {
+        if (!signal.aborted) throw error;
+        throw new InvocationError(name, "cancelled", "its client went away");
+      });
+  } finally {
+    reservation.release();
+  }
+  const { peer, mode, response } = forwarded;
   const headers = new Headers({
     "content-type": response.headers["content-type"] ??
       "application/octet-stream",

@@ -29,6 +29,8 @@ core, deployments restored from the data directory.
   --allowed-host NAME    without a token, also answer requests for host NAME
                          (repeatable; loopback names, IP addresses and the
                          --hostname and --advertise names always are)
+  --max-buffered SIZE    request bodies and outputs held at once, node-wide;
+                         past it requests get 503 (default: 1/4 of RAM)
 
 locality and peering:
   --node-id ID           this node's id (default: the host name)
@@ -73,16 +75,10 @@ export const serveCommand: Command = {
     const workers = values.workers === undefined
       ? undefined
       : integer("--workers", values.workers, 1, 1, 1024);
-    let maxModuleBytes: number | undefined;
-    if (values["max-module-size"] !== undefined) {
-      try {
-        maxModuleBytes = parseBytes(values["max-module-size"] as string);
-      } catch (error) {
-        throw new UsageError(
-          "serve",
-          `--max-module-size: ${(error as Error).message}`,
-        );
-      }
+    const maxModuleBytes = size("--max-module-size", values["max-module-size"]);
+    const maxBufferedBytes = size("--max-buffered", values["max-buffered"]);
+    if (maxBufferedBytes === 0) {
+      throw new UsageError("serve", "--max-buffered: must be more than 0");
     }
     const dataDir = resolve((values["data-dir"] as string) ?? "eddy-data");
     const token = (values.token as string) ?? Deno.env.get("EDDY_TOKEN");
@@ -105,6 +101,7 @@ export const serveCommand: Command = {
       zone: values.zone as string | undefined,
       region: values.region as string | undefined,
       labels: keyValues("serve", "--label", values.label),
+      maxBufferedBytes,
     });
     const hostname = (values.hostname as string) ?? "127.0.0.1";
     const app = createApp(node, {
@@ -180,6 +177,15 @@ function integer(
     );
   }
   return n;
+}
+
+function size(flag: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseBytes(value as string);
+  } catch (error) {
+    throw new UsageError("serve", `${flag}: ${(error as Error).message}`);
+  }
 }
 
 /** The TLS comm server `--tls-cert` and `--tls-key` ask for, if they do. */

@@ -22,12 +22,14 @@ export type ToWorker =
     memory?: Required<MemoryLimits>;
   }
   | { type: "forget"; key: string }
+  | { type: "budget"; shared: SharedArrayBuffer }
   | { type: "jobs"; jobs: PostedJob[] }
   | { type: "callReply"; callId: number; reply: CallReply }
   | { type: "cancel"; seq: number }
   | { type: "fdLedger"; buffer: SharedArrayBuffer };
 
 export type FromWorker =
+  | { type: "ready" }
   | { type: "result"; seq: number; result: JobResult }
   | {
     type: "call";
@@ -44,15 +46,23 @@ export type FromWorker =
  * on its CPU and that job's deadline (epoch ms), so the pool's watchdog can
  * see a runaway guest without a message round trip, and how many of the
  * jobs posted to it it has started (in the order they were posted), so that
- * the pool knows which ones it may give to another worker. After them come
- * `CANCEL_SLOTS` slots where the pool writes the seq of a job it cancelled
- * before the worker started it, so that the worker skips it; `IDLE` marks a
- * free slot.
+ * the pool knows which ones it may give to another worker. It also counts
+ * the compiled modules it holds, so that metrics show what a worker really
+ * keeps, not what the pool believes it sent, and the budget bytes its running
+ * jobs' outputs hold. After them come `CANCEL_SLOTS` slots where the pool
+ * writes the seq of a job it cancelled before the worker started it, so that
+ * the worker skips it; `IDLE` marks a free slot.
  */
 export const STATUS_SEQ = 0;
 export const STATUS_DEADLINE = 1;
 export const STATUS_STARTED = 2;
-export const STATUS_CANCEL = 3;
+export const STATUS_MODULES = 3;
+/**
+ * Budget bytes its running jobs' outputs hold; the pool releases them if it
+ * must terminate the worker before their results arrive.
+ */
+export const STATUS_RESERVED = 4;
+export const STATUS_CANCEL = 5;
 export const CANCEL_SLOTS = 16;
 export const STATUS_SLOTS = STATUS_CANCEL + CANCEL_SLOTS;
 /** `STATUS_SEQ` value of an idle worker, and of a free cancel slot. */

@@ -63,4 +63,9 @@ export interface JobResult {
   calls?: CallTrace[];
   /** State reads and writes the guest made (files and `kv_*`). */
   state?: { reads: number; writes: number };
+  /**
+   * Bytes of the node's memory budget `stdout` holds (an executor worker
+   * reserved them as it grew); whoever receives the result releases them.
+   */
+  reserved?: number;
 }

@@ -14,6 +14,7 @@ import { InvocationError } from "../errors.ts";
 import { executorWorkerUrl } from "./_worker_url.ts";
 import type { CompiledModule } from "../module/mod.ts";
 import { HostFdLedger } from "../wasi/mod.ts";
+import type { MemoryBudget } from "../memory_budget.ts";
 import type { CallOrigin, CallReply } from "./guest_calls.ts";
 import type { JobResult, JobSpec } from "./job.ts";
 import {
@@ -23,6 +24,8 @@ import {
   type PostedJob,
   STATUS_CANCEL,
   STATUS_DEADLINE,
+  STATUS_MODULES,
+  STATUS_RESERVED,
   STATUS_SEQ,
   STATUS_SLOTS,
   STATUS_STARTED,
@@ -43,6 +46,11 @@ export interface ExecutorPoolOptions {
   /** How often the watchdog looks for runaway guests (ms). */
   watchdogIntervalMs?: number;
   /**
+   * The node's budget for buffered bytes: guests' outputs reserve from it
+   * as they grow, and results carry what they hold (`reserved`).
+   */
+  budget?: MemoryBudget;
+  /**
    * Runs a call a guest made to another function (`eddy.call`); without
    * it, guests are told calls are not available.
    */
@@ -59,6 +67,8 @@ export interface ExecutorStats {
   running: number;
   queued: number;
   restarts: number;
+  /** Compiled modules the workers hold, over all of them (as they report). */
+  modules: number;
 }
 
 interface PendingJob {
@@ -99,6 +109,14 @@ const CANCEL_GRACE_MS = 50;
 /** Inputs up to this size may be copied ahead to a busy worker. */
 const SEND_AHEAD_MAX_BYTES = 1 << 20;
 
+/**
+ * A worker told to drop this many modules is replaced by a fresh one. V8
+ * frees a dropped module only at a garbage collection, and a worker that
+ * runs small guests allocates too little to ever start one: without this,
+ * every redeploy would leave its old module in every worker.
+ */
+const RETIRE_AFTER_FORGOTTEN = 16;
+
 interface Executor {
   worker: Worker;
   /** Host fds its guests hold, closed after it is terminated. */
@@ -108,6 +126,10 @@ interface Executor {
   modules: Set<string>;
   /** Jobs posted to it so far. */
   posted: number;
+  /** Modules it was told to drop. */
+  forgotten: number;
+  /** A fresh worker is starting to take its place. */
+  replacing?: boolean;
 }
 
 /**
@@ -127,6 +149,10 @@ interface Executor {
  */
 export class ExecutorPool {
   readonly #executors: Executor[] = [];
+  /** Replaced workers finishing the jobs they have; they get no new ones. */
+  readonly #retiring = new Set<Executor>();
+  /** Fresh workers loading, to be swapped in for retiring ones. */
+  readonly #starting = new Set<Executor>();
   readonly #queue: PendingJob[] = [];
   readonly #depth: number;
   readonly #maxQueued: number;
@@ -136,7 +162,10 @@ export class ExecutorPool {
   #restarts = 0;
   #closed = false;
   readonly #onCall: ExecutorPoolOptions["onCall"];
+  readonly #budget: MemoryBudget | undefined;
   #dispatchScheduled = false;
+  /** Keys of the modules still deployed; `undefined` until told. */
+  #live: Set<string> | undefined;
 
   constructor(options: ExecutorPoolOptions = {}) {
     const count = Math.max(1, options.workers ?? availableParallelism());
@@ -144,20 +173,24 @@ export class ExecutorPool {
     this.#maxQueued = options.maxQueued ?? 4096;
     this.#watchdogMs = options.watchdogIntervalMs ?? 5;
     this.#onCall = options.onCall;
+    this.#budget = options.budget;
     for (let i = 0; i < count; i++) this.#executors.push(this.#spawn());
   }
 
   /** Current figures: workers, jobs running or sent ahead, jobs queued. */
   stats(): ExecutorStats {
     let running = 0;
-    for (const e of this.#executors) {
+    let modules = 0;
+    for (const e of this.#all()) {
       for (const job of e.inflight.values()) if (!job.settled) running++;
+      modules += e.status[STATUS_MODULES];
     }
     return {
       workers: this.#executors.length,
       running,
       queued: this.#queue.length,
       restarts: this.#restarts,
+      modules,
     };
   }
 
@@ -238,7 +271,7 @@ export class ExecutorPool {
       this.#queue.splice(queued, 1);
       return;
     }
-    const executor = this.#executors.find((e) =>
+    const executor = this.#all().find((e) =>
       e.inflight.get(job.posted.seq) === job
     );
     if (!executor) return;
@@ -264,22 +297,73 @@ export class ExecutorPool {
     }
   }
 
-  /** Tells workers to drop a compiled module no deployment uses any more. */
-  forget(moduleKey: string): void {
+  /**
+   * Tells workers to drop every compiled module but those of `moduleKeys`
+   * (the ones still deployed). A module outside them that a job still
+   * needs (an invocation that began before its function was replaced) is
+   * dropped as soon as that worker has no job left that uses it.
+   */
+  retain(moduleKeys: Iterable<string>): void {
+    this.#live = new Set(moduleKeys);
     for (const e of this.#executors) {
-      if (e.modules.delete(moduleKey)) {
-        this.#post(e, { type: "forget", key: moduleKey });
-      }
+      for (const key of e.modules) this.#forgetUnused(e, key);
     }
+  }
+
+  #forgetUnused(executor: Executor, key: string): void {
+    if (!this.#live || this.#live.has(key) || !executor.modules.has(key)) {
+      return;
+    }
+    for (const job of executor.inflight.values()) {
+      if (job.posted.moduleKey === key) return;
+    }
+    executor.modules.delete(key);
+    this.#post(executor, { type: "forget", key });
+    if (++executor.forgotten >= RETIRE_AFTER_FORGOTTEN) this.#retire(executor);
+  }
+
+  /**
+   * Starts a fresh worker and, once it is ready, puts it in `executor`'s
+   * place (so invocations never wait for a worker to load); `executor`
+   * finishes the jobs it was sent and is then terminated, which frees all
+   * it held.
+   */
+  #retire(executor: Executor): void {
+    if (executor.replacing || this.#closed) return;
+    executor.replacing = true;
+    const fresh: Executor = this.#spawn(() => {
+      this.#starting.delete(fresh);
+      const index = this.#executors.indexOf(executor);
+      // Closed, or already replaced after a crash or timeout meanwhile.
+      if (index < 0 || this.#closed) return this.#terminate(fresh);
+      this.#executors[index] = fresh;
+      this.#retiring.add(executor);
+      this.#endIfRetired(executor);
+      this.#scheduleDispatch();
+    });
+    this.#starting.add(fresh);
+  }
+
+  /** Terminates `executor` if it is retiring and done; says whether it did. */
+  #endIfRetired(executor: Executor): boolean {
+    if (!this.#retiring.has(executor) || executor.inflight.size > 0) {
+      return false;
+    }
+    this.#retiring.delete(executor);
+    this.#terminate(executor);
+    return true;
+  }
+
+  #all(): Executor[] {
+    return [...this.#executors, ...this.#retiring, ...this.#starting];
   }
 
   /** Stops all workers; queued and running jobs are refused. */
   close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#watchdog);
-    for (const e of this.#executors) {
-      e.worker.terminate();
-      e.fds.closeAfterExit();
+    for (const e of this.#all()) {
+      this.#terminate(e);
       for (const job of e.inflight.values()) this.#refuse(job);
     }
     for (const job of this.#queue.splice(0)) this.#refuse(job);
@@ -299,7 +383,7 @@ export class ExecutorPool {
     );
   }
 
-  #spawn(): Executor {
+  #spawn(onReady?: () => void): Executor {
     const worker = new Worker(executorWorkerUrl(), {
       type: "module",
     });
@@ -314,6 +398,9 @@ export class ExecutorPool {
     worker.postMessage(
       { type: "fdLedger", buffer: fds.buffer } satisfies ToWorker,
     );
+    if (this.#budget) {
+      worker.postMessage({ type: "budget", shared: this.#budget.shared });
+    }
     const executor: Executor = {
       worker,
       fds,
@@ -321,11 +408,19 @@ export class ExecutorPool {
       inflight: new Map(),
       modules: new Set(),
       posted: 0,
+      forgotten: 0,
     };
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
+      if (message.type === "ready") return onReady?.();
       const job = executor.inflight.get(message.seq);
-      if (!job) return;
+      if (!job) {
+        // Settled already (timed out while parked): nobody takes its output.
+        if (message.type === "result") {
+          this.#budget?.release(message.result.reserved ?? 0);
+        }
+        return;
+      }
       if (message.type === "call") {
         job.deadline = message.deadline;
         if (job.cancelled) {
@@ -337,7 +432,11 @@ export class ExecutorPool {
       }
       executor.inflight.delete(message.seq);
       if (job.slot !== undefined) executor.status[job.slot] = IDLE;
+      // Cancelled and settled already: nobody takes its output.
+      if (job.settled) this.#budget?.release(message.result.reserved ?? 0);
       this.#settle(job, message.result);
+      this.#forgetUnused(executor, job.posted.moduleKey);
+      this.#endIfRetired(executor);
       this.#scheduleDispatch();
     };
     worker.onerror = (event) => {
@@ -444,6 +543,14 @@ export class ExecutorPool {
     this.#armWatchdog();
   }
 
+  /** Ends `executor`'s worker and frees the budget its unfinished outputs held. */
+  #terminate(executor: Executor): void {
+    executor.worker.terminate();
+    executor.fds.closeAfterExit();
+    this.#budget?.release(executor.status[STATUS_RESERVED]);
+    executor.status[STATUS_RESERVED] = 0;
+  }
+
   #post(
     executor: Executor,
     message: ToWorker,
@@ -477,7 +584,7 @@ export class ExecutorPool {
   }
 
   #armWatchdog(): void {
-    const busy = this.#executors.some((e) => e.inflight.size > 0);
+    const busy = this.#all().some((e) => e.inflight.size > 0);
     if (busy && this.#watchdog === undefined) {
       this.#watchdog = setInterval(() => this.#patrol(), this.#watchdogMs);
     } else if (!busy && this.#watchdog !== undefined) {
@@ -488,7 +595,7 @@ export class ExecutorPool {
 
   #patrol(): void {
     const now = Date.now();
-    for (const executor of [...this.#executors]) {
+    for (const executor of this.#all()) {
       // A guest parked in a call past its deadline is unwound, not killed:
       // its worker runs other jobs meanwhile.
       for (const job of executor.inflight.values()) {
@@ -501,6 +608,7 @@ export class ExecutorPool {
           this.#post(executor, { type: "cancel", seq: job.posted.seq });
         }
       }
+      if (this.#endIfRetired(executor)) continue;
       // A guest on the CPU past its deadline, or cancelled and still there
       // after a grace to finish (or unwind), is stopped the only way a
       // spinning guest can be: its worker goes.
@@ -529,8 +637,9 @@ export class ExecutorPool {
    * mid-run (and not already settled) fails with `reason`.
    */
   #replace(executor: Executor, reason: string): void {
-    executor.worker.terminate();
-    executor.fds.closeAfterExit();
+    this.#terminate(executor);
+    this.#retiring.delete(executor);
+    this.#starting.delete(executor);
     this.#restarts++;
     const startedCount = executor.status[STATUS_STARTED];
     const requeue: PendingJob[] = [];
@@ -549,9 +658,10 @@ export class ExecutorPool {
         requeue.push(job);
       }
     }
+    if (this.#closed) return;
     const index = this.#executors.indexOf(executor);
-    if (this.#closed || index < 0) return;
-    this.#executors[index] = this.#spawn();
+    // A retiring worker's place is taken already; its jobs still go back.
+    if (index >= 0) this.#executors[index] = this.#spawn();
     this.#queue.unshift(...requeue);
     this.#dispatch();
   }

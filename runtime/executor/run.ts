@@ -6,7 +6,11 @@
  *
  * @module
  */
-import { MEMORY_IMPORT } from "../module/mod.ts";
+import {
+  MEMORY_IMPORT,
+  PAGE_BYTES,
+  REFUSED_GROW_EXPORT,
+} from "../module/mod.ts";
 import {
   type ByteSink,
   type ByteSource,
@@ -24,6 +28,7 @@ import {
 import { TailBuffer } from "./tail_buffer.ts";
 import { GuestKv } from "./guest_kv.ts";
 import { prepareState, type RunState } from "./guest_state.ts";
+import { OutputBudgetError } from "./budgeted_output.ts";
 
 /** How much of a guest's stderr is kept for results and error reports. */
 export const STDERR_TAIL_BYTES = 4096;
@@ -219,12 +224,13 @@ class GuestRun {
     if (!failure && exitCode !== 0) {
       failure = { reason: "exit", message: `exited with code ${exitCode}` };
     }
-    if (failure && atMemoryCap(this.#instance, spec.maxMemoryBytes)) {
+    const refused = refusedGrowPages(this.#instance);
+    if (failure && refused > 0 && failure.reason !== "output_too_large") {
       failure = {
         reason: "memory_limit",
-        message: `${failure.message} with its memory at the ${
-          formatMiB(spec.maxMemoryBytes)
-        } limit`,
+        message: `${failure.message} after growing its memory by ${
+          formatMiB(refused * PAGE_BYTES)
+        } was refused at its ${formatMiB(spec.maxMemoryBytes)} limit`,
       };
     }
     const stdout = this.#stdout;
@@ -257,23 +263,20 @@ function classify(error: unknown, spec: JobSpec): JobFailure {
       message: `output exceeds its limit of ${spec.maxOutputBytes} bytes`,
     };
   }
+  if (error instanceof OutputBudgetError) {
+    return { reason: "memory_budget", message: error.message };
+  }
   const message = error instanceof Error ? error.message : String(error);
   return { reason: "trap", message: `trapped: ${message}` };
 }
 
 /**
- * A guest that fails with its memory within one growth step of its cap most
- * likely failed because `memory.grow` was refused: V8 gives no hook on
- * refused growth, so this is judged from the size the guest reached.
+ * Pages of the last `memory.grow` the guest was refused, 0 if none: a
+ * module compiled with a memory limit records it (see `withGrowHook`).
  */
-function atMemoryCap(
-  instance: WebAssembly.Instance | undefined,
-  maxMemoryBytes: number,
-): boolean {
-  const memory = instance?.exports.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return false;
-  const slack = Math.max(2 << 20, maxMemoryBytes / 16);
-  return memory.buffer.byteLength + slack >= maxMemoryBytes;
+function refusedGrowPages(instance: WebAssembly.Instance | undefined): number {
+  const refused = instance?.exports[REFUSED_GROW_EXPORT];
+  return refused instanceof WebAssembly.Global ? refused.value >>> 0 : 0;
 }
 
 function formatMiB(bytes: number): string {

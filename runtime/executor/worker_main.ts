@@ -16,12 +16,17 @@ import {
   type PostedJob,
   STATUS_CANCEL,
   STATUS_DEADLINE,
+  STATUS_MODULES,
+  STATUS_RESERVED,
   STATUS_SEQ,
+  STATUS_SLOTS,
   STATUS_STARTED,
   type ToWorker,
 } from "./_protocol.ts";
 import { CallCancelled, type CallReply } from "./guest_calls.ts";
 import type { JobResult } from "./job.ts";
+import { MemoryBudget } from "../memory_budget.ts";
+import { BudgetedOutput } from "./budgeted_output.ts";
 import { MemoryPool } from "./memory_pool.ts";
 import { runGuest } from "./run.ts";
 import { adoptFdLedger } from "../wasi/mod.ts";
@@ -42,8 +47,11 @@ export function startExecutorWorker(): void {
     number,
     { seq: number; resolve(reply: CallReply): void; reject(e: Error): void }
   >();
-  let status: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  let status: Float64Array<ArrayBufferLike> = new Float64Array(
+    STATUS_SLOTS,
+  ).fill(IDLE, STATUS_CANCEL);
   let nextCall = 0;
+  let budget: MemoryBudget | undefined;
 
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
     self.postMessage(message, transfer);
@@ -87,7 +95,23 @@ export function startExecutorWorker(): void {
       job.spec.deadline ?? Infinity,
     );
     onCpu(job, deadline);
-    const finish = (result: JobResult) => {
+    const stdout = budget &&
+      new BudgetedOutput(
+        job.spec.maxOutputBytes,
+        budget,
+        (bytes) => status[STATUS_RESERVED] += bytes,
+      );
+    const finish = (done: JobResult) => {
+      let result = done;
+      const reserved = stdout?.reserved ?? 0;
+      status[STATUS_RESERVED] -= reserved;
+      if (result.failure) {
+        // A failed run's output is never sent on: free it here.
+        budget?.release(reserved);
+        result = { ...result, stdout: new Uint8Array() };
+      } else if (reserved) {
+        result = { ...result, reserved };
+      }
       post({ type: "result", seq: job.seq, result }, [
         result.stdout.buffer as ArrayBuffer,
       ]);
@@ -97,7 +121,7 @@ export function startExecutorWorker(): void {
     const outcome = runGuest(
       { module, memory },
       job.spec,
-      { stdin: job.stdin },
+      { stdin: job.stdin, stdout },
       {
         caller: (fn, input) => {
           const callId = nextCall++;
@@ -146,9 +170,14 @@ export function startExecutorWorker(): void {
           module: message.module,
           memory: message.memory,
         });
+        status[STATUS_MODULES] = modules.size;
+        return;
+      case "budget":
+        budget = new MemoryBudget(message.shared);
         return;
       case "forget":
         modules.delete(message.key);
+        status[STATUS_MODULES] = modules.size;
         return;
       case "fdLedger":
         adoptFdLedger(message.buffer);
@@ -168,4 +197,6 @@ export function startExecutorWorker(): void {
         for (const job of message.jobs) run(job);
     }
   };
+  // Its modules are loaded: the pool may now swap it in for a retiring one.
+  post({ type: "ready" });
 }

@@ -3,10 +3,8 @@
  *
  * @module
  */
-import { LineCounter, parseDocument } from "yaml";
-import { ManifestError } from "../errors.ts";
 import { readManifest } from "./_read.ts";
-import { treeFromYaml } from "./_tree.ts";
+import { readYamlTree } from "./_yaml.ts";
 import type { Limits } from "./limits.ts";
 import type { Manifest } from "./spec.ts";
 
@@ -28,7 +26,9 @@ export interface ParseManifestOptions {
  * Parses a manifest: a top-level `functions:` list whose entries have `name`
  * and `module` and optionally `args`, `env`, `dirs`, `limits` and `labels`.
  * Throws a {@link ManifestError} naming the field (`functions[1].limits.timeout`)
- * and its line and column; YAML syntax errors carry line and column too.
+ * and its line and column; YAML syntax errors carry line and column too. A
+ * document nested deeper than 64 levels, with more than 10,000 items or
+ * over 1 MiB is refused before it is parsed.
  *
  * @example
  * ```ts
@@ -48,16 +48,5 @@ export function parseManifest(
   text: string,
   options: ParseManifestOptions = {},
 ): Manifest {
-  const lineCounter = new LineCounter();
-  // prettyErrors off: the position is reported in ManifestError's own format.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const [error] = doc.errors;
-  if (error) {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    throw new ManifestError(`YAML syntax error: ${error.message}`, undefined, {
-      line,
-      column: col,
-    });
-  }
-  return readManifest(treeFromYaml(doc, lineCounter), options.defaults ?? {});
+  return readManifest(readYamlTree(text), options.defaults ?? {});
 }

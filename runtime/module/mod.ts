@@ -21,6 +21,7 @@ export {
   inspectModule,
   type ModuleInfo,
 } from "./inspect.ts";
+export { REFUSED_GROW_EXPORT, withGrowHook } from "./grow_hook.ts";
 export {
   type DefinedMemory,
   type ImportedMemoryModule,

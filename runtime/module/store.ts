@@ -7,8 +7,10 @@
  */
 import { join } from "node:path";
 import { removeTempFiles, writeFileAtomic } from "../durable.ts";
+import { promptCollection } from "./_collect.ts";
 import { EddyError, NotFoundError } from "../errors.ts";
 import { digestOf } from "./digest.ts";
+import { withGrowHook } from "./grow_hook.ts";
 import { describeModule, inspectModule, type ModuleInfo } from "./inspect.ts";
 import {
   type MemoryLimits,
@@ -28,6 +30,8 @@ export interface CompiledModule {
 }
 
 const MODULE_FILE = /^([0-9a-f]{64})\.wasm$/;
+/** Compiled modules dropped between two prompted collections. */
+const COLLECT_EVERY = 16;
 
 /** `info` is set once the file's content has been checked against its name. */
 interface _Entry {
@@ -53,6 +57,8 @@ export class ModuleStore {
   readonly #entries = new Map<string, _Entry>();
   /** Keyed `<digest>@<pages>`; promises so concurrent callers share one compile. */
   readonly #compiled = new Map<string, Promise<CompiledModule>>();
+  /** Compiled modules dropped since the last prompted collection. */
+  #dropped = 0;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -198,7 +204,8 @@ export class ModuleStore {
   /**
    * The compiled module. Given `maxMemoryBytes` (rounded down to whole
    * pages), its memory becomes an import whose maximum is capped there (see
-   * `withImportedMemory`); without, it is the module as uploaded. Compiled once
+   * `withImportedMemory`) and its grows record refusals (see
+   * `withGrowHook`); without, it is the module as uploaded. Compiled once
    * per (digest, page limit) and cached until the module is removed.
    * Throws `NotFoundError` for an unknown digest and `ModuleError` when the
    * module's initial memory exceeds the limit.
@@ -235,6 +242,51 @@ export class ModuleStore {
   }
 
   /**
+   * Drops every compiled module but those of `keep` (digest and memory
+   * limit of each deployment), so that a module replaced or undeployed is
+   * not held in memory (every 16 dropped, V8 is prompted to collect them);
+   * a later {@linkcode ModuleStore.compiled} compiles again.
+   *
+   * @example
+   * ```ts
+   * import { ModuleStore } from "./store.ts";
+   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
+   * store.retainCompiled([]);
+   * console.log(store.compiledCount); // 0
+   * ```
+   */
+  retainCompiled(
+    keep: Iterable<{ digest: string; maxMemoryBytes: number }>,
+  ): void {
+    const keys = new Set<string>();
+    for (const { digest, maxMemoryBytes } of keep) {
+      keys.add(_cacheKey(digest, pagesWithin(maxMemoryBytes)));
+    }
+    for (const key of this.#compiled.keys()) {
+      if (!keys.has(key) && this.#compiled.delete(key)) this.#dropped++;
+    }
+    if (this.#dropped >= COLLECT_EVERY) {
+      this.#dropped = 0;
+      promptCollection();
+    }
+  }
+
+  /**
+   * How many compiled modules this store holds (for metrics).
+   *
+   * @example
+   * ```ts
+   * import { ModuleStore } from "./store.ts";
+   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * console.log(store.compiledCount); // 0
+   * ```
+   */
+  get compiledCount(): number {
+    return this.#compiled.size;
+  }
+
+  /**
    * Deletes the module file and its compiled forms. Removing a module that is
    * not stored does nothing.
    *
@@ -265,7 +317,10 @@ export class ModuleStore {
     const limited = pages === undefined
       ? { bytes, memory: undefined }
       : withImportedMemory(bytes, pages);
-    const module = await WebAssembly.compile(limited.bytes);
+    // A capped memory can refuse a grow: record it, to report memory_limit.
+    const module = await WebAssembly.compile(
+      pages === undefined ? bytes : withGrowHook(limited.bytes),
+    );
     const entry = this.#entries.get(digest);
     if (entry && !entry.info) {
       entry.info = describeModule(

@@ -41,3 +41,21 @@ Deno.test("OutputBuffer.tail gives the last bytes without a broken character", (
   assert.equal(out.tail(13), "ïcödé tail");
   assert.equal(new OutputBuffer().tail(), "");
 });
+
+Deno.test("a large output grows in place: bytes() is a view, never a join", () => {
+  const out = new OutputBuffer(8 << 20);
+  const piece = new Uint8Array(65536);
+  for (let i = 0; i < 48; i++) out.write(piece.fill(i));
+  const all = out.bytes();
+  assert.equal(all.length, 48 * 65536);
+  assert.ok(
+    (all.buffer as ArrayBuffer).resizable,
+    "not held in one growing buffer",
+  );
+  for (let i = 0; i < 48; i++) assert.equal(all[i * 65536 + 123], i);
+  out.write(enc("tail!"));
+  // The same buffer, grown: no copy was made for bytes() or the write.
+  assert.equal(out.bytes().buffer, all.buffer);
+  assert.equal(out.tail(5), "tail!");
+  assert.throws(() => out.write(new Uint8Array(8 << 20)), OutputLimitError);
+});

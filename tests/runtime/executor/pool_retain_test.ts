@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { ExecutorPool, type JobSpec } from "../../../runtime/executor/mod.ts";
+import { wat } from "../../_helpers/wat.ts";
+
+const WRITER = await WebAssembly.compile(wat(`(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "ok")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 2))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`));
+
+const spec: JobSpec = {
+  fn: "writer",
+  args: ["writer"],
+  env: {},
+  preopens: [],
+  timeoutMs: 2000,
+  maxMemoryBytes: 1 << 24,
+  maxOutputBytes: 1 << 20,
+};
+
+async function runAs(pool: ExecutorPool, key: string): Promise<string> {
+  const result = await pool.run(
+    { module: WRITER },
+    key,
+    spec,
+    new Uint8Array(),
+  );
+  assert.equal(result.failure, undefined);
+  return new TextDecoder().decode(result.stdout);
+}
+
+/** Waits until the workers report holding at most `want` modules. */
+async function modulesHeld(pool: ExecutorPool, want: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (pool.stats().modules > want) {
+    assert.ok(Date.now() < deadline, `workers hold ${pool.stats().modules}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+Deno.test("retain drops every module but the live ones from the workers", async () => {
+  const pool = new ExecutorPool({ workers: 2 });
+  try {
+    await Promise.all(
+      ["a", "b", "c", "a", "b", "c"].map((key) => runAs(pool, key)),
+    );
+    assert.ok(pool.stats().modules >= 3);
+    pool.retain(["b"]);
+    await runAs(pool, "b");
+    await modulesHeld(pool, 2);
+    pool.retain([]);
+    await modulesHeld(pool, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("a module replaced while its job runs is dropped when the job ends", async () => {
+  const pool = new ExecutorPool({ workers: 1 });
+  try {
+    pool.retain(["new"]);
+    assert.equal(await runAs(pool, "old"), "ok");
+    await modulesHeld(pool, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("workers that dropped many modules are replaced and keep serving", async () => {
+  const pool = new ExecutorPool({ workers: 2 });
+  try {
+    for (let revision = 0; revision < 40; revision++) {
+      const key = `rev-${revision}`;
+      pool.retain([key]);
+      const outs = await Promise.all([runAs(pool, key), runAs(pool, key)]);
+      assert.deepEqual(outs, ["ok", "ok"]);
+    }
+    assert.equal(pool.stats().workers, 2);
+    assert.equal(pool.stats().restarts, 0);
+    await modulesHeld(pool, 2);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("jobs queued on a retiring worker that times out go to its successor", async () => {
+  const SPIN = await WebAssembly.compile(wat(`(module
+    (memory (export "memory") 1)
+    (func (export "_start") (loop $l (br $l))))`));
+  const pool = new ExecutorPool({ workers: 1, pipelineDepth: 4 });
+  try {
+    // 15 dropped modules: the next drop retires the worker.
+    for (let i = 0; i < 15; i++) {
+      await runAs(pool, `old-${i}`);
+      pool.retain([]);
+    }
+    await runAs(pool, "last");
+    const spin = pool.run(
+      { module: SPIN },
+      "spin",
+      { ...spec, fn: "spin", timeoutMs: 500 },
+      new Uint8Array(),
+    );
+    const behind = runAs(pool, "behind");
+    pool.retain(["spin", "behind"]); // drops "last": the 16th
+    assert.equal((await spin).failure?.reason, "timeout");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const lost = new Promise<string>((resolve) =>
+      timer = setTimeout(() => resolve("lost"), 5000)
+    );
+    assert.equal(await Promise.race([behind, lost]), "ok");
+    clearTimeout(timer);
+  } finally {
+    await pool.close();
+  }
+});
