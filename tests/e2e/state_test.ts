@@ -476,3 +476,47 @@ Deno.test("a guest with state that runs past its deadline is stopped, before or 
     await Deno.remove(node.dataDir, { recursive: true });
   }
 });
+
+Deno.test("eddy deploy NAME MODULE --state mounts a bucket", async () => {
+  const node = await startNode();
+  try {
+    const env = { EDDY_URL: node.url };
+    const counter = join(REPO_ROOT, "examples/counter/counter.wasm");
+    const deployed = await cli(
+      ["deploy", "counter", counter, "--state", "counters::/counters"],
+      { env },
+    );
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const first = await cli(["invoke", "counter"], { env });
+    assert.equal(first.stdoutText, "1\n", first.stderr);
+    assert.equal(
+      (await cli(["kv", "get", "counters", "hits"], { env })).stdoutText,
+      "1",
+    );
+    const ro = await cli(
+      ["deploy", "counter", counter, "--state-ro", "counters::/counters"],
+      { env },
+    );
+    assert.equal(ro.code, 0, ro.stderr);
+    const refused = await cli(["invoke", "counter"], { env });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /kv_cas failed \(status 7\)/);
+    const bad = await cli(
+      ["deploy", "counter", counter, "--state", "nomount"],
+      {
+        env,
+      },
+    );
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--state wants BUCKET::MOUNT; got 'nomount'/);
+    const invalid = await cli(
+      ["deploy", "counter", counter, "--state", "b::relative"],
+      { env },
+    );
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /'relative' is not a mount path/);
+  } finally {
+    await node.kill();
+    await Deno.remove(node.dataDir, { recursive: true });
+  }
+});
