@@ -14,9 +14,16 @@
  *
  * Durability: WAL with `synchronous=FULL`, so a write is fsynced before
  * `put` resolves and survives kill -9 and power loss. Revisions come from
- * one sequence per database, bumped in the write's transaction, so a key
- * deleted and created again never gets an old revision back (no ABA for
- * compare-and-swap).
+ * one sequence per database, bumped by a trigger in the write's own
+ * statement, so a key deleted and created again never gets an old revision
+ * back (no ABA for compare-and-swap).
+ *
+ * Every write, compare-and-swap included, is ONE SQL statement, hence one
+ * native call: an executor worker terminated at its guest's deadline stops
+ * only between JavaScript steps, so it can never leave a transaction open
+ * (an open one would hold the database's write lock for every isolate until
+ * the process ends). A statement that finds its snapshot stale
+ * (`SQLITE_BUSY`) changed nothing and is run again.
  *
  * @module
  */
@@ -43,19 +50,26 @@ CREATE TABLE IF NOT EXISTS entries (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sequence (id INTEGER PRIMARY KEY CHECK (id = 0), n INTEGER NOT NULL);
 INSERT OR IGNORE INTO sequence VALUES (0, 0);
+CREATE TRIGGER IF NOT EXISTS revision_inserted AFTER INSERT ON entries
+  BEGIN UPDATE sequence SET n = NEW.revision WHERE id = 0; END;
+CREATE TRIGGER IF NOT EXISTS revision_updated AFTER UPDATE ON entries
+  BEGIN UPDATE sequence SET n = NEW.revision WHERE id = 0; END;
 `;
+
+/** The next revision, read in the writing statement itself. */
+const NEXT = "(SELECT n + 1 FROM sequence WHERE id = 0)";
+const UPSERT_TAIL =
+  `ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value,
+  revision = excluded.revision, updated = excluded.updated RETURNING revision`;
 
 /** Prepared statements of one connection. */
 interface Statements {
   get: StatementSync;
-  revision: StatementSync;
   list: StatementSync;
-  next: StatementSync;
-  upsert: StatementSync;
+  put: StatementSync;
+  swap: StatementSync;
   remove: StatementSync;
-  begin: StatementSync;
-  commit: StatementSync;
-  rollback: StatementSync;
+  removeAt: StatementSync;
 }
 
 /**
@@ -99,22 +113,23 @@ export class EmbeddedStore implements StateStore {
       get: db.prepare(
         "SELECT value, revision, updated FROM entries WHERE bucket = ? AND key = ?",
       ),
-      revision: db.prepare(
-        "SELECT revision FROM entries WHERE bucket = ? AND key = ?",
-      ),
       list: db.prepare(
         "SELECT key FROM entries WHERE bucket = ? AND key > ? AND key >= ? AND key < ? ORDER BY key LIMIT ?",
       ),
-      next: db.prepare(
-        "UPDATE sequence SET n = n + 1 WHERE id = 0 RETURNING n",
+      put: db.prepare(
+        `INSERT INTO entries VALUES (?1, ?2, ?3, ${NEXT}, ?4) ${UPSERT_TAIL}`,
       ),
-      upsert: db.prepare(
-        "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
+      // Writes only where the key's revision IS the expected one (NULL:
+      // the key must not exist).
+      swap: db.prepare(
+        `INSERT INTO entries SELECT ?1, ?2, ?3, ${NEXT}, ?4 WHERE
+          (SELECT revision FROM entries WHERE bucket = ?1 AND key = ?2) IS ?5
+          ${UPSERT_TAIL}`,
       ),
       remove: db.prepare("DELETE FROM entries WHERE bucket = ? AND key = ?"),
-      begin: db.prepare("BEGIN IMMEDIATE"),
-      commit: db.prepare("COMMIT"),
-      rollback: db.prepare("ROLLBACK"),
+      removeAt: db.prepare(
+        "DELETE FROM entries WHERE bucket = ? AND key = ? AND revision = ? RETURNING revision",
+      ),
     };
   }
 
@@ -223,16 +238,16 @@ export class EmbeddedBucket implements StateBucket {
   /** {@linkcode EmbeddedBucket.put}, synchronously. */
   putSync(key: string, value: Uint8Array): string {
     checkKey(key);
-    return this.#write(() => this.#upsert(key, value));
+    const row = this.#write(() =>
+      this.#sql.put.get(this.name, key, value, Date.now())
+    ) as { revision: number | bigint };
+    return String(row.revision);
   }
 
   /** {@linkcode EmbeddedBucket.delete}, synchronously. */
   deleteSync(key: string): void {
     checkKey(key);
-    this.#write(() => {
-      this.#sql.remove.run(this.name, key);
-      return "";
-    });
+    this.#write(() => this.#sql.remove.run(this.name, key));
   }
 
   /** {@linkcode EmbeddedBucket.cas}, synchronously. */
@@ -242,46 +257,50 @@ export class EmbeddedBucket implements StateBucket {
     expected: string | null,
   ): string | undefined {
     checkKey(key);
-    return this.#write(() => {
-      const row = this.#sql.revision.get(this.name, key) as
-        | { revision: number | bigint }
-        | undefined;
-      const current = row ? String(row.revision) : null;
-      if (current !== expected) return undefined;
-      if (value === null) {
-        this.#sql.remove.run(this.name, key);
-        return "";
+    if (value === null) {
+      // Deleting where the key must not exist: nothing to write.
+      if (expected === null) {
+        return this.getSync(key) === undefined ? "" : undefined;
       }
-      return this.#upsert(key, value);
-    });
-  }
-
-  #upsert(key: string, value: Uint8Array): string {
-    const { n } = this.#sql.next.get() as { n: number | bigint };
-    this.#sql.upsert.run(this.name, key, value, n, Date.now());
-    return String(n);
-  }
-
-  /** Runs `body` in a write transaction; a lock that never frees is state_unavailable. */
-  #write<T>(body: () => T): T {
-    try {
-      this.#sql.begin.run();
-    } catch (error) {
-      throw new StateError(
-        "state_unavailable",
-        `bucket '${this.name}': the store could not take the write: ${
-          (error as Error).message
-        }`,
-        { bucket: this.name },
+      const gone = this.#write(() =>
+        this.#sql.removeAt.get(this.name, key, BigInt(expected))
       );
+      return gone === undefined ? undefined : "";
     }
-    try {
-      const result = body();
-      this.#sql.commit.run();
-      return result;
-    } catch (error) {
-      this.#sql.rollback.run();
-      throw error;
+    const row = this.#write(() =>
+      this.#sql.swap.get(
+        this.name,
+        key,
+        value,
+        Date.now(),
+        expected === null ? null : BigInt(expected),
+      )
+    ) as { revision: number | bigint } | undefined;
+    return row === undefined ? undefined : String(row.revision);
+  }
+
+  /**
+   * Runs one writing statement; a stale snapshot (`SQLITE_BUSY`, which
+   * changed nothing) runs it again, and a lock that does not free within
+   * {@linkcode BUSY_TIMEOUT_MS} is `state_unavailable`.
+   */
+  #write<T>(statement: () => T): T {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (;;) {
+      try {
+        return statement();
+      } catch (error) {
+        const busy = (error as { errcode?: number }).errcode;
+        if ((busy !== 5 && busy !== 517) || Date.now() > deadline) {
+          throw new StateError(
+            "state_unavailable",
+            `bucket '${this.name}': the store could not take the write: ${
+              (error as Error).message
+            }`,
+            { bucket: this.name },
+          );
+        }
+      }
     }
   }
 }

@@ -29,7 +29,7 @@
  */
 import { jspi } from "../jspi.ts";
 import type { KvSession } from "../wasi/mod.ts";
-import { MAX_VALUE_BYTES } from "../wasi/mod.ts";
+import { MAX_VALUE_BYTES, StateDeadline } from "../wasi/mod.ts";
 import type { StateBucket } from "../../state/store.ts";
 
 /** Status codes of the `kv_*` imports. */
@@ -139,6 +139,7 @@ export class GuestKv {
       try {
         revision = await (session ? session.wait(run()) : run());
       } catch (error) {
+        if (error instanceof StateDeadline) throw error;
         return (error as { code?: string }).code === "invalid_key"
           ? KV_STATUS.invalidKey
           : KV_STATUS.stateUnavailable;

@@ -43,12 +43,13 @@ const stores = new Map<string, Promise<StateStore>>();
  *
  * @example
  * ```ts ignore
- * const run = await prepareState(spec.state, hooks);
+ * const run = await prepareState(spec.state, hooks, Date.now() + spec.timeoutMs);
  * ```
  */
 export async function prepareState(
   state: JobState,
   hooks?: { suspend(): void; resume(): void },
+  deadline = Infinity,
 ): Promise<RunState> {
   const id = JSON.stringify(state.store);
   let store = stores.get(id);
@@ -58,7 +59,7 @@ export async function prepareState(
     store.catch(() => stores.delete(id));
   }
   const opened = await store;
-  const session = new KvSession(hooks);
+  const session = new KvSession(hooks, deadline);
   const preopens: BackendPreopen[] = [];
   const buckets = new Map<string, GuestBucket>();
   for (const mount of state.mounts) {

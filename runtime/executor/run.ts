@@ -16,6 +16,7 @@ import {
   type ByteSource,
   OutputBuffer,
   OutputLimitError,
+  StateDeadline,
   WasiHost,
 } from "../wasi/mod.ts";
 import type { JobFailure, JobResult, JobSpec } from "./job.ts";
@@ -85,7 +86,11 @@ export function runGuest(
 ): JobResult | Promise<JobResult> {
   if (spec.state) {
     const started = performance.now();
-    return prepareState(spec.state, calls.hooks).then(
+    const deadline = Math.min(
+      Date.now() + spec.timeoutMs,
+      spec.deadline ?? Infinity,
+    );
+    return prepareState(spec.state, calls.hooks, deadline).then(
       (state) => {
         // The guest starts after an await: tell the executor it is back on
         // the CPU, so that its deadline is watched.
@@ -265,6 +270,13 @@ function classify(error: unknown, spec: JobSpec): JobFailure {
   }
   if (error instanceof OutputBudgetError) {
     return { reason: "memory_budget", message: error.message };
+  }
+  if (error instanceof StateDeadline) {
+    return {
+      reason: "timeout",
+      message:
+        `ran past its ${spec.timeoutMs} ms timeout (while it waited for a state write)`,
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { reason: "trap", message: `trapped: ${message}` };

@@ -68,19 +68,33 @@ export class KvSession {
   held = 0;
   #pending: Promise<number>[] = [];
   readonly #hooks: { suspend(): void; resume(): void } | undefined;
+  readonly #deadline: number;
 
-  /** `hooks` are told when the guest waits for a write and when it resumes. */
-  constructor(hooks?: { suspend(): void; resume(): void }) {
+  /**
+   * `hooks` are told when the guest waits for a write and when it resumes;
+   * past `deadline` (epoch ms) a guest that waited is not resumed.
+   */
+  constructor(
+    hooks?: { suspend(): void; resume(): void },
+    deadline = Infinity,
+  ) {
     this.#hooks = hooks;
+    this.#deadline = deadline;
   }
 
-  /** Awaits `work` with the guest off the CPU (its executor is told). */
+  /**
+   * Awaits `work` with the guest off the CPU (its executor is told). A
+   * guest that writes in a loop is off the CPU at almost every instant an
+   * executor's watchdog looks, so its deadline is enforced here: past it,
+   * the guest is unwound instead of resumed.
+   */
   async wait<T>(work: Promise<T>): Promise<T> {
     this.#hooks?.suspend();
     try {
       return await work;
     } finally {
       this.#hooks?.resume();
+      if (Date.now() > this.#deadline) throw new StateDeadline();
     }
   }
 
@@ -119,6 +133,23 @@ export class KvSession {
       }
     }
     return result;
+  }
+}
+
+/**
+ * Unwinds a guest that ran past its deadline while it waited for a state
+ * write.
+ *
+ * @example
+ * ```ts
+ * import { StateDeadline } from "./kv.ts";
+ * console.log(new StateDeadline().message);
+ * ```
+ */
+export class StateDeadline extends Error {
+  constructor() {
+    super("ran past its deadline while it waited for a state write");
+    this.name = "StateDeadline";
   }
 }
 

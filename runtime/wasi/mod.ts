@@ -43,6 +43,7 @@ export {
   type KvEntry,
   kvPreopen,
   KvSession,
+  StateDeadline,
 } from "./kv.ts";
 export { MAX_VALUE_BYTES } from "./_kv_dir.ts";
 export {

@@ -520,3 +520,57 @@ Deno.test("eddy deploy NAME MODULE --state mounts a bucket", async () => {
     await Deno.remove(node.dataDir, { recursive: true });
   }
 });
+
+Deno.test("guests killed at their deadline while writing never leave the store locked", async () => {
+  const node = await startNode({ flags: ["--workers", "2"] });
+  try {
+    // Writes in a loop until its deadline stops it (its worker is replaced).
+    const hammer = await upload(
+      node.url,
+      wat(`(module
+        (import "eddy" "kv_put" (func $kv_put (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+        (import "eddy" "kv_cas" (func $kv_cas (param i32 i32 i32 i32 i32 i32 i64 i32) (result i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 100) "bk")
+        (func (export "_start")
+          (loop $forever
+            (drop (call $kv_put (i32.const 100) (i32.const 1) (i32.const 101) (i32.const 1)
+              (i32.const 100) (i32.const 2) (i32.const 200)))
+            (drop (call $kv_cas (i32.const 100) (i32.const 1) (i32.const 101) (i32.const 1)
+              (i32.const 100) (i32.const 2) (i64.load (i32.const 200)) (i32.const 200)))
+            (br $forever))))`),
+    );
+    await deploy(
+      node.url,
+      `functions:
+  - { name: hammer, module: "${hammer}", state: [{ bucket: b, mount: /s }], limits: { timeout: 150ms } }
+`,
+    );
+    for (let round = 0; round < 12; round++) {
+      const runs = await Promise.all([
+        invoke(node.url, "hammer"),
+        invoke(node.url, "hammer"),
+      ]);
+      for (const run of runs) assert.equal(run.status, 504, run.text);
+      const started = Date.now();
+      const res = await fetch(`${node.url}/v1/kv/b/after`, {
+        method: "PUT",
+        headers: { "content-type": "application/octet-stream" },
+        body: `${round}`,
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 200, text);
+      assert.ok(Date.now() - started < 2000, `round ${round}: a write waited`);
+    }
+    // Stopped means stopped: nothing writes once the invocations answered.
+    const etag = async () =>
+      (await fetch(`${node.url}/v1/kv/b/k`)).headers.get("etag");
+    const first = await etag();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await etag(), first);
+  } finally {
+    await node.kill();
+    await Deno.remove(node.dataDir, { recursive: true });
+  }
+});
