@@ -90,12 +90,14 @@ export class KvSession {
    */
   async wait<T>(work: Promise<T>): Promise<T> {
     this.#hooks?.suspend();
+    let result: T;
     try {
-      return await work;
+      result = await work;
     } finally {
       this.#hooks?.resume();
-      if (Date.now() > this.#deadline) throw new StateDeadline();
     }
+    if (Date.now() > this.#deadline) throw new StateDeadline();
+    return result;
   }
 
   /** Takes `bytes` more for an open file's buffer; false past the bound. */
