@@ -12,6 +12,7 @@ import type { ServingResults } from "./serving.ts";
 import type { StartupResults } from "./startup.ts";
 import type { WorkflowResults } from "./workflows.ts";
 import type { StateResults } from "./state.ts";
+import type { StateClusterResults } from "./state_cluster.ts";
 
 /** Every experiment's results that exist in a results directory. */
 export interface Results {
@@ -22,6 +23,7 @@ export interface Results {
   exchange?: ResultEnvelope<ExchangeResults>;
   workflows?: ResultEnvelope<WorkflowResults>;
   state?: ResultEnvelope<StateResults>;
+  "state-cluster"?: ResultEnvelope<StateClusterResults | { skipped: string }>;
 }
 
 /** The experiments a report knows, in the order it shows them. */
@@ -33,6 +35,7 @@ export const NAMES = [
   "exchange",
   "workflows",
   "state",
+  "state-cluster",
 ] as const;
 
 /**

@@ -23,6 +23,7 @@ import {
   targetsSection,
   workflowsSection,
 } from "./_sections.ts";
+import { stateClusterSection } from "./state_cluster.ts";
 
 const HEADLINE_START = "<!-- bench:headline:start -->";
 const HEADLINE_END = "<!-- bench:headline:end -->";
@@ -83,6 +84,7 @@ function markdown(r: Results, plots: Record<string, string>): string {
     workflowsSection(r, img),
     stateSection(r),
     floorsSection(r, img),
+    stateClusterSection(r["state-cluster"]?.results),
     analysis(r),
   ];
   return parts.join("\n") + "\n";

@@ -21,6 +21,7 @@ import { ensureRedisServer } from "./_redis.ts";
 import { writeReport } from "./report.ts";
 import { runServing } from "./serving.ts";
 import { runStartup } from "./startup.ts";
+import { runStateCluster } from "./state_cluster.ts";
 import { runWorkflows } from "./workflows.ts";
 import { runState } from "./state.ts";
 
@@ -38,6 +39,7 @@ export const EXPERIMENTS: Record<
   exchange: runExchange,
   workflows: runWorkflows,
   state: runState,
+  "state-cluster": runStateCluster,
 };
 
 /** Options of {@linkcode runBenchmarks}. */

@@ -28,11 +28,20 @@ export const SERVE_FLAGS = {
   "tls-port": { type: "string" },
   "tls-ca": { type: "string" },
   "allowed-host": { type: "string", multiple: true },
+  nats: { type: "string", multiple: true },
+  "nats-creds": { type: "string" },
+  "nats-user": { type: "string" },
+  "nats-password": { type: "string" },
+  "nats-token": { type: "string" },
+  "nats-tls-ca": { type: "string" },
+  "nats-domain": { type: "string" },
+  "nats-hub-domain": { type: "string" },
+  "state-home": { type: "string", multiple: true },
 } as const satisfies FlagSpec;
 
 /**
  * Reads a config file into flag values. Keys are the long flag names;
- * `label` may be a map and `peer` a list. Unknown keys are errors.
+ * `label` and `state-home` may be maps, `peer` and `nats` lists. Unknown keys are errors.
  *
  * @example
  * ```yaml
@@ -44,6 +53,11 @@ export const SERVE_FLAGS = {
  * zone: home
  * label: { tier: edge }
  * peer: [http://10.0.0.2:8080]
+ * # or, on NATS:
+ * nats: nats://127.0.0.1:4222
+ * nats-domain: edge
+ * nats-hub-domain: cloud
+ * state-home: { thresholds: cloud }
  * ```
  */
 export async function readConfig(
@@ -77,10 +91,10 @@ export async function readConfig(
       );
     }
     if (
-      key === "label" && value && typeof value === "object" &&
-      !Array.isArray(value)
+      (key === "label" || key === "state-home") && value &&
+      typeof value === "object" && !Array.isArray(value)
     ) {
-      values.label = Object.entries(value).map(([k, v]) => `${k}=${v}`);
+      values[key] = Object.entries(value).map(([k, v]) => `${k}=${v}`);
     } else if (spec.multiple) {
       values[key] = (Array.isArray(value) ? value : [value]).map(String);
     } else if (value !== null && typeof value === "object") {

@@ -31,6 +31,8 @@ export interface Example {
   name: string;
   /** Source language. */
   lang: Lang;
+  /** Folder under examples/ holding `<name>/`, for an application's functions. */
+  app?: string;
 }
 
 /** Every example, in the order they are built and listed. */
@@ -50,7 +52,15 @@ export const EXAMPLES: readonly Example[] = [
   { name: "counter", lang: "c" },
   { name: "tally", lang: "as" },
   { name: "guestbook", lang: "rust" },
+  { name: "ingest", lang: "c", app: "enoki" },
+  { name: "alert", lang: "c", app: "enoki" },
+  { name: "report", lang: "c", app: "enoki" },
 ];
+
+/** Where example `ex` lives, relative to examples/. */
+function folderOf(ex: Example): string {
+  return ex.app ? `${ex.app}/${ex.name}` : ex.name;
+}
 
 const EXT: Record<Lang, string> = { c: "c", rust: "rs", as: "ts" };
 
@@ -208,7 +218,7 @@ async function compile(
   outFile: string,
   tmp: string,
 ): Promise<void> {
-  const dir = `${EXAMPLES_DIR}/${ex.name}`;
+  const dir = `${EXAMPLES_DIR}/${folderOf(ex)}`;
   const src = `${ex.name}.${EXT[ex.lang]}`;
   if (!await exists(`${dir}/${src}`)) {
     throw new BuildError(`missing source ${dir}/${src}`);
@@ -285,7 +295,7 @@ export async function build(
       const outFile = `${tmp}/${ex.name}.wasm`;
       await compile(ex, outFile, tmp);
       const bytes = await Deno.readFile(outFile);
-      const target = `${EXAMPLES_DIR}/${ex.name}/${ex.name}.wasm`;
+      const target = `${EXAMPLES_DIR}/${folderOf(ex)}/${ex.name}.wasm`;
       const built: Built = {
         example: ex,
         size: bytes.length,
@@ -332,7 +342,7 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
   for (const r of results) {
-    const path = `${r.example.name}/${r.example.name}.wasm`;
+    const path = `${folderOf(r.example)}/${r.example.name}.wasm`;
     const status = r.matches === undefined
       ? ""
       : r.matches

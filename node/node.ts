@@ -254,6 +254,7 @@ export class EddyNode {
     node.#workflows = await Workflows.open(node);
     node.sweptModules = await registry.sweepModules();
     if (registry.list().length > 0) pool.start();
+    state.follow(registry.list()).catch(() => {});
     return node;
   }
 
@@ -326,6 +327,8 @@ export class EddyNode {
       labels: this.labels,
       endpoints: this.endpoints,
       functions: this.registry.list().map((f) => f.name),
+      peers: this.peers.list().filter((p) => p.up).map((p) => p.url),
+      workflows: this.#workflows?.owned() ?? [],
     };
   }
 
@@ -336,6 +339,7 @@ export class EddyNode {
     const deployments = await this.registry.apply(specs);
     this.#retainModules();
     if (deployments.length > 0) this.#pool.start();
+    this.state.follow(deployments).catch(() => {});
     // Peers that miss it learn at their next poll: a deploy never waits on them.
     this.peers.announce();
     return deployments;

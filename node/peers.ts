@@ -1,12 +1,18 @@
 /**
  * The peers a node knows: their locality, endpoints and functions, kept
- * current by polling and by announcements, so that an invocation of a
- * function this node does not run can go to the nearest node that does.
+ * current by polling and by announcements (or by another source of the same
+ * view, such as NATS membership), so that an invocation of a function this
+ * node does not run can go to the nearest node that does.
+ *
+ * Peering spreads: every node says which peers it knows, so nodes that
+ * share one peer learn of each other, and a peer that does not list this
+ * node (it restarted and forgot) is told about it again.
  *
  * @module
  */
 import { chooseMode, type Locality, type Mode } from "../comm/mod.ts";
-import { RequestError } from "../runtime/errors.ts";
+import { NotFoundError, RequestError } from "../runtime/errors.ts";
+import { NodeUnavailableError, whyFailed } from "./unavailable.ts";
 
 /** What a node says about itself at `GET /v1/node`. */
 export interface NodeInfo {
@@ -26,6 +32,10 @@ export interface NodeInfo {
   };
   /** Names of the functions deployed on the node. */
   functions: string[];
+  /** Base URLs of the peers it knows, so that peering spreads. */
+  peers?: string[];
+  /** The workflows deployed on it, so that any node can list and run them. */
+  workflows?: { name: string; source: string; deployedAt: string }[];
 }
 
 /** A peer and what was last learnt of it. */
@@ -36,6 +46,8 @@ export interface Peer {
   up: boolean;
   lastSeen?: string;
   lastError?: string;
+  /** Who keeps it current: polling (the default) or another source. */
+  source?: string;
 }
 
 /** Options of {@linkcode PeerTable}. */
@@ -67,6 +79,7 @@ export class PeerTable {
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #announcers: (() => void)[] = [];
 
   constructor(self: () => NodeInfo, options: PeerTableOptions = {}) {
     this.#self = self;
@@ -109,6 +122,31 @@ export class PeerTable {
     return peer;
   }
 
+  /**
+   * Records what another source of the view (NATS membership) says of the
+   * node `info`: up with its info, or down and why. Such peers are not
+   * polled; their source keeps them current.
+   */
+  observe(
+    info: NodeInfo,
+    state: { up: boolean; lastError?: string; source: string },
+  ): void {
+    if (info.id === this.#self().id) return;
+    const key = normalize(info.endpoints.http);
+    const peer = this.#peers.get(key) ?? { url: key, up: false };
+    this.#peers.set(key, peer);
+    peer.info = info;
+    peer.source = state.source;
+    peer.up = state.up;
+    if (state.up) {
+      peer.lastSeen = new Date().toISOString();
+      peer.lastError = undefined;
+      this.#dropOtherUrls(peer);
+    } else {
+      peer.lastError = state.lastError;
+    }
+  }
+
   /** Forgets a peer by URL or node id; false when it was not known. */
   remove(urlOrId: string): boolean {
     for (const [key, peer] of this.#peers) {
@@ -145,9 +183,32 @@ export class PeerTable {
     })[0];
   }
 
+  /**
+   * The error for `fn` when {@linkcode nearest} found no node: 503 naming
+   * the nodes that run it when they are all down, else 404.
+   */
+  missing(fn: string): Error {
+    const down = this.list().filter((p) =>
+      !p.up && p.info?.functions.includes(fn)
+    );
+    if (down.length === 0) return new NotFoundError("function", fn);
+    return new NodeUnavailableError(
+      `function '${fn}'`,
+      down.map((p) => ({ id: p.info!.id, lastError: p.lastError })),
+    );
+  }
+
   /** Tells every peer that this node changed (deployments, endpoints). */
   async announce(): Promise<void> {
-    await Promise.all(this.list().map((p) => this.#announceTo(p)));
+    for (const announcer of this.#announcers) announcer();
+    await Promise.all(
+      this.list().filter((p) => !p.source).map((p) => this.#announceTo(p)),
+    );
+  }
+
+  /** Also runs `announcer` whenever this node changes (another view source). */
+  addAnnouncer(announcer: () => void): void {
+    this.#announcers.push(announcer);
   }
 
   /** Starts polling peers. */
@@ -157,7 +218,9 @@ export class PeerTable {
 
   /** Refreshes every peer once. */
   async poll(): Promise<void> {
-    await Promise.all(this.list().map((p) => this.#refresh(p)));
+    await Promise.all(
+      this.list().filter((p) => !p.source).map((p) => this.#refresh(p)),
+    );
   }
 
   /** Stops polling. */
@@ -172,14 +235,50 @@ export class PeerTable {
         headers: this.#headers(),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
-      if (!res.ok) throw new Error(`answered ${res.status}`);
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(`answered ${res.status}`);
+      }
       peer.info = await res.json() as NodeInfo;
       peer.up = true;
       peer.lastSeen = new Date().toISOString();
       peer.lastError = undefined;
     } catch (error) {
       peer.up = false;
-      peer.lastError = (error as Error).message;
+      peer.lastError = whyFailed(error, this.#timeoutMs);
+      return;
+    }
+    if (peer.info.id === this.#self().id) {
+      // This node under another name (a --peer that points back at it).
+      this.#peers.delete(peer.url);
+      return;
+    }
+    this.#dropOtherUrls(peer);
+    this.#spread(peer);
+  }
+
+  /**
+   * Learns the peers `peer` knows, and tells it about this node when it
+   * does not list it: nodes that share a peer find each other, and one that
+   * restarted with an empty table is filled again.
+   */
+  #spread(peer: Peer): void {
+    const known = (peer.info!.peers ?? []).map(normalize);
+    const self = normalize(this.#self().endpoints.http);
+    if (self && !known.includes(self)) void this.#announceTo(peer);
+    for (const url of known) {
+      if (url !== self && !this.#peers.has(url)) {
+        this.learn(url).catch(() => {});
+      }
+    }
+  }
+
+  /** A node reached at a new URL (restarted on another port) is one peer. */
+  #dropOtherUrls(peer: Peer): void {
+    for (const [key, other] of this.#peers) {
+      if (other !== peer && other.info?.id === peer.info?.id) {
+        this.#peers.delete(key);
+      }
     }
   }
 

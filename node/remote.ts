@@ -18,7 +18,7 @@ import {
   type Transport,
   UnixTransport,
 } from "../comm/mod.ts";
-import { NotFoundError, RequestError } from "../runtime/errors.ts";
+import { EddyError, NotFoundError, RequestError } from "../runtime/errors.ts";
 import { LIMIT_MAXIMUMS } from "../runtime/manifest/mod.ts";
 import type { CallChain, EddyNode } from "./node.ts";
 import type { NodeInfo, Peer } from "./peers.ts";
@@ -140,7 +140,7 @@ export class RemoteInvoker {
     options: ForwardOptions = {},
   ): Promise<RemoteInvocation> {
     const peer = this.#node.peers.nearest(fn);
-    if (!peer?.info) throw new NotFoundError("function", fn);
+    if (!peer?.info) throw this.#node.peers.missing(fn);
     const mode = chooseMode(this.#node.locality, peer.info.locality);
     const { transport, endpoint } = this.#route(peer.info, mode);
     const { chain, signal } = options;
@@ -175,7 +175,19 @@ export class RemoteInvoker {
       ? self
       : this.#node.peers.list().find((p) => p.up && p.info?.id === nodeId)
         ?.info;
-    if (!target) return Promise.reject(new NotFoundError("node", nodeId));
+    if (!target) {
+      const down = this.#node.peers.list().find((p) => p.info?.id === nodeId);
+      return Promise.reject(
+        down
+          ? new EddyError(
+            "node_unavailable",
+            `node '${nodeId}' is down (${down.lastError ?? "no answer"})`,
+            503,
+            { nodes: [nodeId] },
+          )
+          : new NotFoundError("node", nodeId),
+      );
+    }
     const { transport, endpoint } = this.#route(
       target,
       mode ?? chooseMode(self.locality, target.locality),

@@ -28,6 +28,8 @@ import type { GaugeSource } from "./metrics.ts";
 export class NodeState {
   readonly config: StoreConfig;
   #store: Promise<StateStore> | undefined;
+  readonly #retrying = new Map<string, ReturnType<typeof setTimeout>>();
+  #closed = false;
   /** Reads and writes of state, by guests and through the API. */
   reads = 0;
   writes = 0;
@@ -59,11 +61,43 @@ export class NodeState {
     return this.#store;
   }
 
-  /** What a run of `fn` carries about its state; undefined without `state:`. */
+  /**
+   * What a run of `fn` carries about its state; undefined without `state:`.
+   * A replicated store's workers read the replica this isolate follows.
+   */
   jobState(fn: Pick<FunctionSpec, "state">): JobState | undefined {
-    return fn.state?.length
-      ? { store: this.config, mounts: fn.state }
-      : undefined;
+    if (!fn.state?.length) return undefined;
+    const store: StoreConfig = this.config.kind === "nats"
+      ? { ...this.config, follow: false }
+      : this.config;
+    return { store, mounts: fn.state };
+  }
+
+  /**
+   * Opens the buckets `functions` use, so that a replicated store follows
+   * them before any guest reads them (the embedded store needs nothing). A
+   * bucket that cannot open yet (its home has not created it, NATS is down)
+   * is tried again every second until it opens or the node closes.
+   */
+  async follow(functions: Pick<FunctionSpec, "state">[]): Promise<void> {
+    if (this.config.kind === "embedded") return;
+    const names = new Set(
+      functions.flatMap((f) => f.state ?? []).map((m) => m.bucket),
+    );
+    for (const name of names) await this.#followBucket(name);
+  }
+
+  async #followBucket(name: string): Promise<void> {
+    if (this.#closed || this.#retrying.has(name)) return;
+    try {
+      await (await this.store()).bucket(name);
+    } catch {
+      const timer = setTimeout(() => {
+        this.#retrying.delete(name);
+        this.#followBucket(name);
+      }, 1000);
+      this.#retrying.set(name, timer);
+    }
   }
 
   /** Counts what a run did. */
@@ -93,6 +127,8 @@ export class NodeState {
 
   /** Closes the store. */
   async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#retrying.values()) clearTimeout(timer);
     const store = await this.#store?.catch(() => undefined);
     await store?.[Symbol.asyncDispose]();
   }

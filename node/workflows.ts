@@ -26,6 +26,7 @@ import {
   type WorkflowSpec,
 } from "../workflow/mod.ts";
 import type { EddyNode } from "./node.ts";
+import { NodeUnavailableError } from "./unavailable.ts";
 
 const STATE_FILE = "workflows.json";
 
@@ -67,6 +68,7 @@ export class Workflows {
   /** Deliveries that arrived before their run's start (a race between nodes). */
   readonly #early = new Map<string, [string, string, Uint8Array][]>();
   #changes: Promise<unknown> = Promise.resolve();
+  readonly #parsedSpecs = new Map<string, WorkflowSpec | undefined>();
 
   private constructor(node: EddyNode) {
     this.#node = node;
@@ -94,14 +96,73 @@ export class Workflows {
     return join(this.#node.registry.dataDir, STATE_FILE);
   }
 
-  /** Every deployed workflow. */
+  /**
+   * Every workflow deployed in the cluster: this node's and those its peers
+   * say they have (the newest deployment of a name wins), so any node lists
+   * and runs them.
+   */
   list(): DeployedWorkflow[] {
-    return [...this.#deployed.values()];
+    const all = new Map(this.#deployed);
+    for (const peer of this.#node.peers.list()) {
+      for (const w of peer.info?.workflows ?? []) {
+        const mine = all.get(w.name);
+        if (mine && mine.deployedAt >= w.deployedAt) continue;
+        const spec = this.#parsed(w.source);
+        if (spec) all.set(w.name, { ...w, spec });
+      }
+    }
+    return [...all.values()].sort((a, b) => a.name < b.name ? -1 : 1);
   }
 
-  /** A deployed workflow, or `undefined`. */
+  /** A workflow deployed in the cluster, or `undefined`. */
   get(name: string): DeployedWorkflow | undefined {
-    return this.#deployed.get(name);
+    return this.list().find((w) => w.name === name);
+  }
+
+  /** The workflows deployed on this node itself, as peers learn them. */
+  owned(): { name: string; source: string; deployedAt: string }[] {
+    return [...this.#deployed.values()].map(({ name, source, deployedAt }) => ({
+      name,
+      source,
+      deployedAt,
+    }));
+  }
+
+  /** A peer's spec, parsed once; one this version cannot read is skipped. */
+  #parsed(source: string): WorkflowSpec | undefined {
+    if (!this.#parsedSpecs.has(source)) {
+      let spec: WorkflowSpec | undefined;
+      try {
+        spec = parseWorkflow(source);
+      } catch {
+        spec = undefined;
+      }
+      if (this.#parsedSpecs.size > 1000) this.#parsedSpecs.clear();
+      this.#parsedSpecs.set(source, spec);
+    }
+    return this.#parsedSpecs.get(source);
+  }
+
+  /**
+   * Throws what `check` threw against the live cluster, unless the nodes
+   * that are down would have satisfied it: then the spec is fine and the
+   * answer is 503 naming them.
+   */
+  #checkLive<T>(spec: WorkflowSpec, check: (cluster: Cluster) => T): T {
+    try {
+      return check(this.#cluster());
+    } catch (error) {
+      try {
+        check(this.#cluster(true));
+      } catch {
+        throw error;
+      }
+      const functions = new Set(spec.steps.map((s) => s.function));
+      const down = this.#node.peers.list().filter((p) =>
+        !p.up && p.info?.functions.some((f) => functions.has(f))
+      ).map((p) => ({ id: p.info!.id, lastError: p.lastError }));
+      throw new NodeUnavailableError(`workflow '${spec.name}'`, down);
+    }
   }
 
   /**
@@ -110,7 +171,7 @@ export class Workflows {
    */
   deploy(source: string): Promise<DeployedWorkflow> {
     const spec = parseWorkflow(source);
-    checkWorkflow(spec, this.#cluster());
+    this.#checkLive(spec, (cluster) => checkWorkflow(spec, cluster));
     const deployed = {
       name: spec.name,
       source,
@@ -126,7 +187,23 @@ export class Workflows {
   /** Removes a deployed workflow. */
   remove(name: string): Promise<DeployedWorkflow> {
     const deployed = this.#deployed.get(name);
-    if (!deployed) return Promise.reject(new NotFoundError("workflow", name));
+    if (!deployed) {
+      const owner = this.#node.peers.list().find((p) =>
+        p.info?.workflows?.some((w) => w.name === name)
+      );
+      return Promise.reject(
+        owner
+          ? new RequestError(
+            "workflow_elsewhere",
+            `workflow '${name}' is deployed on node '${
+              owner.info!.id
+            }' (${owner.url}); remove it there`,
+            409,
+            { node: owner.info!.id },
+          )
+          : new NotFoundError("workflow", name),
+      );
+    }
     return this.#change(() => this.#deployed.delete(name), deployed);
   }
 
@@ -135,9 +212,12 @@ export class Workflows {
    * and resolves with its output and the merged trace.
    */
   async invoke(name: string, input: Uint8Array): Promise<WorkflowOutcome> {
-    const deployed = this.#deployed.get(name);
+    const deployed = this.get(name);
     if (!deployed) throw new NotFoundError("workflow", name);
-    const plan = planWorkflow(deployed.spec, this.#cluster());
+    const plan = this.#checkLive(
+      deployed.spec,
+      (cluster) => planWorkflow(deployed.spec, cluster),
+    );
     const runId = crypto.randomUUID();
     const run = this.#open(plan, runId);
     const others = [...new Set(plan.steps.map((s) => s.node))]
@@ -286,7 +366,8 @@ export class Workflows {
     setTimeout(() => this.#early.delete(runId), 60_000);
   }
 
-  #cluster(): Cluster {
+  /** The nodes that are up, or with `withDown` every node ever seen. */
+  #cluster(withDown = false): Cluster {
     const self = this.#node.info();
     return {
       localNodeId: self.id,
@@ -298,7 +379,7 @@ export class Workflows {
           functions: self.functions,
         },
         ...this.#node.peers.list().flatMap((p) =>
-          p.up && p.info
+          (p.up || withDown) && p.info
             ? [{
               id: p.info.id,
               hostId: p.info.locality.hostId,
@@ -324,6 +405,7 @@ export class Workflows {
         this.#path,
         JSON.stringify({ version: 1, workflows }, null, 2),
       );
+      this.#node.peers.announce();
       return value;
     });
     this.#changes = next.catch(() => {});

@@ -40,9 +40,15 @@ export { EmbeddedStore, openEmbeddedStore } from "./embedded.ts";
  * const store = await openStore({ kind: "embedded", dir: "./eddy-data/state" });
  * ```
  */
-export function openStore(config: StoreConfig): Promise<StateStore> {
+export async function openStore(config: StoreConfig): Promise<StateStore> {
   switch (config.kind) {
     case "embedded":
-      return Promise.resolve(openEmbeddedStore(config.dir));
+      return openEmbeddedStore(config.dir);
+    case "nats": {
+      // Loaded only where configured: the NATS client costs an isolate
+      // ~20 MB and ~200 ms to import.
+      const { NatsStateStore } = await import("../nats/store.ts");
+      return NatsStateStore.connect(config);
+    }
   }
 }

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import type { NatsStoreConfig } from "../nats/store.ts";
 
 /**
  * One key's value as a reader sees it.
@@ -113,8 +114,8 @@ export interface StateStore extends AsyncDisposable {
 
 /**
  * How to open a node's store, as plain data (it crosses to worker isolates).
- * `embedded`: SQLite files in `dir` (the node's data dir `state/`). A cluster
- * backend adds its own `kind`.
+ * `embedded`: SQLite files in `dir` (the node's data dir `state/`); `nats`:
+ * NATS JetStream with a replica in the data dir (nats/store.ts).
  *
  * @example
  * ```ts
@@ -122,4 +123,4 @@ export interface StateStore extends AsyncDisposable {
  * const config: StoreConfig = { kind: "embedded", dir: "./eddy-data/state" };
  * ```
  */
-export type StoreConfig = { kind: "embedded"; dir: string };
+export type StoreConfig = { kind: "embedded"; dir: string } | NatsStoreConfig;

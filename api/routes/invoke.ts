@@ -7,11 +7,7 @@
 import { Hono } from "hono";
 import { type EddyNode, inputTooLarge } from "../../node/node.ts";
 import { RESULT_HEADERS } from "../../node/remote.ts";
-import {
-  InvocationError,
-  NotFoundError,
-  RequestError,
-} from "../../runtime/errors.ts";
+import { InvocationError, RequestError } from "../../runtime/errors.ts";
 import { Reservation } from "../../runtime/memory_budget.ts";
 import { readBody } from "../body.ts";
 
@@ -115,7 +111,7 @@ async function forward(
   request: Request,
   args: string[],
 ): Promise<Response> {
-  if (!node.peers.nearest(name)) throw new NotFoundError("function", name);
+  if (!node.peers.nearest(name)) throw node.peers.missing(name);
   const { signal } = request;
   const reservation = new Reservation(node.budget);
   let forwarded;

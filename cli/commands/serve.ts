@@ -12,6 +12,8 @@ import { parseBytes } from "../../runtime/manifest/mod.ts";
 import { keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { readConfig, SERVE_FLAGS } from "../serve_config.ts";
+import { NATS_HELP, natsOptions } from "../serve_nats.ts";
+import { connectNats, joinNats, natsStoreConfig } from "../../nats/mod.ts";
 
 const HELP = `usage: eddy serve [FLAGS]
 
@@ -45,7 +47,9 @@ locality and peering:
                          serve peers on other hosts over HTTP/2 with TLS (PEM),
                          on its own port (--tls-port, default: any free one)
   --tls-port N
-  --tls-ca FILE          CA certificate that signs peers' TLS certificates`;
+  --tls-ca FILE          CA certificate that signs peers' TLS certificates
+
+${NATS_HELP}`;
 
 /** `eddy serve`. */
 export const serveCommand: Command = {
@@ -81,6 +85,7 @@ export const serveCommand: Command = {
       throw new UsageError("serve", "--max-buffered: must be more than 0");
     }
     const dataDir = resolve((values["data-dir"] as string) ?? "eddy-data");
+    const nats = natsOptions(values, dataDir);
     const token = (values.token as string) ?? Deno.env.get("EDDY_TOKEN");
     const problem = token === undefined ? undefined : tokenProblem(token);
     if (problem) {
@@ -102,7 +107,17 @@ export const serveCommand: Command = {
       region: values.region as string | undefined,
       labels: keyValues("serve", "--label", values.label),
       maxBufferedBytes,
+      ...(nats ? { state: natsStoreConfig(nats) } : {}),
     });
+    // NATS that cannot be reached stops the node before it serves anything.
+    const nc = nats
+      ? await connectNats({ name: `eddy ${node.id}`, ...nats }).catch(
+        async (error) => {
+          await node.close();
+          throw error;
+        },
+      )
+      : undefined;
     const hostname = (values.hostname as string) ?? "127.0.0.1";
     const app = createApp(node, {
       token,
@@ -150,10 +165,15 @@ export const serveCommand: Command = {
       await node.peers.add(peer);
     }
     node.peers.start();
+    const cluster = nats ? await joinNats(node, nats, nc) : undefined;
+    if (cluster) {
+      console.log(`eddy: joined NATS at ${cluster.nc.getServer()}`);
+    }
     const stop = () => server.shutdown();
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
     await server.finished;
+    await cluster?.close();
     await unix.close();
     await tls?.close();
     await node.close();

@@ -1,0 +1,155 @@
+/**
+ * A node's replica of its replicated buckets: one SQLite file in the data
+ * dir (`node:sqlite`), read synchronously and in place by every isolate of
+ * the node, so a write applied by one is read by all (read-your-writes on
+ * the writer's node) and a restart resumes from the last applied revision
+ * instead of replaying the bucket. Deleted keys keep a tombstone with their
+ * revision, so a late, older change never brings a value back.
+ *
+ * @module
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { KeyPage, StateEntry } from "../state/store.ts";
+
+const SCHEMA = `
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA busy_timeout = 5000;
+CREATE TABLE IF NOT EXISTS entries (
+  bucket TEXT NOT NULL, key TEXT NOT NULL, value BLOB,
+  revision INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (bucket, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS applied (
+  bucket TEXT PRIMARY KEY, revision INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/**
+ * The replica file.
+ *
+ * @example
+ * ```ts ignore
+ * const replica = new Replica("./eddy-data/state-replica.sqlite");
+ * replica.apply("readings", "s1", 7, new Uint8Array([1]), Date.now());
+ * console.log(replica.get("readings", "s1")?.revision); // "7"
+ * ```
+ */
+export class Replica implements Disposable {
+  readonly #db: DatabaseSync;
+  readonly #get: StatementSync;
+  readonly #list: StatementSync;
+  readonly #apply: StatementSync;
+  readonly #applied: StatementSync;
+  readonly #setApplied: StatementSync;
+  readonly #count: StatementSync;
+  readonly #hide: StatementSync;
+
+  constructor(path: string) {
+    this.#db = new DatabaseSync(path);
+    this.#db.exec(SCHEMA);
+    this.#get = this.#db.prepare(
+      "SELECT value, revision, updated_at FROM entries WHERE bucket = ? AND key = ? AND value IS NOT NULL",
+    );
+    this.#list = this.#db.prepare(
+      "SELECT key FROM entries WHERE bucket = ? AND value IS NOT NULL AND key > ? AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?",
+    );
+    this.#apply = this.#db.prepare(
+      `INSERT INTO entries (bucket, key, value, revision, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value,
+         revision = excluded.revision, updated_at = excluded.updated_at
+       WHERE excluded.revision > entries.revision`,
+    );
+    this.#applied = this.#db.prepare(
+      "SELECT revision FROM applied WHERE bucket = ?",
+    );
+    this.#setApplied = this.#db.prepare(
+      `INSERT INTO applied (bucket, revision) VALUES (?, ?)
+       ON CONFLICT (bucket) DO UPDATE SET revision = max(revision, excluded.revision)`,
+    );
+    this.#hide = this.#db.prepare(
+      "UPDATE entries SET value = NULL, updated_at = ? WHERE bucket = ? AND key = ?",
+    );
+    this.#count = this.#db.prepare(
+      "SELECT count(*) AS n FROM entries WHERE bucket = ? AND value IS NOT NULL",
+    );
+  }
+
+  /** Key `key` of `bucket` as the replica has it. */
+  get(bucket: string, key: string): StateEntry | undefined {
+    const row = this.#get.get(bucket, key) as
+      | { value: Uint8Array; revision: number; updated_at: number }
+      | undefined;
+    return row
+      ? {
+        value: row.value,
+        revision: String(row.revision),
+        updatedAt: row.updated_at,
+      }
+      : undefined;
+  }
+
+  /** A page of `bucket`'s keys, in order. */
+  list(
+    bucket: string,
+    options: { prefix?: string; after?: string; limit?: number } = {},
+  ): KeyPage {
+    const { prefix = "", after = "", limit = 1000 } = options;
+    const rows = this.#list.all(
+      bucket,
+      after,
+      prefix.length,
+      prefix,
+      limit + 1,
+    ) as { key: string }[];
+    const keys = rows.slice(0, limit).map((r) => r.key);
+    return rows.length > limit ? { keys, next: keys.at(-1) } : { keys };
+  }
+
+  /** Whether the replica ever followed `bucket` (it can serve its reads). */
+  knows(bucket: string): boolean {
+    return this.#applied.get(bucket) !== undefined;
+  }
+
+  /** Keys `bucket` holds. */
+  size(bucket: string): number {
+    return (this.#count.get(bucket) as { n: number }).n;
+  }
+
+  /**
+   * Applies one change (`value` null: a delete) unless the replica already
+   * has this key at `revision` or newer.
+   */
+  apply(
+    bucket: string,
+    key: string,
+    revision: number,
+    value: Uint8Array | null,
+    updatedAt: number,
+  ): void {
+    this.#apply.run(bucket, key, value, revision, updatedAt);
+  }
+
+  /**
+   * Hides `key` at once (a delete this node made): its revision stays until
+   * the delete's own arrives with the watch, so older changes stay out.
+   */
+  hide(bucket: string, key: string): void {
+    this.#hide.run(Date.now(), bucket, key);
+  }
+
+  /** The newest revision of `bucket`'s stream the watch has applied. */
+  applied(bucket: string): number {
+    return (this.#applied.get(bucket) as { revision: number } | undefined)
+      ?.revision ?? 0;
+  }
+
+  /** Records that the watch applied everything up to `revision`. */
+  setApplied(bucket: string, revision: number): void {
+    this.#setApplied.run(bucket, revision);
+  }
+
+  [Symbol.dispose](): void {
+    this.#db.close();
+  }
+}
