@@ -30,6 +30,7 @@ export class NodeState {
   #store: Promise<StateStore> | undefined;
   readonly #retrying = new Map<string, ReturnType<typeof setTimeout>>();
   #closed = false;
+  #lagTimer: ReturnType<typeof setInterval> | undefined;
   /** Reads and writes of state, by guests and through the API. */
   reads = 0;
   writes = 0;
@@ -54,6 +55,7 @@ export class NodeState {
   store(): Promise<StateStore> {
     if (!this.#store) {
       const opening = this.#store = openStore(this.config);
+      opening.then((store) => this.#sampleLag(store), () => {});
       opening.catch(() => {
         if (this.#store === opening) this.#store = undefined;
       });
@@ -85,6 +87,18 @@ export class NodeState {
       functions.flatMap((f) => f.state ?? []).map((m) => m.bucket),
     );
     for (const name of names) await this.#followBucket(name);
+  }
+
+  /** Samples a replicating store's lag for the gauge, every second. */
+  #sampleLag(store: StateStore): void {
+    const lagging = store as Partial<{ lagSeconds(): Promise<number> }>;
+    if (typeof lagging.lagSeconds !== "function" || this.#closed) return;
+    const timer = this.#lagTimer = setInterval(async () => {
+      this.replicaLagSeconds = await lagging.lagSeconds!().catch(() =>
+        this.replicaLagSeconds
+      );
+    }, 1000);
+    Deno.unrefTimer(timer);
   }
 
   async #followBucket(name: string): Promise<void> {
@@ -128,6 +142,7 @@ export class NodeState {
   /** Closes the store. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#lagTimer);
     for (const timer of this.#retrying.values()) clearTimeout(timer);
     const store = await this.#store?.catch(() => undefined);
     await store?.[Symbol.asyncDispose]();
