@@ -45,10 +45,13 @@ export async function openStore(config: StoreConfig): Promise<StateStore> {
     case "embedded":
       return openEmbeddedStore(config.dir);
     case "nats": {
-      // Loaded only where configured: the NATS client costs an isolate
-      // ~20 MB and ~200 ms to import.
-      const { NatsStateStore } = await import("../nats/store.ts");
-      return NatsStateStore.connect(config);
+      // Loaded only where configured (the NATS client costs an isolate ~20
+      // MB and ~200 ms to import), by a computed specifier so that bundlers
+      // keep it out of the executor worker's bundle, where its CommonJS
+      // shims cannot start (a worker bundle runs from a blob: URL).
+      const specifier = new URL("../nats/store.ts", import.meta.url).href;
+      const nats = await import(specifier) as typeof import("../nats/store.ts");
+      return nats.NatsStateStore.connect(config);
     }
   }
 }
