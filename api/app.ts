@@ -4,13 +4,15 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { http2Handler } from "../comm/mod.ts";
 import type { EddyNode } from "../node/node.ts";
 import { EddyError } from "../runtime/errors.ts";
 import { requireToken } from "./auth.ts";
 import { knownHostsOnly, sameOriginWrites } from "./browser.ts";
+import { mountConsole } from "./console/mod.ts";
+import { serveOpenApi } from "./openapi/mod.ts";
+import { commRoutes } from "./routes/comm.ts";
 import { functionRoutes } from "./routes/functions.ts";
 import { invokeRoutes } from "./routes/invoke.ts";
 import { moduleRoutes } from "./routes/modules.ts";
@@ -48,9 +50,12 @@ export interface AppOptions {
  * await node.close();
  * ```
  */
-export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
+export function createApp(
+  node: EddyNode,
+  options: AppOptions = {},
+): OpenAPIHono {
   const maxModuleBytes = options.maxModuleBytes ?? 64 << 20;
-  const app = new Hono();
+  const app = new OpenAPIHono();
   app.use("*", wellFormedUrl());
   if (options.token === undefined) {
     app.use("*", knownHostsOnly(options.allowedHosts ?? []));
@@ -66,10 +71,9 @@ export function createApp(node: EddyNode, options: AppOptions = {}): Hono {
   app.route("/v1/kv", kvRoutes(node));
   app.route("/workflows", workflowInvokeRoutes(node));
   app.route("/invoke", invokeRoutes(node));
-  // Peers' invocations over HTTP/2 (h2c prior knowledge on this same port);
-  // the cluster token travels inside the comm request, checked by the node.
-  const comm = http2Handler(node.remote.handler);
-  app.post("/comm", (c) => comm(c.req.raw));
+  app.route("/comm", commRoutes(node));
+  const document = serveOpenApi(app, options.token !== undefined);
+  mountConsole(app, node, { token: options.token, document });
   app.notFound((c) =>
     c.json({
       error: {

@@ -27,12 +27,15 @@ const COMMANDS: Command[] = [
   kvCommand,
 ];
 
+/** Command names, then two spaces, then their summaries. */
+const NAME_WIDTH = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+
 const HELP = `eddy ${VERSION}: an edge runtime for WebAssembly (WASI) functions
 
 usage: eddy COMMAND [FLAGS]
 
 commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join("\n")}
+${COMMANDS.map((c) => `  ${c.name.padEnd(NAME_WIDTH)}${c.summary}`).join("\n")}
 
 Run 'eddy COMMAND --help' for a command's flags.`;
 

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { History } from "./history.ts";
+
 /** Upper bounds (seconds) of the latency histogram's buckets. */
 const BUCKETS = [
   0.0001,
@@ -53,14 +55,35 @@ export type GaugeSource = () => Record<
 export class Metrics {
   readonly #functions = new Map<string, FunctionFigures>();
   readonly #gauges: GaugeSource[] = [];
+  /** Recent figures per function, for the console. */
+  readonly history: History = new History();
 
   /** Adds gauges (name → help and value) sampled at each render. */
   addGauges(source: GaugeSource): void {
     this.#gauges.push(source);
   }
 
-  /** Records one invocation of `fn` that took `seconds`; `error` is its failure reason. */
-  record(fn: string, seconds: number, error?: string): void {
+  /**
+   * Records one invocation of `fn` that took `seconds`; `error` is its
+   * failure reason, `failure` what the console shows of it.
+   */
+  record(
+    fn: string,
+    seconds: number,
+    error?: string,
+    failure?: { message: string; stderr: string },
+  ): void {
+    this.history.record(
+      fn,
+      seconds,
+      error
+        ? {
+          reason: error,
+          message: failure?.message ?? error,
+          stderr: failure?.stderr ?? "",
+        }
+        : undefined,
+    );
     let f = this.#functions.get(fn);
     if (!f) {
       f = {
@@ -77,6 +100,25 @@ export class Metrics {
       if (seconds <= BUCKETS[i]) f.buckets[i]++;
     }
     if (error) f.errors.set(error, (f.errors.get(error) ?? 0) + 1);
+  }
+
+  /** Invocations and failed invocations of `fn` since the node started. */
+  count(fn: string): { invocations: number; errors: number } {
+    const f = this.#functions.get(fn);
+    let errors = 0;
+    for (const n of f?.errors.values() ?? []) errors += n;
+    return { invocations: f?.invocations ?? 0, errors };
+  }
+
+  /** The gauges' current values by name. */
+  gauges(): Record<string, number> {
+    const values: Record<string, number> = {};
+    for (const source of this.#gauges) {
+      for (const [name, { value }] of Object.entries(source())) {
+        values[name] = value;
+      }
+    }
+    return values;
   }
 
   /** The Prometheus text exposition of every figure. */

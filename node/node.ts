@@ -434,13 +434,24 @@ export class EddyNode {
       );
     } catch (error) {
       if (error instanceof InvocationError) {
-        this.metrics.record(name, 0, error.reason);
+        this.metrics.record(name, 0, error.reason, {
+          message: error.message,
+          stderr: String(error.details.stderr ?? ""),
+        });
       }
       throw error;
     }
     if (options.reservation) options.reservation.adopt(result.reserved ?? 0);
     else this.budget.release(result.reserved ?? 0);
-    this.metrics.record(name, result.durationMs / 1000, result.failure?.reason);
+    this.metrics.record(
+      name,
+      result.durationMs / 1000,
+      result.failure?.reason,
+      result.failure && {
+        message: result.failure.message,
+        stderr: result.stderr,
+      },
+    );
     this.state.record(result.state);
     if (result.failure) {
       throw new InvocationError(

@@ -47,6 +47,21 @@ export interface WorkflowOutcome {
   trace: TraceEntry[];
 }
 
+/** Runs kept per workflow for the console. */
+const RECENT_RUNS = 10;
+
+/** A finished run as the console shows it. */
+export interface RecentRun {
+  runId: string;
+  /** ISO 8601 time it started. */
+  at: string;
+  durationMs: number;
+  /** The merged trace; empty for a failed run. */
+  trace: TraceEntry[];
+  /** Why it failed, when it did. */
+  error?: { code: string; message: string };
+}
+
 /** Comm targets of workflow messages between nodes. */
 const RUN = "workflow:run";
 const DELIVER = "workflow:deliver";
@@ -65,6 +80,7 @@ export class Workflows {
   readonly #node: EddyNode;
   readonly #deployed = new Map<string, DeployedWorkflow>();
   readonly #runs = new Map<string, WorkflowRun>();
+  readonly #recent = new Map<string, RecentRun[]>();
   /** Deliveries that arrived before their run's start (a race between nodes). */
   readonly #early = new Map<string, [string, string, Uint8Array][]>();
   #changes: Promise<unknown> = Promise.resolve();
@@ -204,7 +220,26 @@ export class Workflows {
           : new NotFoundError("workflow", name),
       );
     }
+    this.#recent.delete(name);
     return this.#change(() => this.#deployed.delete(name), deployed);
+  }
+
+  /**
+   * How workflow `name` would be placed on the cluster as it is now (what
+   * a run started now would do). Throws when it cannot be placed.
+   */
+  plan(name: string): WorkflowPlan {
+    const deployed = this.get(name);
+    if (!deployed) throw new NotFoundError("workflow", name);
+    return this.#checkLive(
+      deployed.spec,
+      (cluster) => planWorkflow(deployed.spec, cluster),
+    );
+  }
+
+  /** The last runs of workflow `name` started on this node, newest first. */
+  recent(name: string): RecentRun[] {
+    return [...(this.#recent.get(name) ?? [])].reverse();
   }
 
   /**
@@ -214,6 +249,36 @@ export class Workflows {
   async invoke(name: string, input: Uint8Array): Promise<WorkflowOutcome> {
     const deployed = this.get(name);
     if (!deployed) throw new NotFoundError("workflow", name);
+    const started = Date.now();
+    const keep = (run: Omit<RecentRun, "at" | "durationMs">) => {
+      const runs = this.#recent.get(name) ?? [];
+      if (runs.length === RECENT_RUNS) runs.shift();
+      runs.push({
+        ...run,
+        at: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+      });
+      this.#recent.set(name, runs);
+    };
+    try {
+      const outcome = await this.#invoke(deployed, input);
+      keep({ runId: outcome.runId, trace: outcome.trace });
+      return outcome;
+    } catch (error) {
+      const e = error as EddyError;
+      keep({
+        runId: String(e.details?.runId ?? ""),
+        trace: [],
+        error: { code: e.code ?? "internal", message: String(e.message) },
+      });
+      throw error;
+    }
+  }
+
+  async #invoke(
+    deployed: DeployedWorkflow,
+    input: Uint8Array,
+  ): Promise<WorkflowOutcome> {
     const plan = this.#checkLive(
       deployed.spec,
       (cluster) => planWorkflow(deployed.spec, cluster),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EddyNode } from "../../node/node.ts";
 import { NotFoundError, RequestError } from "../../runtime/errors.ts";
 import { parseManifest } from "../../runtime/manifest/mod.ts";
@@ -14,10 +14,121 @@ import {
   MODULE_TYPES,
   requireContentType,
 } from "../content_type.ts";
+import { type PlainSchema, requiredBody } from "../openapi/content.ts";
+import {
+  ANY_REQUEST,
+  errorResponses,
+  MANAGEMENT,
+  TYPED_BODY,
+  WRITE,
+} from "../openapi/errors.ts";
+import { BinarySchema, DeploymentSchema } from "../openapi/schemas.ts";
 import { moduleTooLarge } from "./modules.ts";
 
 /** Manifests are text; anything bigger than this is not one. */
 const MAX_MANIFEST_BYTES = 1 << 20;
+
+const MANIFEST_TEXT: PlainSchema = {
+  type: "string",
+  description:
+    "YAML or JSON text; checked by eddy's manifest parser, whose errors name the field, line and column",
+};
+
+const nameParam = z.object({ name: z.string() });
+const deployment = {
+  content: { "application/json": { schema: DeploymentSchema } },
+};
+
+const list = createRoute({
+  method: "get",
+  path: "/functions",
+  summary: "Deployed functions",
+  tags: ["functions"],
+  responses: {
+    200: {
+      description: "Every deployment",
+      content: {
+        "application/json": {
+          schema: z.object({ functions: z.array(DeploymentSchema) }),
+        },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/functions/{name}",
+  summary: "A deployed function",
+  tags: ["functions"],
+  request: { params: nameParam },
+  responses: {
+    200: { description: "The deployment", ...deployment },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, { 404: ["not_found"] }),
+  },
+});
+
+const put = createRoute({
+  method: "put",
+  path: "/functions/{name}",
+  summary: "Deploys a module (wasm bytes) as a function with default settings",
+  tags: ["functions"],
+  middleware: [requireContentType(MODULE_TYPES)],
+  request: {
+    params: nameParam,
+    body: requiredBody(MODULE_TYPES, BinarySchema, "The module"),
+  },
+  responses: {
+    200: { description: "Redeployed (the name existed)", ...deployment },
+    201: { description: "Deployed", ...deployment },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
+      400: ["invalid_module", "invalid_manifest", "invalid_deployment"],
+      413: ["module_too_large"],
+    }),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/functions/{name}",
+  summary: "Removes a function (and its module when nothing else uses it)",
+  tags: ["functions"],
+  request: { params: nameParam },
+  responses: {
+    200: { description: "The removed deployment", ...deployment },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, { 404: ["not_found"] }),
+  },
+});
+
+const manifest = createRoute({
+  method: "post",
+  path: "/manifests",
+  summary: "Applies a manifest (YAML or JSON): all its functions, or none",
+  tags: ["functions"],
+  middleware: [requireContentType(DOCUMENT_TYPES)],
+  request: {
+    body: requiredBody(
+      DOCUMENT_TYPES,
+      MANIFEST_TEXT,
+      "A manifest whose modules are digests of uploaded modules",
+    ),
+  },
+  responses: {
+    200: {
+      description: "The deployments",
+      content: {
+        "application/json": {
+          schema: z.object({ functions: z.array(DeploymentSchema) }),
+        },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
+      400: ["invalid_manifest", "invalid_deployment"],
+      413: ["manifest_too_large"],
+    }),
+  },
+});
 
 /**
  * `GET /v1/functions`, `GET|PUT|DELETE /v1/functions/:name` (PUT body: wasm
@@ -29,28 +140,33 @@ const MAX_MANIFEST_BYTES = 1 << 20;
  * app.route("/v1", functionRoutes(node, 64 << 20));
  * ```
  */
-export function functionRoutes(node: EddyNode, maxModuleBytes: number): Hono {
-  return new Hono()
-    .get("/functions", (c) => c.json({ functions: node.registry.list() }))
-    .get("/functions/:name", (c) => {
-      const fn = node.registry.get(c.req.param("name"));
-      if (!fn) throw new NotFoundError("function", c.req.param("name"));
-      return c.json(fn);
+export function functionRoutes(
+  node: EddyNode,
+  maxModuleBytes: number,
+): OpenAPIHono {
+  return new OpenAPIHono()
+    .openapi(list, (c) => c.json({ functions: node.registry.list() }, 200))
+    .openapi(get, (c) => {
+      const fn = node.registry.get(c.req.valid("param").name);
+      if (!fn) throw new NotFoundError("function", c.req.valid("param").name);
+      return c.json(fn, 200);
     })
-    .put("/functions/:name", requireContentType(MODULE_TYPES), async (c) => {
+    .openapi(put, async (c) => {
+      const { name } = c.req.valid("param");
       const bytes = await readBody(
         c.req.raw,
         maxModuleBytes,
         moduleTooLarge(maxModuleBytes),
       );
-      const existed = node.registry.get(c.req.param("name")) !== undefined;
-      const deployment = await node.deployModule(c.req.param("name"), bytes);
-      return c.json(deployment, existed ? 200 : 201);
+      const existed = node.registry.get(name) !== undefined;
+      const deployment = await node.deployModule(name, bytes);
+      return existed ? c.json(deployment, 200) : c.json(deployment, 201);
     })
-    .delete("/functions/:name", async (c) => {
-      return c.json(await node.remove(c.req.param("name")));
-    })
-    .post("/manifests", requireContentType(DOCUMENT_TYPES), async (c) => {
+    .openapi(
+      remove,
+      async (c) => c.json(await node.remove(c.req.valid("param").name), 200),
+    )
+    .openapi(manifest, async (c) => {
       const bytes = await readBody(
         c.req.raw,
         MAX_MANIFEST_BYTES,
@@ -63,6 +179,6 @@ export function functionRoutes(node: EddyNode, maxModuleBytes: number): Hono {
       );
       const manifest = parseManifest(new TextDecoder().decode(bytes));
       const functions = await node.apply(manifest.functions);
-      return c.json({ functions });
+      return c.json({ functions }, 200);
     });
 }

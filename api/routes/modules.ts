@@ -4,11 +4,97 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EddyNode } from "../../node/node.ts";
 import { NotFoundError, RequestError } from "../../runtime/errors.ts";
 import { readBody } from "../body.ts";
 import { MODULE_TYPES, requireContentType } from "../content_type.ts";
+import { requiredBody } from "../openapi/content.ts";
+import {
+  ANY_REQUEST,
+  errorResponses,
+  MANAGEMENT,
+  TYPED_BODY,
+  WRITE,
+} from "../openapi/errors.ts";
+import { BinarySchema, ModuleInfoSchema } from "../openapi/schemas.ts";
+
+const digestParam = z.object({
+  digest: z.string().openapi({ example: `sha256:${"0".repeat(64)}` }),
+});
+
+const upload = createRoute({
+  method: "put",
+  path: "/",
+  summary: "Stores a module (wasm bytes) by its digest",
+  tags: ["modules"],
+  middleware: [requireContentType(MODULE_TYPES)],
+  request: { body: requiredBody(MODULE_TYPES, BinarySchema, "The module") },
+  responses: {
+    201: {
+      description: "Stored (or already stored): its digest, imports, exports",
+      content: { "application/json": { schema: ModuleInfoSchema } },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
+      400: ["invalid_module"],
+      413: ["module_too_large"],
+    }),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Stored modules",
+  tags: ["modules"],
+  responses: {
+    200: {
+      description: "Every stored module",
+      content: {
+        "application/json": {
+          schema: z.object({ modules: z.array(ModuleInfoSchema) }),
+        },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/{digest}",
+  summary: "Deletes a stored module no function uses",
+  tags: ["modules"],
+  request: { params: digestParam },
+  responses: {
+    200: {
+      description: "Deleted",
+      content: {
+        "application/json": { schema: z.object({ removed: z.string() }) },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, {
+      400: ["invalid_digest"],
+      404: ["not_found"],
+      409: ["module_in_use"],
+    }),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{digest}",
+  summary: "A stored module",
+  tags: ["modules"],
+  request: { params: digestParam },
+  responses: {
+    200: {
+      description: "The module",
+      content: { "application/json": { schema: ModuleInfoSchema } },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, { 404: ["not_found"] }),
+  },
+});
 
 /**
  * `PUT /v1/modules` (body: the wasm bytes) → 201 with the module's digest and
@@ -20,9 +106,12 @@ import { MODULE_TYPES, requireContentType } from "../content_type.ts";
  * app.route("/v1/modules", moduleRoutes(node, 64 << 20));
  * ```
  */
-export function moduleRoutes(node: EddyNode, maxModuleBytes: number): Hono {
-  return new Hono()
-    .put("/", requireContentType(MODULE_TYPES), async (c) => {
+export function moduleRoutes(
+  node: EddyNode,
+  maxModuleBytes: number,
+): OpenAPIHono {
+  return new OpenAPIHono()
+    .openapi(upload, async (c) => {
       const bytes = await readBody(
         c.req.raw,
         maxModuleBytes,
@@ -31,15 +120,18 @@ export function moduleRoutes(node: EddyNode, maxModuleBytes: number): Hono {
       const info = await node.registry.modules.put(bytes);
       return c.json(info, 201);
     })
-    .get("/", (c) => c.json({ modules: node.registry.modules.list() }))
-    .delete("/:digest", async (c) => {
-      await node.removeModule(c.req.param("digest"));
-      return c.json({ removed: c.req.param("digest") });
+    .openapi(
+      list,
+      (c) => c.json({ modules: node.registry.modules.list() }, 200),
+    )
+    .openapi(remove, async (c) => {
+      await node.removeModule(c.req.valid("param").digest);
+      return c.json({ removed: c.req.valid("param").digest }, 200);
     })
-    .get("/:digest", (c) => {
-      const info = node.registry.modules.info(c.req.param("digest"));
-      if (!info) throw new NotFoundError("module", c.req.param("digest"));
-      return c.json(info);
+    .openapi(get, (c) => {
+      const info = node.registry.modules.info(c.req.valid("param").digest);
+      if (!info) throw new NotFoundError("module", c.req.valid("param").digest);
+      return c.json(info, 200);
     });
 }
 

@@ -3,12 +3,103 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EddyNode } from "../../node/node.ts";
-import { NotFoundError, RequestError } from "../../runtime/errors.ts";
+import { NotFoundError } from "../../runtime/errors.ts";
 import { requireContentType } from "../content_type.ts";
+import {
+  ANY_REQUEST,
+  errorResponses,
+  MANAGEMENT,
+  TYPED_BODY,
+  WRITE,
+} from "../openapi/errors.ts";
+import { PeerSchema, PeerUrlSchema } from "../openapi/schemas.ts";
+import { parsedJson, refuseInvalid } from "../openapi/validation.ts";
 
 const JSON_ONLY = ["application/json"];
+const HINT = '{"url": "http://host:port"}';
+
+const peerBody = {
+  required: true,
+  content: { "application/json": { schema: PeerUrlSchema } },
+};
+const peerWrite = [
+  requireContentType(JSON_ONLY),
+  parsedJson("invalid_peer", HINT),
+];
+const peerErrors = errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
+  400: ["invalid_peer"],
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  summary: "The peers this node knows",
+  tags: ["peers"],
+  responses: {
+    200: {
+      description: "Peers with what was last learnt of each",
+      content: {
+        "application/json": {
+          schema: z.object({ peers: z.array(PeerSchema) }),
+        },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT),
+  },
+});
+
+const add = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Adds a peer (and tells it about this node)",
+  tags: ["peers"],
+  middleware: peerWrite,
+  request: { body: peerBody },
+  responses: {
+    200: {
+      description: "The peer",
+      content: { "application/json": { schema: PeerSchema } },
+    },
+    ...peerErrors,
+  },
+});
+
+const announce = createRoute({
+  method: "post",
+  path: "/announce",
+  summary: "How a peer tells this node it exists or changed",
+  tags: ["peers"],
+  middleware: peerWrite,
+  request: { body: peerBody },
+  responses: {
+    200: {
+      description: "Learnt",
+      content: {
+        "application/json": { schema: z.object({ ok: z.literal(true) }) },
+      },
+    },
+    ...peerErrors,
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/{peer}",
+  summary: "Forgets a peer, by node id or URL",
+  tags: ["peers"],
+  request: { params: z.object({ peer: z.string() }) },
+  responses: {
+    200: {
+      description: "Forgotten",
+      content: {
+        "application/json": { schema: z.object({ removed: z.string() }) },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, { 404: ["not_found"] }),
+  },
+});
 
 /**
  * `GET /v1/peers`; `POST /v1/peers {"url"}` adds a peer (and tells it about
@@ -21,45 +112,21 @@ const JSON_ONLY = ["application/json"];
  * // curl -H 'content-type: application/json' -d '{"url":"http://10.0.0.2:8080"}' http://127.0.0.1:8080/v1/peers
  * ```
  */
-export function peerRoutes(node: EddyNode): Hono {
-  return new Hono()
-    .get("/", (c) => c.json({ peers: node.peers.list() }))
-    .post(
-      "/",
-      requireContentType(JSON_ONLY),
-      async (c) => c.json(await node.peers.add(await peerUrl(c.req.raw))),
+export function peerRoutes(node: EddyNode): OpenAPIHono {
+  return new OpenAPIHono({ defaultHook: refuseInvalid("invalid_peer") })
+    .openapi(list, (c) => c.json({ peers: node.peers.list() }, 200))
+    .openapi(
+      add,
+      async (c) => c.json(await node.peers.add(c.req.valid("json").url), 200),
     )
-    .post("/announce", requireContentType(JSON_ONLY), async (c) => {
-      await node.peers.learn(await peerUrl(c.req.raw));
-      return c.json({ ok: true });
+    .openapi(announce, async (c) => {
+      await node.peers.learn(c.req.valid("json").url);
+      return c.json({ ok: true as const }, 200);
     })
-    .delete("/:peer", (c) => {
+    .openapi(remove, (c) => {
       // Hono has decoded the parameter once already.
-      const peer = c.req.param("peer");
+      const peer = c.req.valid("param").peer;
       if (!node.peers.remove(peer)) throw new NotFoundError("peer", peer);
-      return c.json({ removed: peer });
+      return c.json({ removed: peer }, 200);
     });
-}
-
-async function peerUrl(request: Request): Promise<string> {
-  let url: unknown;
-  try {
-    url = (await request.json()).url;
-  } catch {
-    throw new RequestError(
-      "invalid_peer",
-      'the body must be JSON: {"url": "http://host:port"}',
-      400,
-    );
-  }
-  if (typeof url !== "string" || !/^https?:\/\/[^/\s]+\/?$/.test(url)) {
-    throw new RequestError(
-      "invalid_peer",
-      `a peer is a base URL like http://10.0.0.2:8080, got ${
-        JSON.stringify(url)
-      }`,
-      400,
-    );
-  }
-  return url;
 }

@@ -3,16 +3,152 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EddyNode } from "../../node/node.ts";
 import { NotFoundError, RequestError } from "../../runtime/errors.ts";
 import { readBody } from "../body.ts";
 import { DOCUMENT_TYPES, requireContentType } from "../content_type.ts";
+import { type PlainSchema, requiredBody } from "../openapi/content.ts";
+import { describeOnly } from "../openapi/document.ts";
+import {
+  ANY_REQUEST,
+  errorResponses,
+  INVOCATION,
+  MANAGEMENT,
+  TYPED_BODY,
+  WRITE,
+} from "../openapi/errors.ts";
+import {
+  BinarySchema,
+  TraceEntrySchema,
+  WorkflowSchema,
+} from "../openapi/schemas.ts";
 
 /** Specs are text; anything bigger than this is not one. */
 const MAX_SPEC_BYTES = 1 << 20;
 /** Largest workflow input accepted. */
 const MAX_INPUT_BYTES = 1 << 30;
+
+const SPEC_TEXT: PlainSchema = {
+  type: "string",
+  description:
+    "YAML or JSON text; checked by eddy's workflow parser and against the cluster, whose errors name the field, line and column",
+};
+const nameParam = z.object({ name: z.string() });
+const workflow = {
+  content: { "application/json": { schema: WorkflowSchema } },
+};
+
+const deploy = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Deploys a workflow spec under its own name",
+  tags: ["workflows"],
+  middleware: [requireContentType(DOCUMENT_TYPES)],
+  request: { body: requiredBody(DOCUMENT_TYPES, SPEC_TEXT, "The spec") },
+  responses: {
+    201: { description: "Deployed", ...workflow },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
+      400: ["invalid_workflow"],
+      413: ["workflow_too_large"],
+      503: ["node_unavailable"],
+    }),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Workflows deployed in the cluster (this node's and its peers')",
+  tags: ["workflows"],
+  responses: {
+    200: {
+      description: "Every deployed workflow",
+      content: {
+        "application/json": {
+          schema: z.object({ workflows: z.array(WorkflowSchema) }),
+        },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{name}",
+  summary: "A deployed workflow",
+  tags: ["workflows"],
+  request: { params: nameParam },
+  responses: {
+    200: { description: "The workflow", ...workflow },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, { 404: ["not_found"] }),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/{name}",
+  summary: "Removes a workflow (deployed on this node)",
+  tags: ["workflows"],
+  request: { params: nameParam },
+  responses: {
+    200: { description: "The removed workflow", ...workflow },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, {
+      404: ["not_found"],
+      409: ["workflow_elsewhere"],
+    }),
+  },
+});
+
+const invoke = createRoute({
+  method: "post",
+  path: "/{name}",
+  summary: "Runs a workflow: the body is its input, the response its output",
+  description:
+    "`x-eddy-run` is the run id and `x-eddy-trace` the trace (JSON: per step its node, start, end and duration; per edge its mode, bytes and transfer time). With `?format=json` the body is `{runId, output (base64), trace}` instead.",
+  tags: ["invocation"],
+  request: {
+    params: nameParam,
+    query: z.object({
+      format: z.enum(["json"]).optional().openapi({
+        description: "json: answer {runId, output, trace} as JSON",
+      }),
+    }),
+    body: {
+      description: "The workflow's input",
+      content: { "application/octet-stream": { schema: BinarySchema } },
+    },
+  },
+  responses: {
+    200: {
+      description: "The output (or, with ?format=json, the run as JSON)",
+      headers: z.object({
+        "x-eddy-run": z.string(),
+        "x-eddy-trace": z.string(),
+      }),
+      content: {
+        "application/octet-stream": { schema: BinarySchema },
+        "application/json": {
+          schema: z.object({
+            runId: z.string(),
+            output: z.string().openapi({ format: "byte" }),
+            trace: z.array(TraceEntrySchema),
+          }),
+        },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, WRITE, INVOCATION, {
+      400: ["invalid_workflow"],
+      404: ["not_found"],
+      413: ["input_too_large"],
+      500: ["step_failed"],
+      502: ["push_failed", "peer_unreachable", "peer_protocol"],
+      503: ["node_unavailable"],
+      504: ["peer_timeout"],
+    }),
+  },
+});
 
 /**
  * Management: `POST /v1/workflows` (body: the spec; deployed under its
@@ -23,9 +159,9 @@ const MAX_INPUT_BYTES = 1 << 30;
  * app.route("/v1/workflows", workflowRoutes(node));
  * ```
  */
-export function workflowRoutes(node: EddyNode): Hono {
-  return new Hono()
-    .post("/", requireContentType(DOCUMENT_TYPES), async (c) => {
+export function workflowRoutes(node: EddyNode): OpenAPIHono {
+  return new OpenAPIHono()
+    .openapi(deploy, async (c) => {
       const bytes = await readBody(
         c.req.raw,
         MAX_SPEC_BYTES,
@@ -41,15 +177,18 @@ export function workflowRoutes(node: EddyNode): Hono {
       );
       return c.json(deployed, 201);
     })
-    .get("/", (c) => c.json({ workflows: node.workflows.list() }))
-    .get("/:name", (c) => {
-      const workflow = node.workflows.get(c.req.param("name"));
-      if (!workflow) throw new NotFoundError("workflow", c.req.param("name"));
-      return c.json(workflow);
+    .openapi(list, (c) => c.json({ workflows: node.workflows.list() }, 200))
+    .openapi(get, (c) => {
+      const workflow = node.workflows.get(c.req.valid("param").name);
+      if (!workflow) {
+        throw new NotFoundError("workflow", c.req.valid("param").name);
+      }
+      return c.json(workflow, 200);
     })
-    .delete(
-      "/:name",
-      async (c) => c.json(await node.workflows.remove(c.req.param("name"))),
+    .openapi(
+      remove,
+      async (c) =>
+        c.json(await node.workflows.remove(c.req.valid("param").name), 200),
     );
 }
 
@@ -66,8 +205,9 @@ export function workflowRoutes(node: EddyNode): Hono {
  * // curl --data-binary @photo.jpg http://127.0.0.1:8080/workflows/thumbs
  * ```
  */
-export function workflowInvokeRoutes(node: EddyNode): Hono {
-  return new Hono().post("/:name", async (c) => {
+export function workflowInvokeRoutes(node: EddyNode): OpenAPIHono {
+  const app = describeOnly(new OpenAPIHono(), invoke);
+  app.post("/:name", async (c) => {
     const input = await readBody(
       c.req.raw,
       MAX_INPUT_BYTES,
@@ -83,7 +223,7 @@ export function workflowInvokeRoutes(node: EddyNode): Hono {
       input,
     );
     if (c.req.query("format") === "json") {
-      return c.json({ runId, output: toBase64(output), trace });
+      return c.json({ runId, output: toBase64(output), trace }, 200);
     }
     return c.body(output as Uint8Array<ArrayBuffer>, 200, {
       "content-type": "application/octet-stream",
@@ -91,6 +231,7 @@ export function workflowInvokeRoutes(node: EddyNode): Hono {
       "x-eddy-trace": JSON.stringify(trace),
     });
   });
+  return app;
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -11,9 +11,10 @@ import {
 import { dirMounts, keyValues, parseFlags, UsageError } from "../args.ts";
 import { Client, CLIENT_FLAGS, CLIENT_HELP } from "../client.ts";
 import type { Command } from "../command.ts";
+import { alignFlags } from "../help.ts";
 import { readInput } from "./invoke.ts";
 
-const HELP = `usage: eddy deploy [FLAGS] NAME MODULE.wasm
+const HELP = alignFlags(`usage: eddy deploy [FLAGS] NAME MODULE.wasm
        eddy deploy [FLAGS] MANIFEST.yaml
 
 Uploads modules and deploys functions on a node. Module and directory paths
@@ -33,7 +34,7 @@ in a manifest are relative to the manifest's folder.
   --max-output SIZE       largest output allowed
   --call-depth N          how deep its calls to functions may chain (default 8)
   --label KEY=VALUE       attach a label (repeatable)
-${CLIENT_HELP}`;
+${CLIENT_HELP}`);
 
 /** `eddy deploy`. */
 export const deployCommand: Command = {

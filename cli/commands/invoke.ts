@@ -6,8 +6,9 @@
 import { Client, CLIENT_FLAGS, CLIENT_HELP } from "../client.ts";
 import { parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
+import { alignFlags } from "../help.ts";
 
-const HELP = `usage: eddy invoke [FLAGS] NAME
+const HELP = alignFlags(`usage: eddy invoke [FLAGS] NAME
 
 Invokes function NAME on a node and writes its output to stdout. The input
 is --data, --file, or else stdin.
@@ -16,7 +17,7 @@ is --data, --file, or else stdin.
   --data TEXT    input text
   --file PATH    input file
   --verbose      print exit code, duration and node to stderr
-${CLIENT_HELP}`;
+${CLIENT_HELP}`);
 
 /** `eddy invoke`. */
 export const invokeCommand: Command = {

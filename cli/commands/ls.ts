@@ -8,15 +8,16 @@ import type { Deployment } from "../../runtime/registry.ts";
 import { Client, CLIENT_FLAGS, CLIENT_HELP } from "../client.ts";
 import { parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
+import { alignFlags } from "../help.ts";
 
-const HELP = `usage: eddy ls [FLAGS]
+const HELP = alignFlags(`usage: eddy ls [FLAGS]
 
 Lists the functions deployed on a node, or with --modules the modules it
 stores and the functions using each.
 
   --modules      list stored modules instead
   --json         print the deployments (or modules) as JSON
-${CLIENT_HELP}`;
+${CLIENT_HELP}`);
 
 /** `eddy ls`. */
 export const lsCommand: Command = {

@@ -6,14 +6,15 @@
 import { Client, CLIENT_FLAGS, CLIENT_HELP } from "../client.ts";
 import { parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
+import { alignFlags } from "../help.ts";
 
-const HELP = `usage: eddy rm [FLAGS] NAME|DIGEST...
+const HELP = alignFlags(`usage: eddy rm [FLAGS] NAME|DIGEST...
 
 Removes functions from a node. Modules no deployment uses any more are
 deleted too. A module digest (sha256:...) removes that stored module, which
 the node refuses while a function uses it.
 
-${CLIENT_HELP}`;
+${CLIENT_HELP}`);
 
 /** `eddy rm`. */
 export const rmCommand: Command = {

@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path";
 import { createApp } from "../../api/app.ts";
+import { closeEventStreams } from "../../api/console/mod.ts";
 import { tokenProblem } from "../../api/auth.ts";
 import { type Http2Server, serveHttp2, serveUnix } from "../../comm/mod.ts";
 import { EddyNode } from "../../node/node.ts";
@@ -169,7 +170,10 @@ export const serveCommand: Command = {
     if (cluster) {
       console.log(`eddy: joined NATS at ${cluster.nc.getServer()}`);
     }
-    const stop = () => server.shutdown();
+    const stop = () => {
+      closeEventStreams();
+      server.shutdown();
+    };
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
     await server.finished;

@@ -6,17 +6,21 @@
 import { parseFlags, UsageError } from "../args.ts";
 import { Client, CLIENT_FLAGS, CLIENT_HELP } from "../client.ts";
 import type { Command } from "../command.ts";
+import { alignFlags } from "../help.ts";
 import { readInput } from "./invoke.ts";
 
-const HELP = `usage: eddy workflow deploy [FLAGS] SPEC.yaml
+const HELP = alignFlags(`usage: eddy workflow deploy [FLAGS] SPEC.yaml
        eddy workflow invoke [FLAGS] NAME [--data TEXT | --file PATH] [--trace]
        eddy workflow ls [FLAGS]
        eddy workflow rm [FLAGS] NAME...
 
 Workflows are data flows of functions (see README.md, "Workflows"). invoke
-writes the output to stdout; --trace prints the trace (JSON) to stderr.
+writes the output to stdout.
 
-${CLIENT_HELP}`;
+  --data TEXT    invoke: input text
+  --file PATH    invoke: input file (else stdin)
+  --trace        invoke: print the run's trace (JSON) to stderr
+${CLIENT_HELP}`);
 
 /** `eddy workflow`. */
 export const workflowCommand: Command = {

@@ -17,11 +17,42 @@ Deno.test("every command has --help", async () => {
     const { code, stdoutText } = await cli([command, "--help"]);
     assert.equal(code, 0, command);
     assert.match(stdoutText, new RegExp(`usage: eddy ${command}`));
+    assert.deepEqual(misalignedFlags(stdoutText), [], `eddy ${command} --help`);
   }
   const top = await cli(["--help"]);
   assert.equal(top.code, 0);
-  assert.match(top.stdoutText, /commands:/);
+  const listed = top.stdoutText.split("commands:\n")[1].split("\n\n")[0]
+    .split("\n");
+  assert.equal(listed.length, 7);
+  for (const line of listed) {
+    // A name run together with its summary ("workflowdeploy, ...") fails.
+    assert.match(line, /^ {2}[a-z]+ {2,}[a-z]/, line);
+  }
+  const columns = new Set(listed.map((l) => l.search(/(?<= {2})[a-z]+,? /)));
+  assert.equal(
+    columns.size,
+    1,
+    `summaries start in one column:\n${listed.join("\n")}`,
+  );
 });
+
+/**
+ * Flag lines of `help` whose description does not start in the column of
+ * the other lines of their block (a block: consecutive flag lines).
+ */
+function misalignedFlags(help: string): string[] {
+  const wrong: string[] = [];
+  for (const block of help.split(/\n(?! {2}-| {4,}\S)/)) {
+    const lines = block.split("\n").filter((l) => /^ {2}-/.test(l));
+    const starts = lines.flatMap((l) => {
+      const m = /^ {2}-\S.*? {2,}(?=\S)/.exec(l);
+      return m ? [[l, m[0].length] as const] : [];
+    });
+    const column = starts[0]?.[1];
+    for (const [line, start] of starts) if (start !== column) wrong.push(line);
+  }
+  return wrong;
+}
 
 Deno.test("CLI errors are one line, no stack trace, non-zero exit", async () => {
   for (
