@@ -11,13 +11,143 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { EddyNode } from "../../node/node.ts";
 import { RequestError } from "../../runtime/errors.ts";
 import { MAX_VALUE_BYTES } from "../../runtime/wasi/mod.ts";
 import { checkKey, StateError } from "../../state/mod.ts";
 import { readBody } from "../body.ts";
+import { requiredBody } from "../openapi/content.ts";
+import {
+  ANY_REQUEST,
+  errorResponses,
+  MANAGEMENT,
+  TYPED_BODY,
+  WRITE,
+} from "../openapi/errors.ts";
+import { BinarySchema } from "../openapi/schemas.ts";
+
+const bucketParam = z.object({ bucket: z.string() });
+const keyParams = z.object({ bucket: z.string(), key: z.string() });
+const conditionHeaders = z.object({
+  "if-match": z.string().optional().openapi({
+    description: "Write only if the key is at this revision (its ETag)",
+  }),
+});
+const written = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  revision: z.string(),
+});
+const KEY_ERRORS = { 400: ["invalid_bucket", "invalid_key"] };
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/{bucket}",
+  summary: "A bucket's keys, in order, a page at a time",
+  tags: ["state"],
+  request: {
+    params: bucketParam,
+    query: z.object({
+      prefix: z.string().optional(),
+      after: z.string().optional(),
+      limit: z.string().optional().openapi({ example: "1000" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "Keys; `next` is the `after` of the next page",
+      content: {
+        "application/json": {
+          schema: z.object({
+            bucket: z.string(),
+            keys: z.array(z.string()),
+            next: z.string().optional(),
+          }),
+        },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, {
+      400: ["invalid_bucket", "invalid_query"],
+    }),
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/{bucket}/{key}",
+  summary: "A key's value (its revision is the ETag)",
+  tags: ["state"],
+  request: { params: keyParams },
+  responses: {
+    200: {
+      description: "The value",
+      content: { "application/octet-stream": { schema: BinarySchema } },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, KEY_ERRORS, {
+      404: ["key_not_found"],
+    }),
+  },
+});
+
+const putRoute = createRoute({
+  method: "put",
+  path: "/{bucket}/{key}",
+  summary:
+    "Writes a key (If-Match: compare-and-swap; If-None-Match: * creates only)",
+  tags: ["state"],
+  request: {
+    params: keyParams,
+    headers: conditionHeaders.extend({
+      "if-none-match": z.string().optional(),
+    }),
+    body: requiredBody(
+      ["application/octet-stream"],
+      BinarySchema,
+      "The value, at most 1 MiB",
+    ),
+  },
+  responses: {
+    200: {
+      description: "Written; its revision (also the ETag)",
+      content: { "application/json": { schema: written } },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, KEY_ERRORS, {
+      400: ["invalid_revision"],
+      412: ["revision_mismatch"],
+      413: ["value_too_large"],
+      503: ["state_unavailable"],
+    }),
+  },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/{bucket}/{key}",
+  summary: "Deletes a key (If-Match: only at that revision)",
+  tags: ["state"],
+  request: { params: keyParams, headers: conditionHeaders },
+  responses: {
+    200: {
+      description: "Deleted (or was not there)",
+      content: {
+        "application/json": {
+          schema: z.object({
+            bucket: z.string(),
+            key: z.string(),
+            deleted: z.literal(true),
+          }),
+        },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, KEY_ERRORS, {
+      400: ["invalid_revision"],
+      412: ["revision_mismatch"],
+      503: ["state_unavailable"],
+    }),
+  },
+});
 
 /** Media types a page can send cross-origin without a preflight. */
 const SIMPLE_TYPES = [
@@ -34,7 +164,7 @@ const SIMPLE_TYPES = [
  * app.route("/v1/kv", kvRoutes(node));
  * ```
  */
-export function kvRoutes(node: EddyNode): Hono {
+export function kvRoutes(node: EddyNode): OpenAPIHono {
   const state = node.state;
   const bucketOf = async (c: Context) =>
     (await state.store()).bucket(c.req.param("bucket")!);
@@ -43,8 +173,8 @@ export function kvRoutes(node: EddyNode): Hono {
     checkKey(key);
     return key;
   };
-  return new Hono()
-    .get("/:bucket", async (c) => {
+  return new OpenAPIHono()
+    .openapi(listRoute, async (c) => {
       const bucket = await bucketOf(c);
       const limit = c.req.query("limit");
       if (limit !== undefined && !/^[1-9][0-9]{0,4}$/.test(limit)) {
@@ -60,9 +190,9 @@ export function kvRoutes(node: EddyNode): Hono {
         after: c.req.query("after"),
         limit: limit === undefined ? undefined : Number(limit),
       });
-      return c.json({ bucket: bucket.name, ...page });
+      return c.json({ bucket: bucket.name, ...page }, 200);
     })
-    .get("/:bucket/:key", async (c) => {
+    .openapi(getRoute, async (c) => {
       const bucket = await bucketOf(c);
       const key = keyOf(c);
       state.reads++;
@@ -74,7 +204,7 @@ export function kvRoutes(node: EddyNode): Hono {
         "last-modified": new Date(entry.updatedAt).toUTCString(),
       });
     })
-    .put("/:bucket/:key", async (c) => {
+    .openapi(putRoute, async (c) => {
       const bucket = await bucketOf(c);
       const key = keyOf(c);
       await requireValueType(c);
@@ -96,9 +226,9 @@ export function kvRoutes(node: EddyNode): Hono {
         : await bucket.cas(key, value, expected);
       if (revision === undefined) throw mismatch(bucket.name, key, expected!);
       c.header("etag", `"${revision}"`);
-      return c.json({ bucket: bucket.name, key, revision });
+      return c.json({ bucket: bucket.name, key, revision }, 200);
     })
-    .delete("/:bucket/:key", async (c) => {
+    .openapi(deleteRoute, async (c) => {
       const bucket = await bucketOf(c);
       const key = keyOf(c);
       const expected = condition(c);
@@ -107,7 +237,7 @@ export function kvRoutes(node: EddyNode): Hono {
       else if (await bucket.cas(key, null, expected) === undefined) {
         throw mismatch(bucket.name, key, expected);
       }
-      return c.json({ bucket: bucket.name, key, deleted: true });
+      return c.json({ bucket: bucket.name, key, deleted: true as const }, 200);
     });
 }
 
