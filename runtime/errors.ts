@@ -136,7 +136,8 @@ export type InvocationFailure =
   | "overloaded"
   | "cancelled"
   | "call_depth_exceeded"
-  | "memory_budget";
+  | "memory_budget"
+  | "state_unavailable";
 
 const FAILURE_STATUS: Record<InvocationFailure, number> = {
   trap: 500,
@@ -151,6 +152,8 @@ const FAILURE_STATUS: Record<InvocationFailure, number> = {
   // WebDAV's "loop detected": a guest call chain went too deep.
   call_depth_exceeded: 508,
   memory_budget: 503,
+  // The function's state store could not be opened.
+  state_unavailable: 503,
 };
 
 /**

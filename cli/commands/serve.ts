@@ -14,7 +14,7 @@ import { keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { readConfig, SERVE_FLAGS } from "../serve_config.ts";
 import { NATS_HELP, natsOptions } from "../serve_nats.ts";
-import { connectNats, joinNats } from "../../nats/mod.ts";
+import { connectNats, joinNats, natsStoreConfig } from "../../nats/mod.ts";
 
 const HELP = `usage: eddy serve [FLAGS]
 
@@ -108,6 +108,7 @@ export const serveCommand: Command = {
       region: values.region as string | undefined,
       labels: keyValues("serve", "--label", values.label),
       maxBufferedBytes,
+      ...(nats ? { state: natsStoreConfig(nats) } : {}),
     });
     // NATS that cannot be reached stops the node before it serves anything.
     const nc = nats
