@@ -20,6 +20,7 @@ import { moduleRoutes } from "./routes/modules.ts";
 import { peerRoutes } from "./routes/peers.ts";
 import { workflowInvokeRoutes, workflowRoutes } from "./routes/workflows.ts";
 import { systemRoutes } from "./routes/system.ts";
+import { kvRoutes } from "./routes/kv.ts";
 import { wellFormedUrl } from "./url.ts";
 
 /** Options of {@linkcode createApp}. */
@@ -70,6 +71,7 @@ export function createApp(
   app.route("/v1", functionRoutes(node, maxModuleBytes));
   app.route("/v1/peers", peerRoutes(node));
   app.route("/v1/workflows", workflowRoutes(node));
+  app.route("/v1/kv", kvRoutes(node));
   app.route("/workflows", workflowInvokeRoutes(node));
   app.route("/invoke", invokeRoutes(node));
   app.route("/comm", commRoutes(node));

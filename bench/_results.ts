@@ -11,6 +11,7 @@ import type { FloorResults } from "./floors.ts";
 import type { ServingResults } from "./serving.ts";
 import type { StartupResults } from "./startup.ts";
 import type { WorkflowResults } from "./workflows.ts";
+import type { StateResults } from "./state.ts";
 import type { StateClusterResults } from "./state_cluster.ts";
 
 /** Every experiment's results that exist in a results directory. */
@@ -21,6 +22,7 @@ export interface Results {
   density?: ResultEnvelope<DensityResults>;
   exchange?: ResultEnvelope<ExchangeResults>;
   workflows?: ResultEnvelope<WorkflowResults>;
+  state?: ResultEnvelope<StateResults>;
   "state-cluster"?: ResultEnvelope<StateClusterResults | { skipped: string }>;
 }
 
@@ -32,6 +34,7 @@ export const NAMES = [
   "density",
   "exchange",
   "workflows",
+  "state",
   "state-cluster",
 ] as const;
 

@@ -41,6 +41,16 @@ export function targetsSection(r: Results): string {
       ],
     );
   }
+  const local = r.state?.results.sections.localRead;
+  if (local) {
+    rows.push([
+      "state: one local read adds ≤ 50 µs p50 to an invocation",
+      `${fmt(local.addedP50.fileRead)} µs as a file, ${
+        fmt(local.addedP50.kvGet)
+      } µs with kv_get`,
+      met(local.target.met),
+    ]);
+  }
   const w = r.workflows?.results;
   if (w) {
     const worst = Math.max(...w.targets.p99RatioAtEachRate.map((p) => p.ratio));

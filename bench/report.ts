@@ -15,6 +15,7 @@ import { fmt, lowerOrHigher, machineLine, table } from "./_format.ts";
 import { ROOT } from "./_nodes.ts";
 import { plotsOf } from "./_plots.ts";
 import { NAMES, readResults, type Results } from "./_results.ts";
+import { stateSection } from "./state.ts";
 import {
   exchangeSection,
   floorsSection,
@@ -81,6 +82,7 @@ function markdown(r: Results, plots: Record<string, string>): string {
     exchangeSection(r, img),
     sledgeSection(r, img),
     workflowsSection(r, img),
+    stateSection(r),
     floorsSection(r, img),
     stateClusterSection(r["state-cluster"]?.results),
     analysis(r),

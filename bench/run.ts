@@ -23,6 +23,7 @@ import { runServing } from "./serving.ts";
 import { runStartup } from "./startup.ts";
 import { runStateCluster } from "./state_cluster.ts";
 import { runWorkflows } from "./workflows.ts";
+import { runState } from "./state.ts";
 
 export { ensureRedisServer };
 
@@ -37,6 +38,7 @@ export const EXPERIMENTS: Record<
   density: runDensity,
   exchange: runExchange,
   workflows: runWorkflows,
+  state: runState,
   "state-cluster": runStateCluster,
 };
 

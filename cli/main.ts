@@ -10,6 +10,7 @@ import type { Command } from "./command.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { invokeCommand } from "./commands/invoke.ts";
 import { lsCommand } from "./commands/ls.ts";
+import { kvCommand } from "./commands/kv.ts";
 import { rmCommand } from "./commands/rm.ts";
 import { runCommand } from "./commands/run.ts";
 import { serveCommand } from "./commands/serve.ts";
@@ -23,6 +24,7 @@ const COMMANDS: Command[] = [
   lsCommand,
   rmCommand,
   workflowCommand,
+  kvCommand,
 ];
 
 /** Command names, then two spaces, then their summaries. */

@@ -35,7 +35,10 @@ interface FunctionFigures {
 }
 
 /** Node-level gauges sampled when metrics are scraped. */
-export type GaugeSource = () => Record<string, { help: string; value: number }>;
+export type GaugeSource = () => Record<
+  string,
+  { help: string; value: number; type?: "gauge" | "counter" }
+>;
 
 /**
  * Collects per-function invocation figures and renders them for `/metrics`.
@@ -165,8 +168,8 @@ export class Metrics {
       );
     }
     for (const source of this.#gauges) {
-      for (const [name, { help, value }] of Object.entries(source())) {
-        family(name, "gauge", help);
+      for (const [name, { help, value, type }] of Object.entries(source())) {
+        family(name, type ?? "gauge", help);
         lines.push(`${name} ${value}`);
       }
     }

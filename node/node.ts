@@ -32,6 +32,8 @@ import { Metrics } from "./metrics.ts";
 import { type NodeInfo, PeerTable } from "./peers.ts";
 import { RemoteInvoker } from "./remote.ts";
 import { Workflows } from "./workflows.ts";
+import { NodeState } from "./state.ts";
+import type { StoreConfig } from "../state/store.ts";
 import { VERSION } from "../version.ts";
 import type { Invocation, InvokeOptions } from "./invocation.ts";
 
@@ -66,6 +68,8 @@ export interface NodeOptions {
   tlsCa?: string;
   /** Invocations waiting for an executor beyond this are refused (503). */
   maxQueued?: number;
+  /** Where function state lives; default: embedded, in `<dataDir>/state`. */
+  state?: StoreConfig;
   /**
    * Bytes of request bodies and guest outputs held at once, node-wide;
    * beyond it requests get 503 `memory_budget`. Defaults to
@@ -120,14 +124,18 @@ export class EddyNode {
   /** Where peers reach this node; set by whoever serves it. */
   endpoints: NodeInfo["endpoints"] = { http: "" };
   readonly #pool: LazyExecutorPool;
+  /** Function state: the store, what runs get, its metrics. */
+  readonly state: NodeState;
 
   private constructor(
     options: NodeOptions,
     registry: Registry,
     pool: LazyExecutorPool,
     budget: MemoryBudget,
+    state: NodeState,
   ) {
     this.budget = budget;
+    this.state = state;
     this.id = options.nodeId ?? hostname();
     this.locality = {
       nodeId: this.id,
@@ -191,6 +199,7 @@ export class EddyNode {
         },
       };
     });
+    this.metrics.addGauges(state.gauges);
   }
 
   /**
@@ -212,7 +221,14 @@ export class EddyNode {
         origin: CallOrigin,
       ): Promise<CallReply> => node.call(fn, input, origin),
     });
-    const node: EddyNode = new EddyNode(options, registry, pool, budget);
+    const state = NodeState.of(options.dataDir, options.state);
+    const node: EddyNode = new EddyNode(
+      options,
+      registry,
+      pool,
+      budget,
+      state,
+    );
     node.#workflows = await Workflows.open({
       dataDir: registry.dataDir,
       nodeId: node.id,
@@ -223,6 +239,7 @@ export class EddyNode {
     });
     node.sweptModules = await registry.sweepModules();
     if (registry.list().length > 0) pool.start();
+    state.follow(registry.list()).catch(() => {});
     return node;
   }
 
@@ -311,6 +328,7 @@ export class EddyNode {
     const deployments = await this.registry.apply(specs);
     this.#retainModules();
     if (deployments.length > 0) this.#pool.start();
+    this.state.follow(deployments).catch(() => {});
     // Peers that miss it learn at their next poll: a deploy never waits on them.
     this.peers.announce();
     return deployments;
@@ -389,6 +407,7 @@ export class EddyNode {
             guestPath: d.guest,
             writable: d.writable,
           })),
+          ...(fn.state?.length ? { state: this.state.jobState(fn) } : {}),
           timeoutMs: fn.limits.timeoutMs,
           maxMemoryBytes: fn.limits.maxMemoryBytes,
           maxOutputBytes: fn.limits.maxOutputBytes,
@@ -422,6 +441,7 @@ export class EddyNode {
         stderr: result.stderr,
       },
     );
+    this.state.record(result.state);
     if (result.failure) {
       throw new InvocationError(
         name,
@@ -461,6 +481,7 @@ export class EddyNode {
     this.peers.close();
     await this.remote.close();
     await this.#pool.close();
+    await this.state.close();
   }
 }
 

@@ -128,7 +128,8 @@ export type InvocationFailure =
   | "overloaded"
   | "cancelled"
   | "call_depth_exceeded"
-  | "memory_budget";
+  | "memory_budget"
+  | "state_unavailable";
 
 /**
  * One invocation of a function failed: it trapped, exited non-zero, ran past

@@ -400,6 +400,9 @@ export class Registry {
       args: [...spec.args],
       env: { ...spec.env },
       dirs,
+      ...(spec.state?.length
+        ? { state: spec.state.map((mount) => ({ ...mount })) }
+        : {}),
       limits: { ...spec.limits },
       labels: { ...spec.labels },
       revision: (this.#deployments.get(spec.name)?.revision ?? 0) + 1,

@@ -6,14 +6,21 @@
  * `/v1/kv`. Every backend implements these two interfaces, so the guest
  * surface, the API and the CLI never know which one they talk to.
  *
- * Revisions are opaque strings that only compare for equality: a Deno KV
- * versionstamp, a JetStream sequence number. A reader on the writer's node
+ * A store is opened in every isolate that runs guests with state (the main
+ * isolate for `/v1/kv`, each executor worker for guests), from a plain-data
+ * {@linkcode StoreConfig} that can be posted to a worker; `state/mod.ts`
+ * `openStore` picks the backend by its `kind`.
+ *
+ * Revisions are decimal strings of a positive integer below 2^64 (a SQLite
+ * sequence, a JetStream sequence number) so that guests can hold one as a
+ * u64; they only compare for equality. A reader on the writer's node
  * sees the write as soon as `put` resolves (read-your-writes); elsewhere
  * eventually; concurrent puts are last-writer-wins, `cas` is the way to
  * avoid losing one.
  *
  * @module
  */
+import type { NatsStoreConfig } from "../nats/store.ts";
 
 /**
  * One key's value as a reader sees it.
@@ -26,7 +33,7 @@
  */
 export interface StateEntry {
   value: Uint8Array;
-  /** Changes on every write of this key; compare with `===` only. */
+  /** Changes on every write of this key; compare with `===` only (u64 as decimal). */
   revision: string;
   /** When the value was written, ms since the epoch. */
   updatedAt: number;
@@ -59,6 +66,16 @@ export interface KeyPage {
  */
 export interface StateBucket {
   readonly name: string;
+  /**
+   * The value as of now in this node's replica, read synchronously: guests
+   * read state files inside a synchronous WASI call, so a replica must be
+   * readable without awaiting (the embedded store is SQLite, read in place).
+   */
+  getSync(key: string): StateEntry | undefined;
+  /** {@linkcode StateBucket.list}, synchronously from the replica. */
+  listSync(
+    options?: { prefix?: string; after?: string; limit?: number },
+  ): KeyPage;
   /** The value as of now on this node, or undefined. Never leaves the node. */
   get(key: string): Promise<StateEntry | undefined>;
   /** Keys in order, `limit` at a time, starting after `after`. */
@@ -94,3 +111,16 @@ export interface StateStore extends AsyncDisposable {
   /** The bucket `name`, created on first use. */
   bucket(name: string): Promise<StateBucket>;
 }
+
+/**
+ * How to open a node's store, as plain data (it crosses to worker isolates).
+ * `embedded`: SQLite files in `dir` (the node's data dir `state/`); `nats`:
+ * NATS JetStream with a replica in the data dir (nats/store.ts).
+ *
+ * @example
+ * ```ts
+ * import type { StoreConfig } from "./store.ts";
+ * const config: StoreConfig = { kind: "embedded", dir: "./eddy-data/state" };
+ * ```
+ */
+export type StoreConfig = { kind: "embedded"; dir: string } | NatsStoreConfig;

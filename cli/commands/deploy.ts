@@ -26,6 +26,8 @@ in a manifest are relative to the manifest's folder.
   --env KEY=VALUE         set an environment variable (repeatable)
   --dir HOST[::GUEST]     preopen a directory read-only (repeatable)
   --dir-rw HOST[::GUEST]  preopen a directory read-write (repeatable)
+  --state BUCKET::MOUNT   mount state bucket BUCKET at MOUNT (repeatable)
+  --state-ro BUCKET::MOUNT  the same, read-only
   --memory SIZE           memory limit, e.g. 64MiB
   --timeout DURATION      time limit, e.g. 5s or 250ms
   --max-input SIZE        largest input accepted
@@ -47,6 +49,8 @@ export const deployCommand: Command = {
       env: { type: "string", multiple: true },
       dir: { type: "string", multiple: true },
       "dir-rw": { type: "string", multiple: true },
+      state: { type: "string", multiple: true },
+      "state-ro": { type: "string", multiple: true },
       memory: { type: "string" },
       timeout: { type: "string" },
       "max-input": { type: "string" },
@@ -122,6 +126,7 @@ async function fromManifest(
       args: fn.args,
       env: fn.env,
       dirs: fn.dirs,
+      ...(fn.state ? { state: fn.state } : {}),
       labels: fn.labels,
       limits: {
         memory: fn.limits.maxMemoryBytes,
@@ -169,10 +174,32 @@ async function fromFlags(
         ...dirMounts(values.dir, false),
         ...dirMounts(values["dir-rw"], true),
       ].map((d) => ({ ...d, host: resolve(d.host) })),
+      state: [
+        ...stateMounts("--state", values.state, false),
+        ...stateMounts("--state-ro", values["state-ro"], true),
+      ],
       labels: keyValues("deploy", "--label", values.label),
       limits,
     }],
   };
+}
+
+/** `BUCKET::MOUNT` flags as manifest state entries (the node validates them). */
+function stateMounts(
+  flag: string,
+  given: unknown,
+  readOnly: boolean,
+): { bucket: string; mount: string; readOnly: boolean }[] {
+  return ((given as string[] | undefined) ?? []).map((text) => {
+    const at = text.indexOf("::");
+    if (at <= 0 || at + 2 === text.length) {
+      throw new UsageError(
+        "deploy",
+        `${flag} wants BUCKET::MOUNT; got '${text}'`,
+      );
+    }
+    return { bucket: text.slice(0, at), mount: text.slice(at + 2), readOnly };
+  });
 }
 
 /** Uploads the module at `path`; its digest goes into `uploads`. */

@@ -11,6 +11,7 @@ import { keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { readConfig, SERVE_FLAGS } from "../serve_config.ts";
 import { NATS_HELP, natsOptions } from "../serve_nats.ts";
+import { natsStoreConfig } from "../../nats/mod.ts";
 
 const HELP = `usage: eddy serve [FLAGS]
 
@@ -106,6 +107,7 @@ export const serveCommand: Command = {
       labels: keyValues("serve", "--label", values.label),
       maxBufferedBytes,
       nats,
+      ...(nats ? { state: natsStoreConfig(nats) } : {}),
       port,
       hostname: values.hostname ?? "127.0.0.1",
       maxModuleBytes,

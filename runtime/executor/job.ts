@@ -7,6 +7,7 @@
 import type { InvocationFailure } from "../errors.ts";
 import type { Preopen } from "../wasi/mod.ts";
 import type { CallTrace } from "./guest_calls.ts";
+import type { JobState } from "./guest_state.ts";
 
 /** The per-invocation settings of a guest run (from its deployment). */
 export interface JobSpec {
@@ -16,6 +17,8 @@ export interface JobSpec {
   args: string[];
   env: Record<string, string>;
   preopens: Preopen[];
+  /** State buckets it declares and the store they live in. */
+  state?: JobState;
   /** Deadline for the run, in milliseconds. */
   timeoutMs: number;
   /**
@@ -58,6 +61,8 @@ export interface JobResult {
   failure?: JobFailure;
   /** The calls the guest made to other functions, in order. */
   calls?: CallTrace[];
+  /** State reads and writes the guest made (files and `kv_*`). */
+  state?: { reads: number; writes: number };
   /**
    * Bytes of the node's memory budget `stdout` holds (an executor worker
    * reserved them as it grew); whoever receives the result releases them.

@@ -16,6 +16,7 @@ import {
   type ByteSource,
   OutputBuffer,
   OutputLimitError,
+  StateDeadline,
   WasiHost,
 } from "../wasi/mod.ts";
 import type { JobFailure, JobResult, JobSpec } from "./job.ts";
@@ -26,6 +27,8 @@ import {
   type SuspendHooks,
 } from "./guest_calls.ts";
 import { TailBuffer } from "./tail_buffer.ts";
+import { GuestKv } from "./guest_kv.ts";
+import { prepareState, type RunState } from "./guest_state.ts";
 import { OutputBudgetError } from "./budgeted_output.ts";
 
 /** How much of a guest's stderr is kept for results and error reports. */
@@ -81,6 +84,33 @@ export function runGuest(
   stdio: RunStdio = {},
   calls: RunCalls = {},
 ): JobResult | Promise<JobResult> {
+  if (spec.state) {
+    const started = performance.now();
+    const deadline = Math.min(
+      Date.now() + spec.timeoutMs,
+      spec.deadline ?? Infinity,
+    );
+    return prepareState(spec.state, calls.hooks, deadline).then(
+      (state) => {
+        // The guest starts after an await: tell the executor it is back on
+        // the CPU, so that its deadline is watched.
+        calls.hooks?.resume();
+        return new GuestRun(runnable, spec, stdio, calls, state).startAsync();
+      },
+      (error) => ({
+        exitCode: -1,
+        stdout: new Uint8Array(),
+        stderr: "",
+        durationMs: performance.now() - started,
+        failure: {
+          reason: "state_unavailable",
+          message: `its state could not be opened: ${
+            (error as Error).message ?? error
+          }`,
+        },
+      }),
+    );
+  }
   if (!importsGuestCalls(runnable.module)) {
     return runGuestSync(runnable, spec, stdio);
   }
@@ -113,6 +143,8 @@ class GuestRun {
   readonly #stderr: ByteSink;
   readonly #host: WasiHost;
   readonly #calls: GuestCalls | undefined;
+  readonly #kv: GuestKv | undefined;
+  readonly #state: RunState | undefined;
   #instance: WebAssembly.Instance | undefined;
 
   constructor(
@@ -120,21 +152,32 @@ class GuestRun {
     spec: JobSpec,
     stdio: RunStdio,
     calls: RunCalls | undefined,
+    state?: RunState,
   ) {
     this.#runnable = runnable;
+    this.#state = state;
     this.#spec = spec;
     this.#stdout = stdio.stdout ?? new OutputBuffer(spec.maxOutputBytes);
     this.#stderr = stdio.stderr ?? new TailBuffer(STDERR_TAIL_BYTES);
     this.#host = new WasiHost({
       args: spec.args,
       env: spec.env,
-      preopens: spec.preopens,
+      preopens: state ? [...spec.preopens, ...state.preopens] : spec.preopens,
+      kvSession: state?.session,
       stdin: stdio.stdin,
       stdout: this.#stdout,
       stderr: this.#stderr,
     });
     this.#calls = calls && importsGuestCalls(runnable.module)
       ? new GuestCalls(calls.caller, calls.hooks)
+      : undefined;
+    // In a node (calls can be made) a function without `state:` has
+    // declared no bucket; under `eddy run` state is not available at all.
+    this.#kv = this.#calls
+      ? new GuestKv(
+        state?.buckets ?? (calls?.caller ? new Map() : undefined),
+        state?.session,
+      )
       : undefined;
   }
 
@@ -163,11 +206,17 @@ class GuestRun {
         [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory },
       };
     }
-    if (this.#calls) imports = { ...imports, ...this.#calls.imports };
+    if (this.#calls) {
+      imports = {
+        ...imports,
+        eddy: { ...this.#calls.imports.eddy, ...this.#kv!.imports },
+      };
+    }
     this.#instance = new WebAssembly.Instance(module, imports);
     const exported = this.#instance.exports.memory;
     if (this.#calls && exported instanceof WebAssembly.Memory) {
       this.#calls.bind(exported);
+      this.#kv!.bind(exported);
     }
     return this.#instance;
   }
@@ -200,6 +249,14 @@ class GuestRun {
       durationMs: performance.now() - this.#started,
       failure,
       ...(this.#calls?.trace.length ? { calls: this.#calls.trace } : {}),
+      ...(this.#state
+        ? {
+          state: {
+            reads: this.#state.session.reads,
+            writes: this.#state.session.writes,
+          },
+        }
+        : {}),
     };
   }
 }
@@ -213,6 +270,13 @@ function classify(error: unknown, spec: JobSpec): JobFailure {
   }
   if (error instanceof OutputBudgetError) {
     return { reason: "memory_budget", message: error.message };
+  }
+  if (error instanceof StateDeadline) {
+    return {
+      reason: "timeout",
+      message:
+        `ran past its ${spec.timeoutMs} ms timeout (while it waited for a state write)`,
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { reason: "trap", message: `trapped: ${message}` };

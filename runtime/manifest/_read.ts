@@ -22,6 +22,7 @@ import {
   FUNCTION_NAME_PATTERN,
   type FunctionSpec,
   type Manifest,
+  type StateMount,
 } from "./spec.ts";
 import {
   formatBytes,
@@ -36,10 +37,12 @@ const FUNCTION_KEYS = [
   "args",
   "env",
   "dirs",
+  "state",
   "limits",
   "labels",
 ];
 const DIR_KEYS = ["host", "guest", "writable"];
+const STATE_KEYS = ["bucket", "mount", "readOnly"];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
 
@@ -96,15 +99,100 @@ export function readFunction(
   _checkKeys(map, path, FUNCTION_KEYS, ["name", "module"]);
   const field = (key: string) => fieldPath(path, key);
   const optional = (key: string) => _get(map, key);
+  const dirs = _dirs(optional("dirs"), field("dirs"));
+  const state = _state(optional("state"), field("state"), dirs, field("dirs"));
   return {
     name: _name(_get(map, "name")!, field("name")),
     module: _module(_get(map, "module")!, field("module")),
     args: _args(optional("args"), field("args")),
     env: _env(optional("env"), field("env")),
-    dirs: _dirs(optional("dirs"), field("dirs")),
+    dirs,
+    ...(state.length ? { state } : {}),
     limits: _limits(optional("limits"), field("limits"), defaults),
     labels: _labels(optional("labels"), field("labels")),
   };
+}
+
+/** `state:` entries: buckets named like functions, mounts clear of each other and of `dirs`. */
+function _state(
+  node: Tree | undefined,
+  path: string,
+  dirs: DirMount[],
+  dirsPath: string,
+): StateMount[] {
+  if (!node) return [];
+  const mounts: StateMount[] = [];
+  _seq(node, path).items.forEach((item, i) => {
+    const itemPath = fieldPath(path, i);
+    const map = _map(item, itemPath);
+    _checkKeys(map, itemPath, STATE_KEYS, ["bucket", "mount"]);
+    const bucketNode = _get(map, "bucket")!;
+    const bucket = _text(bucketNode, fieldPath(itemPath, "bucket"));
+    if (!FUNCTION_NAME_PATTERN.test(bucket)) {
+      _fail(
+        `invalid bucket name '${bucket}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+        fieldPath(itemPath, "bucket"),
+        bucketNode,
+      );
+    }
+    const mountNode = _get(map, "mount")!;
+    const mountPath = fieldPath(itemPath, "mount");
+    const mount = _text(mountNode, mountPath);
+    if (!/^(\/[^/]+)+$/.test(mount) || /\/\.\.?(\/|$)/.test(mount)) {
+      _fail(
+        `'${mount}' is not a mount path: write an absolute path such as /state, without '.', '..', '//' or a trailing '/'`,
+        mountPath,
+        mountNode,
+      );
+    }
+    const clash = _mountClash(mount, dirs.map((d) => d.guest), dirsPath) ??
+      _mountClash(mount, mounts.map((m) => m.mount), path);
+    if (clash) _fail(clash, mountPath, mountNode);
+    const twice = mounts.findIndex((m) => m.bucket === bucket);
+    if (twice >= 0) {
+      _fail(
+        `bucket '${bucket}' is already mounted by ${fieldPath(path, twice)}`,
+        fieldPath(itemPath, "bucket"),
+        bucketNode,
+      );
+    }
+    const readOnlyNode = _get(map, "readOnly");
+    if (
+      readOnlyNode &&
+      (readOnlyNode.kind !== "scalar" ||
+        typeof readOnlyNode.value !== "boolean")
+    ) {
+      _fail(
+        `must be true or false; got ${_describe(readOnlyNode)}`,
+        fieldPath(itemPath, "readOnly"),
+        readOnlyNode,
+      );
+    }
+    mounts.push({
+      bucket,
+      mount,
+      readOnly: (readOnlyNode as TreeScalar | undefined)?.value === true,
+    });
+  });
+  return mounts;
+}
+
+/** Why `mount` cannot sit beside `others` (the same path, or one inside the other). */
+function _mountClash(
+  mount: string,
+  others: string[],
+  where: string,
+): string | undefined {
+  const at = others.findIndex((other) => {
+    const o = other.replace(/\/+$/, "");
+    return o === mount || o.startsWith(`${mount}/`) ||
+      mount.startsWith(`${o}/`) ||
+      o === "" || o === "/";
+  });
+  if (at < 0) return undefined;
+  return `'${mount}' clashes with ${fieldPath(where, at)} ('${
+    others[at]
+  }'): a state mount must not be, contain or lie inside another mount`;
 }
 
 function _name(node: Tree, path: string): string {

@@ -7,7 +7,7 @@
 import { readFunction } from "./_read.ts";
 import { treeFromValue } from "./_tree.ts";
 import type { Limits } from "./limits.ts";
-import type { DirMount, FunctionSpec } from "./spec.ts";
+import type { DirMount, FunctionSpec, StateMount } from "./spec.ts";
 
 /**
  * Limits as a manifest writes them: sizes (`64MiB` or bytes) and durations
@@ -44,6 +44,8 @@ export interface FunctionOptions {
   env?: Record<string, string>;
   /** `HOST[::GUEST]` strings or mounts (`guest` defaults to `host`). */
   dirs?: (string | Partial<DirMount>)[];
+  /** State buckets and where they are mounted. */
+  state?: Partial<StateMount>[];
   limits?: LimitsInput;
   labels?: Record<string, string>;
   /** Limits for what `limits` leaves out (over `DEFAULT_LIMITS`). */

@@ -33,6 +33,7 @@ export {
   FUNCTION_NAME_PATTERN,
   type FunctionSpec,
   type Manifest,
+  type StateMount,
 } from "./spec.ts";
 export {
   formatBytes,

@@ -35,6 +35,25 @@ export interface DirMount {
 }
 
 /**
+ * A state bucket the guest sees as a directory of files (one per key) at
+ * `mount`, and may reach through the `eddy` `kv_*` imports.
+ *
+ * @example
+ * ```ts
+ * import type { StateMount } from "./spec.ts";
+ * const carts: StateMount = { bucket: "carts", mount: "/state", readOnly: false };
+ * ```
+ */
+export interface StateMount {
+  /** Bucket name (named like a function); functions that name it share it. */
+  bucket: string;
+  /** Absolute guest path of its directory. */
+  mount: string;
+  /** Writes through the mount and `kv_*` are refused. */
+  readOnly: boolean;
+}
+
+/**
  * One function as declared: what to run and how.
  *
  * @example
@@ -55,6 +74,8 @@ export interface FunctionSpec {
   args: string[];
   env: Record<string, string>;
   dirs: DirMount[];
+  /** State buckets it uses; absent when none. */
+  state?: StateMount[];
   limits: Limits;
   labels: Record<string, string>;
 }

@@ -8,7 +8,8 @@ import { WASI_FUNCTIONS } from "../wasi/mod.ts";
 
 /**
  * Functions of the `eddy` import module: `call` another function by name and
- * read its `result` (see runtime/executor/guest_calls.ts for the ABI).
+ * read its `result` (see runtime/executor/guest_calls.ts for the ABI), and
+ * the `kv_*` state calls (runtime/executor/guest_kv.ts).
  *
  * @example
  * ```ts
@@ -16,7 +17,14 @@ import { WASI_FUNCTIONS } from "../wasi/mod.ts";
  * console.log(EDDY_FUNCTIONS.length);
  * ```
  */
-export const EDDY_FUNCTIONS: readonly string[] = ["call", "result"];
+export const EDDY_FUNCTIONS: readonly string[] = [
+  "call",
+  "result",
+  "kv_get",
+  "kv_put",
+  "kv_delete",
+  "kv_cas",
+];
 
 /**
  * Import module name → the function names eddy provides in it. Only function

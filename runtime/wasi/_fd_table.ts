@@ -18,6 +18,8 @@ import type { DirEntry, WasiDir, WasiFile } from "./dir.ts";
 import { openHostDir } from "./_host_dir.ts";
 import { Errno } from "./errno.ts";
 import type { ByteSink, ByteSource } from "./stdio.ts";
+import type { Preopen } from "./host.ts";
+import type { BackendPreopen } from "./kv.ts";
 import { OutputBuffer } from "./stdio.ts";
 
 const NO_INPUT = new Uint8Array(0);
@@ -113,7 +115,10 @@ export class DirFd extends Fd {
   #dir: WasiDir | undefined;
   readonly #hostPath: string | undefined;
 
-  /** `dir` is an open directory, or the host path of a preopen to open later. */
+  /**
+   * `dir` is an open directory (a guest-opened one, or a preopen served by
+   * another backend), or the host path of a preopen to open later.
+   */
   constructor(
     dir: WasiDir | string,
     writable: boolean,
@@ -215,11 +220,7 @@ export class FdTable {
     stdin: Uint8Array | ByteSource | undefined,
     stdout: ByteSink,
     stderr: ByteSink,
-    preopens: readonly {
-      hostPath: string;
-      guestPath: string;
-      writable: boolean;
-    }[],
+    preopens: readonly (Preopen | BackendPreopen)[],
   ) {
     const entries: (FdEntry | undefined)[] = [
       new StdinFd(stdin),
@@ -229,7 +230,13 @@ export class FdTable {
     for (const p of preopens) {
       const [base, inheriting] = preopenRights(p.writable);
       entries.push(
-        new DirFd(p.hostPath, p.writable, base, inheriting, p.guestPath),
+        new DirFd(
+          "backend" in p ? p.backend : p.hostPath,
+          p.writable,
+          base,
+          inheriting,
+          p.guestPath,
+        ),
       );
     }
     this.entries = entries;

@@ -19,6 +19,7 @@ import { createImports, PREVIEW1_FUNCTIONS } from "./_imports.ts";
 import { requireConfinement } from "./_libc.ts";
 import { GuestMemory } from "./_memory.ts";
 import { type ByteSink, type ByteSource, OutputBuffer } from "./stdio.ts";
+import { type BackendPreopen, KV_WRITING_CALLS, type KvSession } from "./kv.ts";
 
 /**
  * A host directory the guest sees at `guestPath`, read-only unless
@@ -58,7 +59,14 @@ export interface WasiOptions {
   stdin?: Uint8Array | ByteSource;
   stdout?: ByteSink;
   stderr?: ByteSink;
-  preopens?: Preopen[];
+  /** Host directories, or directories of another backend (`kv.ts`). */
+  preopens?: (Preopen | BackendPreopen)[];
+  /**
+   * Writes in flight on KV preopens: given, the calls that may start one
+   * ({@linkcode KV_WRITING_CALLS}) suspend (JSPI) until they are durable,
+   * and the guest must run through `startAsync`.
+   */
+  kvSession?: KvSession;
 }
 
 /**
@@ -134,6 +142,7 @@ export class WasiHost {
   readonly stderr: ByteSink;
   readonly #mem = new GuestMemory();
   readonly #fds: FdTable;
+  readonly #kv: KvSession | undefined;
   #started = false;
 
   /**
@@ -142,7 +151,7 @@ export class WasiHost {
    * unconfined.
    */
   constructor(options: WasiOptions = {}) {
-    if (options.preopens?.length) requireConfinement();
+    if (options.preopens?.some((p) => "hostPath" in p)) requireConfinement();
     const stdout = this.stdout = options.stdout ?? new OutputBuffer();
     const stderr = this.stderr = options.stderr ?? new OutputBuffer();
     const fds = this.#fds = new FdTable(
@@ -156,13 +165,28 @@ export class WasiHost {
     if (env !== undefined) {
       for (const key in env) environ.push(`${key}=${env[key]}`);
     }
+    const calls: Record<string, unknown> = createImports(
+      { mem: this.#mem, fds },
+      new StringList(options.args ?? []),
+      new StringList(environ),
+      exit,
+    );
+    const session = this.#kv = options.kvSession;
+    if (session) {
+      for (const name of KV_WRITING_CALLS) {
+        const call = calls[name] as (...args: unknown[]) => number;
+        // Returns a promise (and so suspends) only when a write was started.
+        const awaiting = (...args: unknown[]) => {
+          const result = call(...args);
+          return session.busy ? session.drain(result) : result;
+        };
+        calls[name] = new jspi.Suspending(
+          awaiting as (...args: unknown[]) => Promise<number>,
+        );
+      }
+    }
     this.imports = {
-      wasi_snapshot_preview1: createImports(
-        { mem: this.#mem, fds },
-        new StringList(options.args ?? []),
-        new StringList(environ),
-        exit,
-      ),
+      wasi_snapshot_preview1: calls as WebAssembly.ModuleImports,
     };
   }
 
@@ -205,6 +229,8 @@ export class WasiHost {
       return this.#exitCode(error);
     } finally {
       this.#fds.closeAll();
+      // Files left open are put back as on close; wait until they are.
+      await this.#kv?.drain(0);
     }
   }
 

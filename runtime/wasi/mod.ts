@@ -40,6 +40,15 @@ export {
   type WasiOptions,
 } from "./host.ts";
 export {
+  type BackendPreopen,
+  type KvBucket,
+  type KvEntry,
+  kvPreopen,
+  KvSession,
+  StateDeadline,
+} from "./kv.ts";
+export { MAX_VALUE_BYTES } from "./_kv_dir.ts";
+export {
   type ByteSink,
   type ByteSource,
   OutputBuffer,

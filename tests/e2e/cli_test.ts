@@ -13,6 +13,7 @@ Deno.test("every command has --help", async () => {
       "ls",
       "rm",
       "workflow",
+      "kv",
     ]
   ) {
     const { code, stdoutText } = await cli([command, "--help"]);
@@ -24,7 +25,7 @@ Deno.test("every command has --help", async () => {
   assert.equal(top.code, 0);
   const listed = top.stdoutText.split("commands:\n")[1].split("\n\n")[0]
     .split("\n");
-  assert.equal(listed.length, 7);
+  assert.equal(listed.length, 8);
   for (const line of listed) {
     // A name run together with its summary ("workflowdeploy, ...") fails.
     assert.match(line, /^ {2}[a-z]+ {2,}[a-z]/, line);

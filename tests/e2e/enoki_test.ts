@@ -150,6 +150,7 @@ Deno.test({
     }
     const put = await fetch(`${cloud.url}/v1/kv/thresholds/default`, {
       method: "PUT",
+      headers: { "content-type": "application/octet-stream" },
       body: "30",
     });
     assert.equal(put.status < 300, true, await put.text());

@@ -132,7 +132,7 @@ Deno.test("functionSpec refuses options it does not know, as from untyped JSON",
   const extra = { replicas: 2 } as unknown as FunctionOptions;
   refused(
     () => functionSpec("echo", DIGEST, extra),
-    "unknown key 'replicas'; expected one of: name, module, args, env, dirs, limits, labels",
+    "unknown key 'replicas'; expected one of: name, module, args, env, dirs, state, limits, labels",
     "replicas",
   );
   const wrongType = { args: "--fast" } as unknown as FunctionOptions;

@@ -256,7 +256,7 @@ Deno.test("unknown function keys are errors, with a suggestion for a typo", () =
   });
   refused(fn("    replicas: 3"), {
     message:
-      "unknown key 'replicas'; expected one of: name, module, args, env, dirs, limits, labels",
+      "unknown key 'replicas'; expected one of: name, module, args, env, dirs, state, limits, labels",
     field: "functions[0].replicas",
     line: 4,
     column: 5,
