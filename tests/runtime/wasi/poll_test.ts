@@ -63,7 +63,9 @@ Deno.test("a WAT guest sleeping 30 ms with poll_oneoff is blocked ~30 ms", () =>
   const { code } = runWat(body);
   const took = performance.now() - started;
   assert.equal(code, 142); // one event, userdata 42
-  assert.ok(took >= 29 && took < 500, `slept ${took} ms`);
+  // The time includes building the guest from WAT, which a loaded machine
+  // can stretch; the upper bound only tells 30 ms from 30 s.
+  assert.ok(took >= 29 && took < 5_000, `slept ${took} ms`);
 });
 
 Deno.test("poll_oneoff: relative clock sleeps for the shortest timeout", () => {
