@@ -3,11 +3,12 @@
  *
  * @example
  * ```ts
- * import { createApp, EddyNode } from "./mod.ts";
- * const node = await EddyNode.start({ dataDir: await Deno.makeTempDir() });
- * const server = Deno.serve({ port: 0 }, createApp(node).fetch);
- * await server.shutdown();
- * await node.close();
+ * import { serveNode } from "./mod.ts";
+ * const dataDir = await Deno.makeTempDir();
+ * const served = await serveNode({ dataDir, port: 0 });
+ * console.log(served.url); // http://127.0.0.1:<port>
+ * await served.shutdown();
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  *
  * @module
@@ -15,6 +16,11 @@
 export { type AppOptions, createApp } from "./api/app.ts";
 export { EddyNode, type Invocation, type NodeOptions } from "./node/node.ts";
 export { Metrics } from "./node/metrics.ts";
+export {
+  type ServedNode,
+  serveNode,
+  type ServeNodeOptions,
+} from "./node/serve.ts";
 export * from "./runtime/errors.ts";
 export {
   ExecutorPool,

@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import type { EddyNode } from "../node/node.ts";
 import { EddyError } from "../runtime/errors.ts";
 import { requireToken } from "./auth.ts";
+import { statusOf } from "./status.ts";
 import { knownHostsOnly, sameOriginWrites } from "./browser.ts";
 import { mountConsole } from "./console/mod.ts";
 import { serveOpenApi } from "./openapi/mod.ts";
@@ -43,11 +44,13 @@ export interface AppOptions {
  * ```ts
  * import { createApp } from "./app.ts";
  * import { EddyNode } from "../node/node.ts";
- * const node = await EddyNode.start({ dataDir: await Deno.makeTempDir() });
+ * const tmp = await Deno.makeTempDir();
+ * const node = await EddyNode.start({ dataDir: tmp });
  * const app = createApp(node, { token: "s3cret" });
  * const res = await app.request("/healthz");
  * console.log(res.status); // 200
  * await node.close();
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export function createApp(
@@ -84,10 +87,11 @@ export function createApp(
   );
   app.onError((error, c) => {
     if (error instanceof EddyError) {
+      const status = statusOf(error);
       // Overload and budget refusals pass: tell clients when to come back.
-      if (error.status === 503) c.header("Retry-After", "1");
+      if (status === 503) c.header("Retry-After", "1");
       // deno-lint-ignore no-explicit-any
-      return c.json(error.toJSON(), error.status as any);
+      return c.json(error.toJSON(), status as any);
     }
     if (error instanceof HTTPException) return error.getResponse();
     if (bodyCutShort(error, c.req.raw)) {

@@ -52,7 +52,6 @@ export function knownHostsOnly(names: Iterable<string>): MiddlewareHandler {
       throw new RequestError(
         "host_not_allowed",
         `this node does not answer to host '${host}': without a token it answers only to loopback names, IP addresses, its --hostname and --advertise names and those given with --allowed-host (start it with --allowed-host ${host} if '${host}' is meant to reach it)`,
-        403,
         { host },
       );
     }
@@ -89,7 +88,6 @@ export function sameOriginWrites(): MiddlewareHandler {
         `${c.req.method} ${c.req.path} from ${
           origin === undefined ? `a ${site} page` : `origin '${origin}'`
         } refused: without a token this node accepts changes only from its own origin (${own}) or from clients that are not browsers; set --token to manage it from elsewhere`,
-        403,
         { origin: origin ?? null, secFetchSite: site ?? null },
       );
     }

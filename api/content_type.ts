@@ -64,7 +64,6 @@ export function requireContentType(
         `${c.req.method} ${c.req.path} takes Content-Type ${
           accepted.join(", ")
         }; got ${header === undefined ? "none" : `'${header}'`}`,
-        415,
         { accepted },
       );
     }

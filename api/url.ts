@@ -32,7 +32,6 @@ export function wellFormedUrl(): MiddlewareHandler {
         `the request's host ${
           JSON.stringify(host)
         } is not a host name, address or port`,
-        400,
         { host },
       );
     }
@@ -44,7 +43,6 @@ export function wellFormedUrl(): MiddlewareHandler {
         throw new RequestError(
           "invalid_url",
           `the request ${part} '${text}' has a malformed percent-escape (write '%' as %25)`,
-          400,
           { [part]: text },
         );
       }

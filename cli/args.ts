@@ -14,17 +14,33 @@ import { EddyError } from "../runtime/errors.ts";
  * @example
  * ```ts
  * import { UsageError } from "./args.ts";
- * throw new UsageError("deploy", "missing MODULE.wasm");
+ * const error = new UsageError("deploy", "missing MODULE.wasm");
+ * console.log(error.message); // missing MODULE.wasm (see 'eddy deploy --help')
  * ```
  */
 export class UsageError extends EddyError {
   constructor(command: string, problem: string) {
-    super("usage", `${problem} (see 'eddy ${command} --help')`, 2);
+    super("usage", `${problem} (see 'eddy ${command} --help')`);
   }
 }
 
 /** Flag declarations, as node:util parseArgs takes them. */
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/** The `--help` flag every command has. */
+const HELP_FLAG = { help: { type: "boolean", short: "h" } } as const;
+
+/** What {@linkcode parseFlags} returns for `F`: parseArgs' own typed values. */
+export interface ParsedFlags<F extends FlagSpec> {
+  values: ReturnType<
+    typeof parseArgs<{
+      options: F & typeof HELP_FLAG;
+      allowPositionals: true;
+      strict: true;
+    }>
+  >["values"];
+  positionals: string[];
+}
 
 /**
  * Parses `argv` against `flags`; unknown flags and missing values are
@@ -38,12 +54,12 @@ export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
  * console.log(values.json, positionals); // true []
  * ```
  */
-export function parseFlags(
+export function parseFlags<const F extends FlagSpec>(
   command: string,
   argv: string[],
-  flags: FlagSpec,
+  flags: F,
   options: { stopAtPositional?: boolean } = {},
-): { values: Record<string, unknown>; positionals: string[] } {
+): ParsedFlags<F> {
   let head = argv;
   let rest: string[] = [];
   if (options.stopAtPositional) {
@@ -54,7 +70,7 @@ export function parseFlags(
   try {
     const { values, positionals } = parseArgs({
       args: head,
-      options: { ...flags, help: { type: "boolean", short: "h" } },
+      options: { ...flags, ...HELP_FLAG },
       allowPositionals: true,
       strict: true,
     });

@@ -59,7 +59,6 @@ export class Client {
       throw new EddyError(
         "unreachable",
         `cannot reach the node at ${this.url}: ${(error as Error).message}`,
-        1,
       );
     }
     if (response.ok) return response;
@@ -74,7 +73,7 @@ export class Client {
     } catch {
       message = `${response.status} ${response.statusText}: ${text}`;
     }
-    throw new EddyError(code, message, response.status);
+    throw new EddyError(code, message);
   }
 
   /** Sends a request and parses the JSON answer. */

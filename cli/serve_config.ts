@@ -4,7 +4,7 @@
  * @module
  */
 import { parse } from "yaml";
-import { type FlagSpec, UsageError } from "./args.ts";
+import { type FlagSpec, type ParsedFlags, UsageError } from "./args.ts";
 
 /** The flags of `eddy serve`, which are also the keys of its config file. */
 export const SERVE_FLAGS = {
@@ -39,6 +39,9 @@ export const SERVE_FLAGS = {
   "state-home": { type: "string", multiple: true },
 } as const satisfies FlagSpec;
 
+/** Settings of `eddy serve`, from flags or a config file. */
+export type ServeSettings = Partial<ParsedFlags<typeof SERVE_FLAGS>["values"]>;
+
 /**
  * Reads a config file into flag values. Keys are the long flag names;
  * `label` and `state-home` may be maps, `peer` and `nats` lists. Unknown keys are errors.
@@ -62,7 +65,7 @@ export const SERVE_FLAGS = {
  */
 export async function readConfig(
   path: string,
-): Promise<Record<string, unknown>> {
+): Promise<ServeSettings> {
   let document: unknown;
   try {
     document = parse(await Deno.readTextFile(path));
@@ -79,7 +82,7 @@ export async function readConfig(
       `--config ${path}: must be a map of settings`,
     );
   }
-  const values: Record<string, unknown> = {};
+  const values: Record<string, string | string[]> = {};
   for (const [key, value] of Object.entries(document)) {
     const spec = (SERVE_FLAGS as FlagSpec)[key];
     if (!spec) {
@@ -106,5 +109,5 @@ export async function readConfig(
       values[key] = String(value);
     }
   }
-  return values;
+  return values as ServeSettings;
 }

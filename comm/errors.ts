@@ -13,12 +13,6 @@ export type PeerErrorCode =
   | "peer_timeout"
   | "peer_protocol";
 
-const PEER_STATUS: Record<PeerErrorCode, number> = {
-  peer_unreachable: 502,
-  peer_timeout: 504,
-  peer_protocol: 502,
-};
-
 const PEER_PROBLEM: Record<PeerErrorCode, string> = {
   peer_unreachable: "unreachable",
   peer_timeout: "timed out",
@@ -26,17 +20,17 @@ const PEER_PROBLEM: Record<PeerErrorCode, string> = {
 };
 
 /**
- * A peer could not be reached or stopped answering (`peer_unreachable`,
- * 502), did not answer in time (`peer_timeout`, 504), or sent bytes that
- * break the protocol (`peer_protocol`, 502). `peer` is the endpoint as the
+ * A peer could not be reached or stopped answering (`peer_unreachable`),
+ * did not answer in time (`peer_timeout`), or sent bytes that break the
+ * protocol (`peer_protocol`). `peer` is the endpoint as the
  * caller named it: a node id, a socket path or a URL.
  *
  * @example
  * ```ts
  * import { PeerError } from "./errors.ts";
  * const e = new PeerError("peer_timeout", "/run/eddy/n2.sock", "no answer within 200 ms");
- * console.log(e.status, e.message);
- * // 504 peer /run/eddy/n2.sock timed out: no answer within 200 ms
+ * console.log(e.code, e.message);
+ * // peer_timeout peer /run/eddy/n2.sock timed out: no answer within 200 ms
  * ```
  */
 export class PeerError extends EddyError {
@@ -53,7 +47,6 @@ export class PeerError extends EddyError {
     super(
       code,
       `peer ${peer} ${PEER_PROBLEM[code]}: ${message}`,
-      PEER_STATUS[code],
       { peer, ...details },
     );
     this.code = code;
@@ -62,14 +55,14 @@ export class PeerError extends EddyError {
 }
 
 /**
- * A payload larger than the transport accepts (`payload_too_large`, 413).
+ * A payload larger than the transport accepts (`payload_too_large`).
  * Raised before anything is sent, so the peer never sees it.
  *
  * @example
  * ```ts
  * import { PayloadTooLargeError } from "./errors.ts";
  * const e = new PayloadTooLargeError(2 ** 31, 2 ** 30);
- * console.log(e.code, e.status); // payload_too_large 413
+ * console.log(e.code); // payload_too_large
  * ```
  */
 export class PayloadTooLargeError extends EddyError {
@@ -77,7 +70,6 @@ export class PayloadTooLargeError extends EddyError {
     super(
       "payload_too_large",
       `payload of ${bytes} bytes exceeds the limit of ${maxBytes} bytes`,
-      413,
       { bytes, maxBytes },
     );
   }

@@ -15,6 +15,7 @@
 import type http2 from "node:http2";
 import net from "node:net";
 import { RequestError } from "../runtime/errors.ts";
+import { PayloadTooLargeError } from "./errors.ts";
 import { BodyBuffer, declaredLength } from "./http2_body.ts";
 import { COMM_HEADER, decodeMeta, encodeMeta } from "./http2_meta.ts";
 import {
@@ -58,14 +59,14 @@ export function http2Handler(
     const meta = decodeMeta(req.headers.get(COMM_HEADER));
     if (req.method !== "POST" || typeof meta?.target !== "string") {
       await req.body?.cancel();
-      return toResponse(errorResponse(badRequest()));
+      return toResponse(errorResponse(badRequest(), 400));
     }
     let payload: Uint8Array;
     try {
       payload = await readBody(req, max);
     } catch (error) {
       await req.body?.cancel().catch(() => {});
-      return toResponse(errorResponse(error));
+      return toResponse(refusal(error));
     }
     const request = { target: meta.target, headers: meta.headers, payload };
     // Deno aborts a request's signal when its client resets the stream.
@@ -122,7 +123,6 @@ function badRequest(): RequestError {
   return new RequestError(
     "bad_comm_request",
     `a comm call is a POST with a valid ${COMM_HEADER} header`,
-    400,
   );
 }
 
@@ -243,13 +243,13 @@ function serveStream(
   stream.on("close", () => gone.abort());
   const meta = decodeMeta(head[COMM_HEADER] as string | undefined);
   if (head[":method"] !== "POST" || typeof meta?.target !== "string") {
-    return send(errorResponse(badRequest()));
+    return send(errorResponse(badRequest(), 400));
   }
   let body: BodyBuffer;
   try {
     body = new BodyBuffer(declaredLength(head["content-length"]), max);
   } catch (error) {
-    return send(errorResponse(error));
+    return send(refusal(error));
   }
   let refused = false;
   stream.on("data", (chunk: Uint8Array) => {
@@ -258,7 +258,7 @@ function serveStream(
       body.push(chunk);
     } catch (error) {
       refused = true;
-      send(errorResponse(error));
+      send(refusal(error));
     }
   });
   stream.on("end", async () => {
@@ -271,8 +271,16 @@ function serveStream(
         payload: body.finish(),
       };
     } catch (error) {
-      return send(errorResponse(error));
+      return send(refusal(error));
     }
     send(await respond(handler, request, gone.signal));
   });
+}
+
+/** The response to a comm request this server refuses before its handler. */
+function refusal(error: unknown): CommResponse {
+  return errorResponse(
+    error,
+    error instanceof PayloadTooLargeError ? 413 : 500,
+  );
 }

@@ -79,9 +79,9 @@ const NULL_BODY_STATUS = new Set([204, 205, 304]);
 
 /**
  * Runs `handler` (with the caller's `signal`) and always answers: a handler that throws (or returns
- * something that is not a valid response) becomes an error response, with
- * the status of an {@linkcode EddyError} (500 otherwise) and its JSON body,
- * so that every mode reports handler failures the same way.
+ * something that is not a valid response) becomes an error response, 500
+ * with the error's code in its JSON body, so that every mode reports handler
+ * failures the same way.
  *
  * @example
  * ```ts
@@ -110,8 +110,8 @@ export async function respond(
 }
 
 /**
- * The response that reports `error`: its status (500 unless it is an
- * {@linkcode EddyError}) and the API's JSON error body.
+ * The response that reports `error` with `status` (the node picks it from
+ * the error's code, as its API does) and the API's JSON error body.
  *
  * @example
  * ```ts
@@ -119,12 +119,12 @@ export async function respond(
  * console.log(errorResponse(new Error("boom")).status); // 500
  * ```
  */
-export function errorResponse(error: unknown): CommResponse {
+export function errorResponse(error: unknown, status = 500): CommResponse {
   const body = error instanceof EddyError
     ? error.toJSON()
     : { error: { code: "internal", message: String(error) } };
   return {
-    status: error instanceof EddyError ? error.status : 500,
+    status,
     headers: { "content-type": "application/json" },
     payload: new TextEncoder().encode(JSON.stringify(body)),
   };

@@ -38,7 +38,8 @@ export interface UnixTransportOptions {
  * ```ts
  * import { UnixTransport } from "./unix.ts";
  * import { serveUnix } from "./unix_server.ts";
- * const path = `${await Deno.makeTempDir()}/n2.sock`;
+ * const tmp = await Deno.makeTempDir();
+ * const path = `${tmp}/n2.sock`;
  * const server = await serveUnix(path, (req) =>
  *   Promise.resolve({ status: 200, headers: {}, payload: req.payload }));
  * const comm = new UnixTransport();
@@ -50,6 +51,7 @@ export interface UnixTransportOptions {
  * console.log(res.status, new TextDecoder().decode(res.payload)); // 200 hi
  * await comm.close();
  * await server.close();
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export class UnixTransport implements Transport {

@@ -49,10 +49,12 @@ export interface UnixServer extends AsyncDisposable {
  * @example
  * ```ts
  * import { serveUnix } from "./unix_server.ts";
- * const path = `${await Deno.makeTempDir()}/n1.sock`;
+ * const tmp = await Deno.makeTempDir();
+ * const path = `${tmp}/n1.sock`;
  * await using server = await serveUnix(path, (req) =>
  *   Promise.resolve({ status: 200, headers: {}, payload: req.payload }));
  * console.log((await Deno.stat(server.path)).mode! & 0o777); // 384 (0o600)
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export async function serveUnix(

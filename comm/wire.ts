@@ -147,7 +147,8 @@ export interface FrameReaderOptions {
  *   },
  * };
  * const reader = new FrameReader(source, { peer: "test" });
- * console.log((await reader.next())?.message.payload); // Uint8Array(2) [ 1, 2 ]
+ * const frame = await reader.next();
+ * if (frame?.kind === "request") console.log(frame.message.payload); // Uint8Array(2) [ 1, 2 ]
  * console.log(await reader.next()); // null
  * ```
  */

@@ -14,7 +14,7 @@ import { EddyError } from "../runtime/errors.ts";
  * ```ts
  * import { StateUnavailableError } from "./errors.ts";
  * const e = new StateUnavailableError("readings", "put", "timeout");
- * console.log(e.status, e.code); // 503 state_unavailable
+ * console.log(e.code); // state_unavailable
  * ```
  */
 export class StateUnavailableError extends EddyError {
@@ -22,7 +22,6 @@ export class StateUnavailableError extends EddyError {
     super(
       "state_unavailable",
       `bucket '${bucket}': ${op} could not be made durable (${why}); nothing was written, retry when NATS is reachable`,
-      503,
       { bucket },
     );
   }
@@ -40,6 +39,6 @@ export class StateUnavailableError extends EddyError {
  */
 export class NatsConfigError extends EddyError {
   constructor(message: string) {
-    super("invalid_nats", message, 400);
+    super("invalid_nats", message);
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { statusOf } from "../api/status.ts";
 import { hostname, totalmem } from "node:os";
 import {
   type CommResponse,
@@ -15,7 +16,6 @@ import { InvocationError, NotFoundError } from "../runtime/errors.ts";
 import {
   type CallOrigin,
   type CallReply,
-  type CallTrace,
   type JobResult,
 } from "../runtime/executor/mod.ts";
 import {
@@ -24,7 +24,7 @@ import {
   functionSpec,
   type Limits,
 } from "../runtime/manifest/mod.ts";
-import { MemoryBudget, type Reservation } from "../runtime/memory_budget.ts";
+import { MemoryBudget } from "../runtime/memory_budget.ts";
 import { type Deployment, Registry } from "../runtime/registry.ts";
 import { digestOf } from "../runtime/module/mod.ts";
 import { LazyExecutorPool } from "./lazy_pool.ts";
@@ -35,6 +35,14 @@ import { Workflows } from "./workflows.ts";
 import { NodeState } from "./state.ts";
 import type { StoreConfig } from "../state/store.ts";
 import { VERSION } from "../version.ts";
+import type { Invocation, InvokeOptions } from "./invocation.ts";
+
+export type {
+  CallChain,
+  Invocation,
+  Invoke,
+  InvokeOptions,
+} from "./invocation.ts";
 
 /** Options of {@linkcode EddyNode.start}. */
 export interface NodeOptions {
@@ -83,56 +91,19 @@ export function defaultMaxBuffered(): number {
   return Math.floor(totalmem() / 4);
 }
 
-/** Per-invocation options of {@linkcode EddyNode.invoke}. */
-export interface InvokeOptions {
-  /** Appended to the function's argv after the args it was deployed with. */
-  args?: string[];
-  /**
-   * Cancels the invocation (its client or caller went away): queued, it is
-   * dropped; running, it is stopped, and so is every call it made.
-   */
-  signal?: AbortSignal;
-  /**
-   * Takes over the budget the output holds, to release once it is sent;
-   * without it the output is released from the budget on return.
-   */
-  reservation?: Reservation;
-  /** Set when another invocation called this one (`eddy.call`). */
-  chain?: CallChain;
-}
-
-/** Where an invocation stands in a chain of guest calls. */
-export interface CallChain {
-  /** Calls above it: 1 for a function a first invocation called. */
-  depth: number;
-  /** The deepest the chain may go (the least `callDepth` along it). */
-  maxDepth: number;
-  /** The caller's deadline (epoch ms): the callee ends by it. */
-  deadline: number;
-}
-
-/** A successful invocation. */
-export interface Invocation {
-  fn: string;
-  stdout: Uint8Array<ArrayBuffer>;
-  stderr: string;
-  exitCode: number;
-  durationMs: number;
-  /** Calls the guest made to other functions. */
-  calls?: CallTrace[];
-}
-
 /**
  * One eddy node.
  *
  * @example
  * ```ts
  * import { EddyNode } from "./node.ts";
- * const node = await EddyNode.start({ dataDir: await Deno.makeTempDir() });
+ * const tmp = await Deno.makeTempDir();
+ * const node = await EddyNode.start({ dataDir: tmp });
  * await node.deployModule("echo", await Deno.readFile("examples/echo/echo.wasm"));
  * const out = await node.invoke("echo", new TextEncoder().encode("hi"));
  * console.log(new TextDecoder().decode(out.stdout)); // "hi"
  * await node.close();
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export class EddyNode {
@@ -179,7 +150,14 @@ export class EddyNode {
       token: options.token,
       intervalMs: options.peerIntervalMs,
     });
-    this.remote = new RemoteInvoker(this, {
+    this.remote = new RemoteInvoker({
+      id: this.id,
+      locality: this.locality,
+      peers: this.peers,
+      info: () => this.info(),
+      invoke: (name, input, options) => this.invoke(name, input, options),
+      workflow: (request) => this.workflows.handle(request),
+    }, {
       token: options.token,
       timeoutMs: options.remoteTimeoutMs,
       ca: options.tlsCa,
@@ -251,7 +229,14 @@ export class EddyNode {
       budget,
       state,
     );
-    node.#workflows = await Workflows.open(node);
+    node.#workflows = await Workflows.open({
+      dataDir: registry.dataDir,
+      nodeId: node.id,
+      invoke: (name, input, options) => node.invoke(name, input, options),
+      send: (nodeId, mode, request) => node.remote.send(nodeId, mode, request),
+      info: () => node.info(),
+      peers: node.peers,
+    });
     node.sweptModules = await registry.sweepModules();
     if (registry.list().length > 0) pool.start();
     state.follow(registry.list()).catch(() => {});
@@ -286,12 +271,16 @@ export class EddyNode {
         );
       }
       if (this.registry.get(fn)) {
-        const result = await this.invoke(fn, input, { chain, signal });
+        const response = await this.remote.invokeHere(fn, input, {
+          chain,
+          signal,
+        });
         return {
-          status: 200,
-          payload: result.stdout,
+          status: response.status,
+          payload: response.payload,
           node: this.id,
           mode: "memory",
+          ...errorOf(response),
         };
       }
       const { peer, mode, response } = await this.remote.forward(
@@ -308,7 +297,7 @@ export class EddyNode {
         ...errorOf(response),
       };
     } catch (error) {
-      const response = errorResponse(error);
+      const response = errorResponse(error, statusOf(error));
       return { ...response, ...errorOf(response) };
     }
   }

@@ -111,7 +111,7 @@ export class PeerTable {
   async learn(url: string): Promise<Peer> {
     const key = normalize(url);
     if (key === normalize(this.#self().endpoints.http)) {
-      throw new RequestError("invalid_peer", `${url} is this node itself`, 400);
+      throw new RequestError("invalid_peer", `${url} is this node itself`);
     }
     let peer = this.#peers.get(key);
     if (!peer) {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { statusOf } from "../api/status.ts";
 import { timingSafeEqual } from "node:crypto";
 import {
   chooseMode,
@@ -13,15 +14,18 @@ import {
   type CommRequest,
   type CommResponse,
   errorResponse,
+  forcedModeProblem,
   Http2Transport,
+  type Locality,
+  MemoryTransport,
   type Mode,
   type Transport,
   UnixTransport,
 } from "../comm/mod.ts";
 import { EddyError, NotFoundError, RequestError } from "../runtime/errors.ts";
 import { LIMIT_MAXIMUMS } from "../runtime/manifest/mod.ts";
-import type { CallChain, EddyNode } from "./node.ts";
-import type { NodeInfo, Peer } from "./peers.ts";
+import type { CallChain, Invoke } from "./invocation.ts";
+import type { NodeInfo, Peer, PeerTable } from "./peers.ts";
 import { Workflows } from "./workflows.ts";
 
 /** Request headers of an invocation carried over comm. */
@@ -48,6 +52,19 @@ export interface RemoteInvokerOptions {
   ca?: string | string[];
 }
 
+/** What {@linkcode RemoteInvoker} needs of its node. */
+export interface RemoteParts {
+  id: string;
+  locality: Locality;
+  peers: PeerTable;
+  /** What the node tells peers about itself. */
+  info(): NodeInfo;
+  /** Runs a function here. */
+  invoke: Invoke;
+  /** Handles a workflow message (see `Workflows.handles`). */
+  workflow(request: CommRequest): Promise<CommResponse>;
+}
+
 /** Per-call options of {@linkcode RemoteInvoker.forward}. */
 export interface ForwardOptions {
   /** Set for a guest call: its place in its chain, sent with it. */
@@ -68,27 +85,35 @@ export interface RemoteInvocation {
  *
  * @example
  * ```ts ignore
- * const remote = new RemoteInvoker(node, { token });
+ * const remote = new RemoteInvoker(parts, { token });
  * await serveUnix(socketPath, remote.handler);
  * const { peer, mode, response } = await remote.forward("resize", input, []);
  * ```
  */
 export class RemoteInvoker {
-  readonly #node: EddyNode;
+  readonly #node: RemoteParts;
   readonly #token?: Uint8Array;
-  readonly #transports: Record<"unix" | "http2", Transport>;
+  readonly #transports: {
+    memory: MemoryTransport;
+    unix: Transport;
+    http2: Transport;
+  };
   readonly #timeoutMs: number;
 
-  constructor(node: EddyNode, options: RemoteInvokerOptions = {}) {
+  constructor(node: RemoteParts, options: RemoteInvokerOptions = {}) {
     this.#node = node;
     this.#token = options.token
       ? new TextEncoder().encode(options.token)
       : undefined;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#transports = {
+      memory: new MemoryTransport({ timeoutMs: this.#timeoutMs }),
       unix: new UnixTransport({ timeoutMs: this.#timeoutMs }),
       http2: new Http2Transport({ timeoutMs: this.#timeoutMs, ca: options.ca }),
     };
+    // What this node sends itself goes through the same handler as what
+    // peers send, in memory.
+    this.#transports.memory.register(node.id, this.handler);
   }
 
   /**
@@ -102,7 +127,7 @@ export class RemoteInvoker {
     try {
       this.#authorize(request.headers[TOKEN]);
       if (Workflows.handles(request.target)) {
-        return await this.#node.workflows.handle(request);
+        return await this.#node.workflow(request);
       }
       const args = request.headers[ARGS]
         ? JSON.parse(request.headers[ARGS])
@@ -123,7 +148,7 @@ export class RemoteInvoker {
         payload: result.stdout,
       };
     } catch (error) {
-      return errorResponse(error);
+      return errorResponse(error, statusOf(error));
     }
   };
 
@@ -143,21 +168,36 @@ export class RemoteInvoker {
     if (!peer?.info) throw this.#node.peers.missing(fn);
     const mode = chooseMode(this.#node.locality, peer.info.locality);
     const { transport, endpoint } = this.#route(peer.info, mode);
-    const { chain, signal } = options;
-    const headers: Record<string, string> = { [ARGS]: JSON.stringify(args) };
-    if (chain) {
-      headers[CALL_DEPTH] = String(chain.depth);
-      headers[CALL_MAX_DEPTH] = String(chain.maxDepth);
-      headers[DEADLINE_MS] = String(
-        Math.max(0, Math.round(chain.deadline - Date.now())),
-      );
-    }
     const response = await transport.call(
       endpoint,
-      this.#signed({ target: fn, headers, payload: input }),
-      { signal },
+      this.#signed({
+        target: fn,
+        headers: headersOf(args, options),
+        payload: input,
+      }),
+      { signal: options.signal },
     );
     return { peer, mode: transport.mode, response };
+  }
+
+  /**
+   * Runs `fn` on this node the way a peer's call runs, through the memory
+   * transport: `input` is handed over, not copied (do not use it after).
+   */
+  invokeHere(
+    fn: string,
+    input: Uint8Array,
+    options: ForwardOptions = {},
+  ): Promise<CommResponse> {
+    return this.#transports.memory.call(
+      this.#node.id,
+      this.#signed({
+        target: fn,
+        headers: headersOf([], options),
+        payload: input,
+      }),
+      { signal: options.signal, transfer: true },
+    );
   }
 
   /**
@@ -182,27 +222,42 @@ export class RemoteInvoker {
           ? new EddyError(
             "node_unavailable",
             `node '${nodeId}' is down (${down.lastError ?? "no answer"})`,
-            503,
             { nodes: [nodeId] },
           )
           : new NotFoundError("node", nodeId),
       );
     }
-    const { transport, endpoint } = this.#route(
-      target,
-      mode ?? chooseMode(self.locality, target.locality),
-    );
-    return transport.call(endpoint, this.#signed(request));
+    try {
+      const { transport, endpoint } = this.#route(
+        target,
+        mode ?? chooseMode(self.locality, target.locality),
+      );
+      return transport.call(endpoint, this.#signed(request));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
-   * The transport and endpoint for `mode` to `node`: its Unix socket, its
-   * TLS comm endpoint when it has one, else h2c on its API port.
+   * The transport and endpoint for `mode` to `node`: this node's memory
+   * transport, its Unix socket, its TLS comm endpoint when it has one, else
+   * h2c on its API port. A mode locality does not allow is refused
+   * (`mode_unavailable`), never silently changed.
    */
   #route(
     node: NodeInfo,
     mode: Mode,
   ): { transport: Transport; endpoint: string } {
+    const problem = forcedModeProblem(mode, this.#node.locality, node.locality);
+    if (problem) {
+      throw new EddyError("mode_unavailable", problem, {
+        mode,
+        node: node.id,
+      });
+    }
+    if (mode === "memory") {
+      return { transport: this.#transports.memory, endpoint: node.id };
+    }
     if (mode === "unix" && node.endpoints.unix) {
       return {
         transport: this.#transports.unix,
@@ -241,7 +296,6 @@ export class RemoteInvoker {
       throw new RequestError(
         "unauthorized",
         "the peer's cluster token is not valid",
-        401,
       );
     }
   }
@@ -271,8 +325,23 @@ function chainOf(headers: Record<string, string>): CallChain | undefined {
           headers[DEADLINE_MS],
         ])
       }`,
-      400,
     );
   }
   return { depth, maxDepth, deadline: Date.now() + left };
+}
+
+/** The comm headers of an invocation: its args, and its chain if a guest call. */
+function headersOf(
+  args: string[],
+  { chain }: ForwardOptions,
+): Record<string, string> {
+  const headers: Record<string, string> = { [ARGS]: JSON.stringify(args) };
+  if (chain) {
+    headers[CALL_DEPTH] = String(chain.depth);
+    headers[CALL_MAX_DEPTH] = String(chain.maxDepth);
+    headers[DEADLINE_MS] = String(
+      Math.max(0, Math.round(chain.deadline - Date.now())),
+    );
+  }
+  return headers;
 }

@@ -17,8 +17,8 @@ import { EddyError } from "../runtime/errors.ts";
  * const e = new NodeUnavailableError("function 'resize'", [
  *   { id: "b", lastError: "ECONNREFUSED: connection refused" },
  * ]);
- * console.log(e.status, e.message);
- * // 503 function 'resize' runs only on node 'b', which is down (ECONNREFUSED: connection refused)
+ * console.log(e.code, e.message);
+ * // node_unavailable function 'resize' runs only on node 'b', which is down (ECONNREFUSED: connection refused)
  * ```
  */
 export class NodeUnavailableError extends EddyError {
@@ -31,7 +31,6 @@ export class NodeUnavailableError extends EddyError {
       nodes.length === 1
         ? `${what} runs only on node ${named[0]}, which is down`
         : `${what} needs nodes ${named.join(", ")}, which are down`,
-      503,
       { nodes: nodes.map((n) => n.id) },
     );
   }

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { statusOf } from "../api/status.ts";
 import { join } from "node:path";
 import type { CommRequest, CommResponse, Mode } from "../comm/mod.ts";
 import { errorResponse, PeerError } from "../comm/mod.ts";
@@ -25,8 +26,28 @@ import {
   WorkflowRun,
   type WorkflowSpec,
 } from "../workflow/mod.ts";
-import type { EddyNode } from "./node.ts";
 import { NodeUnavailableError } from "./unavailable.ts";
+import type { Invoke } from "./invocation.ts";
+import type { NodeInfo, PeerTable } from "./peers.ts";
+
+/** What {@linkcode Workflows} needs of its node. */
+export interface WorkflowParts {
+  /** Where the deployed workflows persist. */
+  dataDir: string;
+  nodeId: string;
+  /** Runs a step's function here. */
+  invoke: Invoke;
+  /** Sends to node `nodeId` with `mode`, or the mode its locality allows. */
+  send(
+    nodeId: string,
+    mode: Mode | undefined,
+    request: CommRequest,
+  ): Promise<CommResponse>;
+  /** This node as its peers see it, with its labels. */
+  info(): NodeInfo & { labels: Record<string, string> };
+  /** The peers it knows, told when workflows change. */
+  peers: PeerTable;
+}
 
 const STATE_FILE = "workflows.json";
 
@@ -77,7 +98,7 @@ const ABORT = "workflow:abort";
  * ```
  */
 export class Workflows {
-  readonly #node: EddyNode;
+  readonly #node: WorkflowParts;
   readonly #deployed = new Map<string, DeployedWorkflow>();
   readonly #runs = new Map<string, WorkflowRun>();
   readonly #recent = new Map<string, RecentRun[]>();
@@ -86,12 +107,12 @@ export class Workflows {
   #changes: Promise<unknown> = Promise.resolve();
   readonly #parsedSpecs = new Map<string, WorkflowSpec | undefined>();
 
-  private constructor(node: EddyNode) {
+  private constructor(node: WorkflowParts) {
     this.#node = node;
   }
 
   /** Loads the deployed workflows of `node`'s data directory. */
-  static async open(node: EddyNode): Promise<Workflows> {
+  static async open(node: WorkflowParts): Promise<Workflows> {
     const workflows = new Workflows(node);
     let text: string | undefined;
     try {
@@ -109,7 +130,7 @@ export class Workflows {
   }
 
   get #path(): string {
-    return join(this.#node.registry.dataDir, STATE_FILE);
+    return join(this.#node.dataDir, STATE_FILE);
   }
 
   /**
@@ -214,7 +235,6 @@ export class Workflows {
             `workflow '${name}' is deployed on node '${
               owner.info!.id
             }' (${owner.url}); remove it there`,
-            409,
             { node: owner.info!.id },
           )
           : new NotFoundError("workflow", name),
@@ -286,7 +306,7 @@ export class Workflows {
     const runId = crypto.randomUUID();
     const run = this.#open(plan, runId);
     const others = [...new Set(plan.steps.map((s) => s.node))]
-      .filter((id) => id !== this.#node.id);
+      .filter((id) => id !== this.#node.nodeId);
     const parts = others.map((id) => this.#startRemote(id, plan, runId));
     // A failed part fails the run at once, whichever comes first.
     const failed = Promise.all(parts).then(() => new Promise<never>(() => {}));
@@ -321,7 +341,7 @@ export class Workflows {
           const trace = await run.settled();
           return ok(new TextEncoder().encode(JSON.stringify(trace)));
         } catch (error) {
-          return errorResponse(error);
+          return errorResponse(error, statusOf(error));
         } finally {
           this.#runs.delete(runId);
         }
@@ -335,7 +355,7 @@ export class Workflows {
       }
       case ABORT:
         this.#runs.get(runId)?.abort(
-          new RequestError("aborted", "the run was aborted", 499),
+          new RequestError("aborted", "the run was aborted"),
         );
         return ok(new Uint8Array());
     }
@@ -351,7 +371,7 @@ export class Workflows {
     const run = new WorkflowRun({
       plan,
       runId,
-      nodeId: this.#node.id,
+      nodeId: this.#node.nodeId,
       execute: async (step, input) =>
         (await this.#node.invoke(step.function, input, { args: step.args }))
           .stdout,
@@ -393,7 +413,6 @@ export class Workflows {
         `workflow '${plan.workflow}' (run ${runId}): node '${nodeId}', running ${
           steps.map((s) => `'${s}'`).join(", ")
         }, was lost: ${(error as Error).message}`,
-        (error as EddyError).status ?? 502,
         { workflow: plan.workflow, runId, node: nodeId, steps },
       );
     }
@@ -417,7 +436,7 @@ export class Workflows {
     mode: Mode | undefined,
     request: CommRequest,
   ): Promise<CommResponse> {
-    return this.#node.remote.send(nodeId, mode, request);
+    return this.#node.send(nodeId, mode, request);
   }
 
   #earlyDelivery(runId: string, delivery: [string, string, Uint8Array]): void {
@@ -486,7 +505,7 @@ function ok(payload: Uint8Array): CommResponse {
 function failure(response: CommResponse, nodeId: string): Error {
   try {
     const { error } = JSON.parse(new TextDecoder().decode(response.payload));
-    return new EddyError(error.code, error.message, response.status, {
+    return new EddyError(error.code, error.message, {
       ...error,
       node: nodeId,
     });

@@ -23,6 +23,7 @@ const TEMP_SUFFIX = ".tmp";
  * import { writeFileAtomic } from "./durable.ts";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/state.json`, JSON.stringify({ version: 1 }));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeFileAtomic(
@@ -69,6 +70,7 @@ export async function writeFileAtomic(
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/.state.json.1a2b3c4d.tmp`, "{\"vers");
  * console.log(await removeTempFiles(dir, { target: "state.json" })); // [".state.json.1a2b3c4d.tmp"]
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function removeTempFiles(

@@ -1,7 +1,7 @@
 /**
  * Typed errors: one class per failure family, each with a stable `code` that
- * clients can match on, an HTTP status the API maps it to, and the context a
- * user needs to fix the input.
+ * clients can match on and the context a user needs to fix the input. They
+ * know nothing of HTTP: the API maps codes to statuses (api/status.ts).
  *
  * @module
  */
@@ -16,30 +16,22 @@ export type ErrorDetails = Record<string, unknown>;
  * ```ts
  * import { EddyError } from "./errors.ts";
  * try {
- *   throw new EddyError("not_found", "no function named 'echo'", 404);
+ *   throw new EddyError("not_found", "no function named 'echo'");
  * } catch (e) {
- *   if (e instanceof EddyError) console.log(e.code, e.status);
+ *   if (e instanceof EddyError) console.log(e.code); // not_found
  * }
  * ```
  */
 export class EddyError extends Error {
   /** Stable machine-readable code, e.g. `invalid_module`. */
   readonly code: string;
-  /** HTTP status the API answers with. */
-  readonly status: number;
   /** Extra context (field, line, function name, ...). */
   readonly details: ErrorDetails;
 
-  constructor(
-    code: string,
-    message: string,
-    status = 500,
-    details: ErrorDetails = {},
-  ) {
+  constructor(code: string, message: string, details: ErrorDetails = {}) {
     super(message);
     this.name = new.target.name;
     this.code = code;
-    this.status = status;
     this.details = details;
   }
 
@@ -68,7 +60,6 @@ export class ModuleError extends EddyError {
     super(
       "invalid_module",
       `invalid module: ${problems.join("; ")}`,
-      400,
       { problems, ...details },
     );
     this.problems = problems;
@@ -103,7 +94,7 @@ export class ManifestError extends EddyError {
       field,
       position ? `(line ${position.line}, column ${position.column})` : "",
     ].filter(Boolean).join(" ");
-    super(code, where ? `${where}: ${problem}` : problem, 400, {
+    super(code, where ? `${where}: ${problem}` : problem, {
       ...(field ? { field } : {}),
       ...(position ?? {}),
     });
@@ -116,16 +107,17 @@ export class ManifestError extends EddyError {
  * @example
  * ```ts
  * import { NotFoundError } from "./errors.ts";
- * throw new NotFoundError("function", "echo");
+ * const error = new NotFoundError("function", "echo");
+ * console.log(error.code, error.message); // not_found no function named 'echo'
  * ```
  */
 export class NotFoundError extends EddyError {
   constructor(kind: string, name: string) {
-    super("not_found", `no ${kind} named '${name}'`, 404, { kind, name });
+    super("not_found", `no ${kind} named '${name}'`, { kind, name });
   }
 }
 
-/** Why an invocation failed. Each maps to one HTTP status. */
+/** Why an invocation failed; also its error's `code`. */
 export type InvocationFailure =
   | "trap"
   | "exit"
@@ -139,23 +131,6 @@ export type InvocationFailure =
   | "memory_budget"
   | "state_unavailable";
 
-const FAILURE_STATUS: Record<InvocationFailure, number> = {
-  trap: 500,
-  exit: 500,
-  timeout: 504,
-  memory_limit: 500,
-  input_too_large: 413,
-  output_too_large: 413,
-  overloaded: 503,
-  // nginx's "client closed request": whoever asked is gone.
-  cancelled: 499,
-  // WebDAV's "loop detected": a guest call chain went too deep.
-  call_depth_exceeded: 508,
-  memory_budget: 503,
-  // The function's state store could not be opened.
-  state_unavailable: 503,
-};
-
 /**
  * One invocation of a function failed: it trapped, exited non-zero, ran past
  * its deadline, hit a memory or I/O limit. Carries the function's name, the
@@ -165,7 +140,7 @@ const FAILURE_STATUS: Record<InvocationFailure, number> = {
  * ```ts
  * import { InvocationError } from "./errors.ts";
  * const e = new InvocationError("echo", "timeout", "ran past its 100 ms timeout");
- * console.log(e.status); // 504
+ * console.log(e.code); // timeout
  * ```
  */
 export class InvocationError extends EddyError {
@@ -179,7 +154,6 @@ export class InvocationError extends EddyError {
     super(
       reason,
       `function '${fn}' failed: ${message}`,
-      FAILURE_STATUS[reason],
       {
         function: fn,
         reason,
@@ -197,7 +171,8 @@ export class InvocationError extends EddyError {
  * @example
  * ```ts
  * import { RequestError } from "./errors.ts";
- * throw new RequestError("unauthorized", "missing bearer token", 401);
+ * const error = new RequestError("unauthorized", "missing bearer token");
+ * console.log(error.code); // unauthorized
  * ```
  */
 export class RequestError extends EddyError {}

@@ -22,7 +22,7 @@ const LIMIT = 1;
  * ```ts
  * import { MemoryBudgetError } from "./memory_budget.ts";
  * const error = new MemoryBudgetError(1 << 20, 1 << 30);
- * console.log(error.status, error.code); // 503 memory_budget
+ * console.log(error.code); // memory_budget
  * ```
  */
 export class MemoryBudgetError extends EddyError {
@@ -37,7 +37,6 @@ export class MemoryBudgetError extends EddyError {
           ? "with room for an output as large: raise --max-buffered"
           : "now; retry later"
       }`,
-      503,
       { requested, limit },
     );
   }

@@ -63,10 +63,12 @@ export interface Deployment extends FunctionSpec {
  * ```ts
  * import { Registry } from "./registry.ts";
  * import { functionSpec } from "./manifest/mod.ts";
- * const registry = await Registry.open(await Deno.makeTempDir());
+ * const tmp = await Deno.makeTempDir();
+ * const registry = await Registry.open(tmp);
  * const { digest } = await registry.modules.put(await Deno.readFile("examples/echo/echo.wasm"));
  * await registry.apply([functionSpec("echo", digest, { limits: { memory: "16MiB" } })]);
  * const { module, memory } = await registry.compiled("echo"); // memory capped at 16 MiB
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export class Registry {
@@ -99,8 +101,10 @@ export class Registry {
    * @example
    * ```ts
    * import { Registry } from "./registry.ts";
-   * const registry = await Registry.open("/var/lib/eddy");
-   * console.log(registry.list().map((d) => d.name));
+   * const dataDir = await Deno.makeTempDir();
+   * const registry = await Registry.open(dataDir);
+   * console.log(registry.list().map((d) => d.name)); // []
+   * await Deno.remove(dataDir, { recursive: true });
    * ```
    */
   static async open(dataDir: string): Promise<Registry> {
@@ -119,7 +123,6 @@ export class Registry {
         `deployed functions with mounts (${
           mounted.map((d) => d.name).join(", ")
         }) cannot run here: ${unconfined}`,
-        500,
         { functions: mounted.map((d) => d.name).join(",") },
       );
     }
@@ -132,8 +135,10 @@ export class Registry {
    * @example
    * ```ts
    * import { Registry } from "./registry.ts";
-   * const registry = await Registry.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const registry = await Registry.open(tmp);
    * console.log(registry.list()); // []
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   list(): Deployment[] {
@@ -148,8 +153,10 @@ export class Registry {
    * @example
    * ```ts
    * import { Registry } from "./registry.ts";
-   * const registry = await Registry.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const registry = await Registry.open(tmp);
    * console.log(registry.get("echo")); // undefined
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   get(name: string): Deployment | undefined {
@@ -169,11 +176,13 @@ export class Registry {
    * ```ts
    * import { Registry } from "./registry.ts";
    * import { parseManifest } from "./manifest/mod.ts";
-   * const registry = await Registry.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const registry = await Registry.open(tmp);
    * const { digest } = await registry.modules.put(await Deno.readFile("examples/echo/echo.wasm"));
    * const manifest = parseManifest(`functions: [{ name: echo, module: "${digest}" }]`);
    * const [echo] = await registry.apply(manifest.functions);
    * console.log(echo.revision); // 1
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   apply(specs: FunctionSpec[]): Promise<Deployment[]> {
@@ -207,9 +216,15 @@ export class Registry {
    * @example
    * ```ts
    * import { Registry } from "./registry.ts";
-   * const registry = await Registry.open("/var/lib/eddy");
+   * import { functionSpec } from "./manifest/mod.ts";
+   * const dataDir = await Deno.makeTempDir();
+   * const registry = await Registry.open(dataDir);
+   * const wasm = await Deno.readFile("examples/echo/echo.wasm");
+   * const { digest } = await registry.modules.put(wasm);
+   * await registry.apply([functionSpec("echo", digest)]);
    * const removed = await registry.remove("echo");
-   * console.log(`removed ${removed.name} r${removed.revision}`);
+   * console.log(`removed ${removed.name} r${removed.revision}`); // removed echo r1
+   * await Deno.remove(dataDir, { recursive: true });
    * ```
    */
   remove(name: string): Promise<Deployment> {
@@ -234,10 +249,12 @@ export class Registry {
    * @example
    * ```ts
    * import { Registry } from "./registry.ts";
-   * const registry = await Registry.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const registry = await Registry.open(tmp);
    * const { digest } = await registry.modules.put(await Deno.readFile("examples/echo/echo.wasm"));
    * await registry.removeModule(digest);
    * console.log(registry.modules.has(digest)); // false
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   removeModule(
@@ -249,7 +266,6 @@ export class Registry {
         throw new EddyError(
           "invalid_digest",
           `'${digest}' is not a module digest (sha256: and 64 lower-case hex digits)`,
-          400,
           { digest },
         );
       }
@@ -270,7 +286,6 @@ export class Registry {
               })`
               : ""
           }; remove or redeploy ${functions.length > 1 ? "them" : "it"} first`,
-          409,
           { digest, functions, workflows },
         );
       }
@@ -287,8 +302,10 @@ export class Registry {
    * @example
    * ```ts
    * import { Registry } from "./registry.ts";
-   * const registry = await Registry.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const registry = await Registry.open(tmp);
    * console.log(await registry.sweepModules()); // 0
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   sweepModules(): Promise<number> {
@@ -309,8 +326,14 @@ export class Registry {
    * @example
    * ```ts
    * import { Registry } from "./registry.ts";
-   * const registry = await Registry.open("/var/lib/eddy");
-   * const { module, memory } = await registry.compiled("echo");
+   * import { functionSpec } from "./manifest/mod.ts";
+   * const dataDir = await Deno.makeTempDir();
+   * const registry = await Registry.open(dataDir);
+   * const wasm = await Deno.readFile("examples/echo/echo.wasm");
+   * await registry.apply([functionSpec("echo", (await registry.modules.put(wasm)).digest)]);
+   * const { module } = await registry.compiled("echo");
+   * console.log(WebAssembly.Module.exports(module).length > 0); // true
+   * await Deno.remove(dataDir, { recursive: true });
    * ```
    */
   compiled(name: string): Promise<CompiledModule> {
@@ -447,7 +470,7 @@ async function _readState(path: string): Promise<Map<string, Deployment>> {
     throw error;
   }
   const corrupt = (why: string) =>
-    new EddyError("corrupt_state", `${path}: ${why}`, 500, { path });
+    new EddyError("corrupt_state", `${path}: ${why}`, { path });
   let state: { version?: unknown; functions?: unknown };
   try {
     state = JSON.parse(text);

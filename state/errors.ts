@@ -1,15 +1,15 @@
 /**
- * State errors: one class, a stable `code` per failure, and the HTTP status
- * the API answers with.
+ * State errors: one class, a stable `code` per failure (the API's statuses
+ * for them are in api/status.ts).
  *
- * | code                | status | when                                             |
- * | ------------------- | ------ | ------------------------------------------------ |
- * | `invalid_bucket`    | 400    | a bucket name that is not like a function name   |
- * | `invalid_key`       | 400    | a key that is not a plain file name (see keys.ts) |
- * | `invalid_revision`  | 400    | an `If-Match` that is not a revision             |
- * | `key_not_found`     | 404    | reading a key that does not exist                |
- * | `revision_mismatch` | 412    | a compare-and-swap whose revision did not match  |
- * | `state_unavailable` | 503    | a write that cannot be made durable now          |
+ * | code                | when                                              |
+ * | ------------------- | ------------------------------------------------- |
+ * | `invalid_bucket`    | a bucket name that is not like a function name    |
+ * | `invalid_key`       | a key that is not a plain file name (see keys.ts) |
+ * | `invalid_revision`  | an `If-Match` that is not a revision              |
+ * | `key_not_found`     | reading a key that does not exist                 |
+ * | `revision_mismatch` | a compare-and-swap whose revision did not match   |
+ * | `state_unavailable` | a write that cannot be made durable now           |
  *
  * @module
  */
@@ -24,15 +24,6 @@ export type StateErrorCode =
   | "revision_mismatch"
   | "state_unavailable";
 
-const STATUS: Record<StateErrorCode, number> = {
-  invalid_bucket: 400,
-  invalid_key: 400,
-  invalid_revision: 400,
-  key_not_found: 404,
-  revision_mismatch: 412,
-  state_unavailable: 503,
-};
-
 /**
  * A state operation that was refused or could not be done.
  *
@@ -42,7 +33,7 @@ const STATUS: Record<StateErrorCode, number> = {
  * const e = new StateError("key_not_found", "no key 'alice' in bucket 'carts'", {
  *   bucket: "carts", key: "alice",
  * });
- * console.log(e.code, e.status); // key_not_found 404
+ * console.log(e.code); // key_not_found
  * ```
  */
 export class StateError extends EddyError {
@@ -52,6 +43,6 @@ export class StateError extends EddyError {
     message: string,
     details: ErrorDetails = {},
   ) {
-    super(code, message, STATUS[code], details);
+    super(code, message, details);
   }
 }

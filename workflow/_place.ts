@@ -6,12 +6,12 @@
  * @module
  */
 import { topologicalOrder } from "./_graph.ts";
+import { forcedModeProblem } from "../comm/mod.ts";
 import {
-  canForce,
   type Cluster,
   type ClusterNode,
+  localityOf,
   localNode,
-  modeBetween,
 } from "./cluster.ts";
 import type { StepPlacement, WorkflowSpec, WorkflowStep } from "./spec.ts";
 
@@ -52,7 +52,10 @@ export function placeSteps(
       : step.after.flatMap((p) => placed.get(p) ?? []);
     const able = cluster.nodes.filter((n) => canRun(n, step));
     const honouring = able.filter((n) =>
-      sources.every((s) => !step.via || canForce(step.via, modeBetween(s, n)))
+      sources.every((s) =>
+        !step.via ||
+        !forcedModeProblem(step.via, localityOf(s), localityOf(n))
+      )
     );
     const candidates = honouring.length > 0 ? honouring : able;
     const score = (n: ClusterNode) => [

@@ -9,12 +9,12 @@
 import { fieldPath } from "../runtime/manifest/_path.ts";
 import { canRun, fits, placeSteps } from "./_place.ts";
 import { fail, suggest } from "./_read.ts";
+import { forcedModeProblem } from "../comm/mod.ts";
 import {
-  canForce,
   type Cluster,
   type ClusterNode,
+  localityOf,
   localNode,
-  modeBetween,
 } from "./cluster.ts";
 import type { WorkflowSpec, WorkflowStep } from "./spec.ts";
 
@@ -56,7 +56,9 @@ export function checkWorkflow(spec: WorkflowSpec, cluster: Cluster): void {
         node: placed.get(p)!,
       }));
     for (const source of sources) {
-      if (canForce(step.via, modeBetween(source.node, node))) continue;
+      if (
+        !forcedModeProblem(step.via, localityOf(source.node), localityOf(node))
+      ) continue;
       const where = (n: ClusterNode) =>
         step.via === "memory" ? `node '${n.id}'` : `host '${n.hostId}'`;
       const path = fieldPath(`steps[${i}]`, "via");

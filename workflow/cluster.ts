@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { EDGE_MODES, type EdgeMode } from "./spec.ts";
+import type { Locality } from "../comm/mod.ts";
 
 /**
  * One node of the cluster.
@@ -46,35 +46,20 @@ export interface Cluster {
 }
 
 /**
- * The cheapest mode that can carry bytes from node `a` to node `b`: memory
- * within a node, a Unix socket within a host, HTTP/2 between hosts.
+ * Node `node` as the comm layer places it, for `chooseMode` and
+ * `forcedModeProblem`: the one place modes are decided.
  *
  * @example
  * ```ts
- * import { modeBetween } from "./cluster.ts";
- * const a = { id: "a", hostId: "h1", functions: [] };
- * const b = { id: "b", hostId: "h1", functions: [] };
- * console.log(modeBetween(a, b)); // "unix"
+ * import { localityOf } from "./cluster.ts";
+ * import { chooseMode } from "../comm/mod.ts";
+ * const a = localityOf({ id: "a", hostId: "h1", functions: [] });
+ * const b = localityOf({ id: "b", hostId: "h1", functions: [] });
+ * console.log(chooseMode(a, b)); // "unix"
  * ```
  */
-export function modeBetween(a: ClusterNode, b: ClusterNode): EdgeMode {
-  if (a.id === b.id) return "memory";
-  return a.hostId === b.hostId ? "unix" : "http2";
-}
-
-/**
- * Whether `mode` can be forced where the placement allows `cheapest`: a mode
- * can be made dearer (memory traffic sent over a socket), never cheaper.
- *
- * @example
- * ```ts
- * import { canForce } from "./cluster.ts";
- * console.log(canForce("unix", "memory")); // true
- * console.log(canForce("memory", "unix")); // false
- * ```
- */
-export function canForce(mode: EdgeMode, cheapest: EdgeMode): boolean {
-  return EDGE_MODES.indexOf(mode) >= EDGE_MODES.indexOf(cheapest);
+export function localityOf(node: ClusterNode): Locality {
+  return { nodeId: node.id, hostId: node.hostId };
 }
 
 /**

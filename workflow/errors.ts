@@ -9,13 +9,13 @@ import type { PlannedEdge, PlannedStep } from "./plan.ts";
 
 /**
  * A failed workflow run. `step` names the step at fault; `peer` the node a
- * push could not reach. A step's failure keeps the code, status and details
+ * push could not reach. A step's failure keeps the code and details
  * of its cause (e.g. `exit`, 500, with `function` and `stderr`).
  *
  * @example
  * ```ts
  * import { WorkflowError } from "./errors.ts";
- * const e = new WorkflowError("push_failed", "peer down", 502, { step: "hash", peer: "node-b" });
+ * const e = new WorkflowError("push_failed", "peer down", { step: "hash", peer: "node-b" });
  * console.log(e.step, e.peer); // hash node-b
  * ```
  */
@@ -26,11 +26,10 @@ export class WorkflowError extends EddyError {
   constructor(
     code: string,
     message: string,
-    status: number,
     details: { step: string; peer?: string } & Record<string, unknown>,
     cause?: unknown,
   ) {
-    super(code, message, status, details);
+    super(code, message, details);
     this.step = details.step;
     this.peer = details.peer;
     if (cause !== undefined) this.cause = cause;
@@ -60,7 +59,6 @@ export function stepFailed(
     `workflow '${workflow}' (run ${runId}): step '${step.name}' on node '${step.node}' failed: ${
       _message(cause)
     }`,
-    known?.status ?? 500,
     {
       ...known?.details,
       workflow,
@@ -94,7 +92,6 @@ export function pushFailed(
     `workflow '${workflow}' (run ${runId}): sending the output of '${edge.from}' to step '${edge.to}' on node '${edge.toNode}' (${edge.mode}) failed: ${
       _message(cause)
     }`,
-    502,
     {
       workflow,
       runId,
@@ -128,7 +125,6 @@ export function invalidDelivery(
   return new WorkflowError(
     "invalid_delivery",
     `workflow '${workflow}' (run ${runId}): input from '${from}' to '${to}': ${problem}`,
-    400,
     { workflow, runId, step: to, from },
   );
 }

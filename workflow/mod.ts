@@ -40,11 +40,10 @@
  */
 export { checkWorkflow } from "./check.ts";
 export {
-  canForce,
   type Cluster,
   type ClusterNode,
+  localityOf,
   localNode,
-  modeBetween,
 } from "./cluster.ts";
 export {
   invalidDelivery,
@@ -67,8 +66,6 @@ export {
   type WorkflowRunOptions,
 } from "./run.ts";
 export {
-  EDGE_MODES,
-  type EdgeMode,
   type StepPlacement,
   WORKFLOW_INPUT,
   WORKFLOW_OUTPUT,

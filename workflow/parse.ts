@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isMode, type Mode, MODES } from "../comm/mod.ts";
 import { ManifestError, type SourcePosition } from "../runtime/errors.ts";
 import { fieldPath } from "../runtime/manifest/_path.ts";
 import type { Tree, TreeMap } from "../runtime/manifest/_tree.ts";
@@ -26,8 +27,6 @@ import {
   suggest,
 } from "./_read.ts";
 import {
-  EDGE_MODES,
-  type EdgeMode,
   type StepPlacement,
   type WorkflowSpec,
   type WorkflowStep,
@@ -155,18 +154,18 @@ function _list(node: Tree | undefined, path: string): string[] {
   );
 }
 
-function _via(node: Tree, path: string): EdgeMode {
+function _via(node: Tree, path: string): Mode {
   const text = asText(node, path);
-  if (!(EDGE_MODES as readonly string[]).includes(text)) {
+  if (!isMode(text)) {
     fail(
-      `must be one of ${EDGE_MODES.join(", ")}; got '${text}'${
-        suggest(text, EDGE_MODES)
+      `must be one of ${MODES.join(", ")}; got '${text}'${
+        suggest(text, MODES)
       }`,
       path,
       node.position,
     );
   }
-  return text as EdgeMode;
+  return text;
 }
 
 /** `on: NODE-ID` or `on: { labels: { KEY: VALUE, ... } }`. */

@@ -7,13 +7,9 @@
  */
 import { placeSteps } from "./_place.ts";
 import { checkWorkflow } from "./check.ts";
-import { type Cluster, localNode, modeBetween } from "./cluster.ts";
-import {
-  type EdgeMode,
-  WORKFLOW_INPUT,
-  WORKFLOW_OUTPUT,
-  type WorkflowSpec,
-} from "./spec.ts";
+import { chooseMode, type Mode } from "../comm/mod.ts";
+import { type Cluster, localityOf, localNode } from "./cluster.ts";
+import { WORKFLOW_INPUT, WORKFLOW_OUTPUT, type WorkflowSpec } from "./spec.ts";
 
 /**
  * A step and the node it runs on.
@@ -53,7 +49,7 @@ export interface PlannedEdge {
   to: string;
   fromNode: string;
   toNode: string;
-  mode: EdgeMode;
+  mode: Mode;
 }
 
 /**
@@ -141,7 +137,7 @@ export function planWorkflow(
       to: step.name,
       fromNode: node.id,
       toNode: to.id,
-      mode: step.via ?? modeBetween(node, to),
+      mode: step.via ?? chooseMode(localityOf(node), localityOf(to)),
     }));
   });
   const last = placed.get(spec.output)!;
@@ -150,7 +146,7 @@ export function planWorkflow(
     to: WORKFLOW_OUTPUT,
     fromNode: last.id,
     toNode: local.id,
-    mode: modeBetween(last, local),
+    mode: chooseMode(localityOf(last), localityOf(local)),
   });
   return {
     workflow: spec.name,

@@ -15,32 +15,8 @@
  *
  * @module
  */
+import type { Mode } from "../comm/mod.ts";
 import type { SourcePosition } from "../runtime/errors.ts";
-
-/**
- * How bytes travel along an edge: within one node (`memory`), between nodes
- * on one host (`unix`), between hosts (`http2`). The same names as the comm
- * layer's modes, cheapest first.
- *
- * @example
- * ```ts
- * import type { EdgeMode } from "./spec.ts";
- * const mode: EdgeMode = "unix";
- * ```
- */
-export type EdgeMode = "memory" | "unix" | "http2";
-
-/**
- * Every {@link EdgeMode}, cheapest first; a mode can be forced on an edge
- * only when it is no cheaper than what the placement allows.
- *
- * @example
- * ```ts
- * import { EDGE_MODES } from "./spec.ts";
- * console.log(EDGE_MODES.indexOf("unix") > EDGE_MODES.indexOf("memory")); // true
- * ```
- */
-export const EDGE_MODES: readonly EdgeMode[] = ["memory", "unix", "http2"];
 
 /**
  * The pseudo-step an edge starts from when it carries the workflow's input.
@@ -101,7 +77,7 @@ export interface WorkflowStep {
   /** Producers whose outputs, concatenated in this order, are the input. */
   after: string[];
   /** Forces the mode of this step's input edges. */
-  via?: EdgeMode;
+  via?: Mode;
   on?: StepPlacement;
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { EdgeMode } from "./spec.ts";
+import type { Mode } from "../comm/mod.ts";
 
 /**
  * One step's run on its node. `durationMs` includes waiting for an executor.
@@ -51,7 +51,7 @@ export interface EdgeTrace {
   to: string;
   fromNode: string;
   toNode: string;
-  mode: EdgeMode;
+  mode: Mode;
   bytes: number;
   start: number;
   transferMs: number;

@@ -89,7 +89,6 @@ export async function requireCsrf(c: Context, session: Session): Promise<void> {
     throw new RequestError(
       "invalid_csrf_token",
       "the form's CSRF token is missing or belongs to another session; reload the page and send it again",
-      403,
     );
   }
 }
@@ -110,7 +109,6 @@ function loopbackOnly(c: Context): void {
   throw new RequestError(
     "console_loopback_only",
     `the console of a node without a token answers only on loopback; ${host} is not (start the node with --token to open it to others)`,
-    403,
     { client: host },
   );
 }

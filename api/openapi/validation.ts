@@ -42,7 +42,6 @@ export function refuseInvalid(
     throw new RequestError(
       code,
       `the request's ${part} is not valid: ${problems.join("; ")}`,
-      400,
       { problems },
     );
   };
@@ -63,7 +62,7 @@ export function parsedJson(code: string, hint: string): MiddlewareHandler {
     try {
       await c.req.json();
     } catch {
-      throw new RequestError(code, `the body must be JSON: ${hint}`, 400);
+      throw new RequestError(code, `the body must be JSON: ${hint}`);
     }
     await next();
   };

@@ -174,7 +174,6 @@ export function functionRoutes(
           new RequestError(
             "manifest_too_large",
             `manifest of ${size} bytes exceeds ${MAX_MANIFEST_BYTES} bytes`,
-            413,
           ),
       );
       const manifest = parseManifest(new TextDecoder().decode(bytes));

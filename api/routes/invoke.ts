@@ -173,7 +173,6 @@ async function forward(
         new RequestError(
           "input_too_large",
           `input of ${size} bytes exceeds the ${MAX_FORWARDED_BYTES} bytes a node forwards`,
-          413,
         ),
       reservation,
     );

@@ -181,7 +181,6 @@ export function kvRoutes(node: EddyNode): OpenAPIHono {
         throw new RequestError(
           "invalid_query",
           `limit must be a whole number from 1 to 10000; got '${limit}'`,
-          400,
         );
       }
       state.reads++;
@@ -215,7 +214,6 @@ export function kvRoutes(node: EddyNode): OpenAPIHono {
           new RequestError(
             "value_too_large",
             `value of ${size} bytes exceeds ${MAX_VALUE_BYTES} bytes`,
-            413,
             { limit: MAX_VALUE_BYTES },
           ),
       );
@@ -269,7 +267,6 @@ async function requireValueType(c: Context): Promise<void> {
     `PUT ${c.req.path} takes a value as application/octet-stream (or any type but ${
       SIMPLE_TYPES.join(", ")
     }); got ${header === undefined ? "none" : `'${header}'`}`,
-    415,
     { accepted: ["application/octet-stream"] },
   );
 }

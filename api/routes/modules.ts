@@ -148,7 +148,6 @@ export function moduleTooLarge(limit: number): (size: number) => Error {
     new RequestError(
       "module_too_large",
       `module of ${size} bytes exceeds this node's limit of ${limit} bytes (--max-module-size)`,
-      413,
       { limit },
     );
 }

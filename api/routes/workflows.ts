@@ -169,7 +169,6 @@ export function workflowRoutes(node: EddyNode): OpenAPIHono {
           new RequestError(
             "workflow_too_large",
             `workflow spec of ${size} bytes exceeds ${MAX_SPEC_BYTES} bytes`,
-            413,
           ),
       );
       const deployed = await node.workflows.deploy(
@@ -215,7 +214,6 @@ export function workflowInvokeRoutes(node: EddyNode): OpenAPIHono {
         new RequestError(
           "input_too_large",
           `input of ${size} bytes exceeds ${MAX_INPUT_BYTES} bytes`,
-          413,
         ),
     );
     const { runId, output, trace } = await node.workflows.invoke(

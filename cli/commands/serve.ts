@@ -4,17 +4,14 @@
  * @module
  */
 import { resolve } from "node:path";
-import { createApp } from "../../api/app.ts";
-import { closeEventStreams } from "../../api/console/mod.ts";
 import { tokenProblem } from "../../api/auth.ts";
-import { type Http2Server, serveHttp2, serveUnix } from "../../comm/mod.ts";
-import { EddyNode } from "../../node/node.ts";
+import { serveNode, type ServeNodeOptions } from "../../node/serve.ts";
 import { parseBytes } from "../../runtime/manifest/mod.ts";
 import { keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { readConfig, SERVE_FLAGS } from "../serve_config.ts";
 import { NATS_HELP, natsOptions } from "../serve_nats.ts";
-import { connectNats, joinNats, natsStoreConfig } from "../../nats/mod.ts";
+import { natsStoreConfig } from "../../nats/mod.ts";
 
 const HELP = `usage: eddy serve [FLAGS]
 
@@ -73,7 +70,7 @@ export const serveCommand: Command = {
       );
     }
     const values = parsed.values.config === undefined ? parsed.values : {
-      ...await readConfig(parsed.values.config as string),
+      ...await readConfig(parsed.values.config),
       ...parsed.values,
     };
     const port = integer("--port", values.port, 8080, 0, 65535);
@@ -85,9 +82,9 @@ export const serveCommand: Command = {
     if (maxBufferedBytes === 0) {
       throw new UsageError("serve", "--max-buffered: must be more than 0");
     }
-    const dataDir = resolve((values["data-dir"] as string) ?? "eddy-data");
+    const dataDir = resolve(values["data-dir"] ?? "eddy-data");
     const nats = natsOptions(values, dataDir);
-    const token = (values.token as string) ?? Deno.env.get("EDDY_TOKEN");
+    const token = values.token ?? Deno.env.get("EDDY_TOKEN");
     const problem = token === undefined ? undefined : tokenProblem(token);
     if (problem) {
       throw new UsageError(
@@ -95,65 +92,32 @@ export const serveCommand: Command = {
         `--token (or EDDY_TOKEN, or the config's token): ${problem}`,
       );
     }
-    const node = await EddyNode.start({
+    if (values.advertise !== undefined) checkUrl(values.advertise);
+    const served = await serveNode({
       dataDir,
       workers,
       token,
-      nodeId: values["node-id"] as string | undefined,
-      hostId: values["host-id"] as string | undefined,
+      nodeId: values["node-id"],
+      hostId: values["host-id"],
       tlsCa: values["tls-ca"] === undefined
         ? undefined
-        : await readPem("--tls-ca", values["tls-ca"] as string),
-      zone: values.zone as string | undefined,
-      region: values.region as string | undefined,
+        : await readPem("--tls-ca", values["tls-ca"]),
+      zone: values.zone,
+      region: values.region,
       labels: keyValues("serve", "--label", values.label),
       maxBufferedBytes,
+      nats,
       ...(nats ? { state: natsStoreConfig(nats) } : {}),
-    });
-    // NATS that cannot be reached stops the node before it serves anything.
-    const nc = nats
-      ? await connectNats({ name: `eddy ${node.id}`, ...nats }).catch(
-        async (error) => {
-          await node.close();
-          throw error;
-        },
-      )
-      : undefined;
-    const hostname = (values.hostname as string) ?? "127.0.0.1";
-    const app = createApp(node, {
-      token,
-      maxModuleBytes,
-      allowedHosts: [
-        hostname,
-        ...(values.advertise === undefined
-          ? []
-          : [advertisedHost(values.advertise as string)]),
-        ...((values["allowed-host"] as string[] | undefined) ?? []),
-      ],
-    });
-    const listening = Promise.withResolvers<string>();
-    const server = Deno.serve({
       port,
-      hostname,
-      onListen: ({ hostname, port }) =>
-        listening.resolve(`http://${hostname}:${port}`),
-    }, app.fetch);
-    const url = await listening.promise;
-    const socket = resolve((values.socket as string) ?? `${dataDir}/eddy.sock`);
-    const unix = await serveUnix(socket, node.remote.handler);
-    const tls = await serveTls(values, hostname, node.remote.handler);
-    node.endpoints = {
-      http: (values.advertise as string) ?? url,
-      unix: socket,
-      // Peers reach the TLS port at the host they reach the API at.
-      ...(tls
-        ? {
-          https: `https://${
-            new URL((values.advertise as string) ?? tls.url).hostname
-          }:${tls.port}`,
-        }
-        : {}),
-    };
+      hostname: values.hostname ?? "127.0.0.1",
+      maxModuleBytes,
+      allowedHosts: values["allowed-host"],
+      advertise: values.advertise,
+      socket: values.socket,
+      tls: await tlsOptions(values),
+      peers: values.peer,
+    });
+    const { node, url } = served;
     if (node.sweptModules > 0) {
       console.log(
         `eddy: removed ${node.sweptModules} stored modules no deployment uses`,
@@ -162,25 +126,13 @@ export const serveCommand: Command = {
     console.log(
       `eddy node ${node.id} listening on ${url} (data: ${dataDir}, ${node.registry.list().length} functions)`,
     );
-    for (const peer of (values.peer as string[] | undefined) ?? []) {
-      await node.peers.add(peer);
+    if (served.nats) {
+      console.log(`eddy: joined NATS at ${served.nats.nc.getServer()}`);
     }
-    node.peers.start();
-    const cluster = nats ? await joinNats(node, nats, nc) : undefined;
-    if (cluster) {
-      console.log(`eddy: joined NATS at ${cluster.nc.getServer()}`);
-    }
-    const stop = () => {
-      closeEventStreams();
-      server.shutdown();
-    };
+    const stop = () => served.shutdown();
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
-    await server.finished;
-    await cluster?.close();
-    await unix.close();
-    await tls?.close();
-    await node.close();
+    await served.finished;
     return 0;
   },
 };
@@ -203,39 +155,34 @@ function integer(
   return n;
 }
 
-function size(flag: string, value: unknown): number | undefined {
+function size(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   try {
-    return parseBytes(value as string);
+    return parseBytes(value);
   } catch (error) {
     throw new UsageError("serve", `${flag}: ${(error as Error).message}`);
   }
 }
 
-/** The TLS comm server `--tls-cert` and `--tls-key` ask for, if they do. */
-async function serveTls(
-  values: Record<string, unknown>,
-  hostname: string,
-  handler: Parameters<typeof serveHttp2>[1],
-): Promise<Http2Server | undefined> {
+/** The TLS settings `--tls-cert` and `--tls-key` ask for, if they do. */
+async function tlsOptions(
+  values: { "tls-cert"?: string; "tls-key"?: string; "tls-port"?: string },
+): Promise<ServeNodeOptions["tls"]> {
   const [certFile, keyFile] = [values["tls-cert"], values["tls-key"]];
   if (certFile === undefined && keyFile === undefined) return undefined;
   if (certFile === undefined || keyFile === undefined) {
     throw new UsageError("serve", "--tls-cert and --tls-key go together");
   }
-  return await serveHttp2({
-    hostname,
+  return {
     port: integer("--tls-port", values["tls-port"], 0, 0, 65535),
-    tls: {
-      cert: await readPem("--tls-cert", certFile as string),
-      key: await readPem("--tls-key", keyFile as string),
-    },
-  }, handler);
+    cert: await readPem("--tls-cert", certFile),
+    key: await readPem("--tls-key", keyFile),
+  };
 }
 
-function advertisedHost(url: string): string {
+function checkUrl(url: string): void {
   try {
-    return new URL(url).host;
+    new URL(url);
   } catch {
     throw new UsageError("serve", `--advertise wants a URL, got '${url}'`);
   }

@@ -6,6 +6,9 @@
  */
 import { ManifestError } from "../errors.ts";
 
+// Sizes print the way manifests write them; runtime/module uses it too.
+export { formatBytes } from "../format.ts";
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -21,12 +24,6 @@ const SIZE_UNITS: Record<string, number> = {
   mib: MiB,
   gib: GiB,
 };
-
-const BINARY_UNITS: [string, number][] = [
-  ["GiB", GiB],
-  ["MiB", MiB],
-  ["KiB", KiB],
-];
 
 /** Unit → milliseconds; a bare number is milliseconds. */
 const DURATION_UNITS: Record<string, number> = {
@@ -78,22 +75,6 @@ export function parseDuration(value: string | number): number {
     "a duration like 5s, 250ms, 1m or a number of milliseconds",
     "milliseconds",
   );
-}
-
-/**
- * Formats bytes with the largest binary unit, for messages.
- *
- * @example
- * ```ts
- * import { formatBytes } from "./units.ts";
- * console.log(formatBytes(65536), formatBytes(6.25 * 1024 * 1024), formatBytes(100)); // "64 KiB" "6.25 MiB" "100 B"
- * ```
- */
-export function formatBytes(bytes: number): string {
-  for (const [unit, size] of BINARY_UNITS) {
-    if (bytes >= size) return `${Math.round(bytes / size * 100) / 100} ${unit}`;
-  }
-  return `${bytes} B`;
 }
 
 /**

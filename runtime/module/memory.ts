@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatBytes } from "../manifest/units.ts";
+import { formatBytes } from "../format.ts";
 import { ModuleError } from "../errors.ts";
 import {
   BinaryError,

@@ -6,9 +6,11 @@
  * @example
  * ```ts
  * import { ModuleStore } from "./mod.ts";
- * const store = await ModuleStore.open(`${await Deno.makeTempDir()}/modules`);
+ * const tmp = await Deno.makeTempDir();
+ * const store = await ModuleStore.open(`${tmp}/modules`);
  * const info = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
  * const { module, memory } = await store.compiled(info.digest, 64 * 1024 * 1024);
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  *
  * @module

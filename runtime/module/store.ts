@@ -46,9 +46,11 @@ interface _Entry {
  * @example
  * ```ts
  * import { ModuleStore } from "./store.ts";
- * const store = await ModuleStore.open(await Deno.makeTempDir());
+ * const tmp = await Deno.makeTempDir();
+ * const store = await ModuleStore.open(tmp);
  * const info = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
  * const { module, memory } = await store.compiled(info.digest, 64 * 1024 * 1024);
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export class ModuleStore {
@@ -72,8 +74,10 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(`${await Deno.makeTempDir()}/modules`);
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(`${tmp}/modules`);
    * console.log(store.list()); // []
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   static async open(dir: string): Promise<ModuleStore> {
@@ -95,9 +99,11 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
    * console.log(store.has(digest)); // true
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   async put(bytes: Uint8Array<ArrayBuffer>): Promise<ModuleInfo> {
@@ -120,8 +126,10 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * console.log(store.has("sha256:" + "0".repeat(64))); // false
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   has(digest: string): boolean {
@@ -137,9 +145,11 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
    * console.log(store.info(digest)?.memory.initialPages);
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   info(digest: string): ModuleInfo | undefined {
@@ -169,8 +179,10 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * console.log(store.digests()); // []
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   digests(): string[] {
@@ -184,8 +196,10 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * console.log(store.list().map((m) => m.digest));
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   list(): ModuleInfo[] {
@@ -213,9 +227,11 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
    * const { module, memory } = await store.compiled(digest, 16 * 1024 * 1024);
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   compiled(
@@ -250,10 +266,12 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
    * store.retainCompiled([]);
    * console.log(store.compiledCount); // 0
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   retainCompiled(
@@ -278,8 +296,10 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * console.log(store.compiledCount); // 0
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   get compiledCount(): number {
@@ -293,10 +313,12 @@ export class ModuleStore {
    * @example
    * ```ts
    * import { ModuleStore } from "./store.ts";
-   * const store = await ModuleStore.open(await Deno.makeTempDir());
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
    * await store.remove(digest);
    * console.log(store.has(digest)); // false
+   * await Deno.remove(tmp, { recursive: true });
    * ```
    */
   async remove(digest: string): Promise<void> {
@@ -352,7 +374,6 @@ export class ModuleStore {
     throw new EddyError(
       "corrupt_module",
       `stored module ${digest} is corrupt (its content does not match its digest); upload it again`,
-      500,
       { digest },
     );
   }

@@ -50,9 +50,11 @@ export function clockNow(id: number): number {
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { clockResGet } from "./_clock.ts";
- * declare const ctx: WasiContext;
- * // monotonic clock resolution (ns, u64) at 8
- * const errno = clockResGet(ctx, 1, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // monotonic clock resolution (ns, u64) at 8
+ *   const errno = clockResGet(ctx, 1, 8);
+ * }
  * ```
  */
 export function clockResGet(ctx: WasiContext, id: number, ptr: number): number {
@@ -72,9 +74,11 @@ export function clockResGet(ctx: WasiContext, id: number, ptr: number): number {
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { clockTimeGet } from "./_clock.ts";
- * declare const ctx: WasiContext;
- * // wall-clock time (ns, u64) at 8
- * const errno = clockTimeGet(ctx, 0, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // wall-clock time (ns, u64) at 8
+ *   const errno = clockTimeGet(ctx, 0, 8);
+ * }
  * ```
  */
 export function clockTimeGet(

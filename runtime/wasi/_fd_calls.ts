@@ -31,8 +31,10 @@ function withRight(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdClose } from "./_fd_calls.ts";
- * declare const ctx: WasiContext;
- * const errno = fdClose(ctx, 4);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   const errno = fdClose(ctx, 4);
+ * }
  * ```
  */
 export function fdClose(ctx: WasiContext, fd: number): number {
@@ -46,9 +48,11 @@ export function fdClose(ctx: WasiContext, fd: number): number {
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdRenumber } from "./_fd_calls.ts";
- * declare const ctx: WasiContext;
- * // fd 5 becomes fd 4 (which is closed first)
- * const errno = fdRenumber(ctx, 5, 4);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // fd 5 becomes fd 4 (which is closed first)
+ *   const errno = fdRenumber(ctx, 5, 4);
+ * }
  * ```
  */
 export function fdRenumber(ctx: WasiContext, fd: number, to: number): number {
@@ -62,9 +66,11 @@ export function fdRenumber(ctx: WasiContext, fd: number, to: number): number {
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdFdstatGet } from "./_fd_calls.ts";
- * declare const ctx: WasiContext;
- * // 24-byte fdstat of stdout at 16
- * const errno = fdFdstatGet(ctx, 1, 16);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // 24-byte fdstat of stdout at 16
+ *   const errno = fdFdstatGet(ctx, 1, 16);
+ * }
  * ```
  */
 export function fdFdstatGet(ctx: WasiContext, fd: number, ptr: number): number {
@@ -91,9 +97,11 @@ export function fdFdstatGet(ctx: WasiContext, fd: number, ptr: number): number {
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdFdstatSetFlags } from "./_fd_calls.ts";
- * declare const ctx: WasiContext;
- * // APPEND
- * const errno = fdFdstatSetFlags(ctx, 4, 1);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // APPEND
+ *   const errno = fdFdstatSetFlags(ctx, 4, 1);
+ * }
  * ```
  */
 export function fdFdstatSetFlags(
@@ -115,9 +123,11 @@ export function fdFdstatSetFlags(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdFdstatSetRights } from "./_fd_calls.ts";
- * declare const ctx: WasiContext;
- * // keep FD_READ only
- * const errno = fdFdstatSetRights(ctx, 4, 2n, 0n);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // keep FD_READ only
+ *   const errno = fdFdstatSetRights(ctx, 4, 2n, 0n);
+ * }
  * ```
  */
 export function fdFdstatSetRights(
@@ -152,9 +162,11 @@ export function fdFdstatSetRights(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdPrestatGet } from "./_fd_calls.ts";
- * declare const ctx: WasiContext;
- * // tag and name length of the first preopen at 16
- * const errno = fdPrestatGet(ctx, 3, 16);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // tag and name length of the first preopen at 16
+ *   const errno = fdPrestatGet(ctx, 3, 16);
+ * }
  * ```
  */
 export function fdPrestatGet(
@@ -186,9 +198,11 @@ export function fdPrestatGet(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdPrestatDirName } from "./_fd_calls.ts";
- * declare const ctx: WasiContext;
- * // its guest path (5 bytes) at 64
- * const errno = fdPrestatDirName(ctx, 3, 64, 5);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // its guest path (5 bytes) at 64
+ *   const errno = fdPrestatDirName(ctx, 3, 64, 5);
+ * }
  * ```
  */
 export function fdPrestatDirName(

@@ -40,9 +40,11 @@ function withRight(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdFilestatGet } from "./_fd_file_calls.ts";
- * declare const ctx: WasiContext;
- * // 64-byte filestat at 64
- * const errno = fdFilestatGet(ctx, 4, 64);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // 64-byte filestat at 64
+ *   const errno = fdFilestatGet(ctx, 4, 64);
+ * }
  * ```
  */
 export function fdFilestatGet(
@@ -76,9 +78,11 @@ export function fdFilestatGet(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdFilestatSetSize } from "./_fd_file_calls.ts";
- * declare const ctx: WasiContext;
- * // truncate to empty
- * const errno = fdFilestatSetSize(ctx, 4, 0n);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // truncate to empty
+ *   const errno = fdFilestatSetSize(ctx, 4, 0n);
+ * }
  * ```
  */
 export function fdFilestatSetSize(
@@ -101,9 +105,11 @@ export function fdFilestatSetSize(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdFilestatSetTimes } from "./_fd_file_calls.ts";
- * declare const ctx: WasiContext;
- * // atime and mtime to now
- * const errno = fdFilestatSetTimes(ctx, 4, 0n, 0n, 2 | 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // atime and mtime to now
+ *   const errno = fdFilestatSetTimes(ctx, 4, 0n, 0n, 2 | 8);
+ * }
  * ```
  */
 export function fdFilestatSetTimes(
@@ -132,8 +138,10 @@ export function fdFilestatSetTimes(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdSync } from "./_fd_file_calls.ts";
- * declare const ctx: WasiContext;
- * const errno = fdSync(ctx, 4);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   const errno = fdSync(ctx, 4);
+ * }
  * ```
  */
 export function fdSync(ctx: WasiContext, fd: number): number {
@@ -147,8 +155,10 @@ export function fdSync(ctx: WasiContext, fd: number): number {
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdDatasync } from "./_fd_file_calls.ts";
- * declare const ctx: WasiContext;
- * const errno = fdDatasync(ctx, 4);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   const errno = fdDatasync(ctx, 4);
+ * }
  * ```
  */
 export function fdDatasync(ctx: WasiContext, fd: number): number {
@@ -175,9 +185,11 @@ function syncCall(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdAdvise } from "./_fd_file_calls.ts";
- * declare const ctx: WasiContext;
- * // sequential access (accepted, ignored)
- * const errno = fdAdvise(ctx, 4, 0n, 0n, 1);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // sequential access (accepted, ignored)
+ *   const errno = fdAdvise(ctx, 4, 0n, 0n, 1);
+ * }
  * ```
  */
 export function fdAdvise(
@@ -202,9 +214,11 @@ export function fdAdvise(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdAllocate } from "./_fd_file_calls.ts";
- * declare const ctx: WasiContext;
- * // make the file at least 4 KiB
- * const errno = fdAllocate(ctx, 4, 0n, 4096n);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // make the file at least 4 KiB
+ *   const errno = fdAllocate(ctx, 4, 0n, 4096n);
+ * }
  * ```
  */
 export function fdAllocate(

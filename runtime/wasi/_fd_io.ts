@@ -44,9 +44,11 @@ function checkIovs(mem: GuestMemory, iovs: number, count: number): number {
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdRead } from "./_fd_io.ts";
- * declare const ctx: WasiContext;
- * // stdin into the iovecs at 0 (one of them); count read at 8
- * const errno = fdRead(ctx, 0, 0, 1, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // stdin into the iovecs at 0 (one of them); count read at 8
+ *   const errno = fdRead(ctx, 0, 0, 1, 8);
+ * }
  * ```
  */
 export function fdRead(
@@ -166,9 +168,11 @@ function writeFile(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdWrite } from "./_fd_io.ts";
- * declare const ctx: WasiContext;
- * // the iovec at 0 to stdout; count written at 8
- * const errno = fdWrite(ctx, 1, 0, 1, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // the iovec at 0 to stdout; count written at 8
+ *   const errno = fdWrite(ctx, 1, 0, 1, 8);
+ * }
  * ```
  */
 export function fdWrite(
@@ -243,9 +247,11 @@ function offsetOf(value: bigint): number {
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdPread } from "./_fd_io.ts";
- * declare const ctx: WasiContext;
- * // read at file offset 100 without moving the position
- * const errno = fdPread(ctx, 4, 0, 1, 100n, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // read at file offset 100 without moving the position
+ *   const errno = fdPread(ctx, 4, 0, 1, 100n, 8);
+ * }
  * ```
  */
 export function fdPread(
@@ -266,9 +272,11 @@ export function fdPread(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdPwrite } from "./_fd_io.ts";
- * declare const ctx: WasiContext;
- * // write at file offset 100 without moving the position
- * const errno = fdPwrite(ctx, 4, 0, 1, 100n, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // write at file offset 100 without moving the position
+ *   const errno = fdPwrite(ctx, 4, 0, 1, 100n, 8);
+ * }
  * ```
  */
 export function fdPwrite(
@@ -321,9 +329,11 @@ function positioned(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdSeek } from "./_fd_io.ts";
- * declare const ctx: WasiContext;
- * // 10 bytes before the end; new offset (u64) at 8
- * const errno = fdSeek(ctx, 4, -10n, 2, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // 10 bytes before the end; new offset (u64) at 8
+ *   const errno = fdSeek(ctx, 4, -10n, 2, 8);
+ * }
  * ```
  */
 export function fdSeek(
@@ -359,9 +369,11 @@ export function fdSeek(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdTell } from "./_fd_io.ts";
- * declare const ctx: WasiContext;
- * // current offset (u64) at 8
- * const errno = fdTell(ctx, 4, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // current offset (u64) at 8
+ *   const errno = fdTell(ctx, 4, 8);
+ * }
  * ```
  */
 export function fdTell(

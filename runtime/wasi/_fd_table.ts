@@ -155,8 +155,10 @@ export class DirFd extends Fd {
  * ```ts
  * import { FileFd } from "./_fd_table.ts";
  * import type { WasiFile } from "./dir.ts";
- * declare const file: WasiFile;
- * const entry = new FileFd(file, 0, 0);
+ * // What a caller holding these does (checked, not run):
+ * function _example(file: WasiFile) {
+ *   const entry = new FileFd(file, 0, 0);
+ * }
  * ```
  */
 export class FileFd extends Fd {

@@ -104,8 +104,10 @@ const SYMBOLS = {
  * @example
  * ```ts
  * import type { Libc } from "./_libc.ts";
- * declare const libc: Libc;
- * libc.close(3);
+ * // What a caller holding these does (checked, not run):
+ * function _example(libc: Libc) {
+ *   libc.close(3);
+ * }
  * ```
  */
 export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];

@@ -19,9 +19,11 @@ import { Errno } from "./errno.ts";
  * import type { WasiContext } from "./_context.ts";
  * import { dirWith } from "./_path_args.ts";
  * import { Rights } from "./_abi.ts";
- * declare const ctx: WasiContext;
- * const dir = dirWith(ctx, 3, Rights.PATH_OPEN);
- * if (typeof dir === "number") console.log("errno", dir);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   const dir = dirWith(ctx, 3, Rights.PATH_OPEN);
+ *   if (typeof dir === "number") console.log("errno", dir);
+ * }
  * ```
  */
 export function dirWith(
@@ -44,9 +46,11 @@ export function dirWith(
  * import type { WasiContext } from "./_context.ts";
  * import { backendWith } from "./_path_args.ts";
  * import { Rights } from "./_abi.ts";
- * declare const ctx: WasiContext;
- * const dir = backendWith(ctx, 3, Rights.PATH_CREATE_DIRECTORY);
- * if (typeof dir !== "number") dir.createDirectory("logs");
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   const dir = backendWith(ctx, 3, Rights.PATH_CREATE_DIRECTORY);
+ *   if (typeof dir !== "number") dir.createDirectory("logs");
+ * }
  * ```
  */
 export function backendWith(
@@ -67,8 +71,10 @@ export function backendWith(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathArg } from "./_path_args.ts";
- * declare const ctx: WasiContext;
- * const path = pathArg(ctx, 64, 9);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   const path = pathArg(ctx, 64, 9);
+ * }
  * ```
  */
 export function pathArg(

@@ -21,9 +21,11 @@ import { Errno } from "./errno.ts";
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathCreateDirectory } from "./_path_calls.ts";
- * declare const ctx: WasiContext;
- * // mkdir the 3-byte path at 64
- * const errno = pathCreateDirectory(ctx, 3, 64, 3);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // mkdir the 3-byte path at 64
+ *   const errno = pathCreateDirectory(ctx, 3, 64, 3);
+ * }
  * ```
  */
 export function pathCreateDirectory(
@@ -47,9 +49,11 @@ export function pathCreateDirectory(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathRemoveDirectory } from "./_path_calls.ts";
- * declare const ctx: WasiContext;
- * // rmdir the 3-byte path at 64
- * const errno = pathRemoveDirectory(ctx, 3, 64, 3);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // rmdir the 3-byte path at 64
+ *   const errno = pathRemoveDirectory(ctx, 3, 64, 3);
+ * }
  * ```
  */
 export function pathRemoveDirectory(
@@ -73,9 +77,11 @@ export function pathRemoveDirectory(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathUnlinkFile } from "./_path_calls.ts";
- * declare const ctx: WasiContext;
- * // unlink the 5-byte path at 64
- * const errno = pathUnlinkFile(ctx, 3, 64, 5);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // unlink the 5-byte path at 64
+ *   const errno = pathUnlinkFile(ctx, 3, 64, 5);
+ * }
  * ```
  */
 export function pathUnlinkFile(
@@ -99,9 +105,11 @@ export function pathUnlinkFile(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathRename } from "./_path_calls.ts";
- * declare const ctx: WasiContext;
- * // rename the path at 64 to the one at 128
- * const errno = pathRename(ctx, 3, 64, 5, 3, 128, 5);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // rename the path at 64 to the one at 128
+ *   const errno = pathRename(ctx, 3, 64, 5, 3, 128, 5);
+ * }
  * ```
  */
 export function pathRename(
@@ -132,9 +140,11 @@ export function pathRename(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathFilestatGet } from "./_path_calls.ts";
- * declare const ctx: WasiContext;
- * // stat (following links) into the 64 bytes at 256
- * const errno = pathFilestatGet(ctx, 3, 1, 64, 5, 256);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // stat (following links) into the 64 bytes at 256
+ *   const errno = pathFilestatGet(ctx, 3, 1, 64, 5, 256);
+ * }
  * ```
  */
 export function pathFilestatGet(
@@ -167,9 +177,11 @@ export function pathFilestatGet(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathFilestatSetTimes } from "./_path_calls.ts";
- * declare const ctx: WasiContext;
- * // touch the path at 64
- * const errno = pathFilestatSetTimes(ctx, 3, 1, 64, 5, 0n, 0n, 2 | 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // touch the path at 64
+ *   const errno = pathFilestatSetTimes(ctx, 3, 1, 64, 5, 0n, 0n, 2 | 8);
+ * }
  * ```
  */
 export function pathFilestatSetTimes(
@@ -203,9 +215,11 @@ export function pathFilestatSetTimes(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathLink } from "./_path_calls.ts";
- * declare const ctx: WasiContext;
- * // hard link the path at 64 as the one at 128
- * const errno = pathLink(ctx, 3, 0, 64, 5, 3, 128, 5);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // hard link the path at 64 as the one at 128
+ *   const errno = pathLink(ctx, 3, 0, 64, 5, 3, 128, 5);
+ * }
  * ```
  */
 export function pathLink(
@@ -245,9 +259,11 @@ export function pathLink(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathReadlink } from "./_path_calls.ts";
- * declare const ctx: WasiContext;
- * // link target into [256, 356); length at 8
- * const errno = pathReadlink(ctx, 3, 64, 4, 256, 100, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // link target into [256, 356); length at 8
+ *   const errno = pathReadlink(ctx, 3, 64, 4, 256, 100, 8);
+ * }
  * ```
  */
 export function pathReadlink(
@@ -286,9 +302,11 @@ export function pathReadlink(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathSymlink } from "./_path_calls.ts";
- * declare const ctx: WasiContext;
- * // link at the path at 128 pointing to the one at 64
- * const errno = pathSymlink(ctx, 64, 9, 3, 128, 4);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // link at the path at 128 pointing to the one at 64
+ *   const errno = pathSymlink(ctx, 64, 9, 3, 128, 4);
+ * }
  * ```
  */
 export function pathSymlink(

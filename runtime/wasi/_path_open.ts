@@ -37,9 +37,11 @@ import { Errno } from "./errno.ts";
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pathOpen } from "./_path_open.ts";
- * declare const ctx: WasiContext;
- * // open the 9-byte path at 64 for reading; new fd at 8
- * const errno = pathOpen(ctx, 3, 1, 64, 9, 0, 2n, 0n, 0, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // open the 9-byte path at 64 for reading; new fd at 8
+ *   const errno = pathOpen(ctx, 3, 1, 64, 9, 0, 2n, 0n, 0, 8);
+ * }
  * ```
  */
 export function pathOpen(

@@ -85,9 +85,11 @@ function writeEvent(
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { pollOneoff } from "./_poll.ts";
- * declare const ctx: WasiContext;
- * // one 48-byte subscription at 0; events at 256, count at 8
- * const errno = pollOneoff(ctx, 0, 256, 1, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // one 48-byte subscription at 0; events at 256, count at 8
+ *   const errno = pollOneoff(ctx, 0, 256, 1, 8);
+ * }
  * ```
  */
 export function pollOneoff(

@@ -17,9 +17,11 @@ const MAX_CHUNK = 65536;
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { randomGet } from "./_random.ts";
- * declare const ctx: WasiContext;
- * // 32 random bytes at 64
- * const errno = randomGet(ctx, 64, 32);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // 32 random bytes at 64
+ *   const errno = randomGet(ctx, 64, 32);
+ * }
  * ```
  */
 export function randomGet(ctx: WasiContext, buf: number, len: number): number {

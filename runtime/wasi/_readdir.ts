@@ -28,9 +28,11 @@ const headerView = new DataView(header.buffer);
  * ```ts
  * import type { WasiContext } from "./_context.ts";
  * import { fdReaddir } from "./_readdir.ts";
- * declare const ctx: WasiContext;
- * // dirents from the start into [1024, 5120); bytes used at 8
- * const errno = fdReaddir(ctx, 3, 1024, 4096, 0n, 8);
+ * // What a caller holding these does (checked, not run):
+ * function _example(ctx: WasiContext) {
+ *   // dirents from the start into [1024, 5120); bytes used at 8
+ *   const errno = fdReaddir(ctx, 3, 1024, 4096, 0n, 8);
+ * }
  * ```
  */
 export function fdReaddir(

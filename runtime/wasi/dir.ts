@@ -98,10 +98,12 @@ export interface OpenOptions {
  * @example
  * ```ts
  * import type { WasiHandle } from "./dir.ts";
- * declare const handle: WasiHandle;
- * const stat = handle.stat();
- * if (typeof stat !== "number") console.log(stat.size);
- * handle.close();
+ * // What a caller holding these does (checked, not run):
+ * function _example(handle: WasiHandle) {
+ *   const stat = handle.stat();
+ *   if (typeof stat !== "number") console.log(stat.size);
+ *   handle.close();
+ * }
  * ```
  */
 export interface WasiHandle {
@@ -119,9 +121,11 @@ export interface WasiHandle {
  * @example
  * ```ts
  * import type { WasiFile } from "./dir.ts";
- * declare const file: WasiFile;
- * const buf = new Uint8Array(16);
- * const n = file.read(buf); // bytes read, or -errno
+ * // What a caller holding these does (checked, not run):
+ * function _example(file: WasiFile) {
+ *   const buf = new Uint8Array(16);
+ *   const n = file.read(buf); // bytes read, or -errno
+ * }
  * ```
  */
 export interface WasiFile extends WasiHandle {
@@ -149,8 +153,10 @@ export interface WasiFile extends WasiHandle {
  * @example
  * ```ts
  * import type { WasiDir } from "./dir.ts";
- * declare const dir: WasiDir;
- * const errno = dir.createDirectory("logs");
+ * // What a caller holding these does (checked, not run):
+ * function _example(dir: WasiDir) {
+ *   const errno = dir.createDirectory("logs");
+ * }
  * ```
  */
 export interface WasiDir extends WasiHandle {

@@ -123,12 +123,14 @@ export const WASI_FUNCTIONS: readonly string[] = Object.freeze([
  * @example
  * ```ts
  * import { OutputBuffer, WasiHost } from "./mod.ts";
- * declare const module: WebAssembly.Module;
- * const stdout = new OutputBuffer(1 << 20);
- * const host = new WasiHost({ args: ["echo"], stdin: new Uint8Array([104, 105]), stdout });
- * const instance = new WebAssembly.Instance(module, host.imports);
- * const code = host.start(instance);
- * console.log(code, new TextDecoder().decode(stdout.bytes()));
+ * // What a caller holding these does (checked, not run):
+ * function _example(module: WebAssembly.Module) {
+ *   const stdout = new OutputBuffer(1 << 20);
+ *   const host = new WasiHost({ args: ["echo"], stdin: new Uint8Array([104, 105]), stdout });
+ *   const instance = new WebAssembly.Instance(module, host.imports);
+ *   const code = host.start(instance);
+ *   console.log(code, new TextDecoder().decode(stdout.bytes()));
+ * }
  * ```
  */
 export class WasiHost {

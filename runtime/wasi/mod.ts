@@ -9,10 +9,12 @@
  * @example
  * ```ts
  * import { OutputBuffer, WasiHost } from "./mod.ts";
- * declare const module: WebAssembly.Module;
- * const host = new WasiHost({ args: ["f"], stdin: new Uint8Array(0) });
- * const code = host.start(new WebAssembly.Instance(module, host.imports));
- * console.log(code, (host.stdout as OutputBuffer).bytes());
+ * // What a caller holding these does (checked, not run):
+ * function _example(module: WebAssembly.Module) {
+ *   const host = new WasiHost({ args: ["f"], stdin: new Uint8Array(0) });
+ *   const code = host.start(new WebAssembly.Instance(module, host.imports));
+ *   console.log(code, (host.stdout as OutputBuffer).bytes());
+ * }
  * ```
  *
  * @module

@@ -5,6 +5,7 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { tempDir } from "./temp.ts";
 
 const CLI = fromFileUrl(new URL("../../cli.ts", import.meta.url));
 const ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -56,7 +57,7 @@ export async function startNode(
   options: StartNodeOptions = {},
 ): Promise<NodeProcess> {
   const dataDir = options.dataDir ??
-    await Deno.makeTempDir({ prefix: "eddy-test-" });
+    await tempDir({ prefix: "eddy-test-" });
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { ManifestError } from "../../runtime/errors.ts";
+import { statusOf } from "../../api/status.ts";
 
 /**
  * A YAML document from lines, so that line N of the source is argument N.
@@ -53,7 +54,7 @@ export function assertRefused(
     `expected a ManifestError, got ${error}`,
   );
   assert.equal(error.code, code);
-  assert.equal(error.status, 400);
+  assert.equal(statusOf(error), 400);
   const where = [
     expected.field,
     expected.line ? `(line ${expected.line}, column ${expected.column})` : "",

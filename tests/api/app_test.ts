@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createApp } from "../../api/app.ts";
 import { EddyNode } from "../../node/node.ts";
 import { REPO_ROOT } from "../_helpers/node_process.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const echo = await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm"));
 
@@ -10,7 +11,7 @@ async function withApp(
   fn: (app: ReturnType<typeof createApp>, node: EddyNode) => Promise<void>,
   token?: string,
 ) {
-  const dataDir = await Deno.makeTempDir();
+  const dataDir = await tempDir();
   const node = await EddyNode.start({
     dataDir,
     workers: 1,

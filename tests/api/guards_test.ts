@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { createApp } from "../../api/app.ts";
 import { requireToken, tokenProblem } from "../../api/auth.ts";
 import { EddyNode } from "../../node/node.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 async function withApp(
   fn: (app: ReturnType<typeof createApp>) => Promise<void>,
   options: Parameters<typeof createApp>[1] = {},
 ) {
-  const dataDir = await Deno.makeTempDir();
+  const dataDir = await tempDir();
   const node = await EddyNode.start({ dataDir, workers: 1, nodeId: "n" });
   try {
     await fn(createApp(node, options));

@@ -14,6 +14,7 @@ import {
   EXPERIMENTS,
   runBenchmarks,
 } from "../../bench/run.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const missing = await ensureRedisServer({ install: false });
 const workerd = await findWorkerd({ install: false });
@@ -29,7 +30,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "eddy-bench-test-" });
+    const dir = await tempDir({ prefix: "eddy-bench-test-" });
     try {
       const names = Object.keys(EXPERIMENTS);
       const seconds = await runBenchmarks("tiny", names, dir, {

@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { CommHandler } from "../../comm/mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 /** Hex SHA-256 of `bytes`. */
 export async function sha256(bytes: Uint8Array): Promise<string> {
@@ -109,7 +110,7 @@ export interface TestCerts {
  * end entity.
  */
 export async function makeCerts(): Promise<TestCerts> {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const run = async (...args: string[]) => {
     const out = await new Deno.Command("openssl", {
       args,

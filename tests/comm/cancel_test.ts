@@ -13,6 +13,7 @@ import {
   type Transport,
   UnixTransport,
 } from "../../comm/mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const request = (target: string): CommRequest => ({
   target,
@@ -75,7 +76,7 @@ async function abortHeld(
 }
 
 Deno.test("unix: an aborted call sends a cancel frame; the server aborts its handler", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "eddy-comm-" });
+  const dir = await tempDir({ prefix: "eddy-comm-" });
   const { handler, seen } = holding();
   try {
     await using server = await serveUnix(`${dir}/peer.sock`, handler);

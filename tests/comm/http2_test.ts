@@ -16,6 +16,7 @@ import {
   startPeer,
   testHandler,
 } from "./_helpers.ts";
+import { statusOf } from "../../api/status.ts";
 
 const request = (payload: Uint8Array, target = "echo"): CommRequest => ({
   target,
@@ -190,7 +191,7 @@ Deno.test("http2: payload limits: the client refuses, the server answers 413", a
   await using small = new Http2Transport({ maxPayloadBytes: 100 });
   await assert.rejects(
     small.call(server.endpoint, request(new Uint8Array(101))),
-    (e) => e instanceof PayloadTooLargeError && e.status === 413,
+    (e) => e instanceof PayloadTooLargeError && statusOf(e) === 413,
   );
   await using large = new Http2Transport();
   const res = await large.call(server.endpoint, request(new Uint8Array(1001)));

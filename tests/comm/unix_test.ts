@@ -8,6 +8,8 @@ import {
 } from "../../comm/mod.ts";
 import { encodeHead } from "../../comm/wire.ts";
 import { randomBytes, sha256, startPeer, testHandler } from "./_helpers.ts";
+import { tempDir } from "../_helpers/temp.ts";
+import { statusOf } from "../../api/status.ts";
 
 const request = (payload: Uint8Array, target = "echo"): CommRequest => ({
   target,
@@ -18,7 +20,7 @@ const request = (payload: Uint8Array, target = "echo"): CommRequest => ({
 async function tempSocket(): Promise<
   { path: string; dir: string } & AsyncDisposable
 > {
-  const dir = await Deno.makeTempDir({ prefix: "eddy-comm-" });
+  const dir = await tempDir({ prefix: "eddy-comm-" });
   return {
     path: `${dir}/peer.sock`,
     dir,
@@ -196,7 +198,7 @@ Deno.test("unix: payload limits hold on both ends", async () => {
   await using small = new UnixTransport({ maxPayloadBytes: 100 });
   await assert.rejects(
     small.call(server.path, request(new Uint8Array(101))),
-    (e) => e instanceof PayloadTooLargeError && e.status === 413,
+    (e) => e instanceof PayloadTooLargeError && statusOf(e) === 413,
   );
   // A client with a larger limit: the server drops the connection.
   await using large = new UnixTransport();

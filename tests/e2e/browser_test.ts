@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, REPO_ROOT, startNode } from "../_helpers/node_process.ts";
 import { rawRequest } from "../_helpers/raw_http.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const notes = await Deno.readFile(join(REPO_ROOT, "examples/notes/notes.wasm"));
 const echo = await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm"));
@@ -19,7 +20,7 @@ async function upload(url: string, bytes: Uint8Array): Promise<string> {
 
 Deno.test("without a token, what a web page sends through a browser changes nothing", async () => {
   await using node = await startNode();
-  const loot = await Deno.makeTempDir({ prefix: "eddy-loot-" });
+  const loot = await tempDir({ prefix: "eddy-loot-" });
   const own = new URL(node.url);
   try {
     const digest = await upload(node.url, notes);
@@ -277,7 +278,7 @@ Deno.test("with a token, host and origin are not checked; the token is", async (
 });
 
 Deno.test("an empty token is a startup error, wherever it comes from", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "eddy-test-" });
+  const dataDir = await tempDir({ prefix: "eddy-test-" });
   const config = join(dataDir, "eddy.yaml");
   await Deno.writeTextFile(config, 'token: ""\n');
   try {

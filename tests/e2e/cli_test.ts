@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 Deno.test("every command has --help", async () => {
   for (
@@ -156,7 +157,7 @@ Deno.test("deploy NAME MODULE with flags sets args, env and limits", async () =>
 
 Deno.test("deploy -f keeps every limit the manifest sets, callDepth too", async () => {
   await using node = await startNode();
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const manifest = join(dir, "calls.yaml");
     await Deno.writeTextFile(
@@ -192,7 +193,7 @@ Deno.test("cli run: terminal stdio, exit code, preopens", async () => {
   assert.equal(fail.code, 5);
   assert.match(fail.stderr, /something went wrong/);
 
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const notes = join(REPO_ROOT, "examples/notes/notes.wasm");
   const ro = await cli(
     ["run", "--dir", `${dir}::/data`, notes, "put", "a.txt"],
@@ -241,7 +242,7 @@ Deno.test("workflows from the CLI: deploy, invoke with a trace, ls, rm", async (
     join(REPO_ROOT, "examples/manifest.yaml"),
   ]);
   assert.equal(deploy.code, 0, deploy.stderr);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const spec = join(dir, "shout.yaml");
   await Deno.writeTextFile(
     spec,
@@ -286,7 +287,7 @@ Deno.test("workflows from the CLI: deploy, invoke with a trace, ls, rm", async (
 });
 
 Deno.test("cli run refuses a --dir that is missing or not a directory (exit 2)", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const file = join(dir, "file.txt");
     await Deno.writeTextFile(file, "not a dir");

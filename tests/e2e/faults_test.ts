@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { wat } from "../_helpers/wat.ts";
 import { REPO_ROOT, startNode } from "../_helpers/node_process.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const example = (name: string) =>
   Deno.readFile(join(REPO_ROOT, `examples/${name}/${name}.wasm`));
@@ -219,7 +220,7 @@ Deno.test("guest failures fail that invocation alone", async (t) => {
 });
 
 Deno.test("a guest cannot reach outside its preopened directory", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const shared = join(root, "shared");
   await Deno.mkdir(shared);
   await Deno.writeTextFile(join(root, "secret.txt"), "top secret");

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { until } from "../_helpers/data.ts";
 import { startNode } from "../_helpers/node_process.ts";
 import { wat } from "../_helpers/wat.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 /** How long the race runs: long enough for thousands of attempts. */
 const RACE_NS = 6_000_000_000n;
@@ -168,7 +169,7 @@ interface Sandbox {
 
 async function sandbox(): Promise<Sandbox> {
   const base = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "eddy_contain_" }),
+    await tempDir({ prefix: "eddy_contain_" }),
   );
   const root = join(base, "root"), outside = join(base, "outside");
   await Deno.mkdir(root);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { REPO_ROOT, startNode } from "../_helpers/node_process.ts";
 import { mulberry32, type Prng } from "../_helpers/prng.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const SEED = 0x8edd1;
 const MODULES = 3000;
@@ -234,7 +235,7 @@ function mutateText(rng: Prng, text: string): string {
 
 Deno.test("fuzzed modules and manifests get typed refusals, never a 5xx, and the node carries on", async () => {
   await using node = await startNode({ flags: ["--workers", "1"] });
-  const mount = await Deno.makeTempDir({ prefix: "eddy-fuzz-" });
+  const mount = await tempDir({ prefix: "eddy-fuzz-" });
   try {
     const put = await fetch(`${node.url}/v1/functions/before`, {
       method: "PUT",

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { cli, REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
 import { gauge, rssBytes, whileProbing } from "../_helpers/probe.ts";
 import { wat } from "../_helpers/wat.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const MiB = 1 << 20;
 
@@ -169,7 +170,7 @@ Deno.test("a large output is held once on its way to the client", async () => {
 });
 
 Deno.test("--max-buffered comes from --config too, in the manifest's size units", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const config = join(dir, "eddy.yaml");
     await Deno.writeTextFile(config, "max-buffered: 4MiB\n");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, REPO_ROOT, startNode } from "../_helpers/node_process.ts";
 import { rawRequest } from "../_helpers/raw_http.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const echo = await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm"));
 const sha = await Deno.readFile(join(REPO_ROOT, "examples/sha256/sha256.wasm"));
@@ -106,7 +107,7 @@ Deno.test("a refused deploy stores nothing", async () => {
   });
   assert.equal((await error(badModule, 400)).code, "invalid_module");
   // The CLI uploads a manifest's modules first, then the manifest is refused.
-  const dir = await Deno.makeTempDir({ prefix: "eddy-manifest-" });
+  const dir = await tempDir({ prefix: "eddy-manifest-" });
   try {
     await Deno.copyFile(
       join(REPO_ROOT, "examples/echo/echo.wasm"),
@@ -153,7 +154,7 @@ Deno.test("a refused deploy stores nothing", async () => {
 });
 
 Deno.test("after kill -9, a restart sweeps the modules no deployment uses", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "eddy-test-" });
+  const dataDir = await tempDir({ prefix: "eddy-test-" });
   try {
     const first = await startNode({ dataDir });
     const put = await fetch(`${first.url}/v1/functions/echo`, {

@@ -9,6 +9,7 @@ import {
   startCluster,
   startNode,
 } from "../_helpers/node_process.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const sha = await Deno.readFile(join(REPO_ROOT, "examples/sha256/sha256.wasm"));
 
@@ -50,7 +51,7 @@ Deno.test("locality comes from flags and shows in the API", async () => {
 });
 
 Deno.test("locality from a config file; flags win", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const config = join(dir, "eddy.yaml");
   await Deno.writeTextFile(
     config,
@@ -275,7 +276,7 @@ Deno.test("a guest calls a function that runs on another node", async () => {
 Deno.test("peers on other hosts can talk HTTP/2 over TLS", async () => {
   const { makeCerts } = await import("../comm/_helpers.ts");
   const certs = await makeCerts();
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   for (const [name, pem] of Object.entries(certs)) {
     await Deno.writeTextFile(join(dir, `${name}.pem`), pem);
   }

@@ -10,6 +10,7 @@ import { until } from "../_helpers/data.ts";
 import { NATS_MISSING, startNats } from "../_helpers/nats.ts";
 import { startTcpProxy } from "../_helpers/tcp_proxy.ts";
 import { NatsStateStore, StateUnavailableError } from "../../nats/mod.ts";
+import { statusOf } from "../../api/status.ts";
 import type { StateBucket } from "../../state/store.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -159,7 +160,7 @@ Deno.test({
     await assert.rejects(
       () => edgeThresholds.put("max", text("99")),
       (e: unknown) =>
-        e instanceof StateUnavailableError && e.status === 503 &&
+        e instanceof StateUnavailableError && statusOf(e) === 503 &&
         e.code === "state_unavailable",
     );
     assert.equal(await read(edgeThresholds, "max"), "30");

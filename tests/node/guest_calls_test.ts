@@ -3,18 +3,30 @@ import { join } from "node:path";
 import { EddyNode } from "../../node/node.ts";
 import { REPO_ROOT } from "../_helpers/node_process.ts";
 import { caller } from "../_helpers/guests.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const example = (name: string) =>
   Deno.readFile(join(REPO_ROOT, `examples/${name}/${name}.wasm`));
 const text = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
-Deno.test("a guest calls another function by name and gets its output", async () => {
-  const node = await EddyNode.start({
-    dataDir: await Deno.makeTempDir(),
-    workers: 1,
-  });
+/** Runs `body` against a node in a temp data dir, removed afterwards. */
+async function withNode(
+  workers: number,
+  body: (node: EddyNode) => Promise<void>,
+): Promise<void> {
+  const dataDir = await tempDir({ prefix: "eddy-test-" });
+  const node = await EddyNode.start({ dataDir, workers });
   try {
+    await body(node);
+  } finally {
+    await node.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+Deno.test("a guest calls another function by name and gets its output", async () => {
+  await withNode(1, async (node) => {
     await node.deployModule("uppercase", await example("uppercase"));
     await node.deployModule("fail", await example("fail"));
     await node.deployModule("shout", caller("uppercase"));
@@ -41,17 +53,11 @@ Deno.test("a guest calls another function by name and gets its output", async ()
     assert.match(decode(ghost.stdout), /^1:.*not_found/);
     const failing = await node.invoke("failing", text("x"));
     assert.match(decode(failing.stdout), /^2:.*something went wrong/);
-  } finally {
-    await node.close();
-  }
+  });
 });
 
 Deno.test("the C and AssemblyScript examples call functions by name", async () => {
-  const node = await EddyNode.start({
-    dataDir: await Deno.makeTempDir(),
-    workers: 2,
-  });
-  try {
+  await withNode(2, async (node) => {
     for (const name of ["uppercase", "sha256", "relay", "pipeline"]) {
       await node.deployModule(name, await example(name));
     }
@@ -70,17 +76,11 @@ Deno.test("the C and AssemblyScript examples call functions by name", async () =
       (e: Error & { details?: { stderr?: string } }) =>
         /calling missing failed \(status 1\)/.test(e.details?.stderr ?? ""),
     );
-  } finally {
-    await node.close();
-  }
+  });
 });
 
 Deno.test("a caller parked past its deadline times out alone", async () => {
-  const node = await EddyNode.start({
-    dataDir: await Deno.makeTempDir(),
-    workers: 1,
-  });
-  try {
+  await withNode(1, async (node) => {
     await node.deployModule("slow", await example("spin"), {
       limits: { timeout: "1500ms" },
     });
@@ -88,6 +88,9 @@ Deno.test("a caller parked past its deadline times out alone", async () => {
       limits: { timeout: "200ms" },
     });
     await node.deployModule("echo", await example("echo"));
+    // The worker is up and the modules compiled before the clock starts,
+    // so that only the caller's own wait is timed.
+    await node.invoke("echo", text("warm"));
     const started = performance.now();
     await assert.rejects(
       node.invoke("impatient", text("x")),
@@ -99,25 +102,22 @@ Deno.test("a caller parked past its deadline times out alone", async () => {
     );
     const echo = await node.invoke("echo", text("still here"));
     assert.equal(decode(echo.stdout), "still here");
-  } finally {
-    await node.close();
-  }
+  });
 });
 
 Deno.test("eddy run answers calls with 'not available'", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir({ prefix: "eddy-test-" });
   const path = join(dir, "shout.wasm");
   await Deno.writeFile(path, caller("uppercase"));
   const { cli } = await import("../_helpers/node_process.ts");
   const out = await cli(["run", path], { stdin: text("x") });
+  await Deno.remove(dir, { recursive: true });
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdoutText, /^4:calls to other functions are not available/);
 });
 
 Deno.test("a peer's call with a chain out of range is refused, never trusted", async () => {
-  const dataDir = await Deno.makeTempDir();
-  const node = await EddyNode.start({ dataDir, workers: 1 });
-  try {
+  await withNode(1, async (node) => {
     await node.deployModule("echo", await example("echo"));
     const call = (headers: Record<string, string>) =>
       node.remote.handler({ target: "echo", headers, payload: text("hi") });
@@ -141,16 +141,11 @@ Deno.test("a peer's call with a chain out of range is refused, never trusted", a
     // Its deadline passed: it is not run.
     const late = await call({ ...chain, "deadline-ms": "0" });
     assert.equal(late.status, 504);
-  } finally {
-    await node.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a call past the chain's depth is refused with status 5; the trace says why", async () => {
-  const dataDir = await Deno.makeTempDir();
-  const node = await EddyNode.start({ dataDir, workers: 1 });
-  try {
+  await withNode(1, async (node) => {
     await node.deployModule("uppercase", await example("uppercase"));
     await node.deployModule("shout", caller("uppercase"));
     const chain = { depth: 3, maxDepth: 3, deadline: Date.now() + 5000 };
@@ -170,8 +165,5 @@ Deno.test("a call past the chain's depth is refused with status 5; the trace say
       chain: { ...chain, depth: 2 },
     });
     assert.equal(decode(allowed.stdout), "0:HI");
-  } finally {
-    await node.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });

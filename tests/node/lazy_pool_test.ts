@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { EddyNode } from "../../node/node.ts";
 import { LazyExecutorPool } from "../../node/lazy_pool.ts";
 import { InvocationError } from "../../runtime/errors.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const ECHO = await Deno.readFile(
   fileURLToPath(new URL("../../examples/echo/echo.wasm", import.meta.url)),
@@ -15,7 +16,7 @@ function workers(node: EddyNode): number {
 }
 
 Deno.test("an empty node starts no workers; its first deployment starts them", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "eddy-lazy-" });
+  const dataDir = await tempDir({ prefix: "eddy-lazy-" });
   const node = await EddyNode.start({ dataDir, workers: 2 });
   try {
     assert.equal(workers(node), 0);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { NodeUnavailableError, whyFailed } from "../../node/unavailable.ts";
+import { statusOf } from "../../api/status.ts";
 
 /** A refused connection, a TLS handshake to a plain port, a timeout: real ones. */
 Deno.test("whyFailed names what an operator looks for", async () => {
@@ -37,7 +38,7 @@ Deno.test("NodeUnavailableError is a 503 naming the nodes and why", () => {
   const one = new NodeUnavailableError("function 'up'", [
     { id: "b", lastError: "ECONNREFUSED: connection refused" },
   ]);
-  assert.equal(one.status, 503);
+  assert.equal(statusOf(one), 503);
   assert.equal(one.code, "node_unavailable");
   assert.equal(
     one.message,

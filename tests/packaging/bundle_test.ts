@@ -9,13 +9,14 @@ import {
   sha256Hex,
   startServe,
 } from "../../scripts/mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ECHO = await Deno.readFile(`${ROOT}examples/echo/echo.wasm`);
 const NOTES = await Deno.readFile(`${ROOT}examples/notes/notes.wasm`);
 
 Deno.test("the single-file bundle serves, deploys and invokes away from the source tree, mounts included", async () => {
-  const tmp = await Deno.makeTempDir({ prefix: "eddy-bundle-test-" });
+  const tmp = await tempDir({ prefix: "eddy-bundle-test-" });
   try {
     const file = `${tmp}/bin/eddy.js`;
     await bundle(file);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { removeTempFiles, writeFileAtomic } from "../../runtime/durable.ts";
 import { caught } from "./module/_guest.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 async function names(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -9,7 +10,7 @@ async function names(dir: string): Promise<string[]> {
 }
 
 Deno.test("writeFileAtomic writes a new file from a string or bytes", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeFileAtomic(`${dir}/a.json`, '{"a":1}');
   await writeFileAtomic(`${dir}/b.bin`, new Uint8Array([1, 2, 3]));
   assert.equal(await Deno.readTextFile(`${dir}/a.json`), '{"a":1}');
@@ -21,7 +22,7 @@ Deno.test("writeFileAtomic writes a new file from a string or bytes", async () =
 });
 
 Deno.test("writeFileAtomic replaces an existing file and leaves no temp file", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeFileAtomic(`${dir}/state`, "old old old old");
   await writeFileAtomic(`${dir}/state`, "new");
   assert.equal(await Deno.readTextFile(`${dir}/state`), "new");
@@ -29,7 +30,7 @@ Deno.test("writeFileAtomic replaces an existing file and leaves no temp file", a
 });
 
 Deno.test("writeFileAtomic writes large and empty contents whole", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const large = new Uint8Array(3 * 1024 * 1024 + 7).map((_, i) => i % 251);
   await writeFileAtomic(`${dir}/large`, large);
   await writeFileAtomic(`${dir}/empty`, "");
@@ -38,7 +39,7 @@ Deno.test("writeFileAtomic writes large and empty contents whole", async () => {
 });
 
 Deno.test("concurrent writeFileAtomic calls leave one complete version", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const versions = Array.from(
     { length: 20 },
     (_, i) => `version ${i} `.repeat(1000),
@@ -49,7 +50,7 @@ Deno.test("concurrent writeFileAtomic calls leave one complete version", async (
 });
 
 Deno.test("a failed writeFileAtomic removes its temp file and keeps the target", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.mkdir(`${dir}/target`);
   await Deno.writeTextFile(`${dir}/target/keep`, "x");
   // Renaming a file over a non-empty directory fails.
@@ -60,7 +61,7 @@ Deno.test("a failed writeFileAtomic removes its temp file and keeps the target",
 });
 
 Deno.test("writeFileAtomic into a missing directory fails with NotFound", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const error = await caught(() =>
     writeFileAtomic(`${dir}/missing/state`, "x")
   );
@@ -69,7 +70,7 @@ Deno.test("writeFileAtomic into a missing directory fails with NotFound", async 
 });
 
 Deno.test("removeTempFiles removes every temp file, or only one target's", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   for (
     const name of [
       ".state.json.0a1b2c3d.tmp",

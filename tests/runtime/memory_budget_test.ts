@@ -1,3 +1,4 @@
+import { statusOf } from "../../api/status.ts";
 import assert from "node:assert/strict";
 import {
   MemoryBudget,
@@ -21,7 +22,7 @@ Deno.test("a budget shared between two handles counts once", () => {
   assert.throws(
     () => budget.reserve(61),
     (e: unknown) =>
-      e instanceof MemoryBudgetError && e.status === 503 &&
+      e instanceof MemoryBudgetError && statusOf(e) === 503 &&
       e.code === "memory_budget",
   );
 });

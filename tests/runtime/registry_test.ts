@@ -14,6 +14,8 @@ import {
 } from "../../runtime/manifest/mod.ts";
 import { type Deployment, Registry } from "../../runtime/registry.ts";
 import { caught, guest, instantiate } from "./module/_guest.ts";
+import { tempDir } from "../_helpers/temp.ts";
+import { statusOf } from "../../api/status.ts";
 
 const MiB = 1024 * 1024;
 
@@ -43,7 +45,7 @@ async function refusedApply(
   const error = await caught(() => registry.apply(specs));
   assert.ok(error instanceof ManifestError, String(error));
   assert.equal(error.code, "invalid_deployment");
-  assert.equal(error.status, 400);
+  assert.equal(statusOf(error), 400);
   assert.equal(
     error.message,
     `${expected.field}: function '${expected.fn}': ${expected.problem}`,
@@ -61,7 +63,7 @@ async function refusedApply(
 }
 
 Deno.test("a new registry is empty and creates its data directory", async () => {
-  const dataDir = join(await Deno.makeTempDir(), "data");
+  const dataDir = join(await tempDir(), "data");
   const registry = await Registry.open(dataDir);
   assert.deepEqual(registry.list(), []);
   assert.equal(registry.get("echo"), undefined);
@@ -69,8 +71,8 @@ Deno.test("a new registry is empty and creates its data directory", async () => 
 });
 
 Deno.test("apply deploys functions and writes deployments.json", async () => {
-  const dataDir = await Deno.makeTempDir();
-  const mount = await Deno.makeTempDir();
+  const dataDir = await tempDir();
+  const mount = await tempDir();
   const registry = await Registry.open(dataDir);
   const { digest } = await registry.modules.put(guest());
   const { functions } = parseManifest(`
@@ -104,7 +106,7 @@ functions:
 });
 
 Deno.test("deployments are frozen", async () => {
-  const registry = await Registry.open(await Deno.makeTempDir());
+  const registry = await Registry.open(await tempDir());
   const { digest } = await registry.modules.put(guest());
   const [echo] = await registry.apply([
     functionSpec("echo", digest, { env: { A: "1" } }),
@@ -119,7 +121,7 @@ Deno.test("deployments are frozen", async () => {
 });
 
 Deno.test("apply makes relative dir host paths absolute", async () => {
-  const registry = await Registry.open(await Deno.makeTempDir());
+  const registry = await Registry.open(await tempDir());
   const { digest } = await registry.modules.put(guest());
   const [fn] = await registry.apply([
     functionSpec("echo", digest, { dirs: ["."] }),
@@ -132,7 +134,7 @@ Deno.test("apply makes relative dir host paths absolute", async () => {
 });
 
 Deno.test("a registry reopened on the same data directory restores everything", async () => {
-  const dataDir = await Deno.makeTempDir();
+  const dataDir = await tempDir();
   const first = await Registry.open(dataDir);
   const { digest } = await first.modules.put(guest());
   const applied = await first.apply([
@@ -148,7 +150,7 @@ Deno.test("a registry reopened on the same data directory restores everything", 
 });
 
 Deno.test("a deployment saved before a limit existed gets that limit's default", async () => {
-  const dataDir = await Deno.makeTempDir();
+  const dataDir = await tempDir();
   try {
     const first = await Registry.open(dataDir);
     const { digest } = await first.modules.put(guest());
@@ -173,7 +175,7 @@ Deno.test("a deployment saved before a limit existed gets that limit's default",
 });
 
 Deno.test("re-applying a name replaces it, bumps its revision and collects its old module", async () => {
-  const dataDir = await Deno.makeTempDir();
+  const dataDir = await tempDir();
   const registry = await Registry.open(dataDir);
   const v1 = await registry.modules.put(guest({ tag: "v1" }));
   const v2 = await registry.modules.put(guest({ tag: "v2" }));
@@ -194,7 +196,7 @@ Deno.test("re-applying a name replaces it, bumps its revision and collects its o
 });
 
 Deno.test("remove undeploys and collects modules no deployment uses", async () => {
-  const dataDir = await Deno.makeTempDir();
+  const dataDir = await tempDir();
   const registry = await Registry.open(dataDir);
   const shared = await registry.modules.put(guest({ tag: "shared" }));
   const own = await registry.modules.put(guest({ tag: "own" }));
@@ -224,16 +226,16 @@ Deno.test("remove undeploys and collects modules no deployment uses", async () =
 });
 
 Deno.test("remove of a function that is not deployed is a NotFoundError", async () => {
-  const registry = await Registry.open(await Deno.makeTempDir());
+  const registry = await Registry.open(await tempDir());
   const error = await caught(() => registry.remove("ghost"));
   assert.ok(error instanceof NotFoundError);
   assert.equal(error.code, "not_found");
-  assert.equal(error.status, 404);
+  assert.equal(statusOf(error), 404);
   assert.equal(error.message, "no function named 'ghost'");
 });
 
 Deno.test("apply refuses a module that is a path or not uploaded", async () => {
-  const registry = await Registry.open(await Deno.makeTempDir());
+  const registry = await Registry.open(await tempDir());
   await refusedApply(registry, [functionSpec("echo", "./echo.wasm")], {
     field: "functions[0].module",
     fn: "echo",
@@ -249,7 +251,7 @@ Deno.test("apply refuses a module that is a path or not uploaded", async () => {
 });
 
 Deno.test("apply refuses a module whose stored file is corrupt", async () => {
-  const dataDir = await Deno.makeTempDir();
+  const dataDir = await tempDir();
   const { digest } = await (await Registry.open(dataDir)).modules.put(guest());
   await Deno.writeFile(
     join(dataDir, "modules", `${digest.slice(7)}.wasm`),
@@ -265,9 +267,9 @@ Deno.test("apply refuses a module whose stored file is corrupt", async () => {
 });
 
 Deno.test("apply refuses dirs that do not exist or are not directories", async () => {
-  const registry = await Registry.open(await Deno.makeTempDir());
+  const registry = await Registry.open(await tempDir());
   const { digest } = await registry.modules.put(guest());
-  const tmp = await Deno.makeTempDir();
+  const tmp = await tempDir();
   const file = join(tmp, "file.txt");
   await Deno.writeTextFile(file, "x");
   await refusedApply(registry, [
@@ -289,7 +291,7 @@ Deno.test("apply refuses dirs that do not exist or are not directories", async (
 });
 
 Deno.test("apply refuses a module whose initial memory exceeds the memory limit", async () => {
-  const registry = await Registry.open(await Deno.makeTempDir());
+  const registry = await Registry.open(await tempDir());
   const small = await registry.modules.put(guest({ tag: "small" }));
   const big = await registry.modules.put(guest({ initialPages: 32 }));
   await refusedApply(registry, [
@@ -308,7 +310,7 @@ Deno.test("apply refuses a module whose initial memory exceeds the memory limit"
 });
 
 Deno.test("apply refuses bad names, duplicate names and out-of-range limits", async () => {
-  const registry = await Registry.open(await Deno.makeTempDir());
+  const registry = await Registry.open(await tempDir());
   const { digest } = await registry.modules.put(guest());
   const good = functionSpec("echo", digest);
   await refusedApply(registry, [{ ...good, name: "no/slashes" }], {
@@ -342,7 +344,7 @@ Deno.test("apply refuses bad names, duplicate names and out-of-range limits", as
 });
 
 Deno.test("compiled returns the function's module capped at its memory limit", async () => {
-  const registry = await Registry.open(await Deno.makeTempDir());
+  const registry = await Registry.open(await tempDir());
   const { digest } = await registry.modules.put(guest());
   await registry.apply([
     functionSpec("small", digest, { limits: { memory: "128KiB" } }),
@@ -362,7 +364,7 @@ Deno.test("compiled returns the function's module capped at its memory limit", a
 });
 
 Deno.test("concurrent applies and removes run one at a time and all persist", async () => {
-  const dataDir = await Deno.makeTempDir();
+  const dataDir = await tempDir();
   const registry = await Registry.open(dataDir);
   const { digest } = await registry.modules.put(guest());
   await Promise.all(
@@ -381,7 +383,7 @@ Deno.test("concurrent applies and removes run one at a time and all persist", as
 });
 
 Deno.test("open removes temp state files a crash left behind", async () => {
-  const dataDir = await Deno.makeTempDir();
+  const dataDir = await tempDir();
   const registry = await Registry.open(dataDir);
   const { digest } = await registry.modules.put(guest());
   await registry.apply([functionSpec("echo", digest)]);
@@ -405,13 +407,13 @@ Deno.test("open refuses a state file it cannot read, rather than starting empty"
     ],
   ];
   for (const [text, why] of cases) {
-    const dataDir = await Deno.makeTempDir();
+    const dataDir = await tempDir();
     const path = join(dataDir, "deployments.json");
     await Deno.writeTextFile(path, text);
     const error = await caught(() => Registry.open(dataDir));
     assert.ok(error instanceof EddyError, text);
     assert.equal(error.code, "corrupt_state");
-    assert.equal(error.status, 500);
+    assert.equal(statusOf(error), 500);
     assert.ok(error.message.startsWith(`${path}: ${why}`), error.message);
     assert.equal(error.details.path, path);
   }
@@ -445,7 +447,7 @@ for (let i = 0; ; i++) {
 `;
 
 Deno.test("a registry killed at random moments reopens with a whole state and all its modules", async () => {
-  const work = await Deno.makeTempDir();
+  const work = await tempDir();
   const dataDir = join(work, "data");
   const childPath = join(work, "child.ts");
   const basePath = join(work, "base.wasm");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { openEmbeddedStore, StateError } from "../../state/mod.ts";
+import { statusOf } from "../../api/status.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -61,7 +62,7 @@ Deno.test("bad bucket names and keys are typed errors", async () => {
   try {
     await assert.rejects(() => store.bucket("../x"), (e: StateError) => {
       assert.equal(e.code, "invalid_bucket");
-      assert.equal(e.status, 400);
+      assert.equal(statusOf(e), 400);
       return true;
     });
     const b = store.bucketSync("b");

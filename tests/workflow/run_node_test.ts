@@ -19,6 +19,8 @@ import {
   WorkflowRun,
 } from "../../workflow/mod.ts";
 import { yaml } from "./_helpers.ts";
+import { tempDir } from "../_helpers/temp.ts";
+import { statusOf } from "../../api/status.ts";
 
 const enc = new TextEncoder();
 const FUNCTIONS = [
@@ -32,7 +34,7 @@ const FUNCTIONS = [
 
 /** A node with the example functions deployed, closed after `fn`. */
 async function withNode(fn: (node: EddyNode) => Promise<void>): Promise<void> {
-  const dataDir = await Deno.makeTempDir({ prefix: "eddy-workflow-" });
+  const dataDir = await tempDir({ prefix: "eddy-workflow-" });
   const node = await EddyNode.start({ dataDir, workers: 2 });
   try {
     for (const name of FUNCTIONS) {
@@ -223,7 +225,7 @@ Deno.test("a failing step rejects the run with its name, and its consumers never
     assert.ok(error instanceof WorkflowError);
     assert.equal(error.step, "bad");
     assert.equal(error.code, "exit");
-    assert.equal(error.status, 500);
+    assert.equal(statusOf(error), 500);
     assert.match(
       error.message,
       /^workflow 'broken' \(run run-1\): step 'bad' on node 'n1' failed: function 'fail' failed: /,

@@ -11,6 +11,7 @@ import {
   WorkflowRun,
 } from "../../workflow/mod.ts";
 import { yaml } from "./_helpers.ts";
+import { statusOf } from "../../api/status.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -228,7 +229,7 @@ Deno.test("WorkflowRun: a failing step rejects the run with its name", async () 
   const error = await rejection(n1.result());
   assert.equal(error.step, "c");
   assert.equal(error.code, "step_failed");
-  assert.equal(error.status, 500);
+  assert.equal(statusOf(error), 500);
   assert.equal(
     error.message,
     "workflow 'w' (run r1): step 'c' on node 'n1' failed: boom",
@@ -257,7 +258,7 @@ Deno.test("WorkflowRun: a failed push names the step and the peer", async () => 
   n1.start(enc.encode("x"));
   const error = await rejection(n1.result());
   assert.equal(error.code, "push_failed");
-  assert.equal(error.status, 502);
+  assert.equal(statusOf(error), 502);
   assert.equal(error.step, "a");
   assert.equal(error.peer, "n2");
   assert.equal(
@@ -276,7 +277,7 @@ Deno.test("WorkflowRun: refuses inputs the plan does not route to the node", () 
     assert.throws(fn, (e: unknown) => {
       assert.ok(e instanceof WorkflowError);
       assert.equal(e.code, "invalid_delivery");
-      assert.equal(e.status, 400);
+      assert.equal(statusOf(e), 400);
       assert.equal(e.message, message);
       return true;
     });

@@ -6,6 +6,7 @@ import {
   parseBytes,
   parseDuration,
 } from "../../../runtime/manifest/mod.ts";
+import { statusOf } from "../../../api/status.ts";
 
 function refusal(fn: () => unknown): ManifestError {
   try {
@@ -13,7 +14,7 @@ function refusal(fn: () => unknown): ManifestError {
   } catch (error) {
     assert.ok(error instanceof ManifestError, String(error));
     assert.equal(error.code, "invalid_manifest");
-    assert.equal(error.status, 400);
+    assert.equal(statusOf(error), 400);
     assert.deepEqual(error.details, {});
     return error;
   }

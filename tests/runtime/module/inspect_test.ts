@@ -8,12 +8,13 @@ import {
 } from "../../../runtime/module/mod.ts";
 import { wat } from "../../_helpers/wat.ts";
 import { caught, guest } from "./_guest.ts";
+import { statusOf } from "../../../api/status.ts";
 
 async function problemsOf(bytes: Uint8Array<ArrayBuffer>): Promise<string[]> {
   const error = await caught(() => inspectModule(bytes));
   assert.ok(error instanceof ModuleError, String(error));
   assert.equal(error.code, "invalid_module");
-  assert.equal(error.status, 400);
+  assert.equal(statusOf(error), 400);
   assert.equal(error.message, `invalid module: ${error.problems.join("; ")}`);
   assert.deepEqual(error.details.problems, error.problems);
   return error.problems;

@@ -10,6 +10,7 @@ import {
 } from "../../../runtime/module/mod.ts";
 import { wat } from "../../_helpers/wat.ts";
 import { caught, guest, instantiate } from "./_guest.ts";
+import { statusOf } from "../../../api/status.ts";
 
 const HEADER = [0, 97, 115, 109, 1, 0, 0, 0];
 
@@ -22,7 +23,7 @@ async function moduleError(fn: () => unknown): Promise<ModuleError> {
   const error = await caught(fn);
   assert.ok(error instanceof ModuleError, String(error));
   assert.equal(error.code, "invalid_module");
-  assert.equal(error.status, 400);
+  assert.equal(statusOf(error), 400);
   return error;
 }
 

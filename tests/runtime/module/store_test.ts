@@ -6,6 +6,8 @@ import {
 } from "../../../runtime/errors.ts";
 import { ModuleStore } from "../../../runtime/module/mod.ts";
 import { caught, guest, instantiate } from "./_guest.ts";
+import { tempDir } from "../../_helpers/temp.ts";
+import { statusOf } from "../../../api/status.ts";
 
 const MiB = 1024 * 1024;
 
@@ -20,7 +22,7 @@ function fileOf(store: ModuleStore, digest: string): string {
 }
 
 Deno.test("put stores a module under its digest and reports its info", async () => {
-  const store = await ModuleStore.open(`${await Deno.makeTempDir()}/modules`);
+  const store = await ModuleStore.open(`${await tempDir()}/modules`);
   const bytes = guest({ initialPages: 2 });
   const info = await store.put(bytes);
   assert.match(info.digest, /^sha256:[0-9a-f]{64}$/);
@@ -33,7 +35,7 @@ Deno.test("put stores a module under its digest and reports its info", async () 
 });
 
 Deno.test("put is idempotent: the same bytes give the same digest and no rewrite", async () => {
-  const store = await ModuleStore.open(await Deno.makeTempDir());
+  const store = await ModuleStore.open(await tempDir());
   const bytes = guest();
   const first = await store.put(bytes);
   const before = await Deno.stat(fileOf(store, first.digest));
@@ -49,7 +51,7 @@ Deno.test("put is idempotent: the same bytes give the same digest and no rewrite
 });
 
 Deno.test("put refuses an invalid module and stores nothing", async () => {
-  const store = await ModuleStore.open(await Deno.makeTempDir());
+  const store = await ModuleStore.open(await tempDir());
   const error = await caught(() => store.put(new Uint8Array([1, 2, 3, 4])));
   assert.ok(error instanceof ModuleError);
   assert.equal(error.code, "invalid_module");
@@ -59,7 +61,7 @@ Deno.test("put refuses an invalid module and stores nothing", async () => {
 });
 
 Deno.test("a reopened store finds its modules lazily and compiles them", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const first = await ModuleStore.open(dir);
   const a = await first.put(guest({ tag: "a" }));
   const b = await first.put(guest({ tag: "b", initialPages: 3 }));
@@ -74,7 +76,7 @@ Deno.test("a reopened store finds its modules lazily and compiles them", async (
 });
 
 Deno.test("open removes stray temp files and ignores unrelated files", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const { digest } = await (await ModuleStore.open(dir)).put(guest());
   const hex = digest.slice(7);
   await Deno.writeFile(
@@ -95,7 +97,7 @@ Deno.test("open removes stray temp files and ignores unrelated files", async () 
 });
 
 Deno.test("a module whose file no longer matches its digest is reported corrupt", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const bytes = guest();
   const { digest } = await (await ModuleStore.open(dir)).put(bytes);
   const other = guest({ tag: "other" });
@@ -105,7 +107,7 @@ Deno.test("a module whose file no longer matches its digest is reported corrupt"
   const error = await caught(() => store.info(digest));
   assert.ok(error instanceof EddyError);
   assert.equal(error.code, "corrupt_module");
-  assert.equal(error.status, 500);
+  assert.equal(statusOf(error), 500);
   assert.equal(
     error.message,
     `stored module ${digest} is corrupt (its content does not match its digest); upload it again`,
@@ -128,7 +130,7 @@ Deno.test("a module whose file no longer matches its digest is reported corrupt"
 });
 
 Deno.test("compiled compiles once per digest and page limit", async () => {
-  const store = await ModuleStore.open(await Deno.makeTempDir());
+  const store = await ModuleStore.open(await tempDir());
   const { digest } = await store.put(guest());
   const [a, b] = await Promise.all([
     store.compiled(digest, MiB),
@@ -143,7 +145,7 @@ Deno.test("compiled compiles once per digest and page limit", async () => {
 });
 
 Deno.test("with a limit the memory is imported, capped at the lower of declared and limit", async () => {
-  const store = await ModuleStore.open(await Deno.makeTempDir());
+  const store = await ModuleStore.open(await tempDir());
   const { digest } = await store.put(guest({ initialPages: 2, maxPages: 4 }));
   assert.deepEqual((await store.compiled(digest, 64 * MiB)).memory, {
     initialPages: 2,
@@ -165,7 +167,7 @@ Deno.test("with a limit the memory is imported, capped at the lower of declared 
 });
 
 Deno.test("compiled caps memory at the limit", async () => {
-  const store = await ModuleStore.open(await Deno.makeTempDir());
+  const store = await ModuleStore.open(await tempDir());
   const { digest } = await store.put(guest());
   const capped = instantiate(await store.compiled(digest, 2 * 65536));
   assert.equal(capped.grow(1), 1);
@@ -174,7 +176,7 @@ Deno.test("compiled caps memory at the limit", async () => {
 });
 
 Deno.test("compiled refuses a limit below the module's initial memory", async () => {
-  const store = await ModuleStore.open(await Deno.makeTempDir());
+  const store = await ModuleStore.open(await tempDir());
   const { digest } = await store.put(guest({ initialPages: 32 }));
   const error = await caught(() => store.compiled(digest, MiB));
   assert.ok(error instanceof ModuleError);
@@ -186,12 +188,12 @@ Deno.test("compiled refuses a limit below the module's initial memory", async ()
 });
 
 Deno.test("compiled and info of an unknown or vanished module", async () => {
-  const store = await ModuleStore.open(await Deno.makeTempDir());
+  const store = await ModuleStore.open(await tempDir());
   const unknown = `sha256:${"0".repeat(64)}`;
   const error = await caught(() => store.compiled(unknown));
   assert.ok(error instanceof NotFoundError);
   assert.equal(error.code, "not_found");
-  assert.equal(error.status, 404);
+  assert.equal(statusOf(error), 404);
   assert.equal(error.message, `no module named '${unknown}'`);
   assert.equal(store.info(unknown), undefined);
 
@@ -206,7 +208,7 @@ Deno.test("compiled and info of an unknown or vanished module", async () => {
 });
 
 Deno.test("remove deletes the file, the index entry and the compiled forms", async () => {
-  const store = await ModuleStore.open(await Deno.makeTempDir());
+  const store = await ModuleStore.open(await tempDir());
   const { digest } = await store.put(guest());
   await store.compiled(digest, MiB);
   await store.remove(digest);

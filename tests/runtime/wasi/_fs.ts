@@ -5,6 +5,7 @@
  * @module
  */
 import type { Guest } from "./_guest.ts";
+import { tempDir } from "../../_helpers/temp.ts";
 
 /** Rights bits as the guest passes them (u64). */
 export const R = {
@@ -44,7 +45,7 @@ export const PATH = 1024, FD_OUT = 60, BUF = 4096, IOV = 256, RESULT = 64;
 
 /** A temp dir with hello.txt ("hello world"), sub/ and sub/inner.txt. */
 export async function makeTree(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "eddy_wasi_" });
+  const dir = await tempDir({ prefix: "eddy_wasi_" });
   await Deno.writeTextFile(`${dir}/hello.txt`, "hello world");
   await Deno.mkdir(`${dir}/sub`);
   await Deno.writeTextFile(`${dir}/sub/inner.txt`, "inner");

@@ -10,6 +10,7 @@ import { cpSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { runGuest } from "../../../runtime/executor/mod.ts";
 import type { Preopen } from "../../../runtime/wasi/mod.ts";
+import { tempDir } from "../../_helpers/temp.ts";
 
 const SUITE = fileURLToPath(
   new URL("../../../../shared/wasi-testsuite/", import.meta.url),
@@ -58,7 +59,7 @@ async function runCase(group: string, name: string): Promise<void> {
   const module = await WebAssembly.compile(
     await Deno.readFile(`${SUITE}${group}/${name}.wasm`),
   );
-  const scratch = await Deno.makeTempDir({ prefix: "eddy_wasi_suite_" });
+  const scratch = await tempDir({ prefix: "eddy_wasi_suite_" });
   try {
     const preopens: Preopen[] = [];
     if (spec.root !== undefined) {

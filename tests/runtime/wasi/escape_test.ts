@@ -11,6 +11,7 @@ import {
   pathCall,
   read,
 } from "./_fs.ts";
+import { tempDir } from "../../_helpers/temp.ts";
 
 /**
  * A sandbox: <base>/root is the preopen, <base>/outside/secret.txt must stay
@@ -18,7 +19,7 @@ import {
  */
 async function withSandbox(test: (root: string, outside: string) => void) {
   const base = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "eddy_esc_" }),
+    await tempDir({ prefix: "eddy_esc_" }),
   );
   const root = `${base}/root`, outside = `${base}/outside`;
   try {

@@ -7,6 +7,7 @@ import {
 } from "../../../runtime/wasi/mod.ts";
 import { runWat, textOf, withGuest } from "./_guest.ts";
 import { SPEC } from "./_spec.ts";
+import { tempDir } from "../../_helpers/temp.ts";
 
 const PAGE = 65536;
 
@@ -42,7 +43,7 @@ Deno.test("iovecs outside memory answer EFAULT and move no byte", () => {
 });
 
 Deno.test("path pointers and lengths outside memory answer EFAULT", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const preopens = [{ hostPath: dir, guestPath: "/d", writable: true }];
     withGuest({ preopens }, (g) => {
@@ -150,7 +151,7 @@ const NASTY_I32 = [
 const NASTY_I64 = [0n, 1n, -1n, 1n << 62n, -(1n << 63n), 4096n];
 
 Deno.test("no import throws a host exception, whatever the arguments", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const preopens = [{ hostPath: dir, guestPath: "/d", writable: true }];
     withGuest({ preopens, stdin: new Uint8Array(10) }, (g) => {

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { serveNode } from "../../mod.ts";
+import { REPO_ROOT } from "../_helpers/node_process.ts";
+import { tempDir } from "../_helpers/temp.ts";
+
+const text = (s: string) => new TextEncoder().encode(s);
+const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+
+Deno.test("a node sends to itself in memory and refuses memory to another node", async () => {
+  const echo = await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm"));
+  await using a = await serveNode({
+    dataDir: await tempDir(),
+    nodeId: "a",
+    workers: 1,
+  });
+  await using b = await serveNode({
+    dataDir: await tempDir(),
+    nodeId: "b",
+    workers: 1,
+    peers: [a.url],
+  });
+  await a.node.deployModule("echo", echo);
+  const request = () => ({
+    target: "echo",
+    headers: { args: "[]" },
+    payload: text("hello"),
+  });
+
+  const here = await a.node.remote.send("a", "memory", request());
+  assert.equal(here.status, 200);
+  assert.equal(decode(here.payload), "hello");
+
+  // Same host: unix is the cheapest mode b may use to reach a...
+  const unix = await b.node.remote.send("a", undefined, request());
+  assert.equal(decode(unix.payload), "hello");
+  // ...and memory, which needs one process, is refused, not sent over a socket.
+  await assert.rejects(
+    b.node.remote.send("a", "memory", request()),
+    (e: Error & { code?: string }) =>
+      e.code === "mode_unavailable" && /one node/.test(e.message),
+  );
+});
