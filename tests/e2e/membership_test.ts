@@ -4,41 +4,13 @@
  * node, and why a peer is down.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { until } from "../_helpers/data.ts";
+import { deployExample, peersOf, sees } from "../_helpers/peers.ts";
 import {
   type NodeProcess,
-  REPO_ROOT,
   sha256,
   startNode,
 } from "../_helpers/node_process.ts";
-
-interface PeerView {
-  url: string;
-  up: boolean;
-  lastError?: string;
-  info?: { id: string; functions: string[] };
-}
-
-async function peersOf(url: string): Promise<PeerView[]> {
-  return (await (await fetch(`${url}/v1/peers`)).json()).peers;
-}
-
-async function sees(url: string, id: string, up = true): Promise<boolean> {
-  return (await peersOf(url)).some((p) => p.info?.id === id && p.up === up);
-}
-
-async function deploy(url: string, name: string, module: string) {
-  const res = await fetch(`${url}/v1/functions/${name}`, {
-    method: "PUT",
-    headers: { "content-type": "application/wasm" },
-    body: await Deno.readFile(
-      join(REPO_ROOT, `examples/${module}/${module}.wasm`),
-    ),
-  });
-  assert.equal(res.status, 201, await res.clone().text());
-  await res.body?.cancel();
-}
 
 async function deployWorkflow(url: string, spec: string): Promise<Response> {
   return await fetch(`${url}/v1/workflows`, {
@@ -81,8 +53,8 @@ Deno.test("a node killed and restarted with the same flags is seen and used agai
     flags: ["--node-id", "a", ...FAST, "--peer", b.url],
   });
   try {
-    await deploy(b.url, "up", "uppercase");
-    await deploy(a.url, "hash", "sha256");
+    await deployExample(b.url, "up", "uppercase");
+    await deployExample(a.url, "hash", "sha256");
     await until(
       "b is seen with 'up'",
       async () =>
@@ -123,8 +95,8 @@ Deno.test("nodes that share one peer learn of each other", async () => {
   await using c = await startNode({
     flags: ["--node-id", "c", "--host-id", "h2", "--peer", a.url],
   });
-  await deploy(b.url, "up", "uppercase");
-  await deploy(c.url, "hash", "sha256");
+  await deployExample(b.url, "up", "uppercase");
+  await deployExample(c.url, "hash", "sha256");
   await until("b knows c", () => sees(b.url, "c"));
   await until("c knows b", () => sees(c.url, "b"));
   await until("a sees both functions", async () => {
@@ -145,8 +117,8 @@ Deno.test("a function or workflow whose only node is down answers 503 naming it"
   await using a = await startNode({
     flags: ["--node-id", "a", ...FAST, "--peer", b.url],
   });
-  await deploy(b.url, "up", "uppercase");
-  await deploy(a.url, "hash", "sha256");
+  await deployExample(b.url, "up", "uppercase");
+  await deployExample(a.url, "hash", "sha256");
   await until(
     "a sees 'up'",
     async () =>
@@ -182,8 +154,8 @@ Deno.test("a workflow deployed on one node is listed and run from any node", asy
   await using c = await startNode({
     flags: ["--node-id", "c", "--host-id", "h2", "--peer", a.url],
   });
-  await deploy(a.url, "up", "uppercase");
-  await deploy(c.url, "hash", "sha256");
+  await deployExample(a.url, "up", "uppercase");
+  await deployExample(c.url, "hash", "sha256");
   await until(
     "a sees 'hash'",
     async () =>

@@ -7,42 +7,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { until } from "../_helpers/data.ts";
+import { deployExample, peersOf, sees } from "../_helpers/peers.ts";
 import { NATS_MISSING, startNats } from "../_helpers/nats.ts";
 import { startTcpProxy } from "../_helpers/tcp_proxy.ts";
 import {
   cli,
   type NodeProcess,
-  REPO_ROOT,
   sha256,
   startNode,
 } from "../_helpers/node_process.ts";
-
-interface PeerView {
-  up: boolean;
-  lastError?: string;
-  source?: string;
-  info?: { id: string; functions: string[] };
-}
-
-async function peersOf(url: string): Promise<PeerView[]> {
-  return (await (await fetch(`${url}/v1/peers`)).json()).peers;
-}
-
-async function sees(url: string, id: string, up = true): Promise<boolean> {
-  return (await peersOf(url)).some((p) => p.info?.id === id && p.up === up);
-}
-
-async function deploy(url: string, name: string, module: string) {
-  const res = await fetch(`${url}/v1/functions/${name}`, {
-    method: "PUT",
-    headers: { "content-type": "application/wasm" },
-    body: await Deno.readFile(
-      join(REPO_ROOT, `examples/${module}/${module}.wasm`),
-    ),
-  });
-  assert.equal(res.status, 201, await res.clone().text());
-  await res.body?.cancel();
-}
 
 Deno.test({
   name:
@@ -75,8 +48,8 @@ Deno.test({
     });
     let b: NodeProcess = await startNode({ flags: edgeFlags });
     try {
-      await deploy(b.url, "up", "uppercase");
-      await deploy(a.url, "hash", "sha256");
+      await deployExample(b.url, "up", "uppercase");
+      await deployExample(a.url, "hash", "sha256");
       await until(
         "a sees b (at the edge) with 'up'",
         async () =>
@@ -205,7 +178,7 @@ Deno.test({
     ];
     await using a = await startNode({ flags: flags("a") });
     await using b = await startNode({ flags: flags("b") });
-    await deploy(b.url, "up", "uppercase");
+    await deployExample(b.url, "up", "uppercase");
     await until(
       "a sees 'up' on b",
       async () =>
