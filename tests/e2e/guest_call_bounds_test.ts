@@ -214,21 +214,7 @@ Deno.test("a client that leaves cancels its invocation; a 1-worker node serves t
     spin: { module: SPIN, limits: "timeout: 30s" },
     echo: { module: ECHO },
   });
-  const client = new AbortController();
-  const leaving = invoke(n.url, "spin", client.signal).catch((e) => e);
-  await within(
-    5000,
-    "the spin to start",
-    async () => await inFlight(n.url) === 1,
-  );
-  await new Promise((r) => setTimeout(r, 1000));
-  client.abort();
-  assert.equal((await leaving).name, "AbortError");
-  await within(
-    3000,
-    "the spin to be stopped",
-    async () => await inFlight(n.url) === 0,
-  );
+  await leaveMidSpin(n.url, n.url);
   const errors = await metric(
     n.url,
     'eddy_invocation_errors_total{function="spin",reason="cancelled"}',
@@ -302,21 +288,7 @@ for (const [mode, hostB] of [["unix", "ha"], ["http2", "hb"]]) {
       const { peers } = await (await fetch(`${a.url}/v1/peers`)).json();
       return peers[0]?.info?.functions.includes("spin");
     });
-    const client = new AbortController();
-    const leaving = invoke(a.url, "spin", client.signal).catch((e) => e);
-    await within(
-      5000,
-      "the spin to start on b",
-      async () => await inFlight(b.url) === 1,
-    );
-    await new Promise((r) => setTimeout(r, 1000));
-    client.abort();
-    assert.equal((await leaving).name, "AbortError");
-    await within(
-      3000,
-      "the spin to be stopped on b",
-      async () => await inFlight(b.url) === 0,
-    );
+    await leaveMidSpin(a.url, b.url);
     const echo = await fetch(`${a.url}/invoke/echo`, {
       method: "POST",
       body: "next",
@@ -324,4 +296,26 @@ for (const [mode, hostB] of [["unix", "ha"], ["http2", "hb"]]) {
     assert.equal(echo.headers.get("x-eddy-via"), mode);
     assert.equal(await echo.text(), "next");
   });
+}
+
+/**
+ * Invokes `spin` through `url`, waits until it runs on `runsOn`, leaves after
+ * a second, and waits until `runsOn` has stopped it.
+ */
+async function leaveMidSpin(url: string, runsOn: string): Promise<void> {
+  const client = new AbortController();
+  const leaving = invoke(url, "spin", client.signal).catch((e) => e);
+  await within(
+    5000,
+    "the spin to start",
+    async () => await inFlight(runsOn) === 1,
+  );
+  await new Promise((r) => setTimeout(r, 1000));
+  client.abort();
+  assert.equal((await leaving).name, "AbortError");
+  await within(
+    3000,
+    "the spin to be stopped",
+    async () => await inFlight(runsOn) === 0,
+  );
 }
