@@ -104,6 +104,23 @@ export class GuestKv {
       const bytes = this.#bytes(ptr, len);
       return bytes ? bytes.slice() : KV_STATUS.fault;
     };
+    /** A writable key, the value to write and room for its revision. */
+    const openValue = (
+      bPtr: number,
+      bLen: number,
+      kPtr: number,
+      kLen: number,
+      vPtr: number,
+      vLen: number,
+      revPtr: number,
+    ) => {
+      const at = open(bPtr, bLen, kPtr, kLen, true);
+      if (typeof at === "number") return at;
+      const bytes = value(vPtr, vLen);
+      if (typeof bytes === "number") return bytes;
+      if (!this.#fits(revPtr, 8)) return KV_STATUS.fault;
+      return { ...at, bytes };
+    };
     const kv_get = (
       bPtr: number,
       bLen: number,
@@ -164,12 +181,9 @@ export class GuestKv {
       vLen: number,
       revPtr: number,
     ): number | Promise<number> => {
-      const at = open(bPtr, bLen, kPtr, kLen, true);
+      const at = openValue(bPtr, bLen, kPtr, kLen, vPtr, vLen, revPtr);
       if (typeof at === "number") return at;
-      const bytes = value(vPtr, vLen);
-      if (typeof bytes === "number") return bytes;
-      if (!this.#fits(revPtr, 8)) return KV_STATUS.fault;
-      return write(() => at.bucket.put(at.key, bytes), revPtr);
+      return write(() => at.bucket.put(at.key, at.bytes), revPtr);
     };
     const kv_delete = (
       bPtr: number,
@@ -191,14 +205,11 @@ export class GuestKv {
       expected: bigint,
       revPtr: number,
     ): number | Promise<number> => {
-      const at = open(bPtr, bLen, kPtr, kLen, true);
+      const at = openValue(bPtr, bLen, kPtr, kLen, vPtr, vLen, revPtr);
       if (typeof at === "number") return at;
-      const bytes = value(vPtr, vLen);
-      if (typeof bytes === "number") return bytes;
-      if (!this.#fits(revPtr, 8)) return KV_STATUS.fault;
       const want = expected === 0n ? null : BigInt.asUintN(64, expected)
         .toString();
-      return write(() => at.bucket.cas(at.key, bytes, want), revPtr);
+      return write(() => at.bucket.cas(at.key, at.bytes, want), revPtr);
     };
     const suspending = (fn: (...args: never[]) => unknown) =>
       new jspi.Suspending(fn as () => Promise<unknown>);
