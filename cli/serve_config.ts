@@ -15,6 +15,7 @@ export const SERVE_FLAGS = {
   workers: { type: "string" },
   "max-module-size": { type: "string" },
   "max-buffered": { type: "string" },
+  "memory-budget": { type: "string" },
   "node-id": { type: "string" },
   "host-id": { type: "string" },
   zone: { type: "string" },

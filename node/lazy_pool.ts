@@ -66,7 +66,14 @@ export class LazyExecutorPool {
   /** {@linkcode ExecutorPool.stats}; all zero before a start. */
   stats(): ExecutorStats {
     return this.#pool?.stats() ??
-      { workers: 0, running: 0, queued: 0, restarts: 0, modules: 0 };
+      {
+        workers: 0,
+        running: 0,
+        queued: 0,
+        restarts: 0,
+        modules: 0,
+        evictions: 0,
+      };
   }
 
   /** Stops the workers if they started; later runs are refused. */

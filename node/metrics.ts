@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { ExecutorStats } from "../runtime/executor/mod.ts";
+import type { ModuleStore } from "../runtime/module/mod.ts";
 import { History } from "./history.ts";
 
 /** Upper bounds (seconds) of the latency histogram's buckets. */
@@ -175,6 +177,56 @@ export class Metrics {
     }
     return lines.join("\n") + "\n";
   }
+}
+
+/**
+ * Density gauges: the compile cache's estimated bytes against its budget
+ * (`--memory-budget`), and the compiled modules dropped to stay within it,
+ * in the main isolate and in the executor workers.
+ *
+ * @example
+ * ```ts
+ * import { compiledModuleGauges, Metrics } from "./metrics.ts";
+ * import { ModuleStore } from "../runtime/module/mod.ts";
+ * const tmp = await Deno.makeTempDir();
+ * const store = await ModuleStore.open(tmp);
+ * const metrics = new Metrics();
+ * metrics.addGauges(compiledModuleGauges(store, () => ({ evictions: 0 })));
+ * console.log(metrics.gauges().eddy_modules_evicted_total); // 0
+ * await Deno.remove(tmp, { recursive: true });
+ * ```
+ */
+export function compiledModuleGauges(
+  store: ModuleStore,
+  executors: () => Pick<ExecutorStats, "evictions">,
+): GaugeSource {
+  return () => {
+    const cache = store.compileCache;
+    return {
+      eddy_modules_compiled_bytes: {
+        help:
+          "Estimated bytes of compiled modules cached in the main isolate (16 KiB + 3 x module size each).",
+        value: cache.bytes,
+      },
+      eddy_memory_budget_bytes: {
+        help:
+          "Budget for compiled modules per isolate, main and each worker (--memory-budget).",
+        value: cache.budgetBytes,
+      },
+      eddy_modules_evicted_total: {
+        help:
+          "Compiled modules dropped from the main isolate's cache to stay within --memory-budget.",
+        value: cache.evictions,
+        type: "counter",
+      },
+      eddy_executor_modules_evicted_total: {
+        help:
+          "Compiled modules executor workers dropped to stay within --memory-budget.",
+        value: executors().evictions,
+        type: "counter",
+      },
+    };
+  };
 }
 
 function label(value: string): string {

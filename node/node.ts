@@ -26,9 +26,9 @@ import {
 } from "../runtime/manifest/mod.ts";
 import { MemoryBudget } from "../runtime/memory_budget.ts";
 import { type Deployment, Registry } from "../runtime/registry.ts";
-import { digestOf } from "../runtime/module/mod.ts";
+import { defaultCompiledBudget, digestOf } from "../runtime/module/mod.ts";
 import { LazyExecutorPool } from "./lazy_pool.ts";
-import { Metrics } from "./metrics.ts";
+import { compiledModuleGauges, Metrics } from "./metrics.ts";
 import { type NodeInfo, PeerTable } from "./peers.ts";
 import { RemoteInvoker } from "./remote.ts";
 import { Workflows } from "./workflows.ts";
@@ -76,6 +76,12 @@ export interface NodeOptions {
    * {@linkcode defaultMaxBuffered}.
    */
   maxBufferedBytes?: number;
+  /**
+   * Density: estimated bytes of compiled modules kept per isolate (the
+   * main one and each executor worker), least recently used dropped past
+   * it (`--memory-budget`). Defaults to `defaultCompiledBudget()`.
+   */
+  compiledBudgetBytes?: number;
 }
 
 /**
@@ -200,6 +206,9 @@ export class EddyNode {
       };
     });
     this.metrics.addGauges(state.gauges);
+    this.metrics.addGauges(
+      compiledModuleGauges(registry.modules, () => pool.stats()),
+    );
   }
 
   /**
@@ -207,7 +216,12 @@ export class EddyNode {
    * if there is anything to run (else the first deployment starts them).
    */
   static async start(options: NodeOptions): Promise<EddyNode> {
-    const registry = await Registry.open(options.dataDir);
+    // Density: one compile budget for the main isolate and each worker.
+    const compiledBudget = options.compiledBudgetBytes ??
+      defaultCompiledBudget();
+    const registry = await Registry.open(options.dataDir, {
+      modules: { budgetBytes: compiledBudget },
+    });
     const budget = new MemoryBudget(
       options.maxBufferedBytes ?? defaultMaxBuffered(),
     );
@@ -215,6 +229,7 @@ export class EddyNode {
       budget,
       workers: options.workers,
       maxQueued: options.maxQueued,
+      moduleBudgetBytes: compiledBudget,
       onCall: (
         fn: string,
         input: Uint8Array,

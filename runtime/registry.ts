@@ -27,6 +27,7 @@ import {
   isDigest,
   type ModuleInfo,
   ModuleStore,
+  type ModuleStoreOptions,
   pagesWithin,
 } from "./module/mod.ts";
 import { ConfinementUnavailable, requireConfinement } from "./wasi/mod.ts";
@@ -96,7 +97,9 @@ export class Registry {
    * `corrupt_state` when the state file cannot be read as deployments,
    * rather than starting empty and overwriting them on the next change,
    * and with code `unconfined_mounts` when deployments have mounts that
-   * cannot be confined here (no FFI permission, not Linux).
+   * cannot be confined here (no FFI permission, not Linux). `modules` are
+   * the module store's options (its compile budget). Nothing is compiled
+   * here: a function's module is compiled when it is first run.
    *
    * @example
    * ```ts
@@ -107,11 +110,17 @@ export class Registry {
    * await Deno.remove(dataDir, { recursive: true });
    * ```
    */
-  static async open(dataDir: string): Promise<Registry> {
+  static async open(
+    dataDir: string,
+    options: { modules?: ModuleStoreOptions } = {},
+  ): Promise<Registry> {
     const dir = resolve(dataDir);
     await Deno.mkdir(dir, { recursive: true });
     await removeTempFiles(dir, { target: STATE_FILE });
-    const modules = await ModuleStore.open(join(dir, "modules"));
+    const modules = await ModuleStore.open(
+      join(dir, "modules"),
+      options.modules,
+    );
     const deployments = await _readState(join(dir, STATE_FILE));
     const mounted = [...deployments.values()].filter((d) => d.dirs.length);
     const unconfined = mounted.length > 0 && _confinementProblem();
@@ -189,9 +198,12 @@ export class Registry {
     return this.#serialized(async () => {
       const deployedAt = new Date().toISOString();
       const applied: Deployment[] = [];
+      // By name, so that a manifest of 10,000 functions is not checked in
+      // 50 million comparisons.
+      const indexOf = new Map<string, number>();
       for (const [index, spec] of specs.entries()) {
-        const clash = applied.findIndex((d) => d.name === spec.name);
-        if (clash >= 0) {
+        const clash = indexOf.get(spec.name);
+        if (clash !== undefined) {
           throw _deploymentError(
             index,
             spec.name,
@@ -199,6 +211,7 @@ export class Registry {
             `is also functions[${clash}]`,
           );
         }
+        indexOf.set(spec.name, index);
         applied.push(await this.#validated(index, spec, deployedAt));
       }
       if (applied.length === 0) return [];
@@ -320,7 +333,8 @@ export class Registry {
   /**
    * The compiled module of deployed function `name`, with its memory capped
    * at the function's memory limit: what an executor instantiates. Compiled
-   * once per module and limit (see `ModuleStore.compiled`). Throws
+   * on first use per module and limit, and cached within the store's
+   * budget (see `ModuleStore.compiled`). Throws
    * `NotFoundError` when the function is not deployed.
    *
    * @example

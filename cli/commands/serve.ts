@@ -31,6 +31,10 @@ core, deployments restored from the data directory.
                          --hostname and --advertise names always are)
   --max-buffered SIZE    request bodies and outputs held at once, node-wide;
                          past it requests get 503 (default: 1/4 of RAM)
+  --memory-budget SIZE   compiled modules kept per isolate (main and each
+                         worker), estimated at 16KiB + 3 x module size each;
+                         least recently run dropped past it, compiled again
+                         when next run (default: 1/8 of RAM, at most 256MiB)
 
 locality and peering:
   --node-id ID           this node's id (default: the host name)
@@ -82,6 +86,13 @@ export const serveCommand: Command = {
     if (maxBufferedBytes === 0) {
       throw new UsageError("serve", "--max-buffered: must be more than 0");
     }
+    const compiledBudgetBytes = size(
+      "--memory-budget",
+      values["memory-budget"],
+    );
+    if (compiledBudgetBytes === 0) {
+      throw new UsageError("serve", "--memory-budget: must be more than 0");
+    }
     const dataDir = resolve(values["data-dir"] ?? "eddy-data");
     const nats = natsOptions(values, dataDir);
     const token = values.token ?? Deno.env.get("EDDY_TOKEN");
@@ -106,6 +117,7 @@ export const serveCommand: Command = {
       region: values.region,
       labels: keyValues("serve", "--label", values.label),
       maxBufferedBytes,
+      compiledBudgetBytes,
       nats,
       ...(nats ? { state: natsStoreConfig(nats) } : {}),
       port,

@@ -12,7 +12,7 @@
 import { availableParallelism } from "node:os";
 import { InvocationError } from "../errors.ts";
 import { executorWorkerUrl } from "./_worker_url.ts";
-import type { CompiledModule } from "../module/mod.ts";
+import { COMPILED_BASE_BYTES, type CompiledModule } from "../module/mod.ts";
 import { HostFdLedger } from "../wasi/mod.ts";
 import type { MemoryBudget } from "../memory_budget.ts";
 import type { CallOrigin, CallReply } from "./guest_calls.ts";
@@ -46,6 +46,12 @@ export interface ExecutorPoolOptions {
   /** How often the watchdog looks for runaway guests (ms). */
   watchdogIntervalMs?: number;
   /**
+   * Density: estimated bytes of compiled modules each worker keeps (see
+   * `CompiledModule.cost`); past it a worker drops the least recently used
+   * that no job sent to it needs. Default: no bound.
+   */
+  moduleBudgetBytes?: number;
+  /**
    * The node's budget for buffered bytes: guests' outputs reserve from it
    * as they grow, and results carry what they hold (`reserved`).
    */
@@ -69,6 +75,8 @@ export interface ExecutorStats {
   restarts: number;
   /** Compiled modules the workers hold, over all of them (as they report). */
   modules: number;
+  /** Compiled modules workers dropped to stay within their budget, since start. */
+  evictions: number;
 }
 
 interface PendingJob {
@@ -123,7 +131,10 @@ interface Executor {
   fds: HostFdLedger;
   status: Float64Array;
   inflight: Map<number, PendingJob>;
-  modules: Set<string>;
+  /** Keys of the modules it holds and their costs, least recently used first. */
+  modules: Map<string, number>;
+  /** Their costs added up. */
+  moduleBytes: number;
   /** Jobs posted to it so far. */
   posted: number;
   /** Modules it was told to drop. */
@@ -166,6 +177,8 @@ export class ExecutorPool {
   #dispatchScheduled = false;
   /** Keys of the modules still deployed; `undefined` until told. */
   #live: Set<string> | undefined;
+  readonly #moduleBudget: number;
+  #evictions = 0;
 
   constructor(options: ExecutorPoolOptions = {}) {
     const count = Math.max(1, options.workers ?? availableParallelism());
@@ -174,6 +187,7 @@ export class ExecutorPool {
     this.#watchdogMs = options.watchdogIntervalMs ?? 5;
     this.#onCall = options.onCall;
     this.#budget = options.budget;
+    this.#moduleBudget = options.moduleBudgetBytes ?? Infinity;
     for (let i = 0; i < count; i++) this.#executors.push(this.#spawn());
   }
 
@@ -191,6 +205,7 @@ export class ExecutorPool {
       queued: this.#queue.length,
       restarts: this.#restarts,
       modules,
+      evictions: this.#evictions,
     };
   }
 
@@ -306,7 +321,7 @@ export class ExecutorPool {
   retain(moduleKeys: Iterable<string>): void {
     this.#live = new Set(moduleKeys);
     for (const e of this.#executors) {
-      for (const key of e.modules) this.#forgetUnused(e, key);
+      for (const key of e.modules.keys()) this.#forgetUnused(e, key);
     }
   }
 
@@ -317,9 +332,48 @@ export class ExecutorPool {
     for (const job of executor.inflight.values()) {
       if (job.posted.moduleKey === key) return;
     }
+    this.#drop(executor, key);
+    if (++executor.forgotten >= RETIRE_AFTER_FORGOTTEN) this.#retire(executor);
+  }
+
+  /** Tells `executor` to drop module `key`. */
+  #drop(executor: Executor, key: string): void {
+    executor.moduleBytes -= executor.modules.get(key) ?? 0;
     executor.modules.delete(key);
     this.#post(executor, { type: "forget", key });
-    if (++executor.forgotten >= RETIRE_AFTER_FORGOTTEN) this.#retire(executor);
+  }
+
+  /**
+   * Density: has `executor` hold module `job` runs, most recently used,
+   * and drop its least recently used modules no job sent to it needs
+   * while they cost more than the budget.
+   */
+  #holdModule(executor: Executor, job: PendingJob): void {
+    const key = job.posted.moduleKey;
+    const held = executor.modules.get(key);
+    if (held !== undefined) {
+      executor.modules.delete(key);
+      executor.modules.set(key, held);
+      return;
+    }
+    this.#post(executor, {
+      type: "module",
+      key,
+      module: job.compiled.module,
+      memory: job.compiled.memory,
+    });
+    const cost = job.compiled.cost ?? COMPILED_BASE_BYTES;
+    executor.modules.set(key, cost);
+    executor.moduleBytes += cost;
+    if (executor.moduleBytes <= this.#moduleBudget) return;
+    const needed = new Set<string>();
+    for (const j of executor.inflight.values()) needed.add(j.posted.moduleKey);
+    for (const old of executor.modules.keys()) {
+      if (executor.moduleBytes <= this.#moduleBudget) break;
+      if (needed.has(old)) continue;
+      this.#drop(executor, old);
+      this.#evictions++;
+    }
   }
 
   /**
@@ -406,7 +460,8 @@ export class ExecutorPool {
       fds,
       status,
       inflight: new Map(),
-      modules: new Set(),
+      modules: new Map(),
+      moduleBytes: 0,
       posted: 0,
       forgotten: 0,
     };
@@ -518,15 +573,7 @@ export class ExecutorPool {
       head.transferred = executor.inflight.size === 0;
       head.order = executor.posted++;
       executor.inflight.set(head.posted.seq, head);
-      if (!executor.modules.has(head.posted.moduleKey)) {
-        this.#post(executor, {
-          type: "module",
-          key: head.posted.moduleKey,
-          module: head.compiled.module,
-          memory: head.compiled.memory,
-        });
-        executor.modules.add(head.posted.moduleKey);
-      }
+      this.#holdModule(executor, head);
       const batch = batches.get(executor) ?? [];
       batch.push(head);
       batches.set(executor, batch);

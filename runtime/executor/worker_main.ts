@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { CompiledModule } from "../module/mod.ts";
+import { type CompiledModule, promptCollection } from "../module/mod.ts";
 import {
   CANCEL_SLOTS,
   type FromWorker,
@@ -31,6 +31,9 @@ import { MemoryPool } from "./memory_pool.ts";
 import { runGuest } from "./run.ts";
 import { adoptFdLedger } from "../wasi/mod.ts";
 
+/** Modules dropped between two prompted collections. */
+const COLLECT_EVERY = 16;
+
 /**
  * Turns the current worker into an executor. Called by the worker entry.
  *
@@ -52,6 +55,8 @@ export function startExecutorWorker(): void {
   ).fill(IDLE, STATUS_CANCEL);
   let nextCall = 0;
   let budget: MemoryBudget | undefined;
+  /** Modules dropped since the last prompted collection (density). */
+  let forgotten = 0;
 
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
     self.postMessage(message, transfer);
@@ -178,6 +183,9 @@ export function startExecutorWorker(): void {
       case "forget":
         modules.delete(message.key);
         status[STATUS_MODULES] = modules.size;
+        // V8 frees a dropped module only at a collection, which a worker
+        // running small guests seldom starts by itself.
+        if (++forgotten % COLLECT_EVERY === 0) promptCollection();
         return;
       case "fdLedger":
         adoptFdLedger(message.buffer);

@@ -37,4 +37,14 @@ export {
   withImportedMemory,
   withMemoryLimit,
 } from "./memory.ts";
-export { type CompiledModule, ModuleStore } from "./store.ts";
+export {
+  COMPILED_BASE_BYTES,
+  defaultCompiledBudget,
+  estimatedCompiledBytes,
+} from "./compiled_cost.ts";
+export { promptCollection } from "./_collect.ts";
+export {
+  type CompiledModule,
+  ModuleStore,
+  type ModuleStoreOptions,
+} from "./store.ts";

@@ -1,14 +1,24 @@
 /**
  * The content-addressed module store: validated modules kept durably as
- * `<dir>/<hex>.wasm`, and a compile cache so each (module, memory limit) pair
- * is compiled once per process.
+ * `<dir>/<hex>.wasm`, and a compile cache of (module, memory limit) pairs,
+ * least recently used first out past a byte budget. Nothing is compiled
+ * ahead: not at upload (the module validated there is dropped), not at
+ * open; a module is compiled when it is first run, in ~0.05–1 ms for a
+ * small one (V8 compiles a function's code lazily, on its first call).
+ * V8 cannot write a compiled `WebAssembly.Module` to disk from Deno, so a
+ * restart compiles again, on demand, what is run.
  *
  * @module
  */
+import { LRUCache } from "lru-cache";
 import { join } from "node:path";
 import { removeTempFiles, writeFileAtomic } from "../durable.ts";
 import { promptCollection } from "./_collect.ts";
 import { EddyError, NotFoundError } from "../errors.ts";
+import {
+  defaultCompiledBudget,
+  estimatedCompiledBytes,
+} from "./compiled_cost.ts";
 import { digestOf } from "./digest.ts";
 import { withGrowHook } from "./grow_hook.ts";
 import { describeModule, inspectModule, type ModuleInfo } from "./inspect.ts";
@@ -27,15 +37,28 @@ export interface CompiledModule {
   module: WebAssembly.Module;
   /** Limits of the memory to import; absent when the module defines its own. */
   memory?: Required<MemoryLimits>;
+  /** Estimated bytes it holds in memory (see `estimatedCompiledBytes`). */
+  cost?: number;
+}
+
+/** Options of {@linkcode ModuleStore.open}. */
+export interface ModuleStoreOptions {
+  /**
+   * Estimated bytes of compiled modules kept (see `estimatedCompiledBytes`);
+   * past it the least recently used are dropped, to be compiled again when
+   * next run. Default: `defaultCompiledBudget()`.
+   */
+  budgetBytes?: number;
 }
 
 const MODULE_FILE = /^([0-9a-f]{64})\.wasm$/;
 /** Compiled modules dropped between two prompted collections. */
 const COLLECT_EVERY = 16;
 
-/** `info` is set once the file's content has been checked against its name. */
+/** Set once the file's content has been checked against its name. */
 interface _Entry {
   info?: ModuleInfo;
+  verified?: boolean;
 }
 
 /**
@@ -57,13 +80,25 @@ export class ModuleStore {
   /** The directory the module files live in. */
   readonly dir: string;
   readonly #entries = new Map<string, _Entry>();
-  /** Keyed `<digest>@<pages>`; promises so concurrent callers share one compile. */
-  readonly #compiled = new Map<string, Promise<CompiledModule>>();
+  /** Compiled modules keyed `<digest>@<pages>`, sized by their estimated cost. */
+  readonly #compiled: LRUCache<string, CompiledModule>;
+  /** Compiles under way, so that concurrent callers share one. */
+  readonly #compiling = new Map<string, Promise<CompiledModule>>();
   /** Compiled modules dropped since the last prompted collection. */
   #dropped = 0;
+  #evictions = 0;
 
-  private constructor(dir: string) {
+  private constructor(dir: string, budgetBytes: number) {
     this.dir = dir;
+    this.#compiled = new LRUCache({
+      maxSize: Math.max(1, budgetBytes),
+      dispose: (_module, _key, reason) => {
+        if (reason === "evict") this.#evictions++;
+        if (++this.#dropped < COLLECT_EVERY) return;
+        this.#dropped = 0;
+        promptCollection();
+      },
+    });
   }
 
   /**
@@ -80,10 +115,16 @@ export class ModuleStore {
    * await Deno.remove(tmp, { recursive: true });
    * ```
    */
-  static async open(dir: string): Promise<ModuleStore> {
+  static async open(
+    dir: string,
+    options: ModuleStoreOptions = {},
+  ): Promise<ModuleStore> {
     await Deno.mkdir(dir, { recursive: true });
     await removeTempFiles(dir);
-    const store = new ModuleStore(dir);
+    const store = new ModuleStore(
+      dir,
+      options.budgetBytes ?? defaultCompiledBudget(),
+    );
     for await (const entry of Deno.readDir(dir)) {
       const hex = MODULE_FILE.exec(entry.name)?.[1];
       if (entry.isFile && hex) store.#entries.set(`sha256:${hex}`, {});
@@ -92,8 +133,9 @@ export class ModuleStore {
   }
 
   /**
-   * Validates `bytes` (see `inspectModule`), stores them durably unless an
-   * intact copy is already there, and caches the compiled module. Storing
+   * Validates `bytes` (see `inspectModule`) and stores them durably unless
+   * an intact copy is already there. Nothing stays compiled: a module is
+   * compiled again, with its memory limit, when it is first run. Storing
    * the same bytes again returns the same info and writes nothing.
    *
    * @example
@@ -107,16 +149,12 @@ export class ModuleStore {
    * ```
    */
   async put(bytes: Uint8Array<ArrayBuffer>): Promise<ModuleInfo> {
-    const { info, module } = await inspectModule(bytes);
-    const known = this.#entries.get(info.digest)?.info !== undefined;
+    const { info } = await inspectModule(bytes);
+    const known = this.#entries.get(info.digest)?.verified;
     if (!known && !await _intact(this.#path(info.digest), info.digest)) {
       await writeFileAtomic(this.#path(info.digest), bytes);
     }
-    this.#entries.set(info.digest, { info });
-    const key = _cacheKey(info.digest);
-    if (!this.#compiled.has(key)) {
-      this.#compiled.set(key, Promise.resolve({ module }));
-    }
+    this.#entries.set(info.digest, { info, verified: true });
     return info;
   }
 
@@ -164,12 +202,8 @@ export class ModuleStore {
       return undefined;
     }
     this.#verify(digest, bytes);
-    const module = new WebAssembly.Module(bytes);
-    entry.info = describeModule(bytes, module, digest);
-    const key = _cacheKey(digest);
-    if (!this.#compiled.has(key)) {
-      this.#compiled.set(key, Promise.resolve({ module }));
-    }
+    entry.verified = true;
+    entry.info = describeModule(bytes, new WebAssembly.Module(bytes), digest);
     return entry.info;
   }
 
@@ -219,9 +253,9 @@ export class ModuleStore {
    * The compiled module. Given `maxMemoryBytes` (rounded down to whole
    * pages), its memory becomes an import whose maximum is capped there (see
    * `withImportedMemory`) and its grows record refusals (see
-   * `withGrowHook`); without, it is the module as uploaded. Compiled once
-   * per (digest, page limit) and cached until the module is removed.
-   * Throws `NotFoundError` for an unknown digest and `ModuleError` when the
+   * `withGrowHook`); without, it is the module as uploaded. Compiled on
+   * first use per (digest, page limit) and cached while the budget allows
+   * (least recently used out first) and the module is stored. Throws `NotFoundError` for an unknown digest and `ModuleError` when the
    * module's initial memory exceeds the limit.
    *
    * @example
@@ -245,13 +279,20 @@ export class ModuleStore {
       ? undefined
       : pagesWithin(maxMemoryBytes);
     const key = _cacheKey(digest, pages);
-    let compiling = this.#compiled.get(key);
+    const cached = this.#compiled.get(key);
+    if (cached) return Promise.resolve(cached);
+    let compiling = this.#compiling.get(key);
     if (!compiling) {
-      compiling = this.#compile(digest, pages);
-      this.#compiled.set(key, compiling);
-      // A failed compile is not cached: the next call tries again.
-      compiling.catch(() => {
-        if (this.#compiled.get(key) === compiling) this.#compiled.delete(key);
+      const started = compiling = this.#compile(digest, pages);
+      this.#compiling.set(key, started);
+      // Cached once compiled, unless dropped meanwhile; a failed compile
+      // is not cached: the next call tries again.
+      started.then((compiled) => {
+        if (this.#compiling.get(key) !== started) return;
+        this.#compiling.delete(key);
+        this.#compiled.set(key, compiled, { size: compiled.cost });
+      }, () => {
+        if (this.#compiling.get(key) === started) this.#compiling.delete(key);
       });
     }
     return compiling;
@@ -281,12 +322,10 @@ export class ModuleStore {
     for (const { digest, maxMemoryBytes } of keep) {
       keys.add(_cacheKey(digest, pagesWithin(maxMemoryBytes)));
     }
-    for (const key of this.#compiled.keys()) {
-      if (!keys.has(key) && this.#compiled.delete(key)) this.#dropped++;
-    }
-    if (this.#dropped >= COLLECT_EVERY) {
-      this.#dropped = 0;
-      promptCollection();
+    for (const key of [...this.#compiled.keys(), ...this.#compiling.keys()]) {
+      if (keys.has(key)) continue;
+      this.#compiled.delete(key);
+      this.#compiling.delete(key);
     }
   }
 
@@ -307,6 +346,31 @@ export class ModuleStore {
   }
 
   /**
+   * Figures of the compile cache (for metrics): estimated bytes held, the
+   * budget, and how many compiled modules were dropped to stay within it.
+   *
+   * @example
+   * ```ts
+   * import { ModuleStore } from "./store.ts";
+   * const tmp = await Deno.makeTempDir();
+   * const store = await ModuleStore.open(tmp, { budgetBytes: 1 << 20 });
+   * console.log(store.compileCache); // { bytes: 0, budgetBytes: 1048576, evictions: 0 }
+   * await Deno.remove(tmp, { recursive: true });
+   * ```
+   */
+  get compileCache(): {
+    bytes: number;
+    budgetBytes: number;
+    evictions: number;
+  } {
+    return {
+      bytes: this.#compiled.calculatedSize,
+      budgetBytes: this.#compiled.maxSize,
+      evictions: this.#evictions,
+    };
+  }
+
+  /**
    * Deletes the module file and its compiled forms. Removing a module that is
    * not stored does nothing.
    *
@@ -323,8 +387,10 @@ export class ModuleStore {
    */
   async remove(digest: string): Promise<void> {
     this.#entries.delete(digest);
-    for (const key of this.#compiled.keys()) {
-      if (key.startsWith(`${digest}@`)) this.#compiled.delete(key);
+    for (const key of [...this.#compiled.keys(), ...this.#compiling.keys()]) {
+      if (!key.startsWith(`${digest}@`)) continue;
+      this.#compiled.delete(key);
+      this.#compiling.delete(key);
     }
     await Deno.remove(this.#path(digest)).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -343,15 +409,11 @@ export class ModuleStore {
     const module = await WebAssembly.compile(
       pages === undefined ? bytes : withGrowHook(limited.bytes),
     );
-    const entry = this.#entries.get(digest);
-    if (entry && !entry.info) {
-      entry.info = describeModule(
-        bytes,
-        pages === undefined ? module : await WebAssembly.compile(bytes),
-        digest,
-      );
-    }
-    return { module, memory: limited.memory };
+    return {
+      module,
+      memory: limited.memory,
+      cost: estimatedCompiledBytes(bytes.length),
+    };
   }
 
   /** The module's bytes, checked against the digest on first use. */
@@ -364,7 +426,11 @@ export class ModuleStore {
       this.#entries.delete(digest);
       throw new NotFoundError("module", digest);
     }
-    if (!this.#entries.get(digest)?.info) this.#verify(digest, bytes);
+    const entry = this.#entries.get(digest);
+    if (!entry?.verified) {
+      this.#verify(digest, bytes);
+      if (entry) entry.verified = true;
+    }
     return bytes;
   }
 
