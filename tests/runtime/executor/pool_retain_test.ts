@@ -117,3 +117,30 @@ Deno.test("jobs queued on a retiring worker that times out go to its successor",
     await pool.close();
   }
 });
+
+Deno.test("past its module budget a worker drops the least recently used modules, never one a job it holds needs", async () => {
+  const cost = 1000;
+  const pool = new ExecutorPool({
+    workers: 1,
+    pipelineDepth: 8,
+    moduleBudgetBytes: 2 * cost,
+  });
+  const run = (key: string) =>
+    pool.run({ module: WRITER, cost }, key, spec, new Uint8Array());
+  try {
+    // Sent ahead together: six modules needed at once, over the budget.
+    const burst = await Promise.all(
+      ["a", "b", "c", "d", "e", "f"].map(run),
+    );
+    assert.deepEqual(burst.map((r) => r.failure), Array(6).fill(undefined));
+    for (const key of ["g", "a", "g", "b", "g"]) {
+      assert.equal((await run(key)).failure, undefined);
+    }
+    await modulesHeld(pool, 2);
+    assert.ok(pool.stats().evictions >= 6, `${pool.stats().evictions}`);
+    // The worker was never replaced to drop them.
+    assert.equal(pool.stats().restarts, 0);
+  } finally {
+    await pool.close();
+  }
+});

@@ -4,7 +4,10 @@ import {
   ModuleError,
   NotFoundError,
 } from "../../../runtime/errors.ts";
-import { ModuleStore } from "../../../runtime/module/mod.ts";
+import {
+  estimatedCompiledBytes,
+  ModuleStore,
+} from "../../../runtime/module/mod.ts";
 import { caught, guest, instantiate } from "./_guest.ts";
 import { tempDir } from "../../_helpers/temp.ts";
 import { statusOf } from "../../../api/status.ts";
@@ -140,8 +143,48 @@ Deno.test("compiled compiles once per digest and page limit", async () => {
   // Limits are whole pages: one byte more is the same limit.
   assert.equal(await store.compiled(digest, MiB + 1), a);
   assert.notEqual(await store.compiled(digest, 2 * MiB), a);
-  // Unlimited is the module put() compiled.
   assert.equal(await store.compiled(digest), await store.compiled(digest));
+});
+
+Deno.test("put compiles nothing it keeps: the first compiled() compiles", async () => {
+  const store = await ModuleStore.open(await tempDir());
+  const { digest } = await store.put(guest());
+  assert.equal(store.compiledCount, 0);
+  const { cost } = await store.compiled(digest, MiB);
+  assert.equal(cost, estimatedCompiledBytes(guest().length));
+  assert.equal(store.compiledCount, 1);
+  assert.equal(store.compileCache.bytes, cost);
+});
+
+Deno.test("past its budget the compile cache drops the least recently used modules", async () => {
+  const tags = ["a", "b", "c", "d"];
+  const one = estimatedCompiledBytes(guest({ tag: "a" }).length);
+  // Room for two.
+  const store = await ModuleStore.open(await tempDir(), {
+    budgetBytes: 2 * one + 10,
+  });
+  const digests = [];
+  for (const tag of tags) {
+    digests.push((await store.put(guest({ tag }))).digest);
+  }
+  const a = await store.compiled(digests[0], MiB);
+  await store.compiled(digests[1], MiB);
+  assert.equal(await store.compiled(digests[0], MiB), a); // a is now the newer
+  await store.compiled(digests[2], MiB); // drops b, the least recent
+  assert.equal(store.compiledCount, 2);
+  assert.deepEqual(store.compileCache, {
+    bytes: 2 * one,
+    budgetBytes: 2 * one + 10,
+    evictions: 1,
+  });
+  assert.equal(await store.compiled(digests[0], MiB), a);
+  // b compiles again, and runs as before.
+  const b = await store.compiled(digests[1], MiB);
+  assert.equal(instantiate(b).grow(1), 1);
+  assert.equal(store.compileCache.evictions, 2); // c went
+  await store.compiled(digests[3], MiB);
+  assert.equal(store.compiledCount, 2);
+  assert.equal(store.compileCache.evictions, 3);
 });
 
 Deno.test("with a limit the memory is imported, capped at the lower of declared and limit", async () => {
