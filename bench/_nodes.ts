@@ -114,6 +114,13 @@ export interface NodeOptions {
   peers?: BenchNode[];
   /** `--workers` (default: one per core). */
   workers?: number;
+  /** More `serve` flags. */
+  flags?: string[];
+  /**
+   * A data dir to serve (kept when the node stops, so that a node can be
+   * restarted on it); a fresh temp dir, removed at stop, otherwise.
+   */
+  dataDir?: string;
 }
 
 /** A running eddy node. */
@@ -132,10 +139,10 @@ export interface BenchNode extends BenchProcess {
  * ```
  */
 export async function startNode(options: NodeOptions): Promise<BenchNode> {
-  const dataDir = await Deno.makeTempDir({
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({
     prefix: `eddy-bench-${options.id}-`,
   });
-  const flags = ["--node-id", options.id];
+  const flags = ["--node-id", options.id, ...options.flags ?? []];
   if (options.hostId) flags.push("--host-id", options.hostId);
   if (options.workers) flags.push("--workers", String(options.workers));
   for (const peer of options.peers ?? []) flags.push("--peer", peer.url);
@@ -153,10 +160,12 @@ export async function startNode(options: NodeOptions): Promise<BenchNode> {
       ...flags,
     ], { cwd: ROOT, timeoutMs: 60_000 });
   } catch (error) {
-    await Deno.remove(dataDir, { recursive: true });
+    if (!options.dataDir) await Deno.remove(dataDir, { recursive: true });
     throw error;
   }
-  const removeDir = () => Deno.remove(dataDir, { recursive: true });
+  const removeDir = options.dataDir
+    ? undefined
+    : () => Deno.remove(dataDir, { recursive: true });
   return { id: options.id, ...wrap(child, removeDir) };
 }
 
@@ -248,6 +257,29 @@ export async function waitForPeers(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * RSS of `node` once its heap settles: after `settleMs`, the median of
+ * three reads 200 ms apart.
+ *
+ * @example
+ * ```ts ignore
+ * const before = await settledRss(node, 2000);
+ * ```
+ */
+export async function settledRss(
+  node: BenchProcess,
+  settleMs: number,
+): Promise<number> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await sleep(settleMs);
+  const reads: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    reads.push(node.rss());
+    await sleep(200);
+  }
+  return reads.sort((a, b) => a - b)[1];
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { System } from "./exchange.ts";
 import { fmt, lowerOrHigher, met, SYSTEM_LABEL, table } from "./_format.ts";
+import type { DistinctResults } from "./_distinct.ts";
 import type { Results } from "./_results.ts";
 import { SERVING_TARGETS, type SideBySide } from "./serving.ts";
 
@@ -318,6 +319,7 @@ export function sledgeSection(
         ],
       ]),
       "",
+      ...(d.distinct ? distinctSection(d.distinct) : []),
       ...d.notes.map((n) => `- ${n}`),
       "",
     );
@@ -484,4 +486,57 @@ export function floorsSection(
     ]),
     "",
   ].join("\n");
+}
+
+/** Density at scale: N distinct modules, against issue 11's targets. */
+function distinctSection(x: DistinctResults): string[] {
+  const ms = (l: { p50: number; p99: number }) =>
+    `p50 ${l.p50}, p99 ${l.p99} ms`;
+  const pass = (ok: boolean) => ok ? "met" : "missed";
+  const d = x.deploy;
+  return [
+    `#### ${x.modules} functions of ${x.modules} distinct modules (${x.moduleBytes} B each), ${x.workers} workers`,
+    "",
+    table(["", "figure", "target"], [
+      [
+        "deploy (uploads 8 at a time, manifests of 1,000)",
+        `${d.seconds} s (uploads ${d.uploadSeconds} s, manifests ${d.manifestSeconds} s)`,
+        "",
+      ],
+      [
+        "RSS deployed, nothing run",
+        `${d.rssAfterMB} MB (${d.rssBeforeMB} MB empty; ${d.perFunctionKB} KB a function)`,
+        `≤ 512 MB: ${pass(d.rssAfterMB <= 512)}`,
+      ],
+      [
+        "cold first invocation (compile on demand)",
+        ms(x.coldFirstInvocationMs),
+        `p50 ≤ 20 ms: ${pass(x.coldFirstInvocationMs.p50 <= 20)}`,
+      ],
+      ["the same functions again (warm)", ms(x.warmInvocationMs), ""],
+      [
+        `RSS after each ran once (budget ${x.invokedOnce.budgetMB} MiB)`,
+        `${x.invokedOnce.rssEndMB} MB (+${x.invokedOnce.perInvokedKB} KB a function)`,
+        "",
+      ],
+      [
+        "restart: listening / first answer",
+        `${x.restart.listeningSeconds} / ${x.restart.servingSeconds} s (RSS ${x.restart.rssMB} MB)`,
+        `≤ 10 s: ${pass(x.restart.servingSeconds <= 10)}`,
+      ],
+      [
+        "cold first invocation after the restart",
+        ms(x.restart.coldFirstInvocationMs),
+        "",
+      ],
+      [
+        `each ran once more, --memory-budget ${x.invokedOnceUnderBudget.budgetMB} MiB`,
+        `RSS ${x.invokedOnceUnderBudget.rssStartMB} → ${x.invokedOnceUnderBudget.rssEndMB} MB by tenths [${
+          x.invokedOnceUnderBudget.rssSeriesMB.join(", ")
+        }]; evicted ${x.invokedOnceUnderBudget.evictedMain} (main), ${x.invokedOnceUnderBudget.evictedWorkers} (workers)`,
+        "",
+      ],
+    ]),
+    "",
+  ];
 }

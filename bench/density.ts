@@ -29,12 +29,13 @@ import { WasiHost } from "../runtime/wasi/mod.ts";
 import { rssBytes } from "../scripts/mod.ts";
 import { byScale, type ExperimentContext } from "./_experiment.ts";
 import { guest } from "./_guests.ts";
+import { distinctModules, type DistinctResults } from "./_distinct.ts";
 import {
-  type BenchProcess,
   deploy,
   metric,
   request,
   ROOT,
+  settledRss,
   startNode,
   waitForPeers,
 } from "./_nodes.ts";
@@ -42,17 +43,6 @@ import { round } from "./_stats.ts";
 
 const KB = 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** RSS after the heap settles: the median of three reads 200 ms apart. */
-async function settledRss(node: BenchProcess, settleMs: number) {
-  await sleep(settleMs);
-  const reads: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    reads.push(node.rss());
-    await sleep(200);
-  }
-  return reads.sort((a, b) => a - b)[1];
-}
 
 /** What the density experiment writes (KB are 1024 bytes). */
 export interface DensityResults {
@@ -73,6 +63,8 @@ export interface DensityResults {
     completed: number;
   };
   floorLiveInstanceKB: { park: number; echo: number };
+  /** Distinct modules at scale (issue 11): see `_distinct.ts`. */
+  distinct: DistinctResults;
   notes: string[];
 }
 
@@ -103,13 +95,23 @@ export async function runDensity(
     park: await floorPerInstance("park", floorCount),
     echo: await floorPerInstance("echo", floorCount),
   };
+  const distinct = await distinctModules({
+    count: byScale(ctx.scale, { full: 10_000, quick: 2000, tiny: 50 }),
+    samples: byScale(ctx.scale, { full: 200, quick: 100, tiny: 10 }),
+    settleMs,
+    budget: "16MiB",
+    log: ctx.log,
+  });
   return {
     deployed,
     inFlight,
     floorLiveInstanceKB,
+    distinct,
     notes: [
       "A guest sleeping in poll_oneoff holds its executor worker (Atomics.wait), so sleeping invocations beyond the worker count queue rather than run: in-flight instances are measured with guests parked in a call (JSPI), which free their worker.",
       "The in-flight figure includes what each invocation holds besides its instance: its HTTP request and connection, its queued job and its pending call to the other node.",
+      "distinct: every function its own module (a WAT guest of moduleBytes bytes with its number in a data segment). Nothing is compiled at upload, deploy or start; a module compiles on its first run. V8 cannot serialize a compiled WebAssembly.Module to disk from Deno (no API), so compiled code is not cached across restarts: the cold figures are what compiling on demand costs. Latencies are client-side over HTTP on loopback, one request at a time.",
+      "distinct: compiled modules are kept per isolate (main and each worker) under --memory-budget, estimated at 20 KiB + 3 x module bytes each, least recently run dropped first; invokedOnceUnderBudget is the restarted node with --memory-budget 16MiB.",
     ],
   };
 }

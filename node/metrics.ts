@@ -205,7 +205,7 @@ export function compiledModuleGauges(
     return {
       eddy_modules_compiled_bytes: {
         help:
-          "Estimated bytes of compiled modules cached in the main isolate (16 KiB + 3 x module size each).",
+          "Estimated bytes of compiled modules cached in the main isolate (20 KiB + 3 x module size each).",
         value: cache.bytes,
       },
       eddy_memory_budget_bytes: {

@@ -32,7 +32,7 @@ core, deployments restored from the data directory.
   --max-buffered SIZE    request bodies and outputs held at once, node-wide;
                          past it requests get 503 (default: 1/4 of RAM)
   --memory-budget SIZE   compiled modules kept per isolate (main and each
-                         worker), estimated at 16KiB + 3 x module size each;
+                         worker), estimated at 20KiB + 3 x module size each;
                          least recently run dropped past it, compiled again
                          when next run (default: 1/8 of RAM, at most 256MiB)
 

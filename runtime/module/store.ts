@@ -52,8 +52,14 @@ export interface ModuleStoreOptions {
 }
 
 const MODULE_FILE = /^([0-9a-f]{64})\.wasm$/;
-/** Compiled modules dropped between two prompted collections. */
-const COLLECT_EVERY = 16;
+/**
+ * Estimated bytes of compiled modules dropped between two prompted
+ * collections: often enough that dead modules, whose native memory V8 does
+ * not count towards starting a collection, never pile up (uploads of
+ * 10,000 modules left ~85 MB of them), seldom enough that the full
+ * collections it prompts (~10–30 ms of main-isolate heap) stay rare.
+ */
+const COLLECT_AFTER_BYTES = 4 << 20;
 
 /** Set once the file's content has been checked against its name. */
 interface _Entry {
@@ -84,7 +90,7 @@ export class ModuleStore {
   readonly #compiled: LRUCache<string, CompiledModule>;
   /** Compiles under way, so that concurrent callers share one. */
   readonly #compiling = new Map<string, Promise<CompiledModule>>();
-  /** Compiled modules dropped since the last prompted collection. */
+  /** Estimated bytes of compiled modules dropped since the last prompted collection. */
   #dropped = 0;
   #evictions = 0;
 
@@ -92,11 +98,9 @@ export class ModuleStore {
     this.dir = dir;
     this.#compiled = new LRUCache({
       maxSize: Math.max(1, budgetBytes),
-      dispose: (_module, _key, reason) => {
+      dispose: (compiled, _key, reason) => {
         if (reason === "evict") this.#evictions++;
-        if (++this.#dropped < COLLECT_EVERY) return;
-        this.#dropped = 0;
-        promptCollection();
+        this.#droppedCompiled(compiled.cost ?? 0);
       },
     });
   }
@@ -150,6 +154,8 @@ export class ModuleStore {
    */
   async put(bytes: Uint8Array<ArrayBuffer>): Promise<ModuleInfo> {
     const { info } = await inspectModule(bytes);
+    // Validating compiled it: that module is garbage now.
+    this.#droppedCompiled(estimatedCompiledBytes(bytes.length));
     const known = this.#entries.get(info.digest)?.verified;
     if (!known && !await _intact(this.#path(info.digest), info.digest)) {
       await writeFileAtomic(this.#path(info.digest), bytes);
@@ -204,6 +210,7 @@ export class ModuleStore {
     this.#verify(digest, bytes);
     entry.verified = true;
     entry.info = describeModule(bytes, new WebAssembly.Module(bytes), digest);
+    this.#droppedCompiled(estimatedCompiledBytes(bytes.length));
     return entry.info;
   }
 
@@ -301,7 +308,7 @@ export class ModuleStore {
   /**
    * Drops every compiled module but those of `keep` (digest and memory
    * limit of each deployment), so that a module replaced or undeployed is
-   * not held in memory (every 16 dropped, V8 is prompted to collect them);
+   * not held in memory (every 4 MiB dropped, V8 is prompted to collect them);
    * a later {@linkcode ModuleStore.compiled} compiles again.
    *
    * @example
@@ -395,6 +402,14 @@ export class ModuleStore {
     await Deno.remove(this.#path(digest)).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
+  }
+
+  /** Counts a compiled module dropped; prompts a collection every 4 MiB of them. */
+  #droppedCompiled(cost: number): void {
+    this.#dropped += cost;
+    if (this.#dropped < COLLECT_AFTER_BYTES) return;
+    this.#dropped = 0;
+    promptCollection();
   }
 
   async #compile(

@@ -47,9 +47,9 @@ async function invokeNumbered(node: NodeProcess, n: number, input: string) {
 }
 
 Deno.test("a node whose memory budget holds few modules evicts them and answers every invocation right", async () => {
-  // Each numbered module is estimated at a little over 16 KiB: the budget
+  // Each numbered module is estimated at a little over 20 KiB: the budget
   // holds three, per isolate.
-  const budget = 56 * 1024;
+  const budget = 64 * 1024;
   await using node = await startNode({
     flags: ["--workers", "2", "--memory-budget", `${budget}`],
   });
