@@ -87,6 +87,8 @@ interface FunctionHistory {
 export class History {
   readonly #functions = new Map<string, FunctionHistory>();
   readonly #now: () => number;
+  /** Start of the slot in which idle functions were last swept out. */
+  #swept = 0;
 
   /** `now` is the clock (epoch ms), replaceable for tests. */
   constructor(now: () => number = Date.now) {
@@ -99,12 +101,13 @@ export class History {
     seconds: number,
     failure?: Omit<Failure, "at">,
   ): void {
+    const now = this.#now();
+    this.#sweep(now);
     let history = this.#functions.get(fn);
     if (!history) {
       history = { slots: [], failures: [] };
       this.#functions.set(fn, history);
     }
-    const now = this.#now();
     const slot = this.#current(history, now);
     slot.invocations++;
     const micros = seconds * 1e6;
@@ -146,9 +149,32 @@ export class History {
     return series;
   }
 
+  /** How many functions have figures kept (idle ones are forgotten). */
+  get tracked(): number {
+    return this.#functions.size;
+  }
+
   /** `fn`'s last failures, newest first. */
   failures(fn: string): Failure[] {
     return [...(this.#functions.get(fn)?.failures ?? [])].reverse();
+  }
+
+  /**
+   * Density: forgets, once a slot, the functions with nothing in the window
+   * and no failure to show, so that a node where thousands of functions ran
+   * once keeps no figures for them (their series read as zeros anyway).
+   */
+  #sweep(now: number): void {
+    const start = slotStart(now);
+    if (start === this.#swept) return;
+    this.#swept = start;
+    const oldest = start - (SLOTS - 1) * SLOT_MS;
+    for (const [fn, history] of this.#functions) {
+      const last = history.slots.at(-1);
+      if (history.failures.length === 0 && (!last || last.start < oldest)) {
+        this.#functions.delete(fn);
+      }
+    }
   }
 
   /** The slot `now` falls in, started (and the oldest dropped) when new. */
