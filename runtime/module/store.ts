@@ -262,7 +262,9 @@ export class ModuleStore {
    * `withImportedMemory`) and its grows record refusals (see
    * `withGrowHook`); without, it is the module as uploaded. Compiled on
    * first use per (digest, page limit) and cached while the budget allows
-   * (least recently used out first) and the module is stored. Throws `NotFoundError` for an unknown digest and `ModuleError` when the
+   * (least recently used out first) and the module is stored; one whose
+   * estimate exceeds the whole budget is compiled again for each caller
+   * that does not share a compile under way. Throws `NotFoundError` for an unknown digest and `ModuleError` when the
    * module's initial memory exceeds the limit.
    *
    * @example

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { type NodeProcess, startNode } from "../_helpers/node_process.ts";
+import { join } from "node:path";
+import { cli, type NodeProcess, startNode } from "../_helpers/node_process.ts";
 import { numberedGuest, numberedOutput } from "../_helpers/numbered.ts";
 import { gauge } from "../_helpers/probe.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const name = (n: number) => `n${n}`;
 
@@ -102,4 +104,16 @@ Deno.test("a restarted node keeps hundreds of distinct functions, compiles none 
     );
   }
   assert.equal(await gauge(node.url, "eddy_modules_compiled"), 600);
+});
+
+Deno.test("--memory-budget comes from --config too, and serve refuses one that is not a size above 0", async () => {
+  const config = join(await tempDir(), "eddy.yaml");
+  await Deno.writeTextFile(config, "memory-budget: 3MiB\n");
+  await using node = await startNode({ flags: ["--config", config] });
+  assert.equal(await gauge(node.url, "eddy_memory_budget_bytes"), 3 << 20);
+  for (const value of ["0", "lots"]) {
+    const { code, stderr } = await cli(["serve", "--memory-budget", value]);
+    assert.notEqual(code, 0);
+    assert.match(stderr, /--memory-budget: must be/);
+  }
 });
