@@ -9,7 +9,23 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { KeyPage, StateEntry } from "../state/store.ts";
+import type { KeyPage, StateBucket, StateEntry } from "../state/store.ts";
+
+/**
+ * One change of a bucket as its stream delivers it (`value` null: a delete).
+ *
+ * @example
+ * ```ts
+ * import type { Change } from "./_replica.ts";
+ * const change: Change = { key: "s1", revision: 7, value: null, updatedAt: Date.now() };
+ * ```
+ */
+export interface Change {
+  key: string;
+  revision: number;
+  value: Uint8Array | null;
+  updatedAt: number;
+}
 
 const SCHEMA = `
 PRAGMA journal_mode = WAL;
@@ -131,6 +147,26 @@ export class Replica implements Disposable {
   }
 
   /**
+   * Applies `changes` (in stream order) and records the last one's
+   * revision as applied, in one transaction: one commit for a whole batch
+   * of a catch-up instead of one per key.
+   */
+  applyAll(bucket: string, changes: readonly Change[]): void {
+    if (changes.length === 0) return;
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const c of changes) {
+        this.#apply.run(bucket, c.key, c.value, c.revision, c.updatedAt);
+      }
+      this.#setApplied.run(bucket, changes.at(-1)!.revision);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /**
    * Hides `key` at once (a delete this node made): its revision stays until
    * the delete's own arrives with the watch, so older changes stay out.
    */
@@ -151,5 +187,47 @@ export class Replica implements Disposable {
 
   [Symbol.dispose](): void {
     this.#db.close();
+  }
+}
+
+/**
+ * The reads of a bucket served from a replica, synchronously and in place:
+ * what every bucket over a replica shares, whoever makes its writes.
+ *
+ * @example
+ * ```ts ignore
+ * class Readings extends ReplicaReads {}
+ * new Readings("readings", replica).getSync("s1");
+ * ```
+ */
+export abstract class ReplicaReads
+  implements
+    Pick<StateBucket, "name" | "getSync" | "listSync" | "get" | "list"> {
+  readonly name: string;
+  protected readonly replica: Replica;
+
+  constructor(name: string, replica: Replica) {
+    this.name = name;
+    this.replica = replica;
+  }
+
+  getSync(key: string): StateEntry | undefined {
+    return this.replica.get(this.name, key);
+  }
+
+  listSync(
+    options?: { prefix?: string; after?: string; limit?: number },
+  ): KeyPage {
+    return this.replica.list(this.name, options);
+  }
+
+  get(key: string): Promise<StateEntry | undefined> {
+    return Promise.resolve(this.getSync(key));
+  }
+
+  list(
+    options?: { prefix?: string; after?: string; limit?: number },
+  ): Promise<KeyPage> {
+    return Promise.resolve(this.listSync(options));
   }
 }
