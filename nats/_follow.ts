@@ -129,7 +129,8 @@ export class Follower {
           consumer.delete().catch(() => {});
         }
       } catch (error) {
-        if (this.#stopped) break;
+        // A connection closed for good (the node is shutting down) ends it.
+        if (this.#stopped || this.#closed()) break;
         // A stream that is gone for good stops the open; anything else
         // (a reconnect, a restarted server) resumes after what was applied.
         if (++failures > 20 && !this.#caughtUpAt) {
@@ -139,6 +140,13 @@ export class Follower {
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
     }
+  }
+
+  /** Whether the connection is closed for good (not reconnecting). */
+  #closed(): boolean {
+    // The client behind a KV keeps its connection, untyped.
+    const js = this.#kv.js as unknown as { nc?: { isClosed(): boolean } };
+    return js.nc?.isClosed() ?? false;
   }
 
   #change(m: JsMsg): Change {

@@ -89,7 +89,12 @@ export class NodeState {
    */
   jobState(fn: Pick<FunctionSpec, "state">): JobState | undefined {
     if (!fn.state?.length) return undefined;
-    return { store: this.config, mounts: fn.state };
+    if (this.config.kind === "embedded") {
+      return { store: this.config, mounts: fn.state };
+    }
+    // The main isolate's connection stays here (workers relay to it).
+    const { connection: _, ...store } = this.config;
+    return { store, mounts: fn.state };
   }
 
   /**
