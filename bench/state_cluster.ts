@@ -8,7 +8,13 @@
  *   (JetStream KV get across the link: state kept only in the cloud), and
  *   from a redis-server behind the same 25 ms link (the stateless-FaaS
  *   baseline, state fetched by the caller);
- * - write-to-visible lag at the other site, both ways, p50/p99;
+ * - write-to-visible lag at the other site, both ways, p50/p99, beside
+ *   when JetStream itself delivered each write at the other site (a plain
+ *   consumer of that site's stream): what the link and JetStream take, and
+ *   what eddy adds (fetch, apply, commit);
+ * - an executor worker's state: a read from the replica in place vs a
+ *   round trip to the node's main isolate (the relay), a write relayed
+ *   through the main isolate's connection vs made directly;
  * - a bucket of many keys: how long a fresh replica takes to catch up, and
  *   how big it is on disk and in memory.
  *
@@ -18,10 +24,10 @@
  * @module
  */
 import { join } from "node:path";
-import { jetstream } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
-import { NatsStateStore } from "../nats/mod.ts";
+import { NatsStateStore, RelayedStore, serveRelay } from "../nats/mod.ts";
 import { NATS_MISSING, startNats } from "../tests/_helpers/nats.ts";
 import { startTcpProxy } from "../tests/_helpers/tcp_proxy.ts";
 import { byScale, type ExperimentContext } from "./_experiment.ts";
@@ -50,8 +56,23 @@ export interface StateClusterResults {
   lag: {
     edgeToCloud: Summary;
     cloudToEdge: Summary;
+    /** Put at the cloud until JetStream delivers it at the edge, ms. */
+    cloudToEdgeDelivered: Summary;
+    /** cloudToEdge minus cloudToEdgeDelivered, per write: eddy's share, ms. */
+    cloudToEdgeAdded: Summary;
     /** 3 × the one-way delay + 20 ms. */
     targetP99Ms: number;
+  };
+  /** An executor worker's state on a node on NATS, ms. */
+  relay: {
+    /** getSync from the replica, in place. */
+    replicaRead: Summary;
+    /** A request to the main isolate and its answer (what a read would cost there). */
+    roundTrip: Summary;
+    /** A put relayed through the main isolate's connection. */
+    relayedPut: Summary;
+    /** The same put made on the main isolate's store directly. */
+    directPut: Summary;
   };
   /** A fresh replica of a bucket of `keys` 1 KB values. */
   catchUp: {
@@ -134,11 +155,68 @@ export async function runStateCluster(
       (i) => edgeReadings.put(`lag-${i}`, value),
       (i) => cloudReadings.getSync(`lag-${i}`) !== undefined,
     );
+    // A plain JetStream consumer of the edge's mirror: when JetStream has
+    // delivered each write at the edge, beside when eddy's replica has it.
+    const observer = await connect({ servers: leaf.url });
+    const delivered = new Map<string, number>();
+    const consumer = await jetstream(observer).consumers.get(
+      "KV_thresholds",
+      { deliver_policy: DeliverPolicy.New },
+    );
+    const deliveries = await consumer.consume({
+      callback: (m) => {
+        delivered.set(m.subject, performance.now());
+      },
+    });
+    const starts: number[] = [];
     const cloudToEdge = await lag(
       lagSamples,
-      (i) => cloudThresholds.put(`lag-${i}`, value),
+      (i) => {
+        starts[i] = performance.now();
+        return cloudThresholds.put(`lag-${i}`, value);
+      },
       (i) => edgeThresholds.getSync(`lag-${i}`) !== undefined,
     );
+    const deliveredMs: number[] = [];
+    for (let i = 0; i < lagSamples; i++) {
+      const subject = `$KV.thresholds.lag-${i}`;
+      await waitFor(() => delivered.has(subject), 10_000);
+      deliveredMs.push(delivered.get(subject)! - starts[i]);
+    }
+    await deliveries.close();
+    await observer.close();
+    const addedMs = cloudToEdge.samples.map((ms, i) => ms - deliveredMs[i]);
+
+    ctx.log(`state-cluster: an executor worker's reads and writes`);
+    const replicaPath = join(dir, "cloud.sqlite");
+    const relayServer = serveRelay(replicaPath, () => Promise.resolve(cloud));
+    const worker = new RelayedStore(replicaPath);
+    let relay: StateClusterResults["relay"];
+    try {
+      const relayed = await worker.bucket("thresholds");
+      relay = {
+        replicaRead: await time(samples, () => {
+          relayed.getSync("k");
+          return Promise.resolve();
+        }),
+        roundTrip: await time(samples, async () => {
+          await worker.ask({
+            kind: "request",
+            op: "open",
+            bucket: "thresholds",
+          });
+        }),
+        relayedPut: await time(samples, async () => {
+          await relayed.put("w", value);
+        }),
+        directPut: await time(samples, async () => {
+          await cloudThresholds.put("w", value);
+        }),
+      };
+    } finally {
+      await worker[Symbol.asyncDispose]();
+      relayServer[Symbol.dispose]();
+    }
 
     ctx.log(`state-cluster: ${keys} keys, then a fresh replica catches up`);
     const many = await cloud.bucket("many");
@@ -171,10 +249,13 @@ export async function runStateCluster(
         replicaSpeedup: round(cloudOnly.p50 / edgeReplica.p50, 0),
       },
       lag: {
-        edgeToCloud,
-        cloudToEdge,
+        edgeToCloud: edgeToCloud.summary,
+        cloudToEdge: cloudToEdge.summary,
+        cloudToEdgeDelivered: rounded(summarize(deliveredMs)),
+        cloudToEdgeAdded: rounded(summarize(addedMs)),
         targetP99Ms: 3 * LINK_MS + 20,
       },
+      relay,
       catchUp: {
         keys,
         seconds: round(seconds, 2),
@@ -205,7 +286,7 @@ async function lag(
   n: number,
   write: (i: number) => Promise<unknown>,
   seen: (i: number) => boolean,
-): Promise<Summary> {
+): Promise<{ summary: Summary; samples: number[] }> {
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
     const start = performance.now();
@@ -213,7 +294,7 @@ async function lag(
     await waitFor(() => seen(i), 10_000);
     ms.push(performance.now() - start);
   }
-  return rounded(summarize(ms));
+  return { summary: rounded(summarize(ms)), samples: ms };
 }
 
 async function waitFor(check: () => boolean, timeoutMs: number) {
@@ -286,8 +367,23 @@ export function stateClusterSection(
     "| --- | --- | --- |",
     row("edge → cloud", s.lag.edgeToCloud),
     row("cloud → edge", s.lag.cloudToEdge),
+    row(
+      "cloud → edge, JetStream's delivery at the edge",
+      s.lag.cloudToEdgeDelivered,
+    ),
+    row(
+      "cloud → edge, eddy's share (fetch, apply, commit)",
+      s.lag.cloudToEdgeAdded,
+    ),
     "",
     `Target p99 ≤ ${s.lag.targetP99Ms} ms (3 × the one-way delay + 20 ms).`,
+    "",
+    "| an executor worker's state (node on NATS) | p50 ms | p99 ms |",
+    "| --- | --- | --- |",
+    row("read from the replica, in place", s.relay.replicaRead),
+    row("round trip to the main isolate", s.relay.roundTrip),
+    row("put relayed through the main isolate", s.relay.relayedPut),
+    row("put on the main isolate's store", s.relay.directPut),
     "",
     `${s.catchUp.keys} keys of 1 KB: a fresh replica caught up in ` +
     `${s.catchUp.seconds} s; its file is ` +

@@ -40,6 +40,8 @@ export function encodeKey(key: string): string {
  * ```
  */
 export function decodeKey(encoded: string): string {
+  // Most keys have nothing escaped (a replica decodes every key it applies).
+  if (!encoded.includes("=")) return encoded;
   const bytes: number[] = [];
   for (let i = 0; i < encoded.length; i++) {
     if (encoded[i] === "=") {

@@ -1,17 +1,18 @@
 /**
  * A bucket replicated through JetStream KV. Reads come from the node's
- * replica (a SQLite file every isolate of the node reads in place), fed by
- * a KV watch of the node's own NATS server: the bucket itself at its home
- * site, a mirror of it elsewhere. Writes go to JetStream and are applied to
+ * replica (a SQLite file every isolate of the node reads in place), fed
+ * from the bucket's stream on the node's own NATS server (the bucket
+ * itself at its home site, a mirror of it elsewhere) by `_follow.ts`.
+ * Writes go to JetStream and are applied to
  * the replica once acknowledged, so the writer's node reads them at once.
  *
  * @module
  */
-import type { KV, KvWatchEntry } from "@nats-io/kv";
-import type { QueuedIterator } from "@nats-io/transport-node";
-import type { KeyPage, StateBucket, StateEntry } from "../state/store.ts";
-import { decodeKey, encodeKey } from "./_keys.ts";
-import type { Replica } from "./_replica.ts";
+import type { Bucket, KV } from "@nats-io/kv";
+import type { StateBucket } from "../state/store.ts";
+import { encodeKey } from "./_keys.ts";
+import { Follower } from "./_follow.ts";
+import { type Replica, ReplicaReads } from "./_replica.ts";
 import { StateUnavailableError } from "./errors.ts";
 
 /** Whether the node's NATS connection is up now (writes fail fast if not). */
@@ -42,16 +43,14 @@ export interface BucketLink {
  * console.log(readings.getSync("s1")?.revision === rev); // true
  * ```
  */
-export class ReplicatedBucket implements StateBucket, AsyncDisposable {
-  readonly name: string;
-  readonly #replica: Replica;
+export class ReplicatedBucket extends ReplicaReads
+  implements StateBucket, AsyncDisposable {
   readonly #connected: Connected;
   readonly #follows: boolean;
   /** Unset while JetStream could not be reached since the bucket opened. */
   #link: BucketLink | undefined;
-  #watch: QueuedIterator<KvWatchEntry> | undefined;
+  #follower: Follower | undefined;
   #retry: ReturnType<typeof setInterval> | undefined;
-  #lagMs = 0;
 
   private constructor(
     name: string,
@@ -59,8 +58,7 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
     connected: Connected,
     follows: boolean,
   ) {
-    this.name = name;
-    this.#replica = replica;
+    super(name, replica);
     this.#connected = connected;
     this.#follows = follows;
   }
@@ -119,33 +117,13 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
   }
 
   async #follow(kv: KV): Promise<void> {
-    const last = (await kv.status()).streamInfo.state.last_seq;
-    const from = this.#replica.applied(this.name);
-    const caughtUp = Promise.withResolvers<void>();
-    if (from >= last) caughtUp.resolve();
-    const watch = await kv.watch(
-      from > 0 ? { resumeFromRevision: from + 1 } : {},
-    );
-    this.#watch = watch;
-    (async () => {
-      for await (const entry of watch) {
-        this.#replica.apply(
-          this.name,
-          decodeKey(entry.key),
-          entry.revision,
-          entry.operation === "PUT" ? entry.value : null,
-          entry.created.getTime(),
-        );
-        this.#replica.setApplied(this.name, entry.revision);
-        if (entry.isUpdate) {
-          this.#lagMs = Math.max(0, Date.now() - entry.created.getTime());
-        }
-        if (entry.revision >= last) caughtUp.resolve();
-      }
-    })().catch(caughtUp.reject);
-    await caughtUp.promise;
+    const from = this.replica.applied(this.name);
+    // KV.create answers the library's Bucket, whose stream the follower reads.
+    const follower = new Follower(kv as Bucket, this.replica, this.name);
+    await follower.start();
+    this.#follower = follower;
     // Marks the bucket as followed, so it can open on its replica alone.
-    this.#replica.setApplied(this.name, from);
+    this.replica.setApplied(this.name, from);
   }
 
   /**
@@ -154,37 +132,17 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
    * much across sites).
    */
   get lagMs(): number {
-    return this.#lagMs;
+    return this.#follower?.lagMs ?? 0;
   }
 
   /** Keys in the replica now. */
   get size(): number {
-    return this.#replica.size(this.name);
+    return this.replica.size(this.name);
   }
 
   /** The newest revision the watch has applied. */
   get applied(): number {
-    return this.#replica.applied(this.name);
-  }
-
-  getSync(key: string): StateEntry | undefined {
-    return this.#replica.get(this.name, key);
-  }
-
-  listSync(
-    options?: { prefix?: string; after?: string; limit?: number },
-  ): KeyPage {
-    return this.#replica.list(this.name, options);
-  }
-
-  get(key: string): Promise<StateEntry | undefined> {
-    return Promise.resolve(this.getSync(key));
-  }
-
-  list(
-    options?: { prefix?: string; after?: string; limit?: number },
-  ): Promise<KeyPage> {
-    return Promise.resolve(this.listSync(options));
+    return this.replica.applied(this.name);
   }
 
   async put(key: string, value: Uint8Array): Promise<string> {
@@ -192,7 +150,7 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
       "put",
       (kv) => kv.put(encodeKey(key), value),
     );
-    this.#replica.apply(this.name, key, revision, value, Date.now());
+    this.replica.apply(this.name, key, revision, value, Date.now());
     return String(revision);
   }
 
@@ -201,7 +159,7 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
       await kv.delete(encodeKey(key));
       return 0;
     });
-    this.#replica.hide(this.name, key);
+    this.replica.hide(this.name, key);
   }
 
   async cas(
@@ -218,7 +176,7 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
           await kv.delete(kvKey, { previousSeq: Number(expected) });
           return 0;
         });
-        this.#replica.hide(this.name, key);
+        this.replica.hide(this.name, key);
         return expected;
       }
       const revision = await this.#write(
@@ -228,7 +186,7 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
             ? kv.create(kvKey, value)
             : kv.update(kvKey, value, Number(expected)),
       );
-      this.#replica.apply(this.name, key, revision, value, Date.now());
+      this.replica.apply(this.name, key, revision, value, Date.now());
       return String(revision);
     } catch (error) {
       if (error instanceof StateUnavailableError) throw error;
@@ -236,10 +194,10 @@ export class ReplicatedBucket implements StateBucket, AsyncDisposable {
     }
   }
 
-  /** Stops the replica's watch (and trying to reach JetStream). */
+  /** Stops feeding the replica (and trying to reach JetStream). */
   async [Symbol.asyncDispose](): Promise<void> {
     clearInterval(this.#retry);
-    await this.#watch?.stop();
+    await this.#follower?.stop();
   }
 
   /**

@@ -28,6 +28,7 @@ export {
   type NatsStoreOptions,
 } from "./store.ts";
 export { type BucketLink, ReplicatedBucket } from "./bucket.ts";
+export { RelayedBucket, RelayedStore, serveRelay } from "./relay.ts";
 export {
   joinNats,
   type NatsCluster,

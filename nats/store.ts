@@ -35,6 +35,12 @@ export interface NatsStoreConfig extends NatsOptions {
   domain?: string;
   homes?: Record<string, string>;
   follow?: boolean;
+  /**
+   * The node's connection, when it has one already (its membership's):
+   * the store uses it instead of opening its own, so that a node process
+   * holds one. Main isolate only: it never crosses to a worker.
+   */
+  connection?: NatsConnection;
 }
 
 /** Options of {@linkcode NatsStateStore.open}. */
@@ -174,13 +180,23 @@ export class NatsStateStore implements StateStore {
   }
 
   /**
-   * Opens the store `config` describes on a connection of its own: what
-   * each isolate of a node that runs guests with state does. It opens even
-   * while NATS is down: buckets this node replicated before read from the
-   * replica, and follow again once the connection is made.
+   * Opens the store `config` describes, on its `connection` or else on a
+   * connection of its own. It opens even while NATS is down: buckets this
+   * node replicated before read from the replica, and follow again once
+   * the connection is made.
    */
   static connect(config: NatsStoreConfig): NatsStateStore {
-    const { kind: _, replicaPath, domain, homes, follow, ...nats } = config;
+    const { kind: _, replicaPath, domain, homes, follow, connection, ...nats } =
+      config;
+    if (connection) {
+      return NatsStateStore.open(connection, {
+        replicaPath,
+        domain,
+        homes,
+        follow,
+        connected: trackConnection(connection),
+      });
+    }
     let connected: () => boolean = () => false;
     const nc = connectNats({ ...nats, waitOnFirstConnect: true }).then(
       (nc) => {

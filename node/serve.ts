@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { hostname as hostName } from "node:os";
 import { resolve } from "node:path";
 import { createApp } from "../api/app.ts";
 import { closeEventStreams } from "../api/console/mod.ts";
@@ -79,14 +80,28 @@ export interface ServedNode extends AsyncDisposable {
 export async function serveNode(
   options: ServeNodeOptions,
 ): Promise<ServedNode> {
-  const node = await EddyNode.start(options);
+  // NATS that cannot be reached stops the node before it serves anything.
+  // Membership and the state store share this one connection.
+  const nc = options.nats &&
+    await connectNats({
+      name: `eddy ${options.nodeId ?? hostName()}`,
+      ...options.nats,
+    });
+  let node: EddyNode;
+  try {
+    node = await EddyNode.start(
+      nc && options.state?.kind === "nats"
+        ? { ...options, state: { ...options.state, connection: nc } }
+        : options,
+    );
+  } catch (error) {
+    await nc?.close();
+    throw error;
+  }
   const hostname = options.hostname ?? "127.0.0.1";
   let unix: UnixServer | undefined;
   let tls: Http2Server | undefined;
   try {
-    // NATS that cannot be reached stops the node before it serves anything.
-    const nc = options.nats &&
-      await connectNats({ name: `eddy ${node.id}`, ...options.nats });
     const app = createApp(node, {
       token: options.token,
       maxModuleBytes: options.maxModuleBytes,
@@ -154,6 +169,7 @@ export async function serveNode(
     await unix?.close();
     await tls?.close();
     await node.close();
+    await nc?.close();
     throw error;
   }
 }

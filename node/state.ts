@@ -8,6 +8,7 @@
  */
 import { openStore } from "../state/mod.ts";
 import type { StateStore, StoreConfig } from "../state/store.ts";
+import { serveRelay } from "../nats/relay.ts";
 import type { JobState } from "../runtime/executor/guest_state.ts";
 import type { FunctionSpec } from "../runtime/manifest/mod.ts";
 import type { GaugeSource } from "./metrics.ts";
@@ -31,6 +32,8 @@ export class NodeState {
   readonly #retrying = new Map<string, ReturnType<typeof setTimeout>>();
   #closed = false;
   #lagTimer: ReturnType<typeof setInterval> | undefined;
+  /** Runs the executor workers' writes (a replicated store only). */
+  readonly #relay: Disposable | undefined;
   /** Reads and writes of state, by guests and through the API. */
   reads = 0;
   writes = 0;
@@ -42,6 +45,10 @@ export class NodeState {
 
   private constructor(config: StoreConfig) {
     this.config = config;
+    // Listening before any worker exists, so that no request goes unheard.
+    if (config.kind === "nats") {
+      this.#relay = serveRelay(config.replicaPath, () => this.store());
+    }
   }
 
   /** The state of a node: `config`, or the embedded store in `<dataDir>/state`. */
@@ -54,7 +61,7 @@ export class NodeState {
   /** The store, opened on first use. */
   store(): Promise<StateStore> {
     if (!this.#store) {
-      const opening = this.#store = openStore(this.config);
+      const opening = this.#store = this.#open();
       opening.then((store) => this.#sampleLag(store), () => {});
       opening.catch(() => {
         if (this.#store === opening) this.#store = undefined;
@@ -64,14 +71,29 @@ export class NodeState {
   }
 
   /**
+   * The main isolate's store. On NATS, this isolate holds the node's one
+   * connection and feeds the replica; its workers read the replica and
+   * relay their writes here (nats/relay.ts). The NATS client loads only
+   * where configured, by a plain specifier so that the bundle and `deno
+   * compile` carry it.
+   */
+  async #open(): Promise<StateStore> {
+    if (this.config.kind !== "nats") return openStore(this.config);
+    const { NatsStateStore } = await import("../nats/store.ts");
+    return NatsStateStore.connect(this.config);
+  }
+
+  /**
    * What a run of `fn` carries about its state; undefined without `state:`.
    * A replicated store's workers read the replica this isolate follows.
    */
   jobState(fn: Pick<FunctionSpec, "state">): JobState | undefined {
     if (!fn.state?.length) return undefined;
-    const store: StoreConfig = this.config.kind === "nats"
-      ? { ...this.config, follow: false }
-      : this.config;
+    if (this.config.kind === "embedded") {
+      return { store: this.config, mounts: fn.state };
+    }
+    // The main isolate's connection stays here (workers relay to it).
+    const { connection: _, ...store } = this.config;
     return { store, mounts: fn.state };
   }
 
@@ -142,6 +164,7 @@ export class NodeState {
   /** Closes the store. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#relay?.[Symbol.dispose]();
     clearInterval(this.#lagTimer);
     for (const timer of this.#retrying.values()) clearTimeout(timer);
     const store = await this.#store?.catch(() => undefined);

@@ -19,6 +19,7 @@
  * @module
  */
 import { openEmbeddedStore } from "./embedded.ts";
+import { RelayedStore } from "../nats/relay.ts";
 import type { StateStore, StoreConfig } from "./store.ts";
 
 export type {
@@ -33,25 +34,21 @@ export { BUCKET_NAME, checkBucket, checkKey, isKey, KEY_NAME } from "./keys.ts";
 export { EmbeddedStore, openEmbeddedStore } from "./embedded.ts";
 
 /**
- * Opens the store `config` names.
+ * Opens the store `config` names, as an isolate that runs guests does. For
+ * `nats`, that is the node's replica read in place, with writes relayed to
+ * the node's main isolate (its one NATS connection, see nats/relay.ts); the
+ * main isolate opens the NATS store itself (node/state.ts).
  *
  * @example
  * ```ts ignore
  * const store = await openStore({ kind: "embedded", dir: "./eddy-data/state" });
  * ```
  */
-export async function openStore(config: StoreConfig): Promise<StateStore> {
+export function openStore(config: StoreConfig): Promise<StateStore> {
   switch (config.kind) {
     case "embedded":
-      return openEmbeddedStore(config.dir);
-    case "nats": {
-      // Loaded only where configured (the NATS client costs an isolate ~20
-      // MB and ~200 ms to import), by a computed specifier so that bundlers
-      // keep it out of the executor worker's bundle, where its CommonJS
-      // shims cannot start (a worker bundle runs from a blob: URL).
-      const specifier = new URL("../nats/store.ts", import.meta.url).href;
-      const nats = await import(specifier) as typeof import("../nats/store.ts");
-      return nats.NatsStateStore.connect(config);
-    }
+      return Promise.resolve(openEmbeddedStore(config.dir));
+    case "nats":
+      return Promise.resolve(new RelayedStore(config.replicaPath));
   }
 }

@@ -29,6 +29,8 @@ export interface NatsServer extends AsyncDisposable {
   url: string;
   /** Its leafnode listen port (a hub's), for leaves to connect to. */
   leafPort?: number;
+  /** Its monitoring endpoint, `http://127.0.0.1:PORT` (`/connz`, `/jsz`). */
+  monitorUrl: string;
   domain: string;
   /** SIGKILL and wait. */
   kill(): Promise<void>;
@@ -64,12 +66,14 @@ export async function startNats(
 ): Promise<NatsServer> {
   const dir = await Deno.makeTempDir({ prefix: "eddy-nats-" });
   let clientPort = -1;
+  let monitorPort = -1;
   let leafPort = options.hub ? -1 : undefined;
   let child: Deno.ChildProcess | undefined;
   const start = async () => {
     const config = [
       `host: "127.0.0.1"`,
       `port: ${clientPort}`,
+      `http: "127.0.0.1:${monitorPort}"`,
       `jetstream { domain: ${options.domain}, store_dir: "${
         join(dir, "js")
       }" }`,
@@ -106,6 +110,7 @@ export async function startNats(
     clientPort = Number(
       /client connections on [\d.]+:(\d+)/.exec(seen)![1],
     );
+    monitorPort = Number(/http monitor on [\d.]+:(\d+)/.exec(seen)![1]);
     if (leafPort !== undefined) {
       leafPort = Number(
         /leafnode connections on [\d.]+:(\d+)/.exec(seen)![1],
@@ -125,6 +130,9 @@ export async function startNats(
     },
     get leafPort() {
       return leafPort;
+    },
+    get monitorUrl() {
+      return `http://127.0.0.1:${monitorPort}`;
     },
     domain: options.domain,
     kill,
