@@ -233,7 +233,8 @@ export class EddyNode {
       dataDir: registry.dataDir,
       nodeId: node.id,
       invoke: (name, input, options) => node.invoke(name, input, options),
-      send: (nodeId, mode, request) => node.remote.send(nodeId, mode, request),
+      send: (nodeId, mode, request, options) =>
+        node.remote.send(nodeId, mode, request, options),
       info: () => node.info(),
       peers: node.peers,
     });

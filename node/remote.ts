@@ -9,6 +9,7 @@
 import { statusOf } from "../api/status.ts";
 import { timingSafeEqual } from "node:crypto";
 import {
+  type CallOptions,
   chooseMode,
   type CommHandler,
   type CommRequest,
@@ -202,13 +203,15 @@ export class RemoteInvoker {
 
   /**
    * Sends `request` to node `nodeId` (this node or a peer) by `mode`, or by
-   * the mode locality allows. Throws {@linkcode NotFoundError} for a node
-   * that is not a known, live peer.
+   * the mode locality allows; `options.transfer` hands the payload over
+   * (memory mode). Throws {@linkcode NotFoundError} for a node that is not
+   * a known, live peer.
    */
   send(
     nodeId: string,
     mode: Mode | undefined,
     request: CommRequest,
+    options: CallOptions = {},
   ): Promise<CommResponse> {
     const self = this.#node.info();
     const target = nodeId === self.id
@@ -232,7 +235,7 @@ export class RemoteInvoker {
         target,
         mode ?? chooseMode(self.locality, target.locality),
       );
-      return transport.call(endpoint, this.#signed(request));
+      return transport.call(endpoint, this.#signed(request), options);
     } catch (error) {
       return Promise.reject(error);
     }

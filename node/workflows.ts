@@ -12,7 +12,12 @@
  */
 import { statusOf } from "../api/status.ts";
 import { join } from "node:path";
-import type { CommRequest, CommResponse, Mode } from "../comm/mod.ts";
+import type {
+  CallOptions,
+  CommRequest,
+  CommResponse,
+  Mode,
+} from "../comm/mod.ts";
 import { errorResponse, PeerError } from "../comm/mod.ts";
 import { writeFileAtomic } from "../runtime/durable.ts";
 import { EddyError, NotFoundError, RequestError } from "../runtime/errors.ts";
@@ -37,11 +42,15 @@ export interface WorkflowParts {
   nodeId: string;
   /** Runs a step's function here. */
   invoke: Invoke;
-  /** Sends to node `nodeId` with `mode`, or the mode its locality allows. */
+  /**
+   * Sends to node `nodeId` (this one included) with `mode`, or the mode its
+   * locality allows; `options.transfer` hands the payload over.
+   */
   send(
     nodeId: string,
     mode: Mode | undefined,
     request: CommRequest,
+    options?: CallOptions,
   ): Promise<CommResponse>;
   /** This node as its peers see it, with its labels. */
   info(): NodeInfo & { labels: Record<string, string> };
@@ -375,12 +384,12 @@ export class Workflows {
       execute: async (step, input) =>
         (await this.#node.invoke(step.function, input, { args: step.args }))
           .stdout,
-      push: async (edge, bytes) => {
+      push: async (edge, bytes, transfer) => {
         const response = await this.#send(edge.toNode, edge.mode, {
           target: DELIVER,
           headers: { run: runId, to: edge.to, from: edge.from },
           payload: bytes,
-        });
+        }, { transfer });
         if (response.status !== 200) throw failure(response, edge.toNode);
       },
     });
@@ -435,8 +444,9 @@ export class Workflows {
     nodeId: string,
     mode: Mode | undefined,
     request: CommRequest,
+    options?: CallOptions,
   ): Promise<CommResponse> {
-    return this.#node.send(nodeId, mode, request);
+    return this.#node.send(nodeId, mode, request, options);
   }
 
   #earlyDelivery(runId: string, delivery: [string, string, Uint8Array]): void {

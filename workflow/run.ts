@@ -6,12 +6,14 @@
  * coordinator and nothing is stored on the way.
  *
  * Transport-agnostic: the engine runs functions through `execute` and sends
- * bytes to other nodes through `push`; the node implements both with its
- * executors and its comm layer. Memory edges (consumer on this node) never
- * leave the engine.
+ * every output through `push`, memory edges (consumer on this node)
+ * included; the node implements both with its executors and its comm
+ * layer, whose memory mode hands an output to its one consumer without a
+ * copy.
  *
  * @module
  */
+import { handOver } from "../comm/mod.ts";
 import { Inbox } from "./_inbox.ts";
 import { invalidDelivery, pushFailed, stepFailed } from "./errors.ts";
 import type { PlannedEdge, PlannedStep, WorkflowPlan } from "./plan.ts";
@@ -34,20 +36,24 @@ export type ExecuteFn = (
 ) => Promise<Uint8Array>;
 
 /**
- * Delivers `bytes` along `edge` with `edge.mode` to the run's part on
- * `edge.toNode` (this node itself, for a unix or http2 edge forced between
- * steps on one node), which hands them to its
- * `deliver(edge.to, edge.from, bytes)`. It may read `bytes` until it
- * settles, and must not change or transfer them: several pushes can share
- * one buffer. A rejection fails the run with a `push_failed` error.
+ * Delivers `bytes` along `edge` with `edge.mode` (memory included) to the
+ * run's part on `edge.toNode`, which hands them to its
+ * `deliver(edge.to, edge.from, bytes)`. With `transfer` the consumer may
+ * take `bytes` itself; without it the push only reads them (a memory push
+ * copies them before it returns, so the next push may take them), and must
+ * not change them. A rejection fails the run with a `push_failed` error.
  *
  * @example
  * ```ts ignore
- * const push: PushFn = (edge, bytes) =>
- *   comm.send(edge.toNode, edge.mode, { runId, to: edge.to, from: edge.from }, bytes);
+ * const push: PushFn = (edge, bytes, transfer) =>
+ *   comm.call(endpointOf(edge.toNode), { target: "deliver", headers, payload: bytes }, { transfer });
  * ```
  */
-export type PushFn = (edge: PlannedEdge, bytes: Uint8Array) => Promise<void>;
+export type PushFn = (
+  edge: PlannedEdge,
+  bytes: Uint8Array,
+  transfer: boolean,
+) => Promise<void>;
 
 /**
  * Options of {@link WorkflowRun}.
@@ -90,6 +96,7 @@ export interface WorkflowResult {
  *
  * @example
  * ```ts
+ * import { MemoryTransport } from "../comm/mod.ts";
  * import { WorkflowRun } from "./run.ts";
  * const plan = {
  *   workflow: "shout", origin: "a", output: "up",
@@ -99,11 +106,18 @@ export interface WorkflowResult {
  *     { from: "up", to: "$output", fromNode: "a", toNode: "a", mode: "memory" as const },
  *   ],
  * };
+ * const comm = new MemoryTransport();
  * const run = new WorkflowRun({
  *   plan, runId: "r1", nodeId: "a",
  *   execute: (_step, input) =>
  *     Promise.resolve(new TextEncoder().encode(new TextDecoder().decode(input).toUpperCase())),
- *   push: () => Promise.reject(new Error("single node: nothing to push")),
+ *   push: async (edge, payload, transfer) => {
+ *     await comm.call(edge.toNode, { target: edge.to, headers: { from: edge.from }, payload }, { transfer });
+ *   },
+ * });
+ * comm.register("a", (req) => {
+ *   run.deliver(req.target, req.headers.from, req.payload);
+ *   return Promise.resolve({ status: 200, headers: {}, payload: new Uint8Array() });
  * });
  * run.start(new TextEncoder().encode("hi"));
  * const { output } = await run.result();
@@ -272,39 +286,28 @@ export class WorkflowRun {
   }
 
   /**
-   * Sends a producer's output to all its consumers. Pushes share `bytes`
-   * (they only read it); each local consumer may transfer what it gets, so
-   * it gets its own copy, except the last one when no push needs `bytes`.
-   * Once this returns, the output is referenced by consumers alone.
+   * Sends a producer's output to all its consumers through comm, memory
+   * edges included. comm's {@linkcode handOver} decides who may take
+   * `bytes` itself: with one memory consumer it is handed over, no copy;
+   * with several, each but the last gets a copy made by the memory
+   * transport. Once this returns, the output is referenced by consumers
+   * alone.
    */
   async #send(from: string, bytes: Uint8Array): Promise<void> {
     const edges = this.#outgoing.get(from) ?? [];
-    const remote = edges.filter((e) => e.mode !== "memory");
-    const local = edges.filter((e) => e.mode === "memory");
-    const pushes = remote.map(async (edge) => {
+    const owns = handOver(edges.map((e) => e.mode));
+    // Read before the pushes: a consumer that takes the bytes may empty them.
+    const size = bytes.byteLength;
+    await Promise.all(edges.map(async (edge, i) => {
       const start = epochMs();
       try {
-        await this.#push(edge, bytes);
+        await this.#push(edge, bytes, owns[i]);
       } catch (error) {
         this.#fail(pushFailed(this.plan.workflow, this.runId, edge, error));
         return;
       }
-      this.#trace.push(_edgeEntry(edge, bytes.byteLength, start));
-    });
-    local.forEach((edge, i) => {
-      const start = epochMs();
-      const own = remote.length === 0 && i === local.length - 1
-        ? bytes
-        : bytes.slice();
-      this.#trace.push(_edgeEntry(edge, own.byteLength, start));
-      try {
-        this.deliver(edge.to, edge.from, own);
-      } catch (error) {
-        // Only a plan whose memory edge leaves this node gets here.
-        this.#fail(error as Error);
-      }
-    });
-    await Promise.all(pushes);
+      this.#trace.push(_edgeEntry(edge, size, start));
+    }));
   }
 
   #done(): void {
