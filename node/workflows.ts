@@ -24,6 +24,8 @@ import { EddyError, NotFoundError, RequestError } from "../runtime/errors.ts";
 import {
   checkWorkflow,
   type Cluster,
+  edgeTrace,
+  epochMs,
   parseWorkflow,
   planWorkflow,
   type TraceEntry,
@@ -96,6 +98,17 @@ export interface RecentRun {
 const RUN = "workflow:run";
 const DELIVER = "workflow:deliver";
 const ABORT = "workflow:abort";
+/**
+ * Headers of a participant's last delivery to the origin: its trace so far
+ * (JSON) and when the delivery was sent (epoch ms).
+ */
+const PART_TRACE = "part-trace";
+const SENT = "sent";
+/**
+ * The largest trace sent in a header (unix meta blocks and HTTP/2 header
+ * lists are bounded); a larger one comes with the part's answer instead.
+ */
+const MAX_PART_TRACE = 8 * 1024;
 
 /**
  * A node's workflows.
@@ -111,6 +124,14 @@ export class Workflows {
   readonly #deployed = new Map<string, DeployedWorkflow>();
   readonly #runs = new Map<string, WorkflowRun>();
   readonly #recent = new Map<string, RecentRun[]>();
+  /**
+   * Origin runs in flight: per participant, what to call when its trace
+   * comes with its last delivery.
+   */
+  readonly #partTraces = new Map<
+    string,
+    Map<string, (trace: TraceEntry[]) => void>
+  >();
   /** Deliveries that arrived before their run's start (a race between nodes). */
   readonly #early = new Map<string, [string, string, Uint8Array][]>();
   #changes: Promise<unknown> = Promise.resolve();
@@ -316,7 +337,18 @@ export class Workflows {
     const run = this.#open(plan, runId);
     const others = [...new Set(plan.steps.map((s) => s.node))]
       .filter((id) => id !== this.#node.nodeId);
-    const parts = others.map((id) => this.#startRemote(id, plan, runId));
+    const waiting = new Map<string, (trace: TraceEntry[]) => void>();
+    this.#partTraces.set(runId, waiting);
+    const parts = others.map((id) => {
+      const reported = this.#startRemote(id, plan, runId);
+      // A part's trace may come with its last delivery, before the part
+      // answers the start message: whichever comes first is its trace.
+      const delivered = new Promise<TraceEntry[]>((resolve) =>
+        waiting.set(id, resolve)
+      );
+      reported.catch(() => {});
+      return Promise.race([reported, delivered]);
+    });
     // A failed part fails the run at once, whichever comes first.
     const failed = Promise.all(parts).then(() => new Promise<never>(() => {}));
     failed.catch(() => {});
@@ -334,6 +366,7 @@ export class Workflows {
       throw error;
     } finally {
       this.#runs.delete(runId);
+      this.#partTraces.delete(runId);
     }
   }
 
@@ -360,6 +393,9 @@ export class Workflows {
         const run = this.#runs.get(runId);
         if (run) run.deliver(to, from, request.payload);
         else this.#earlyDelivery(runId, [to, from, request.payload]);
+        if (run && request.headers[PART_TRACE]) {
+          this.#partTrace(run, request);
+        }
         return ok(new Uint8Array());
       }
       case ABORT:
@@ -384,10 +420,20 @@ export class Workflows {
       execute: async (step, input) =>
         (await this.#node.invoke(step.function, input, { args: step.args }))
           .stdout,
-      push: async (edge, bytes, transfer) => {
+      push: async (edge, bytes, transfer, trace) => {
+        const headers: Record<string, string> = {
+          run: runId,
+          to: edge.to,
+          from: edge.from,
+        };
+        const text = trace && JSON.stringify(trace);
+        if (text && text.length <= MAX_PART_TRACE) {
+          headers[PART_TRACE] = text;
+          headers[SENT] = String(epochMs());
+        }
         const response = await this.#send(edge.toNode, edge.mode, {
           target: DELIVER,
-          headers: { run: runId, to: edge.to, from: edge.from },
+          headers,
           payload: bytes,
         }, { transfer });
         if (response.status !== 200) throw failure(response, edge.toNode);
@@ -447,6 +493,32 @@ export class Workflows {
     options?: CallOptions,
   ): Promise<CommResponse> {
     return this.#node.send(nodeId, mode, request, options);
+  }
+
+  /**
+   * Takes the trace a participant sent with its last delivery, completed
+   * with that delivery's edge, as the part's trace. A malformed one is
+   * ignored: the part's answer to the start message still brings it.
+   */
+  #partTrace(run: WorkflowRun, request: CommRequest): void {
+    const { to, from } = request.headers;
+    const edge = run.plan.edges.find((e) =>
+      e.from === from && e.to === to && e.toNode === this.#node.nodeId
+    );
+    const resolve = edge && this.#partTraces.get(run.runId)?.get(edge.fromNode);
+    if (!resolve) return;
+    let trace: TraceEntry[];
+    try {
+      trace = JSON.parse(request.headers[PART_TRACE]);
+    } catch {
+      return;
+    }
+    const sent = Number(request.headers[SENT]);
+    if (!Array.isArray(trace) || !Number.isFinite(sent)) return;
+    resolve([
+      ...trace,
+      edgeTrace(edge, request.payload.byteLength, sent),
+    ]);
   }
 
   #earlyDelivery(runId: string, delivery: [string, string, Uint8Array]): void {

@@ -82,6 +82,7 @@ export {
 } from "./spec.ts";
 export {
   type EdgeTrace,
+  edgeTrace,
   epochMs,
   type StepTrace,
   type TraceEntry,

@@ -18,7 +18,7 @@ import { Inbox } from "./_inbox.ts";
 import { invalidDelivery, pushFailed, stepFailed } from "./errors.ts";
 import type { PlannedEdge, PlannedStep, WorkflowPlan } from "./plan.ts";
 import { WORKFLOW_INPUT, WORKFLOW_OUTPUT } from "./spec.ts";
-import { epochMs, type TraceEntry } from "./trace.ts";
+import { edgeTrace, epochMs, type TraceEntry } from "./trace.ts";
 
 /**
  * Runs a step's function on this node. It owns `input` (it may transfer the
@@ -43,9 +43,14 @@ export type ExecuteFn = (
  * copies them before it returns, so the next push may take them), and must
  * not change them. A rejection fails the run with a `push_failed` error.
  *
+ * `trace` is set on a participant's last push when it goes to the origin:
+ * the part's whole trace but this edge, so that the origin has it with the
+ * bytes instead of waiting for the part to report once the push is
+ * acknowledged; the origin completes it with {@linkcode edgeTrace}.
+ *
  * @example
  * ```ts ignore
- * const push: PushFn = (edge, bytes, transfer) =>
+ * const push: PushFn = (edge, bytes, transfer, trace) =>
  *   comm.call(endpointOf(edge.toNode), { target: "deliver", headers, payload: bytes }, { transfer });
  * ```
  */
@@ -53,6 +58,7 @@ export type PushFn = (
   edge: PlannedEdge,
   bytes: Uint8Array,
   transfer: boolean,
+  trace?: TraceEntry[],
 ) => Promise<void>;
 
 /**
@@ -296,23 +302,39 @@ export class WorkflowRun {
   async #send(from: string, bytes: Uint8Array): Promise<void> {
     const edges = this.#outgoing.get(from) ?? [];
     const owns = handOver(edges.map((e) => e.mode));
+    const trace = this.#isLastPush(from, edges) ? this.#sorted() : undefined;
     // Read before the pushes: a consumer that takes the bytes may empty them.
     const size = bytes.byteLength;
     await Promise.all(edges.map(async (edge, i) => {
       const start = epochMs();
       try {
-        await this.#push(edge, bytes, owns[i]);
+        await this.#push(edge, bytes, owns[i], trace);
       } catch (error) {
         this.#fail(pushFailed(this.plan.workflow, this.runId, edge, error));
         return;
       }
-      this.#trace.push(_edgeEntry(edge, size, start));
+      this.#trace.push(edgeTrace(edge, size, start));
     }));
+  }
+
+  /**
+   * Whether sending `from`'s output along `edges` is all this participant
+   * has left to do, in one push to the origin: every other local step has
+   * run and sent its output.
+   */
+  #isLastPush(from: string, edges: PlannedEdge[]): boolean {
+    return !this.#isOrigin && from !== WORKFLOW_INPUT &&
+      this.#remaining === 1 && edges.length === 1 &&
+      edges[0].toNode === this.plan.origin;
+  }
+
+  #sorted(): TraceEntry[] {
+    return this.#trace.toSorted((a, b) => a.start - b.start);
   }
 
   #done(): void {
     if (this.#failure || --this.#remaining > 0) return;
-    this.#settled.resolve(this.#trace.toSorted((a, b) => a.start - b.start));
+    this.#settled.resolve(this.#sorted());
   }
 
   #fail(error: Error): void {
@@ -322,23 +344,4 @@ export class WorkflowRun {
     this.#settled.reject(error);
     this.#output.reject(error);
   }
-}
-
-/** A trace entry for `edge`; its transfer time runs from `start` to now. */
-function _edgeEntry(
-  edge: PlannedEdge,
-  bytes: number,
-  start: number,
-): TraceEntry {
-  return {
-    kind: "edge",
-    from: edge.from,
-    to: edge.to,
-    fromNode: edge.fromNode,
-    toNode: edge.toNode,
-    mode: edge.mode,
-    bytes,
-    start,
-    transferMs: epochMs() - start,
-  };
 }

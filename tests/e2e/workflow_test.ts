@@ -124,6 +124,10 @@ Deno.test("a workflow spread over three nodes runs as a data flow, by the cheape
     );
 
     const trace: Trace[] = JSON.parse(res.headers.get("x-eddy-trace")!);
+    // Each part's trace once, whether it came with the part's last
+    // delivery or with its answer to the start message.
+    assert.equal(trace.filter((t) => t.kind === "step").length, 5);
+    assert.equal(trace.filter((t) => t.kind === "edge").length, 8);
     const steps = Object.fromEntries(
       trace.filter((t) => t.kind === "step").map((t) => [t.step, t.node]),
     );

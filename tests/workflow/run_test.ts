@@ -355,3 +355,43 @@ Deno.test("WorkflowRun: in memory mode a lone consumer gets the producer's very 
   assert.deepEqual(b, outputs.get("a"));
   assert.deepEqual(c, outputs.get("a"));
 });
+
+Deno.test("WorkflowRun: a participant's trace rides with its last push to the origin", async () => {
+  const p = plan({ n1: ["f"], n2: ["g"] }, ...DIAMOND);
+  const traces = new Map<string, TraceEntry[] | undefined>();
+  const runs = connect(p, tag, (edge, bytes, transfer, trace) => {
+    traces.set(`${edge.from}→${edge.to}`, trace);
+    return runs.comm(edge, bytes, transfer);
+  });
+  runs.n1.start(enc.encode("x"));
+  const [, part] = await Promise.all([runs.n1.result(), runs.n2.settled()]);
+  const sent = traces.get("c→d");
+  assert.ok(sent, "n2's only push, to the origin, carries its trace");
+  assert.deepEqual(sent.map((e) => e.kind === "step" && e.step), ["c"]);
+  // What the part settles with is that trace plus the edge it sent last.
+  assert.deepEqual(part.slice(0, sent.length), sent);
+  assert.equal(part.length, sent.length + 1);
+  for (const [edge, trace] of traces) {
+    if (edge !== "c→d") assert.equal(trace, undefined, edge);
+  }
+});
+
+Deno.test("WorkflowRun: no trace rides with a participant's push while it has more to do", async () => {
+  const p = plan(
+    { n1: ["f"], n2: ["g"] },
+    "{ name: a, function: f }",
+    "{ name: b, function: g, after: [a] }",
+    "{ name: c, function: g, after: [b] }",
+    "{ name: d, function: f, after: [b, c] }",
+  );
+  const traces = new Map<string, TraceEntry[] | undefined>();
+  const runs = connect(p, tag, (edge, bytes, transfer, trace) => {
+    traces.set(`${edge.from}→${edge.to}`, trace);
+    return runs.comm(edge, bytes, transfer);
+  });
+  runs.n1.start(enc.encode("x"));
+  const { output } = await runs.n1.result();
+  assert.equal(dec.decode(output), "d(b(a(x))c(b(a(x))))");
+  // b feeds c on its own node and d on the origin: not a last push.
+  assert.equal(traces.get("b→d"), undefined);
+});
