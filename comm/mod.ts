@@ -79,6 +79,10 @@ export {
   type Mode,
   MODES,
 } from "./mode.ts";
+export {
+  ReceiveBuffers,
+  type ReceiveBuffersOptions,
+} from "./receive_buffers.ts";
 export { UnixTransport, type UnixTransportOptions } from "./unix.ts";
 export {
   serveUnix,

@@ -237,6 +237,7 @@ export class EddyNode {
         node.remote.send(nodeId, mode, request, options),
       info: () => node.info(),
       peers: node.peers,
+      release: node.remote.receiveBuffers.give,
     });
     node.sweptModules = await registry.sweepModules();
     if (registry.list().length > 0) pool.start();

@@ -20,6 +20,7 @@ import {
   type Locality,
   MemoryTransport,
   type Mode,
+  ReceiveBuffers,
   type Transport,
   UnixTransport,
 } from "../comm/mod.ts";
@@ -87,11 +88,16 @@ export interface RemoteInvocation {
  * @example
  * ```ts ignore
  * const remote = new RemoteInvoker(parts, { token });
- * await serveUnix(socketPath, remote.handler);
+ * await serveUnix(socketPath, remote.handler, { allocate: remote.receiveBuffers.take });
  * const { peer, mode, response } = await remote.forward("resize", input, []);
  * ```
  */
 export class RemoteInvoker {
+  /**
+   * Where the node's Unix socket reads payloads (`serveUnix`'s
+   * `allocate`); workflows give back what they are done with.
+   */
+  readonly receiveBuffers: ReceiveBuffers = new ReceiveBuffers();
   readonly #node: RemoteParts;
   readonly #token?: Uint8Array;
   readonly #transports: {

@@ -58,6 +58,8 @@ export interface WorkflowParts {
   info(): NodeInfo & { labels: Record<string, string> };
   /** The peers it knows, told when workflows change. */
   peers: PeerTable;
+  /** Takes back bytes a run is done with (see `WorkflowRunOptions.release`). */
+  release?: (bytes: Uint8Array) => void;
 }
 
 const STATE_FILE = "workflows.json";
@@ -420,6 +422,7 @@ export class Workflows {
       execute: async (step, input) =>
         (await this.#node.invoke(step.function, input, { args: step.args }))
           .stdout,
+      release: this.#node.release,
       push: async (edge, bytes, transfer, trace) => {
         const headers: Record<string, string> = {
           run: runId,

@@ -77,6 +77,13 @@ export interface WorkflowRunOptions {
   nodeId: string;
   execute: ExecuteFn;
   push: PushFn;
+  /**
+   * Takes back bytes the run is done with and owns alone: a step's input
+   * its executor kept intact (it copied rather than transferred it), the
+   * parts of a fan-in once joined. The node recycles them as receive
+   * buffers; by default they are left to the collector.
+   */
+  release?: (bytes: Uint8Array) => void;
 }
 
 /**
@@ -136,6 +143,7 @@ export class WorkflowRun {
   readonly nodeId: string;
   readonly #execute: ExecuteFn;
   readonly #push: PushFn;
+  readonly #release: (bytes: Uint8Array) => void;
   /** Steps placed on this node, and `$output` on the origin. */
   readonly #inboxes = new Map<string, Inbox>();
   readonly #steps = new Map<string, PlannedStep>();
@@ -156,6 +164,7 @@ export class WorkflowRun {
     this.nodeId = nodeId;
     this.#execute = options.execute;
     this.#push = options.push;
+    this.#release = options.release ?? (() => {});
     for (const step of plan.steps) {
       if (step.node !== nodeId) continue;
       this.#steps.set(step.name, step);
@@ -215,7 +224,7 @@ export class WorkflowRun {
       throw invalidDelivery(this.plan.workflow, this.runId, to, from, problem);
     }
     if (!inbox!.complete) return;
-    const input = inbox!.take();
+    const input = inbox!.take(this.#release);
     if (to === WORKFLOW_OUTPUT) {
       this.#output.resolve(input);
       this.#done();
@@ -276,6 +285,8 @@ export class WorkflowRun {
       return undefined;
     }
     if (this.#failure) return undefined;
+    // Not transferred to a worker (it holds bytes still): nobody needs it.
+    if (input.byteLength > 0) this.#release(input);
     const end = epochMs();
     this.#trace.push({
       kind: "step",

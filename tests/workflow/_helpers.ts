@@ -27,6 +27,7 @@ export function wireRuns(
   execute: ExecuteFn,
   nodeIds: string[],
   push?: PushFn,
+  release?: (bytes: Uint8Array) => void,
 ): { runs: Map<string, WorkflowRun>; comm: PushFn } {
   const runs = new Map<string, WorkflowRun>();
   const transport = new MemoryTransport();
@@ -47,6 +48,7 @@ export function wireRuns(
       nodeId,
       execute,
       push: push ?? comm,
+      release,
     });
     runs.set(nodeId, run);
     transport.register(nodeId, (req) => {

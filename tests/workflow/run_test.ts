@@ -395,3 +395,39 @@ Deno.test("WorkflowRun: no trace rides with a participant's push while it has mo
   // b feeds c on its own node and d on the origin: not a last push.
   assert.equal(traces.get("b→d"), undefined);
 });
+
+Deno.test("WorkflowRun: gives back a step's input its executor kept intact, and joined fan-in parts", async () => {
+  const p = plan({ n1: ["f", "g"], n2: [] }, ...DIAMOND);
+  const inputs = new Map<string, Uint8Array>();
+  const released: Uint8Array[] = [];
+  const { runs } = wireRuns(
+    p,
+    (step, input) => {
+      inputs.set(step.name, input);
+      // g moves its input to a worker (emptying it), f only reads it.
+      if (step.function === "g") {
+        structuredClone(input.buffer, {
+          transfer: [input.buffer as ArrayBuffer],
+        });
+      }
+      return Promise.resolve(enc.encode(`${step.name}!`));
+    },
+    ["n1"],
+    undefined,
+    (bytes) => released.push(bytes),
+  );
+  const n1 = runs.get("n1")!;
+  n1.start(enc.encode("x"));
+  await n1.result();
+  const expected = [inputs.get("a"), inputs.get("b"), inputs.get("d")];
+  for (const input of expected) {
+    assert.ok(released.includes(input!), "an intact input is given back");
+  }
+  assert.ok(!released.includes(inputs.get("c")!), "c's input moved on");
+  // d's parts (the outputs of c and b) were joined into d's input.
+  assert.equal(
+    released.filter((r) => !expected.includes(r)).map((r) => dec.decode(r))
+      .sort().join(),
+    "b!,c!",
+  );
+});
