@@ -8,6 +8,9 @@
  * @module
  */
 
+/** Payload sizes remembered as wanted before the memory starts over. */
+const MAX_SIZES = 1024;
+
 /** Options of {@linkcode ReceiveBuffers}. */
 export interface ReceiveBuffersOptions {
   /** Idle buffers kept, in bytes over all of them (default 32 MiB). */
@@ -37,6 +40,8 @@ export interface ReceiveBuffersOptions {
  */
 export class ReceiveBuffers {
   readonly #idle = new Map<number, Uint8Array<ArrayBuffer>[]>();
+  /** Sizes read into before: only those are kept, so unused buffers are not. */
+  readonly #asked = new Set<number>();
   readonly #maxIdleBytes: number;
   readonly #maxPerSize: number;
   readonly #minBytes: number;
@@ -55,6 +60,10 @@ export class ReceiveBuffers {
 
   /** A buffer of exactly `bytes` bytes: a recycled one when there is one. */
   readonly take = (bytes: number): Uint8Array<ArrayBuffer> => {
+    if (bytes >= this.#minBytes) {
+      if (this.#asked.size >= MAX_SIZES) this.#asked.clear();
+      this.#asked.add(bytes);
+    }
     const recycled = this.#idle.get(bytes)?.pop();
     if (!recycled) return new Uint8Array(bytes);
     this.#idleBytes -= bytes;
@@ -63,14 +72,15 @@ export class ReceiveBuffers {
 
   /**
    * Takes back a payload nothing references any more; `false` when it is
-   * not kept (too small, a view of a bigger or resizable buffer, detached,
-   * or over the idle budget).
+   * not kept (too small, of a size no payload was read into yet, a view of
+   * a bigger or resizable buffer, detached, or over the idle budget).
    */
   readonly give = (payload: Uint8Array): boolean => {
     const buffer = payload.buffer;
     const bytes = payload.byteLength;
     if (
-      bytes < this.#minBytes || !(buffer instanceof ArrayBuffer) ||
+      bytes < this.#minBytes || !this.#asked.has(bytes) ||
+      !(buffer instanceof ArrayBuffer) ||
       buffer.resizable || payload.byteOffset !== 0 ||
       buffer.byteLength !== bytes ||
       this.#idleBytes + bytes > this.#maxIdleBytes

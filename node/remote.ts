@@ -219,6 +219,14 @@ export class RemoteInvoker {
     request: CommRequest,
     options: CallOptions = {},
   ): Promise<CommResponse> {
+    if (nodeId === this.#node.id && (mode ?? "memory") === "memory") {
+      // The hot case of a workflow's edges: no node description needed.
+      return this.#transports.memory.call(
+        nodeId,
+        this.#signed(request),
+        options,
+      );
+    }
     const self = this.#node.info();
     const target = nodeId === self.id
       ? self

@@ -18,6 +18,12 @@ Deno.test("ReceiveBuffers: a buffer given back serves the next payload of its si
 
 Deno.test("ReceiveBuffers: refuses what could still be in use or is not worth keeping", () => {
   const buffers = new ReceiveBuffers({ maxIdleBytes: 512 * KB });
+  assert.equal(
+    buffers.give(new Uint8Array(300 * KB)),
+    false,
+    "no payload of its size was read yet",
+  );
+  for (const size of [KB, 200 * KB, 300 * KB]) buffers.take(size);
   assert.equal(buffers.give(new Uint8Array(KB)), false, "small");
   assert.equal(
     buffers.give(new Uint8Array(300 * KB).subarray(0, 200 * KB)),
