@@ -110,7 +110,7 @@ const SENT = "sent";
  * The largest trace sent in a header (unix meta blocks and HTTP/2 header
  * lists are bounded); a larger one comes with the part's answer instead.
  */
-const MAX_PART_TRACE = 8 * 1024;
+const MAX_PART_TRACE = 4 * 1024;
 
 /**
  * A node's workflows.
@@ -296,7 +296,8 @@ export class Workflows {
 
   /**
    * Runs workflow `name` with `input`, planned on the cluster as it is now,
-   * and resolves with its output and the merged trace.
+   * and resolves with its output and the merged trace. The run owns
+   * `input` from here on: it may hand it to a step's worker or recycle it.
    */
   async invoke(name: string, input: Uint8Array): Promise<WorkflowOutcome> {
     const deployed = this.get(name);
