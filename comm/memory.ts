@@ -22,11 +22,13 @@ export interface MemoryTransportOptions {
 }
 
 /**
- * Calls handlers registered in this process. The consumer gets its own copy
- * of the payload, made with one `Uint8Array.prototype.set` into a buffer of
- * exactly its size, because the producer may reuse its bytes (a view of a
- * guest's memory, say). With `transfer: true` the producer hands its payload
- * over and the consumer gets that very `Uint8Array`, no copy. The response
+ * Calls handlers registered in this process. With `transfer: true` the
+ * producer hands its payload over and the consumer gets that very
+ * `Uint8Array`, no copy. Without it the consumer gets its own copy, made
+ * with one `Uint8Array.prototype.set` into a buffer of exactly its size
+ * before `call` returns, because the producer may reuse its bytes (a view
+ * of a guest's memory) or hand them to another consumer next (fan-out, see
+ * `handOver`). The response
  * is handed back as the handler returned it (handlers give their responses
  * up). A handler that throws gives an error response, as in other modes.
  *

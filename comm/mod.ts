@@ -20,9 +20,13 @@
  *   on the node's `Deno.serve` for h2c, or {@linkcode serveHttp2}, which
  *   also does TLS).
  * - Payloads: the consumer owns what it receives, in a buffer of exactly
- *   the payload's size (one copy in memory mode unless the producer
- *   transfers ownership; read straight from the socket in unix mode). The
- *   producer must not change a payload until its call settles.
+ *   the payload's size (read straight from the socket in unix mode). In
+ *   memory mode the producer's buffer itself is handed over when the
+ *   producer transfers it, and copied otherwise: {@linkcode handOver} says
+ *   which of several consumers of one payload takes it (copies only for
+ *   fan-out), {@linkcode transferable} how a payload crosses to another
+ *   isolate (on a transfer list, copied only when it is a view of a bigger
+ *   buffer). The producer must not change a payload until its call settles.
  *
  * @example
  * ```ts
@@ -43,6 +47,7 @@
  * @module
  */
 export { type Deadline, withDeadline } from "./deadline.ts";
+export { handOver, transferable } from "./hand_over.ts";
 export {
   PayloadTooLargeError,
   PeerError,
@@ -74,6 +79,10 @@ export {
   type Mode,
   MODES,
 } from "./mode.ts";
+export {
+  ReceiveBuffers,
+  type ReceiveBuffersOptions,
+} from "./receive_buffers.ts";
 export { UnixTransport, type UnixTransportOptions } from "./unix.ts";
 export {
   serveUnix,

@@ -248,9 +248,11 @@ export class EddyNode {
       dataDir: registry.dataDir,
       nodeId: node.id,
       invoke: (name, input, options) => node.invoke(name, input, options),
-      send: (nodeId, mode, request) => node.remote.send(nodeId, mode, request),
+      send: (nodeId, mode, request, options) =>
+        node.remote.send(nodeId, mode, request, options),
       info: () => node.info(),
       peers: node.peers,
+      release: node.remote.receiveBuffers.give,
     });
     node.sweptModules = await registry.sweepModules();
     if (registry.list().length > 0) pool.start();

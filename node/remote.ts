@@ -9,6 +9,7 @@
 import { statusOf } from "../api/status.ts";
 import { timingSafeEqual } from "node:crypto";
 import {
+  type CallOptions,
   chooseMode,
   type CommHandler,
   type CommRequest,
@@ -19,6 +20,7 @@ import {
   type Locality,
   MemoryTransport,
   type Mode,
+  ReceiveBuffers,
   type Transport,
   UnixTransport,
 } from "../comm/mod.ts";
@@ -86,11 +88,16 @@ export interface RemoteInvocation {
  * @example
  * ```ts ignore
  * const remote = new RemoteInvoker(parts, { token });
- * await serveUnix(socketPath, remote.handler);
+ * await serveUnix(socketPath, remote.handler, { allocate: remote.receiveBuffers.take });
  * const { peer, mode, response } = await remote.forward("resize", input, []);
  * ```
  */
 export class RemoteInvoker {
+  /**
+   * Where the node's Unix socket reads payloads (`serveUnix`'s
+   * `allocate`); workflows give back what they are done with.
+   */
+  readonly receiveBuffers: ReceiveBuffers = new ReceiveBuffers();
   readonly #node: RemoteParts;
   readonly #token?: Uint8Array;
   readonly #transports: {
@@ -202,14 +209,24 @@ export class RemoteInvoker {
 
   /**
    * Sends `request` to node `nodeId` (this node or a peer) by `mode`, or by
-   * the mode locality allows. Throws {@linkcode NotFoundError} for a node
-   * that is not a known, live peer.
+   * the mode locality allows; `options.transfer` hands the payload over
+   * (memory mode). Throws {@linkcode NotFoundError} for a node that is not
+   * a known, live peer.
    */
   send(
     nodeId: string,
     mode: Mode | undefined,
     request: CommRequest,
+    options: CallOptions = {},
   ): Promise<CommResponse> {
+    if (nodeId === this.#node.id && (mode ?? "memory") === "memory") {
+      // The hot case of a workflow's edges: no node description needed.
+      return this.#transports.memory.call(
+        nodeId,
+        this.#signed(request),
+        options,
+      );
+    }
     const self = this.#node.info();
     const target = nodeId === self.id
       ? self
@@ -232,7 +249,7 @@ export class RemoteInvoker {
         target,
         mode ?? chooseMode(self.locality, target.locality),
       );
-      return transport.call(endpoint, this.#signed(request));
+      return transport.call(endpoint, this.#signed(request), options);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -114,7 +114,9 @@ export async function serveNode(
       ],
     });
     const socket = resolve(options.socket ?? `${options.dataDir}/eddy.sock`);
-    unix = await serveUnix(socket, node.remote.handler);
+    unix = await serveUnix(socket, node.remote.handler, {
+      allocate: node.remote.receiveBuffers.take,
+    });
     tls = options.tls &&
       await serveHttp2({
         hostname,

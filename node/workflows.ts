@@ -12,13 +12,20 @@
  */
 import { statusOf } from "../api/status.ts";
 import { join } from "node:path";
-import type { CommRequest, CommResponse, Mode } from "../comm/mod.ts";
+import type {
+  CallOptions,
+  CommRequest,
+  CommResponse,
+  Mode,
+} from "../comm/mod.ts";
 import { errorResponse, PeerError } from "../comm/mod.ts";
 import { writeFileAtomic } from "../runtime/durable.ts";
 import { EddyError, NotFoundError, RequestError } from "../runtime/errors.ts";
 import {
   checkWorkflow,
   type Cluster,
+  edgeTrace,
+  epochMs,
   parseWorkflow,
   planWorkflow,
   type TraceEntry,
@@ -37,16 +44,22 @@ export interface WorkflowParts {
   nodeId: string;
   /** Runs a step's function here. */
   invoke: Invoke;
-  /** Sends to node `nodeId` with `mode`, or the mode its locality allows. */
+  /**
+   * Sends to node `nodeId` (this one included) with `mode`, or the mode its
+   * locality allows; `options.transfer` hands the payload over.
+   */
   send(
     nodeId: string,
     mode: Mode | undefined,
     request: CommRequest,
+    options?: CallOptions,
   ): Promise<CommResponse>;
   /** This node as its peers see it, with its labels. */
   info(): NodeInfo & { labels: Record<string, string> };
   /** The peers it knows, told when workflows change. */
   peers: PeerTable;
+  /** Takes back bytes a run is done with (see `WorkflowRunOptions.release`). */
+  release?: (bytes: Uint8Array) => void;
 }
 
 const STATE_FILE = "workflows.json";
@@ -87,6 +100,17 @@ export interface RecentRun {
 const RUN = "workflow:run";
 const DELIVER = "workflow:deliver";
 const ABORT = "workflow:abort";
+/**
+ * Headers of a participant's last delivery to the origin: its trace so far
+ * (JSON) and when the delivery was sent (epoch ms).
+ */
+const PART_TRACE = "part-trace";
+const SENT = "sent";
+/**
+ * The largest trace sent in a header (unix meta blocks and HTTP/2 header
+ * lists are bounded); a larger one comes with the part's answer instead.
+ */
+const MAX_PART_TRACE = 4 * 1024;
 
 /**
  * A node's workflows.
@@ -102,6 +126,14 @@ export class Workflows {
   readonly #deployed = new Map<string, DeployedWorkflow>();
   readonly #runs = new Map<string, WorkflowRun>();
   readonly #recent = new Map<string, RecentRun[]>();
+  /**
+   * Origin runs in flight: per participant, what to call when its trace
+   * comes with its last delivery.
+   */
+  readonly #partTraces = new Map<
+    string,
+    Map<string, (trace: TraceEntry[]) => void>
+  >();
   /** Deliveries that arrived before their run's start (a race between nodes). */
   readonly #early = new Map<string, [string, string, Uint8Array][]>();
   #changes: Promise<unknown> = Promise.resolve();
@@ -264,7 +296,8 @@ export class Workflows {
 
   /**
    * Runs workflow `name` with `input`, planned on the cluster as it is now,
-   * and resolves with its output and the merged trace.
+   * and resolves with its output and the merged trace. The run owns
+   * `input` from here on: it may hand it to a step's worker or recycle it.
    */
   async invoke(name: string, input: Uint8Array): Promise<WorkflowOutcome> {
     const deployed = this.get(name);
@@ -307,7 +340,18 @@ export class Workflows {
     const run = this.#open(plan, runId);
     const others = [...new Set(plan.steps.map((s) => s.node))]
       .filter((id) => id !== this.#node.nodeId);
-    const parts = others.map((id) => this.#startRemote(id, plan, runId));
+    const waiting = new Map<string, (trace: TraceEntry[]) => void>();
+    this.#partTraces.set(runId, waiting);
+    const parts = others.map((id) => {
+      const reported = this.#startRemote(id, plan, runId);
+      // A part's trace may come with its last delivery, before the part
+      // answers the start message: whichever comes first is its trace.
+      const delivered = new Promise<TraceEntry[]>((resolve) =>
+        waiting.set(id, resolve)
+      );
+      reported.catch(() => {});
+      return Promise.race([reported, delivered]);
+    });
     // A failed part fails the run at once, whichever comes first.
     const failed = Promise.all(parts).then(() => new Promise<never>(() => {}));
     failed.catch(() => {});
@@ -325,6 +369,7 @@ export class Workflows {
       throw error;
     } finally {
       this.#runs.delete(runId);
+      this.#partTraces.delete(runId);
     }
   }
 
@@ -351,6 +396,9 @@ export class Workflows {
         const run = this.#runs.get(runId);
         if (run) run.deliver(to, from, request.payload);
         else this.#earlyDelivery(runId, [to, from, request.payload]);
+        if (run && request.headers[PART_TRACE]) {
+          this.#partTrace(run, request);
+        }
         return ok(new Uint8Array());
       }
       case ABORT:
@@ -375,12 +423,23 @@ export class Workflows {
       execute: async (step, input) =>
         (await this.#node.invoke(step.function, input, { args: step.args }))
           .stdout,
-      push: async (edge, bytes) => {
+      release: this.#node.release,
+      push: async (edge, bytes, transfer, trace) => {
+        const headers: Record<string, string> = {
+          run: runId,
+          to: edge.to,
+          from: edge.from,
+        };
+        const text = trace && JSON.stringify(trace);
+        if (text && text.length <= MAX_PART_TRACE) {
+          headers[PART_TRACE] = text;
+          headers[SENT] = String(epochMs());
+        }
         const response = await this.#send(edge.toNode, edge.mode, {
           target: DELIVER,
-          headers: { run: runId, to: edge.to, from: edge.from },
+          headers,
           payload: bytes,
-        });
+        }, { transfer });
         if (response.status !== 200) throw failure(response, edge.toNode);
       },
     });
@@ -435,8 +494,35 @@ export class Workflows {
     nodeId: string,
     mode: Mode | undefined,
     request: CommRequest,
+    options?: CallOptions,
   ): Promise<CommResponse> {
-    return this.#node.send(nodeId, mode, request);
+    return this.#node.send(nodeId, mode, request, options);
+  }
+
+  /**
+   * Takes the trace a participant sent with its last delivery, completed
+   * with that delivery's edge, as the part's trace. A malformed one is
+   * ignored: the part's answer to the start message still brings it.
+   */
+  #partTrace(run: WorkflowRun, request: CommRequest): void {
+    const { to, from } = request.headers;
+    const edge = run.plan.edges.find((e) =>
+      e.from === from && e.to === to && e.toNode === this.#node.nodeId
+    );
+    const resolve = edge && this.#partTraces.get(run.runId)?.get(edge.fromNode);
+    if (!resolve) return;
+    let trace: TraceEntry[];
+    try {
+      trace = JSON.parse(request.headers[PART_TRACE]);
+    } catch {
+      return;
+    }
+    const sent = Number(request.headers[SENT]);
+    if (!Array.isArray(trace) || !Number.isFinite(sent)) return;
+    resolve([
+      ...trace,
+      edgeTrace(edge, request.payload.byteLength, sent),
+    ]);
   }
 
   #earlyDelivery(runId: string, delivery: [string, string, Uint8Array]): void {

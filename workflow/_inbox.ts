@@ -41,10 +41,10 @@ export class Inbox {
 
   /**
    * The input: a single producer's bytes as they are, several producers'
-   * concatenated into one allocation. The inbox lets go of them, so each
-   * part can be collected as soon as the consumer is done with the whole.
+   * concatenated into one allocation, each part then handed to `release`.
+   * The inbox lets go of them.
    */
-  take(): Uint8Array {
+  take(release: (part: Uint8Array) => void): Uint8Array {
     const parts = this.#slots as Uint8Array[];
     this.#slots = [];
     if (parts.length === 1) return parts[0];
@@ -56,6 +56,7 @@ export class Inbox {
       whole.set(part, offset);
       offset += part.byteLength;
     }
+    for (const part of parts) release(part);
     return whole;
   }
 

@@ -16,6 +16,7 @@
  *
  * @example
  * ```ts
+ * import { MemoryTransport } from "../comm/mod.ts";
  * import { parseWorkflow, planWorkflow, WorkflowRun } from "./mod.ts";
  * const spec = parseWorkflow(`
  * name: shout
@@ -26,11 +27,18 @@
  *   localNodeId: "a",
  *   nodes: [{ id: "a", hostId: "h1", functions: ["uppercase"] }],
  * });
+ * const comm = new MemoryTransport();
  * const run = new WorkflowRun({
  *   plan, runId: "r1", nodeId: "a",
  *   execute: (_step, input) =>
  *     Promise.resolve(new TextEncoder().encode(new TextDecoder().decode(input).toUpperCase())),
- *   push: () => Promise.reject(new Error("single node: nothing to push")),
+ *   push: async (edge, payload, transfer) => {
+ *     await comm.call(edge.toNode, { target: edge.to, headers: { from: edge.from }, payload }, { transfer });
+ *   },
+ * });
+ * comm.register("a", (req) => {
+ *   run.deliver(req.target, req.headers.from, req.payload);
+ *   return Promise.resolve({ status: 200, headers: {}, payload: new Uint8Array() });
  * });
  * run.start(new TextEncoder().encode("hi"));
  * console.log(new TextDecoder().decode((await run.result()).output)); // "HI"
@@ -74,6 +82,7 @@ export {
 } from "./spec.ts";
 export {
   type EdgeTrace,
+  edgeTrace,
   epochMs,
   type StepTrace,
   type TraceEntry,

@@ -6,17 +6,19 @@
  * coordinator and nothing is stored on the way.
  *
  * Transport-agnostic: the engine runs functions through `execute` and sends
- * bytes to other nodes through `push`; the node implements both with its
- * executors and its comm layer. Memory edges (consumer on this node) never
- * leave the engine.
+ * every output through `push`, memory edges (consumer on this node)
+ * included; the node implements both with its executors and its comm
+ * layer, whose memory mode hands an output to its one consumer without a
+ * copy.
  *
  * @module
  */
+import { handOver } from "../comm/mod.ts";
 import { Inbox } from "./_inbox.ts";
 import { invalidDelivery, pushFailed, stepFailed } from "./errors.ts";
 import type { PlannedEdge, PlannedStep, WorkflowPlan } from "./plan.ts";
 import { WORKFLOW_INPUT, WORKFLOW_OUTPUT } from "./spec.ts";
-import { epochMs, type TraceEntry } from "./trace.ts";
+import { edgeTrace, epochMs, type TraceEntry } from "./trace.ts";
 
 /**
  * Runs a step's function on this node. It owns `input` (it may transfer the
@@ -34,20 +36,30 @@ export type ExecuteFn = (
 ) => Promise<Uint8Array>;
 
 /**
- * Delivers `bytes` along `edge` with `edge.mode` to the run's part on
- * `edge.toNode` (this node itself, for a unix or http2 edge forced between
- * steps on one node), which hands them to its
- * `deliver(edge.to, edge.from, bytes)`. It may read `bytes` until it
- * settles, and must not change or transfer them: several pushes can share
- * one buffer. A rejection fails the run with a `push_failed` error.
+ * Delivers `bytes` along `edge` with `edge.mode` (memory included) to the
+ * run's part on `edge.toNode`, which hands them to its
+ * `deliver(edge.to, edge.from, bytes)`. With `transfer` the consumer may
+ * take `bytes` itself; without it the push only reads them (a memory push
+ * copies them before it returns, so the next push may take them), and must
+ * not change them. A rejection fails the run with a `push_failed` error.
+ *
+ * `trace` is set on a participant's last push when it goes to the origin:
+ * the part's whole trace but this edge, so that the origin has it with the
+ * bytes instead of waiting for the part to report once the push is
+ * acknowledged; the origin completes it with {@linkcode edgeTrace}.
  *
  * @example
  * ```ts ignore
- * const push: PushFn = (edge, bytes) =>
- *   comm.send(edge.toNode, edge.mode, { runId, to: edge.to, from: edge.from }, bytes);
+ * const push: PushFn = (edge, bytes, transfer, trace) =>
+ *   comm.call(endpointOf(edge.toNode), { target: "deliver", headers, payload: bytes }, { transfer });
  * ```
  */
-export type PushFn = (edge: PlannedEdge, bytes: Uint8Array) => Promise<void>;
+export type PushFn = (
+  edge: PlannedEdge,
+  bytes: Uint8Array,
+  transfer: boolean,
+  trace?: TraceEntry[],
+) => Promise<void>;
 
 /**
  * Options of {@link WorkflowRun}.
@@ -65,6 +77,13 @@ export interface WorkflowRunOptions {
   nodeId: string;
   execute: ExecuteFn;
   push: PushFn;
+  /**
+   * Takes back bytes the run is done with and owns alone: a step's input
+   * its executor kept intact (it copied rather than transferred it), the
+   * parts of a fan-in once joined. The node recycles them as receive
+   * buffers; by default they are left to the collector.
+   */
+  release?: (bytes: Uint8Array) => void;
 }
 
 /**
@@ -90,6 +109,7 @@ export interface WorkflowResult {
  *
  * @example
  * ```ts
+ * import { MemoryTransport } from "../comm/mod.ts";
  * import { WorkflowRun } from "./run.ts";
  * const plan = {
  *   workflow: "shout", origin: "a", output: "up",
@@ -99,11 +119,18 @@ export interface WorkflowResult {
  *     { from: "up", to: "$output", fromNode: "a", toNode: "a", mode: "memory" as const },
  *   ],
  * };
+ * const comm = new MemoryTransport();
  * const run = new WorkflowRun({
  *   plan, runId: "r1", nodeId: "a",
  *   execute: (_step, input) =>
  *     Promise.resolve(new TextEncoder().encode(new TextDecoder().decode(input).toUpperCase())),
- *   push: () => Promise.reject(new Error("single node: nothing to push")),
+ *   push: async (edge, payload, transfer) => {
+ *     await comm.call(edge.toNode, { target: edge.to, headers: { from: edge.from }, payload }, { transfer });
+ *   },
+ * });
+ * comm.register("a", (req) => {
+ *   run.deliver(req.target, req.headers.from, req.payload);
+ *   return Promise.resolve({ status: 200, headers: {}, payload: new Uint8Array() });
  * });
  * run.start(new TextEncoder().encode("hi"));
  * const { output } = await run.result();
@@ -116,6 +143,7 @@ export class WorkflowRun {
   readonly nodeId: string;
   readonly #execute: ExecuteFn;
   readonly #push: PushFn;
+  readonly #release: (bytes: Uint8Array) => void;
   /** Steps placed on this node, and `$output` on the origin. */
   readonly #inboxes = new Map<string, Inbox>();
   readonly #steps = new Map<string, PlannedStep>();
@@ -136,6 +164,7 @@ export class WorkflowRun {
     this.nodeId = nodeId;
     this.#execute = options.execute;
     this.#push = options.push;
+    this.#release = options.release ?? (() => {});
     for (const step of plan.steps) {
       if (step.node !== nodeId) continue;
       this.#steps.set(step.name, step);
@@ -195,7 +224,7 @@ export class WorkflowRun {
       throw invalidDelivery(this.plan.workflow, this.runId, to, from, problem);
     }
     if (!inbox!.complete) return;
-    const input = inbox!.take();
+    const input = inbox!.take(this.#release);
     if (to === WORKFLOW_OUTPUT) {
       this.#output.resolve(input);
       this.#done();
@@ -256,6 +285,8 @@ export class WorkflowRun {
       return undefined;
     }
     if (this.#failure) return undefined;
+    // Not transferred to a worker (it holds bytes still): nobody needs it.
+    if (input.byteLength > 0) this.#release(input);
     const end = epochMs();
     this.#trace.push({
       kind: "step",
@@ -272,44 +303,49 @@ export class WorkflowRun {
   }
 
   /**
-   * Sends a producer's output to all its consumers. Pushes share `bytes`
-   * (they only read it); each local consumer may transfer what it gets, so
-   * it gets its own copy, except the last one when no push needs `bytes`.
-   * Once this returns, the output is referenced by consumers alone.
+   * Sends a producer's output to all its consumers through comm, memory
+   * edges included. comm's {@linkcode handOver} decides who may take
+   * `bytes` itself: with one memory consumer it is handed over, no copy;
+   * with several, each but the last gets a copy made by the memory
+   * transport. Once this returns, the output is referenced by consumers
+   * alone.
    */
   async #send(from: string, bytes: Uint8Array): Promise<void> {
     const edges = this.#outgoing.get(from) ?? [];
-    const remote = edges.filter((e) => e.mode !== "memory");
-    const local = edges.filter((e) => e.mode === "memory");
-    const pushes = remote.map(async (edge) => {
+    const owns = handOver(edges.map((e) => e.mode));
+    const trace = this.#isLastPush(from, edges) ? this.#sorted() : undefined;
+    // Read before the pushes: a consumer that takes the bytes may empty them.
+    const size = bytes.byteLength;
+    await Promise.all(edges.map(async (edge, i) => {
       const start = epochMs();
       try {
-        await this.#push(edge, bytes);
+        await this.#push(edge, bytes, owns[i], trace);
       } catch (error) {
         this.#fail(pushFailed(this.plan.workflow, this.runId, edge, error));
         return;
       }
-      this.#trace.push(_edgeEntry(edge, bytes.byteLength, start));
-    });
-    local.forEach((edge, i) => {
-      const start = epochMs();
-      const own = remote.length === 0 && i === local.length - 1
-        ? bytes
-        : bytes.slice();
-      this.#trace.push(_edgeEntry(edge, own.byteLength, start));
-      try {
-        this.deliver(edge.to, edge.from, own);
-      } catch (error) {
-        // Only a plan whose memory edge leaves this node gets here.
-        this.#fail(error as Error);
-      }
-    });
-    await Promise.all(pushes);
+      this.#trace.push(edgeTrace(edge, size, start));
+    }));
+  }
+
+  /**
+   * Whether sending `from`'s output along `edges` is all this participant
+   * has left to do, in one push to the origin: every other local step has
+   * run and sent its output.
+   */
+  #isLastPush(from: string, edges: PlannedEdge[]): boolean {
+    return !this.#isOrigin && from !== WORKFLOW_INPUT &&
+      this.#remaining === 1 && edges.length === 1 &&
+      edges[0].toNode === this.plan.origin;
+  }
+
+  #sorted(): TraceEntry[] {
+    return this.#trace.toSorted((a, b) => a.start - b.start);
   }
 
   #done(): void {
     if (this.#failure || --this.#remaining > 0) return;
-    this.#settled.resolve(this.#trace.toSorted((a, b) => a.start - b.start));
+    this.#settled.resolve(this.#sorted());
   }
 
   #fail(error: Error): void {
@@ -319,23 +355,4 @@ export class WorkflowRun {
     this.#settled.reject(error);
     this.#output.reject(error);
   }
-}
-
-/** A trace entry for `edge`; its transfer time runs from `start` to now. */
-function _edgeEntry(
-  edge: PlannedEdge,
-  bytes: number,
-  start: number,
-): TraceEntry {
-  return {
-    kind: "edge",
-    from: edge.from,
-    to: edge.to,
-    fromNode: edge.fromNode,
-    toNode: edge.toNode,
-    mode: edge.mode,
-    bytes,
-    start,
-    transferMs: epochMs() - start,
-  };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Mode } from "../comm/mod.ts";
+import type { PlannedEdge } from "./plan.ts";
 
 /**
  * One step's run on its node. `durationMs` includes waiting for an executor.
@@ -79,4 +80,36 @@ export type TraceEntry = StepTrace | EdgeTrace;
  */
 export function epochMs(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/**
+ * The trace entry of a transfer along `edge` that started at `start` (epoch
+ * ms) and ends now: for the sender, when the consumer's node acknowledged
+ * it; for the origin completing a participant's trace that came with the
+ * bytes, when they arrived (across hosts, as far as the two clocks agree;
+ * never negative).
+ *
+ * @example
+ * ```ts
+ * import { edgeTrace, epochMs } from "./trace.ts";
+ * const edge = { from: "a", to: "b", fromNode: "n1", toNode: "n2", mode: "unix" as const };
+ * console.log(edgeTrace(edge, 1024, epochMs()).transferMs >= 0); // true
+ * ```
+ */
+export function edgeTrace(
+  edge: PlannedEdge,
+  bytes: number,
+  start: number,
+): EdgeTrace {
+  return {
+    kind: "edge",
+    from: edge.from,
+    to: edge.to,
+    fromNode: edge.fromNode,
+    toNode: edge.toNode,
+    mode: edge.mode,
+    bytes,
+    start,
+    transferMs: Math.max(0, epochMs() - start),
+  };
 }

@@ -28,8 +28,8 @@ export class OutputBudgetError extends Error {
 
 /**
  * An {@linkcode OutputBuffer} whose every byte is reserved from a budget.
- * The join of its chunks in `bytes()` is a moment's second copy and is not
- * counted. `onReserve` hears of each reservation (the worker keeps a tally
+ * The copy `take()` makes out of the reused buffer is a moment's second
+ * copy and is not counted. `onReserve` hears of each reservation (the worker keeps a tally
  * the pool releases if the worker dies).
  *
  * @example

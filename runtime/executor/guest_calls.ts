@@ -64,7 +64,10 @@ export interface CallOrigin {
   signal: AbortSignal;
 }
 
-/** Runs a call a guest made. */
+/**
+ * Runs a call a guest made. `input` is the caller's own: a copy of the
+ * guest's bytes in a buffer of exactly their size, so it may be transferred.
+ */
 export type GuestCaller = (fn: string, input: Uint8Array) => Promise<CallReply>;
 
 /** One call a guest made, as the invocation's trace shows it. */

@@ -10,6 +10,7 @@
  * @module
  */
 import { availableParallelism } from "node:os";
+import { transferable } from "../../comm/mod.ts";
 import { InvocationError } from "../errors.ts";
 import { executorWorkerUrl } from "./_worker_url.ts";
 import { COMPILED_BASE_BYTES, type CompiledModule } from "../module/mod.ts";
@@ -533,11 +534,13 @@ export class ExecutorPool {
       job.parked--;
     }
     if (!executor.inflight.has(job.posted.seq) || job.cancelled) return;
-    const payload = reply.payload.slice();
+    // The reply is the caller's own (comm hands payloads over): it moves to
+    // the worker, copied only when it is a view of a bigger buffer.
+    const [payload, buffer] = transferable(reply.payload);
     this.#post(
       executor,
       { type: "callReply", callId, reply: { ...reply, payload } },
-      [payload.buffer],
+      [buffer],
     );
   }
 

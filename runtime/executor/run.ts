@@ -242,9 +242,8 @@ class GuestRun {
     const stderr = this.#stderr;
     return {
       exitCode,
-      stdout: stdout instanceof OutputBuffer
-        ? stdout.bytes() as Uint8Array<ArrayBuffer>
-        : new Uint8Array(),
+      // The output leaves in a buffer of its own: the run's buffer is reused.
+      stdout: stdout instanceof OutputBuffer ? stdout.take() : new Uint8Array(),
       stderr: stderr instanceof TailBuffer ? stderr.text() : "",
       durationMs: performance.now() - this.#started,
       failure,

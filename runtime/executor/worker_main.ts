@@ -133,16 +133,16 @@ export function startExecutorWorker(): void {
           const reply = new Promise<CallReply>((resolve, reject) =>
             calls.set(callId, { seq: job.seq, resolve, reject })
           );
-          const copy = input.slice();
+          // `input` is the call's own copy (GuestCalls made it): it moves.
           post({
             type: "call",
             callId,
             seq: job.seq,
             fn,
-            input: copy,
+            input,
             deadline,
           }, [
-            copy.buffer,
+            input.buffer as ArrayBuffer,
           ]);
           return reply;
         },

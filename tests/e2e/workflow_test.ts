@@ -124,6 +124,10 @@ Deno.test("a workflow spread over three nodes runs as a data flow, by the cheape
     );
 
     const trace: Trace[] = JSON.parse(res.headers.get("x-eddy-trace")!);
+    // Each part's trace once, whether it came with the part's last
+    // delivery or with its answer to the start message.
+    assert.equal(trace.filter((t) => t.kind === "step").length, 5);
+    assert.equal(trace.filter((t) => t.kind === "edge").length, 8);
     const steps = Object.fromEntries(
       trace.filter((t) => t.kind === "step").map((t) => [t.step, t.node]),
     );
@@ -150,6 +154,50 @@ Deno.test("a workflow spread over three nodes runs as a data flow, by the cheape
     ) {
       assert.equal(edge.bytes, size);
       assert.ok(edge.transferMs! >= 0);
+    }
+  }
+});
+
+const FORK = `
+name: fork
+steps:
+  - { name: src, function: src }
+  - { name: left, function: hash, after: [src] }
+  - { name: right, function: hash, after: [src] }
+  - { name: join, function: join, after: [left, right] }
+output: join
+`;
+
+Deno.test("one step feeding two consumers in memory mode: each gets the exact bytes", async () => {
+  await using a = await startNode({ flags: ["--node-id", "a"] });
+  await deploy(a.url, "src", "echo");
+  await deploy(a.url, "hash", "sha256");
+  await deploy(a.url, "join", "echo");
+  const put = await fetch(`${a.url}/v1/workflows`, {
+    method: "POST",
+    headers: { "content-type": "application/yaml" },
+    body: FORK,
+  });
+  assert.equal(put.status, 201, await put.clone().text());
+  await put.body?.cancel();
+  for (const size of [1 << 20, 5 << 20, 16 << 20]) {
+    const input = randomBytes(size);
+    const digest = await sha256(input);
+    const res = await fetch(`${a.url}/workflows/fork`, {
+      method: "POST",
+      body: input,
+    });
+    const output = await res.text();
+    assert.equal(res.status, 200, output.slice(0, 500));
+    // A consumer that got its sibling's (transferred, emptied) buffer
+    // would hash nothing, or fail to receive it at all.
+    assert.equal(output, `${digest}\n${digest}\n`, `size ${size}`);
+    const trace: Trace[] = JSON.parse(res.headers.get("x-eddy-trace")!);
+    const edges = trace.filter((t) => t.kind === "edge");
+    assert.equal(edges.length, 6);
+    for (const edge of edges) assert.equal(edge.mode, "memory");
+    for (const edge of edges.filter((e) => e.from === "src")) {
+      assert.equal(edge.bytes, size);
     }
   }
 });

@@ -1,7 +1,7 @@
 /**
  * The engine with a real node: steps run through `EddyNode.invoke` on the
  * example functions. Two WorkflowRun objects stand for two nodes, connected
- * by a push that copies bytes (the memory transport); the real multi-node
+ * through comm's memory transport; the real multi-node
  * wiring is the node's.
  */
 import assert from "node:assert/strict";
@@ -11,14 +11,13 @@ import {
   type ExecuteFn,
   parseWorkflow,
   planWorkflow,
-  type PushFn,
   type StepTrace,
   type TraceEntry,
   WorkflowError,
   type WorkflowPlan,
   WorkflowRun,
 } from "../../workflow/mod.ts";
-import { yaml } from "./_helpers.ts";
+import { wireRuns, yaml } from "./_helpers.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { statusOf } from "../../api/status.ts";
 
@@ -60,27 +59,13 @@ function invoker(node: EddyNode, seen: string[] = []): ExecuteFn {
   };
 }
 
-/**
- * One WorkflowRun per node of `plan`, all in this process: a push hands a
- * copy of the bytes to the run of the consumer's node.
- */
+/** One WorkflowRun per node of `plan`, all in this process. */
 function runs(
   plan: WorkflowPlan,
   execute: ExecuteFn,
   nodeIds: string[],
 ): Map<string, WorkflowRun> {
-  const all = new Map<string, WorkflowRun>();
-  const push: PushFn = async (edge, bytes) => {
-    await Promise.resolve();
-    all.get(edge.toNode)!.deliver(edge.to, edge.from, bytes.slice());
-  };
-  for (const nodeId of nodeIds) {
-    all.set(
-      nodeId,
-      new WorkflowRun({ plan, runId: "run-1", nodeId, execute, push }),
-    );
-  }
-  return all;
+  return wireRuns(plan, execute, nodeIds).runs;
 }
 
 /** n1 (the origin, host h1) and n2 (host h2) with these functions. */
@@ -228,7 +213,7 @@ Deno.test("a failing step rejects the run with its name, and its consumers never
     assert.equal(statusOf(error), 500);
     assert.match(
       error.message,
-      /^workflow 'broken' \(run run-1\): step 'bad' on node 'n1' failed: function 'fail' failed: /,
+      /^workflow 'broken' \(run r1\): step 'bad' on node 'n1' failed: function 'fail' failed: /,
     );
     assert.equal(error.details.function, "fail");
     assert.equal(error.details.exitCode, 7);

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   type ExecuteFn,
   parseWorkflow,
-  type PlannedEdge,
   planWorkflow,
   type PushFn,
   type TraceEntry,
@@ -10,7 +9,7 @@ import {
   type WorkflowPlan,
   WorkflowRun,
 } from "../../workflow/mod.ts";
-import { yaml } from "./_helpers.ts";
+import { wireRuns, yaml } from "./_helpers.ts";
 import { statusOf } from "../../api/status.ts";
 
 const enc = new TextEncoder();
@@ -37,30 +36,14 @@ function plan(
 const tag: ExecuteFn = (step, input) =>
   Promise.resolve(enc.encode(`${step.name}(${dec.decode(input)})`));
 
-/** Runs of one plan on n1 and n2, wired by a push that copies bytes. */
+/** Runs of one plan on n1 and n2, wired through comm's memory transport. */
 function connect(
   p: WorkflowPlan,
   execute: ExecuteFn = tag,
   push?: PushFn,
-): { n1: WorkflowRun; n2: WorkflowRun } {
-  const runs = new Map<string, WorkflowRun>();
-  const copy: PushFn = async (edge, bytes) => {
-    await Promise.resolve();
-    runs.get(edge.toNode)!.deliver(edge.to, edge.from, bytes.slice());
-  };
-  for (const nodeId of ["n1", "n2"]) {
-    runs.set(
-      nodeId,
-      new WorkflowRun({
-        plan: p,
-        runId: "r1",
-        nodeId,
-        execute,
-        push: push ?? copy,
-      }),
-    );
-  }
-  return { n1: runs.get("n1")!, n2: runs.get("n2")! };
+): { n1: WorkflowRun; n2: WorkflowRun; comm: PushFn } {
+  const { runs, comm } = wireRuns(p, execute, ["n1", "n2"], push);
+  return { n1: runs.get("n1")!, n2: runs.get("n2")!, comm };
 }
 
 /** A rejection's error, checked to be a WorkflowError. */
@@ -156,15 +139,9 @@ Deno.test("WorkflowRun: fan-in concatenates in after order, whatever the arrival
     ],
   };
   const inputs: string[] = [];
-  const run = new WorkflowRun({
-    plan: p,
-    runId: "r",
-    nodeId: "n1",
-    execute: (_step, input) => {
-      inputs.push(dec.decode(input));
-      return Promise.resolve(input);
-    },
-    push: () => Promise.reject(new Error("unused")),
+  const { n1: run } = connect(p, (_step, input) => {
+    inputs.push(dec.decode(input));
+    return Promise.resolve(input);
   });
   run.deliver("j", "z", enc.encode("3"));
   run.deliver("j", "x", enc.encode(""));
@@ -204,11 +181,12 @@ Deno.test("WorkflowRun: a consumer that transfers its input leaves its siblings 
     return Promise.resolve(enc.encode(`${step.name}(${text})`));
   };
   const pushed = new Map<string, string>();
-  const runs = connect(p, consume, async (edge, bytes) => {
+  const runs = connect(p, consume, async (edge, bytes, transfer) => {
+    if (edge.mode === "memory") return runs.comm(edge, bytes, transfer);
     await new Promise((resolve) => setTimeout(resolve, 5));
     // Read after the local consumers have detached their inputs.
     pushed.set(`${edge.from}→${edge.to}`, dec.decode(bytes));
-    runs[edge.toNode as "n1" | "n2"].deliver(edge.to, edge.from, bytes.slice());
+    await runs.comm(edge, bytes, transfer);
   });
   runs.n1.start(enc.encode("in"));
   const { output } = await runs.n1.result();
@@ -250,10 +228,13 @@ Deno.test("WorkflowRun: a failing step rejects the run with its name", async () 
 
 Deno.test("WorkflowRun: a failed push names the step and the peer", async () => {
   const p = plan({ n1: ["f"], n2: ["g"] }, ...DIAMOND);
-  const { n1, n2 } = connect(
+  const { n1, n2, comm } = connect(
     p,
     tag,
-    () => Promise.reject(new Error("connection refused")),
+    (edge, bytes, transfer) =>
+      edge.mode === "memory"
+        ? comm(edge, bytes, transfer)
+        : Promise.reject(new Error("connection refused")),
   );
   n1.start(enc.encode("x"));
   const error = await rejection(n1.result());
@@ -335,14 +316,118 @@ Deno.test("WorkflowRun: the output step may also feed other steps", async () => 
   assert.ok(trace.some((e) => e.kind === "step" && e.step === "b"));
 });
 
-Deno.test("WorkflowRun: memory edges of a plan never reach push", async () => {
+Deno.test("WorkflowRun: every edge goes through push; only a lone consumer takes the bytes", async () => {
   const p = plan({ n1: ["f", "g"], n2: [] }, ...DIAMOND);
-  const pushed: PlannedEdge[] = [];
-  const { n1 } = connect(p, tag, (edge) => {
-    pushed.push(edge);
-    return Promise.resolve();
+  const pushed: string[] = [];
+  const runs = connect(p, tag, (edge, bytes, transfer) => {
+    pushed.push(`${edge.from}→${edge.to} ${transfer ? "takes" : "copies"}`);
+    return runs.comm(edge, bytes, transfer);
   });
+  runs.n1.start(enc.encode("x"));
+  await runs.n1.result();
+  assert.deepEqual(pushed.sort(), [
+    "$input→a takes",
+    "a→b copies",
+    "a→c takes",
+    "b→d takes",
+    "c→d takes",
+    "d→$output takes",
+  ]);
+});
+
+Deno.test("WorkflowRun: in memory mode a lone consumer gets the producer's very buffer, fan-out consumers their own", async () => {
+  const p = plan({ n1: ["f", "g"], n2: [] }, ...DIAMOND);
+  const outputs = new Map<string, Uint8Array>();
+  const inputs = new Map<string, Uint8Array>();
+  const { n1 } = connect(p, (step, input) => {
+    inputs.set(step.name, input);
+    const output = new Uint8Array(1 << 20).fill(step.name.charCodeAt(0));
+    outputs.set(step.name, output);
+    return Promise.resolve(output);
+  });
+  n1.start(new Uint8Array(8));
+  const { output } = await n1.result();
+  assert.equal(output, outputs.get("d"), "d's output is handed over");
+  // a feeds b and c: one of them has a's buffer, the other a copy.
+  const [b, c] = [inputs.get("b")!, inputs.get("c")!];
+  assert.notEqual(b.buffer, c.buffer);
+  assert.ok([b, c].filter((i) => i === outputs.get("a")).length === 1);
+  assert.deepEqual(b, outputs.get("a"));
+  assert.deepEqual(c, outputs.get("a"));
+});
+
+Deno.test("WorkflowRun: a participant's trace rides with its last push to the origin", async () => {
+  const p = plan({ n1: ["f"], n2: ["g"] }, ...DIAMOND);
+  const traces = new Map<string, TraceEntry[] | undefined>();
+  const runs = connect(p, tag, (edge, bytes, transfer, trace) => {
+    traces.set(`${edge.from}→${edge.to}`, trace);
+    return runs.comm(edge, bytes, transfer);
+  });
+  runs.n1.start(enc.encode("x"));
+  const [, part] = await Promise.all([runs.n1.result(), runs.n2.settled()]);
+  const sent = traces.get("c→d");
+  assert.ok(sent, "n2's only push, to the origin, carries its trace");
+  assert.deepEqual(sent.map((e) => e.kind === "step" && e.step), ["c"]);
+  // What the part settles with is that trace plus the edge it sent last.
+  assert.deepEqual(part.slice(0, sent.length), sent);
+  assert.equal(part.length, sent.length + 1);
+  for (const [edge, trace] of traces) {
+    if (edge !== "c→d") assert.equal(trace, undefined, edge);
+  }
+});
+
+Deno.test("WorkflowRun: no trace rides with a participant's push while it has more to do", async () => {
+  const p = plan(
+    { n1: ["f"], n2: ["g"] },
+    "{ name: a, function: f }",
+    "{ name: b, function: g, after: [a] }",
+    "{ name: c, function: g, after: [b] }",
+    "{ name: d, function: f, after: [b, c] }",
+  );
+  const traces = new Map<string, TraceEntry[] | undefined>();
+  const runs = connect(p, tag, (edge, bytes, transfer, trace) => {
+    traces.set(`${edge.from}→${edge.to}`, trace);
+    return runs.comm(edge, bytes, transfer);
+  });
+  runs.n1.start(enc.encode("x"));
+  const { output } = await runs.n1.result();
+  assert.equal(dec.decode(output), "d(b(a(x))c(b(a(x))))");
+  // b feeds c on its own node and d on the origin: not a last push.
+  assert.equal(traces.get("b→d"), undefined);
+});
+
+Deno.test("WorkflowRun: gives back a step's input its executor kept intact, and joined fan-in parts", async () => {
+  const p = plan({ n1: ["f", "g"], n2: [] }, ...DIAMOND);
+  const inputs = new Map<string, Uint8Array>();
+  const released: Uint8Array[] = [];
+  const { runs } = wireRuns(
+    p,
+    (step, input) => {
+      inputs.set(step.name, input);
+      // g moves its input to a worker (emptying it), f only reads it.
+      if (step.function === "g") {
+        structuredClone(input.buffer, {
+          transfer: [input.buffer as ArrayBuffer],
+        });
+      }
+      return Promise.resolve(enc.encode(`${step.name}!`));
+    },
+    ["n1"],
+    undefined,
+    (bytes) => released.push(bytes),
+  );
+  const n1 = runs.get("n1")!;
   n1.start(enc.encode("x"));
   await n1.result();
-  assert.deepEqual(pushed, []);
+  const expected = [inputs.get("a"), inputs.get("b"), inputs.get("d")];
+  for (const input of expected) {
+    assert.ok(released.includes(input!), "an intact input is given back");
+  }
+  assert.ok(!released.includes(inputs.get("c")!), "c's input moved on");
+  // d's parts (the outputs of c and b) were joined into d's input.
+  assert.equal(
+    released.filter((r) => !expected.includes(r)).map((r) => dec.decode(r))
+      .sort().join(),
+    "b!,c!",
+  );
 });

@@ -3,7 +3,7 @@ import { OutputBuffer, OutputLimitError } from "../../../runtime/wasi/mod.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-Deno.test("OutputBuffer keeps copies and joins the chunks once", () => {
+Deno.test("OutputBuffer keeps copies in one buffer; take() hands them out at their exact size", () => {
   const out = new OutputBuffer();
   const data = enc("abc");
   out.write(data);
@@ -12,10 +12,28 @@ Deno.test("OutputBuffer keeps copies and joins the chunks once", () => {
   assert.equal(out.size, 5);
   const all = out.bytes();
   assert.equal(new TextDecoder().decode(all), "abcde");
-  assert.equal(out.bytes(), all); // joined once, then kept
+  assert.equal(out.bytes().buffer, all.buffer, "one buffer, no join");
   out.write(enc("f"));
   assert.equal(new TextDecoder().decode(out.bytes()), "abcdef");
+  const taken = out.take();
+  assert.equal(new TextDecoder().decode(taken), "abcdef");
+  assert.equal(taken.buffer.byteLength, 6, "a buffer of its own, exact size");
+  assert.equal(out.size, 0);
   assert.equal(new OutputBuffer().bytes().length, 0);
+  assert.equal(new OutputBuffer().take().length, 0);
+});
+
+Deno.test("OutputBuffer: the next run writes into the buffer the last one gave back", () => {
+  const first = new OutputBuffer();
+  first.write(new Uint8Array(100_000).fill(1));
+  const used = first.bytes().buffer;
+  const taken = first.take();
+  const second = new OutputBuffer();
+  second.write(enc("next"));
+  assert.equal(second.bytes().buffer, used, "reused, not allocated");
+  assert.notEqual(taken.buffer, used);
+  assert.ok(taken.every((b) => b === 1), "what was taken stays intact");
+  assert.equal(new TextDecoder().decode(second.take()), "next");
 });
 
 Deno.test("OutputBuffer limit: exactly the limit fits, one more byte throws", () => {
@@ -42,20 +60,23 @@ Deno.test("OutputBuffer.tail gives the last bytes without a broken character", (
   assert.equal(new OutputBuffer().tail(), "");
 });
 
-Deno.test("a large output grows in place: bytes() is a view, never a join", () => {
-  const out = new OutputBuffer(8 << 20);
+Deno.test("a large output grows in place: bytes() is a view, never a join, take() no copy", () => {
+  const out = new OutputBuffer(16 << 20);
   const piece = new Uint8Array(65536);
-  for (let i = 0; i < 48; i++) out.write(piece.fill(i));
+  for (let i = 0; i < 80; i++) out.write(piece.fill(i));
   const all = out.bytes();
-  assert.equal(all.length, 48 * 65536);
+  assert.equal(all.length, 80 * 65536);
   assert.ok(
     (all.buffer as ArrayBuffer).resizable,
     "not held in one growing buffer",
   );
-  for (let i = 0; i < 48; i++) assert.equal(all[i * 65536 + 123], i);
+  for (let i = 0; i < 80; i++) assert.equal(all[i * 65536 + 123], i);
   out.write(enc("tail!"));
   // The same buffer, grown: no copy was made for bytes() or the write.
   assert.equal(out.bytes().buffer, all.buffer);
   assert.equal(out.tail(5), "tail!");
-  assert.throws(() => out.write(new Uint8Array(8 << 20)), OutputLimitError);
+  assert.throws(() => out.write(new Uint8Array(16 << 20)), OutputLimitError);
+  const taken = out.take();
+  assert.equal(taken.buffer, all.buffer, "handed out, not copied");
+  assert.equal(taken.buffer.byteLength, 80 * 65536 + 5, "trimmed");
 });
