@@ -57,7 +57,7 @@ Deno.test({
         .results;
       assert.equal(density.deployed.functions, 10);
       assert.equal(density.inFlight.completed, density.inFlight.instances);
-      assert.equal(density.distinct.invokedOnce.compiledMain, 50);
+      assert.equal(density.distinct.invokedOnce.compiledMain, 20);
       const workflows = JSON.parse(
         await Deno.readTextFile(`${dir}/workflows.json`),
       ).results;
