@@ -514,6 +514,14 @@ function distinctSection(x: DistinctResults): string[] {
         `p50 ≤ 20 ms: ${pass(x.coldFirstInvocationMs.p50 <= 20)}`,
       ],
       ["the same functions again (warm)", ms(x.warmInvocationMs), ""],
+      // Results written before the larger modules were measured lack them.
+      ...(x.larger
+        ? [[
+          `cold / warm, ${x.larger.cold.n} distinct ${x.larger.moduleBytes} B modules (sha256 example)`,
+          `${ms(x.larger.cold)} / ${ms(x.larger.warm)}`,
+          "",
+        ]]
+        : []),
       [
         `RSS after each ran once (budget ${x.invokedOnce.budgetMB} MiB)`,
         `${x.invokedOnce.rssEndMB} MB (+${x.invokedOnce.perInvokedKB} KB a function)`,
