@@ -98,6 +98,8 @@ export interface DistinctResults {
     servingSeconds: number;
     rssMB: number;
     coldFirstInvocationMs: LatencyMs;
+    /** The sha256 variants cold again: their rewritten bytes come from disk. */
+    largerColdMs: LatencyMs;
   };
   invokedOnceUnderBudget: InvokedAll;
 }
@@ -173,6 +175,7 @@ export async function distinctModules(options: {
       // sample measures modules compiled cold, not a fresh isolate's JIT.
       await latencies(restarted, Array(WARM_UP).fill(sample[0]));
       const restartCold = await latencies(restarted, sample.slice(1));
+      const largerCold = await latencies(restarted, largerNames(larger));
       log(`density: restart to serving ${round(servingSeconds, 2)} s`);
       return {
         modules: count,
@@ -188,6 +191,7 @@ export async function distinctModules(options: {
           servingSeconds: round(servingSeconds, 2),
           rssMB: round(rss / MB, 1),
           coldFirstInvocationMs: restartCold,
+          largerColdMs: largerCold,
         },
         invokedOnceUnderBudget: await invokeAll(restarted, names, settleMs),
       };
@@ -232,7 +236,7 @@ async function largerModules(
 ): Promise<DistinctResults["larger"]> {
   const sha256 = await Deno.readFile(`${ROOT}examples/sha256/sha256.wasm`);
   const variants = Array.from({ length: count }, (_, n) => variant(sha256, n));
-  const names = variants.map((_, n) => `sha${n}`);
+  const names = largerNames({ cold: { n: count } });
   await deployAll(node, names, variants);
   const cold = await latencies(node, names);
   return {
@@ -240,6 +244,11 @@ async function largerModules(
     cold,
     warm: await latencies(node, names),
   };
+}
+
+/** The functions {@linkcode largerModules} deployed. */
+function largerNames(larger: { cold: { n: number } }): string[] {
+  return Array.from({ length: larger.cold.n }, (_, n) => `sha${n}`);
 }
 
 /** `bytes` with a custom section named after `n`: the same code, its own digest. */

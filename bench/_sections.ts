@@ -537,6 +537,13 @@ function distinctSection(x: DistinctResults): string[] {
         ms(x.restart.coldFirstInvocationMs),
         "",
       ],
+      ...(x.restart.largerColdMs
+        ? [[
+          "… of the sha256 variants (rewritten bytes read from disk)",
+          ms(x.restart.largerColdMs),
+          "",
+        ]]
+        : []),
       [
         `each ran once more, --memory-budget ${x.invokedOnceUnderBudget.budgetMB} MiB`,
         `RSS ${x.invokedOnceUnderBudget.rssStartMB} → ${x.invokedOnceUnderBudget.rssEndMB} MB by tenths [${
