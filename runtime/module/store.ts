@@ -6,7 +6,9 @@
  * open; a module is compiled when it is first run, in ~0.05–1 ms for a
  * small one (V8 compiles a function's code lazily, on its first call).
  * V8 cannot write a compiled `WebAssembly.Module` to disk from Deno, so a
- * restart compiles again, on demand, what is run.
+ * restart compiles again, on demand, what is run; given a `preparedDir`,
+ * the bytes rewritten for a memory limit are kept on disk (see
+ * `PreparedCache`), which is most of a cold compile of a real module.
  *
  * @module
  */
