@@ -26,6 +26,7 @@ import {
   type BenchNode,
   metric,
   request,
+  ROOT,
   settledRss,
   startNode,
 } from "./_nodes.ts";
@@ -83,6 +84,12 @@ export interface DistinctResults {
   };
   coldFirstInvocationMs: LatencyMs;
   warmInvocationMs: LatencyMs;
+  /**
+   * The same for a module of realistic size: variants of the Rust sha256
+   * example (71 KB), each its own digest (a custom section naming it),
+   * deployed beside the others.
+   */
+  larger: { moduleBytes: number; cold: LatencyMs; warm: LatencyMs };
   invokedOnce: InvokedAll;
   restart: {
     /** From spawning `cli.ts serve` to its "listening" line. */
@@ -91,6 +98,8 @@ export interface DistinctResults {
     servingSeconds: number;
     rssMB: number;
     coldFirstInvocationMs: LatencyMs;
+    /** The sha256 variants cold again: their rewritten bytes come from disk. */
+    largerColdMs: LatencyMs;
   };
   invokedOnceUnderBudget: InvokedAll;
 }
@@ -124,6 +133,7 @@ export async function distinctModules(options: {
     const node = await startNode({ id: "distinct", dataDir });
     let deployed: DistinctResults["deploy"];
     let cold: LatencyMs, warm: LatencyMs, invokedOnce: InvokedAll;
+    let larger: DistinctResults["larger"];
     let workers: number;
     try {
       const rssBefore = await settledRss(node, settleMs);
@@ -143,6 +153,7 @@ export async function distinctModules(options: {
       log(`density: ${count} distinct modules deployed in ${seconds} s`);
       cold = await latencies(node, sample);
       warm = await latencies(node, sample);
+      larger = await largerModules(node, options.samples);
       log(`density: cold first invocation p50 ${cold.p50} ms`);
       workers = await metric(node, "eddy_executor_workers");
       invokedOnce = await invokeAll(node, names, settleMs);
@@ -164,6 +175,7 @@ export async function distinctModules(options: {
       // sample measures modules compiled cold, not a fresh isolate's JIT.
       await latencies(restarted, Array(WARM_UP).fill(sample[0]));
       const restartCold = await latencies(restarted, sample.slice(1));
+      const largerCold = await latencies(restarted, largerNames(larger));
       log(`density: restart to serving ${round(servingSeconds, 2)} s`);
       return {
         modules: count,
@@ -172,12 +184,14 @@ export async function distinctModules(options: {
         deploy: deployed,
         coldFirstInvocationMs: cold,
         warmInvocationMs: warm,
+        larger,
         invokedOnce,
         restart: {
           listeningSeconds: round(listeningSeconds, 2),
           servingSeconds: round(servingSeconds, 2),
           rssMB: round(rss / MB, 1),
           coldFirstInvocationMs: restartCold,
+          largerColdMs: largerCold,
         },
         invokedOnceUnderBudget: await invokeAll(restarted, names, settleMs),
       };
@@ -213,6 +227,37 @@ async function deployAll(
     await request(node, "POST", "/v1/manifests", JSON.stringify({ functions }));
   }
   return (uploaded - started) / 1000;
+}
+
+/** Cold and warm latency of `count` variants of the sha256 example. */
+async function largerModules(
+  node: BenchNode,
+  count: number,
+): Promise<DistinctResults["larger"]> {
+  const sha256 = await Deno.readFile(`${ROOT}examples/sha256/sha256.wasm`);
+  const variants = Array.from({ length: count }, (_, n) => variant(sha256, n));
+  const names = largerNames({ cold: { n: count } });
+  await deployAll(node, names, variants);
+  const cold = await latencies(node, names);
+  return {
+    moduleBytes: variants[0].length,
+    cold,
+    warm: await latencies(node, names),
+  };
+}
+
+/** The functions {@linkcode largerModules} deployed. */
+function largerNames(larger: { cold: { n: number } }): string[] {
+  return Array.from({ length: larger.cold.n }, (_, n) => `sha${n}`);
+}
+
+/** `bytes` with a custom section named after `n`: the same code, its own digest. */
+function variant(bytes: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
+  const name = new TextEncoder().encode(`v${String(n).padStart(8, "0")}`);
+  const out = new Uint8Array(bytes.length + 3 + name.length);
+  out.set(bytes);
+  out.set([0, 1 + name.length, name.length, ...name], bytes.length);
+  return out;
 }
 
 /** Client-side latency of one invocation of each of `names`, one at a time. */

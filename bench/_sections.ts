@@ -514,6 +514,14 @@ function distinctSection(x: DistinctResults): string[] {
         `p50 ≤ 20 ms: ${pass(x.coldFirstInvocationMs.p50 <= 20)}`,
       ],
       ["the same functions again (warm)", ms(x.warmInvocationMs), ""],
+      // Results written before the larger modules were measured lack them.
+      ...(x.larger
+        ? [[
+          `cold / warm, ${x.larger.cold.n} distinct ${x.larger.moduleBytes} B modules (sha256 example)`,
+          `${ms(x.larger.cold)} / ${ms(x.larger.warm)}`,
+          "",
+        ]]
+        : []),
       [
         `RSS after each ran once (budget ${x.invokedOnce.budgetMB} MiB)`,
         `${x.invokedOnce.rssEndMB} MB (+${x.invokedOnce.perInvokedKB} KB a function)`,
@@ -529,6 +537,13 @@ function distinctSection(x: DistinctResults): string[] {
         ms(x.restart.coldFirstInvocationMs),
         "",
       ],
+      ...(x.restart.largerColdMs
+        ? [[
+          "… of the sha256 variants (rewritten bytes read from disk)",
+          ms(x.restart.largerColdMs),
+          "",
+        ]]
+        : []),
       [
         `each ran once more, --memory-budget ${x.invokedOnceUnderBudget.budgetMB} MiB`,
         `RSS ${x.invokedOnceUnderBudget.rssStartMB} → ${x.invokedOnceUnderBudget.rssEndMB} MB by tenths [${

@@ -27,7 +27,8 @@ interface Slot {
   start: number;
   invocations: number;
   errors: number;
-  latency: Uint32Array;
+  /** A plain array: smaller than a typed one of 25 counters (density). */
+  latency: number[];
 }
 
 /**
@@ -186,7 +187,7 @@ export class History {
       start,
       invocations: 0,
       errors: 0,
-      latency: new Uint32Array(LATENCY_BUCKETS),
+      latency: new Array<number>(LATENCY_BUCKETS).fill(0),
     };
     history.slots.push(slot);
     // Slots older than the window go; at most one per new slot in steady use.

@@ -31,7 +31,8 @@ const BUCKETS = [
 
 interface FunctionFigures {
   invocations: number;
-  errors: Map<string, number>;
+  /** Made at the first failure: most functions never fail (density). */
+  errors?: Map<string, number>;
   buckets: number[];
   sumSeconds: number;
 }
@@ -90,7 +91,6 @@ export class Metrics {
     if (!f) {
       f = {
         invocations: 0,
-        errors: new Map(),
         buckets: new Array(BUCKETS.length).fill(0),
         sumSeconds: 0,
       };
@@ -101,14 +101,17 @@ export class Metrics {
     for (let i = 0; i < BUCKETS.length; i++) {
       if (seconds <= BUCKETS[i]) f.buckets[i]++;
     }
-    if (error) f.errors.set(error, (f.errors.get(error) ?? 0) + 1);
+    if (error) {
+      const errors = f.errors ??= new Map();
+      errors.set(error, (errors.get(error) ?? 0) + 1);
+    }
   }
 
   /** Invocations and failed invocations of `fn` since the node started. */
   count(fn: string): { invocations: number; errors: number } {
     const f = this.#functions.get(fn);
     let errors = 0;
-    for (const n of f?.errors.values() ?? []) errors += n;
+    for (const n of f?.errors?.values() ?? []) errors += n;
     return { invocations: f?.invocations ?? 0, errors };
   }
 
@@ -141,7 +144,7 @@ export class Metrics {
       "Failed invocations by function and reason.",
     );
     for (const [fn, f] of this.#functions) {
-      for (const [reason, n] of f.errors) {
+      for (const [reason, n] of f.errors ?? []) {
         lines.push(
           `eddy_invocation_errors_total{function="${
             label(fn)

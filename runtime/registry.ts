@@ -117,10 +117,10 @@ export class Registry {
     const dir = resolve(dataDir);
     await Deno.mkdir(dir, { recursive: true });
     await removeTempFiles(dir, { target: STATE_FILE });
-    const modules = await ModuleStore.open(
-      join(dir, "modules"),
-      options.modules,
-    );
+    const modules = await ModuleStore.open(join(dir, "modules"), {
+      preparedDir: join(dir, "prepared"),
+      ...options.modules,
+    });
     const deployments = await _readState(join(dir, STATE_FILE));
     const mounted = [...deployments.values()].filter((d) => d.dirs.length);
     const unconfined = mounted.length > 0 && _confinementProblem();

@@ -43,6 +43,7 @@ export {
   estimatedCompiledBytes,
 } from "./compiled_cost.ts";
 export { promptCollection } from "./_collect.ts";
+export { prepare, PreparedCache } from "./prepared_cache.ts";
 export {
   type CompiledModule,
   ModuleStore,

@@ -6,7 +6,9 @@
  * open; a module is compiled when it is first run, in ~0.05–1 ms for a
  * small one (V8 compiles a function's code lazily, on its first call).
  * V8 cannot write a compiled `WebAssembly.Module` to disk from Deno, so a
- * restart compiles again, on demand, what is run.
+ * restart compiles again, on demand, what is run; given a `preparedDir`,
+ * the bytes rewritten for a memory limit are kept on disk (see
+ * `PreparedCache`), which is most of a cold compile of a real module.
  *
  * @module
  */
@@ -20,7 +22,7 @@ import {
   estimatedCompiledBytes,
 } from "./compiled_cost.ts";
 import { digestOf } from "./digest.ts";
-import { withGrowHook } from "./grow_hook.ts";
+import { prepare, PreparedCache } from "./prepared_cache.ts";
 import { describeModule, inspectModule, type ModuleInfo } from "./inspect.ts";
 import {
   type MemoryLimits,
@@ -49,6 +51,11 @@ export interface ModuleStoreOptions {
    * next run. Default: `defaultCompiledBudget()`.
    */
   budgetBytes?: number;
+  /**
+   * Where bytes rewritten for a memory limit are kept across restarts (see
+   * `PreparedCache`); without it, each cold compile rewrites them again.
+   */
+  preparedDir?: string;
 }
 
 const MODULE_FILE = /^([0-9a-f]{64})\.wasm$/;
@@ -93,6 +100,7 @@ export class ModuleStore {
   /** Estimated bytes of compiled modules dropped since the last prompted collection. */
   #dropped = 0;
   #evictions = 0;
+  #prepared: PreparedCache | undefined;
 
   private constructor(dir: string, budgetBytes: number) {
     this.dir = dir;
@@ -129,6 +137,9 @@ export class ModuleStore {
       dir,
       options.budgetBytes ?? defaultCompiledBudget(),
     );
+    if (options.preparedDir !== undefined) {
+      store.#prepared = await PreparedCache.open(options.preparedDir);
+    }
     for await (const entry of Deno.readDir(dir)) {
       const hex = MODULE_FILE.exec(entry.name)?.[1];
       if (entry.isFile && hex) store.#entries.set(`sha256:${hex}`, {});
@@ -401,6 +412,7 @@ export class ModuleStore {
       this.#compiled.delete(key);
       this.#compiling.delete(key);
     }
+    await this.#prepared?.remove(digest);
     await Deno.remove(this.#path(digest)).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
@@ -419,18 +431,24 @@ export class ModuleStore {
     pages: number | undefined,
   ): Promise<CompiledModule> {
     const bytes = await this.#read(digest);
-    const limited = pages === undefined
-      ? { bytes, memory: undefined }
-      : withImportedMemory(bytes, pages);
-    // A capped memory can refuse a grow: record it, to report memory_limit.
-    const module = await WebAssembly.compile(
-      pages === undefined ? bytes : withGrowHook(limited.bytes),
+    const cost = estimatedCompiledBytes(bytes.length);
+    if (pages === undefined) {
+      return { module: await WebAssembly.compile(bytes), cost };
+    }
+    // A capped memory can refuse a grow: the rewrite records it, to report
+    // memory_limit. Its bytes come from disk when prepared before.
+    const cached = await this.#prepared?.get(digest, pages).catch(() =>
+      undefined
     );
-    return {
-      module,
-      memory: limited.memory,
-      cost: estimatedCompiledBytes(bytes.length),
-    };
+    if (cached) {
+      const { memory } = withImportedMemory(bytes, pages);
+      return { module: await WebAssembly.compile(cached), memory, cost };
+    }
+    const prepared = prepare(bytes, pages);
+    const module = await WebAssembly.compile(prepared.bytes);
+    // Only what compiled is kept; a cache that cannot be written is no error.
+    await this.#prepared?.put(digest, pages, prepared.bytes).catch(() => {});
+    return { module, memory: prepared.memory, cost };
   }
 
   /** The module's bytes, checked against the digest on first use. */
