@@ -186,20 +186,20 @@ export class Replica implements Disposable {
 
   /**
    * Hides `key` at once (a delete this node made): its revision stays until
-   * the delete's own arrives with the watch, so older changes stay out.
+   * the delete's own arrives from the stream, so older changes stay out.
    */
   hide(bucket: string, key: string): void {
     this.#hide.run(Date.now(), bucket, key);
     this.#wrote(1);
   }
 
-  /** The newest revision of `bucket`'s stream the watch has applied. */
+  /** The newest revision of `bucket`'s stream the replica has applied. */
   applied(bucket: string): number {
     return (this.#applied.get(bucket) as { revision: number } | undefined)
       ?.revision ?? 0;
   }
 
-  /** Records that the watch applied everything up to `revision`. */
+  /** Records that the replica applied everything up to `revision`. */
   setApplied(bucket: string, revision: number): void {
     this.#setApplied.run(bucket, revision);
     this.#wrote(1);
