@@ -64,9 +64,10 @@ export class ReplicatedBucket extends ReplicaReads
   }
 
   /**
-   * Opens bucket `name` through `link`. With `follow`, starts the watch that
-   * feeds the replica (from where it left off) and resolves once the replica
-   * holds everything the bucket held when it opened: its catch-up. When
+   * Opens bucket `name` through `link`. With `follow`, starts feeding the
+   * replica from the bucket's stream (from where it left off) and resolves
+   * once the replica holds everything the bucket held when it opened: its
+   * catch-up. When
    * JetStream cannot be reached and this node replicated the bucket before,
    * it opens anyway on its replica (reads work, writes are
    * `state_unavailable`) and keeps trying every `retryMs`.
@@ -140,7 +141,7 @@ export class ReplicatedBucket extends ReplicaReads
     return this.replica.size(this.name);
   }
 
-  /** The newest revision the watch has applied. */
+  /** The newest revision the replica has applied. */
   get applied(): number {
     return this.replica.applied(this.name);
   }

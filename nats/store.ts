@@ -18,7 +18,7 @@ import { type BucketLink, type Connected, ReplicatedBucket } from "./bucket.ts";
 
 /**
  * How to open a node's replicated store, as plain data (it crosses to the
- * executor workers, which open their own).
+ * executor workers, which read its replica and relay writes: relay.ts).
  *
  * @example
  * ```ts

@@ -38,9 +38,16 @@ Deno.test({
       await bundle(file);
       await using hub = await startNats({ domain: "cloud", hub: true });
       await Deno.mkdir(`${tmp}/cwd`);
+      // Reads only inside the temp dir: a bundle that loaded a source file
+      // (the NATS store, a worker) would fail here.
       await using node = await startServe(Deno.execPath(), [
         "run",
-        "-A",
+        "--allow-net",
+        "--allow-env",
+        "--allow-sys",
+        "--allow-ffi",
+        `--allow-read=${tmp}`,
+        `--allow-write=${tmp}/data`,
         file,
         "serve",
         "--port",

@@ -117,7 +117,18 @@ Deno.test({
       link.cut();
       await new Promise((r) => setTimeout(r, 1000));
       link.restore();
-      const many = await opening;
+      // A stalled catch-up (what this replaced did at 100k keys) fails
+      // here instead of hanging the suite.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const many = await Promise.race([
+        opening,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error("the replica did not catch up in 240 s")),
+            240_000,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
       assert.deepEqual(digest(many), digestOf(truth));
     } finally {
       await store[Symbol.asyncDispose]();
