@@ -1,8 +1,8 @@
 /**
  * The data-flow engine: one node's part of one workflow run. Inputs arrive
- * through `deliver` (every push arrives by comm, this node's own included); a step starts
- * the moment its last input is there, concurrently with any other ready
- * step; its output is pushed at once to every consumer. Nothing waits for a
+ * through `deliver` (by comm, from this node or a peer); a step starts the
+ * moment its last input is there, concurrently with any other ready step;
+ * its output is pushed at once to every consumer. Nothing waits for a
  * coordinator and nothing is stored on the way.
  *
  * Transport-agnostic: the engine runs functions through `execute` and sends
