@@ -439,7 +439,12 @@ export class Workflows {
           target: DELIVER,
           headers,
           payload: bytes,
-        }, { transfer });
+          // A delivery is answered as soon as it is stored: in memory no
+          // timer needs to watch it.
+        }, {
+          transfer,
+          ...(edge.mode === "memory" ? { timeoutMs: Infinity } : {}),
+        });
         if (response.status !== 200) throw failure(response, edge.toNode);
       },
     });

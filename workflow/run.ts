@@ -1,8 +1,8 @@
 /**
  * The data-flow engine: one node's part of one workflow run. Inputs arrive
- * through `deliver` (from a local producer or a peer's push); a step starts
- * the moment its last input is there, concurrently with any other ready
- * step; its output is pushed at once to every consumer. Nothing waits for a
+ * through `deliver` (by comm, from this node or a peer); a step starts the
+ * moment its last input is there, concurrently with any other ready step;
+ * its output is pushed at once to every consumer. Nothing waits for a
  * coordinator and nothing is stored on the way.
  *
  * Transport-agnostic: the engine runs functions through `execute` and sends
@@ -22,7 +22,9 @@ import { edgeTrace, epochMs, type TraceEntry } from "./trace.ts";
 
 /**
  * Runs a step's function on this node. It owns `input` (it may transfer the
- * buffer to a worker) and returns the output, which the engine then owns.
+ * buffer to a worker) until it settles, then keeps nothing of it (the run
+ * may recycle what is left), and returns the output, which the engine then
+ * owns.
  *
  * @example
  * ```ts ignore

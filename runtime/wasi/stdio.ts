@@ -186,15 +186,17 @@ export class OutputBuffer implements ByteSink {
   }
 
   /**
-   * All bytes written, in a buffer of their own of exactly their size (one
-   * copy out of the reused buffer, none for an output grown in place), so
-   * that they can be transferred; the output is empty again after.
+   * All bytes written, in a buffer of their own, so that they can be
+   * transferred; the output is empty again after. Up to 4 MiB that is one
+   * copy out of the reused buffer, of exactly their size; an output grown
+   * in place is handed out as it is, the start of its resizable buffer.
    */
   take(): Uint8Array<ArrayBuffer> {
     let taken: Uint8Array<ArrayBuffer>;
     if (this.#grown) {
-      this.#grown.resize(this.#size);
-      taken = new Uint8Array(this.#grown);
+      // Not shrunk to its size: shrinking zeroes the spare capacity, which
+      // commits pages nothing wrote to (80 MiB more RSS for 128 MiB).
+      taken = new Uint8Array(this.#grown, 0, this.#size);
       this.#grown = undefined;
     } else {
       taken = this.#reused?.slice(0, this.#size) ?? new Uint8Array();
