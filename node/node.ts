@@ -17,6 +17,7 @@ import {
   type CallOrigin,
   type CallReply,
   type JobResult,
+  type JobSpec,
 } from "../runtime/executor/mod.ts";
 import {
   type FunctionOptions,
@@ -124,6 +125,7 @@ export class EddyNode {
   /** Where peers reach this node; set by whoever serves it. */
   endpoints: NodeInfo["endpoints"] = { http: "" };
   readonly #pool: LazyExecutorPool;
+  readonly #specs = new WeakMap<Deployment, JobSpec>();
   /** Function state: the store, what runs get, its metrics. */
   readonly state: NodeState;
 
@@ -398,26 +400,18 @@ export class EddyNode {
       result = await this.#pool.run(
         compiled,
         moduleKey(fn),
-        {
-          fn: name,
-          args: [name, ...fn.args, ...(options.args ?? [])],
-          env: fn.env,
-          preopens: fn.dirs.map((d) => ({
-            hostPath: d.host,
-            guestPath: d.guest,
-            writable: d.writable,
-          })),
-          ...(fn.state?.length ? { state: this.state.jobState(fn) } : {}),
-          timeoutMs: fn.limits.timeoutMs,
-          maxMemoryBytes: fn.limits.maxMemoryBytes,
-          maxOutputBytes: fn.limits.maxOutputBytes,
-          depth: chain?.depth ?? 0,
-          maxDepth: Math.min(
-            chain?.maxDepth ?? Infinity,
-            fn.limits.callDepth,
-          ),
-          ...(chain ? { deadline: chain.deadline } : {}),
-        },
+        options.args?.length || chain
+          ? {
+            ...this.#spec(fn),
+            args: [name, ...fn.args, ...(options.args ?? [])],
+            depth: chain?.depth ?? 0,
+            maxDepth: Math.min(
+              chain?.maxDepth ?? Infinity,
+              fn.limits.callDepth,
+            ),
+            ...(chain ? { deadline: chain.deadline } : {}),
+          }
+          : this.#spec(fn),
         input,
         signal,
       );
@@ -461,6 +455,35 @@ export class EddyNode {
       durationMs: result.durationMs,
       calls: result.calls,
     };
+  }
+
+  /**
+   * What executors run for a first invocation of `fn` without extra args:
+   * one frozen object per deployment, which the pool sends each worker
+   * once (see `ExecutorPool.run`).
+   */
+  #spec(fn: Deployment): JobSpec {
+    let spec = this.#specs.get(fn);
+    if (!spec) {
+      spec = Object.freeze({
+        fn: fn.name,
+        args: [fn.name, ...fn.args],
+        env: fn.env,
+        preopens: fn.dirs.map((d) => ({
+          hostPath: d.host,
+          guestPath: d.guest,
+          writable: d.writable,
+        })),
+        ...(fn.state?.length ? { state: this.state.jobState(fn) } : {}),
+        timeoutMs: fn.limits.timeoutMs,
+        maxMemoryBytes: fn.limits.maxMemoryBytes,
+        maxOutputBytes: fn.limits.maxOutputBytes,
+        depth: 0,
+        maxDepth: fn.limits.callDepth,
+      });
+      this.#specs.set(fn, spec);
+    }
+    return spec;
   }
 
   /** Removes function `name`; the executors drop modules nothing uses. */
