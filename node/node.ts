@@ -126,6 +126,8 @@ export class EddyNode {
   endpoints: NodeInfo["endpoints"] = { http: "" };
   readonly #pool: LazyExecutorPool;
   readonly #specs = new WeakMap<Deployment, JobSpec>();
+  /** Invocations in flight per function, for `limits.concurrency`. */
+  readonly #running = new Map<string, number>();
   /** Function state: the store, what runs get, its metrics. */
   readonly state: NodeState;
 
@@ -391,12 +393,30 @@ export class EddyNode {
     if (input.byteLength > fn.limits.maxInputBytes) {
       throw inputTooLarge(fn, input.byteLength);
     }
-    const compiled = await this.registry.modules.compiled(
-      fn.module,
-      fn.limits.maxMemoryBytes,
-    );
+    const running = this.#running.get(name) ?? 0;
+    const limit = fn.limits.concurrency;
+    if (limit !== undefined && running >= limit) {
+      const refused = new InvocationError(
+        name,
+        "overloaded",
+        `it already runs ${running} invocations, its limit (limits.concurrency); retry later`,
+        { limit },
+      );
+      this.metrics.record(name, 0, refused.reason, {
+        message: refused.message,
+        stderr: "",
+      });
+      throw refused;
+    }
+    this.#running.set(name, running + 1);
     let result: JobResult;
+    let queuedAt = 0;
     try {
+      const compiled = await this.registry.modules.compiled(
+        fn.module,
+        fn.limits.maxMemoryBytes,
+      );
+      queuedAt = performance.now();
       result = await this.#pool.run(
         compiled,
         moduleKey(fn),
@@ -423,7 +443,17 @@ export class EddyNode {
         });
       }
       throw error;
+    } finally {
+      const left = this.#running.get(name)! - 1;
+      if (left > 0) this.#running.set(name, left);
+      else this.#running.delete(name);
     }
+    // What it spent waiting for a worker (and getting there), apart from
+    // its run.
+    this.metrics.recordWait(
+      name,
+      Math.max(0, performance.now() - queuedAt - result.durationMs) / 1000,
+    );
     if (options.reservation) options.reservation.adopt(result.reserved ?? 0);
     else this.budget.release(result.reserved ?? 0);
     this.metrics.record(

@@ -5,31 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { wat } from "../_helpers/wat.ts";
+import { SPIN, uploadModule } from "../_helpers/guests.ts";
 import { REPO_ROOT, startNode } from "../_helpers/node_process.ts";
-
-const RUNAWAY = wat(`(module
-  (memory (export "memory") 1)
-  (func (export "_start") (loop $forever (br $forever))))`);
-
-/** Uploads `bytes` as a module; its digest. */
-async function upload(url: string, bytes: Uint8Array): Promise<string> {
-  const put = await fetch(`${url}/v1/modules`, {
-    method: "PUT",
-    headers: { "content-type": "application/wasm" },
-    body: bytes as Uint8Array<ArrayBuffer>,
-  });
-  assert.equal(put.status, 201, await put.clone().text());
-  return (await put.json()).digest as string;
-}
 
 Deno.test("100 echoes while 4 runaway guests time out: every echo answers", async () => {
   await using node = await startNode({ flags: ["--workers", "2"] });
-  const echo = await upload(
+  const echo = await uploadModule(
     node.url,
     await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
   );
-  const runaway = await upload(node.url, RUNAWAY);
+  const runaway = await uploadModule(node.url, SPIN);
   const applied = await fetch(`${node.url}/v1/manifests`, {
     method: "POST",
     headers: { "content-type": "application/yaml" },
