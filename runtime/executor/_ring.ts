@@ -16,7 +16,12 @@
  * @module
  */
 
-/** Job slots per worker: more than the jobs the pool sends ahead. */
+/**
+ * Job slots per worker: more than the jobs the pool sends ahead. Slot
+ * counts are powers of two, so that a count that wraps around 2^31 still
+ * names the right slot (`count & (slots - 1)`) and differences of counts
+ * are taken in 32 bits (`(a - b) | 0`).
+ */
 export const JOB_SLOTS = 16;
 /** Result slots per worker. */
 const RESULT_SLOTS = 16;
@@ -66,11 +71,17 @@ export interface RingResult {
  * {@linkcode Ring.shared}.
  *
  * @example
- * ```ts ignore
- * const ring = new Ring();
- * worker.postMessage({ type: "ring", shared: ring.shared });
- * ring.writeJob(0, 3, input); // pool
- * const job = new Ring(shared).peekJob(); // worker
+ * ```ts
+ * import { Ring } from "./_ring.ts";
+ * const pool = new Ring(); // its `shared` is posted to the worker
+ * const worker = new Ring(pool.shared);
+ * pool.writeJob(7, 0, new Uint8Array([1, 2])); // job 7 runs template 0
+ * const job = worker.peekJob()!;
+ * worker.take();
+ * worker.tryWriteResult(job.seq, {
+ *   exitCode: 0, stdout: job.stdin!, stderr: "", durationMs: 0.1,
+ * });
+ * pool.takeResults((seq, result) => console.log(seq, result.stdout)); // 7 Uint8Array(2) [ 1, 2 ]
  * ```
  */
 export class Ring {
@@ -116,8 +127,8 @@ export class Ring {
   /** Whether a job slot is free. */
   canWrite(): boolean {
     const c = this.#control;
-    return Atomics.load(c, JOBS_WRITTEN) - Atomics.load(c, JOBS_TAKEN) <
-      JOB_SLOTS;
+    return ((Atomics.load(c, JOBS_WRITTEN) - Atomics.load(c, JOBS_TAKEN)) |
+      0) < JOB_SLOTS;
   }
 
   /**
@@ -126,7 +137,7 @@ export class Ring {
    */
   writeJob(seq: number, template: number, stdin?: Uint8Array): void {
     const c = this.#control;
-    const slot = Atomics.load(c, JOBS_WRITTEN) % JOB_SLOTS;
+    const slot = Atomics.load(c, JOBS_WRITTEN) & (JOB_SLOTS - 1);
     const h = slot * JOB_HEADER;
     this.#jobHeaders[h] = seq;
     this.#jobHeaders[h + 1] = stdin ? template : -1;
@@ -161,9 +172,10 @@ export class Ring {
   /** Takes every result written so far, in order. */
   takeResults(onResult: (seq: number, result: RingResult) => void): void {
     const c = this.#control;
-    const written = Atomics.load(c, RESULTS_WRITTEN);
-    for (let taken = Atomics.load(c, RESULTS_TAKEN); taken < written;) {
-      const slot = taken % RESULT_SLOTS;
+    let taken = Atomics.load(c, RESULTS_TAKEN);
+    const count = (Atomics.load(c, RESULTS_WRITTEN) - taken) | 0;
+    for (let i = 0; i < count; i++) {
+      const slot = taken & (RESULT_SLOTS - 1);
       const h = slot * RESULT_HEADER;
       const r = this.#resultHeaders;
       const start = slot * SLOT_BYTES;
@@ -176,7 +188,8 @@ export class Ring {
         durationMs: r[h + 2],
         ...(r[h + 3] ? { reserved: r[h + 3] } : {}),
       };
-      Atomics.store(c, RESULTS_TAKEN, ++taken);
+      taken = (taken + 1) | 0;
+      Atomics.store(c, RESULTS_TAKEN, taken);
       onResult(seq, result);
     }
   }
@@ -188,7 +201,7 @@ export class Ring {
     const c = this.#control;
     const taken = Atomics.load(c, JOBS_TAKEN);
     if (taken === Atomics.load(c, JOBS_WRITTEN)) return undefined;
-    const slot = taken % JOB_SLOTS;
+    const slot = taken & (JOB_SLOTS - 1);
     const h = slot * JOB_HEADER;
     const seq = this.#jobHeaders[h];
     const template = this.#jobHeaders[h + 1];
@@ -232,8 +245,10 @@ export class Ring {
     }
     const c = this.#control;
     const written = Atomics.load(c, RESULTS_WRITTEN);
-    if (written - Atomics.load(c, RESULTS_TAKEN) >= RESULT_SLOTS) return false;
-    const slot = written % RESULT_SLOTS;
+    if (((written - Atomics.load(c, RESULTS_TAKEN)) | 0) >= RESULT_SLOTS) {
+      return false;
+    }
+    const slot = written & (RESULT_SLOTS - 1);
     const h = slot * RESULT_HEADER;
     const r = this.#resultHeaders;
     r[h] = seq;
@@ -242,7 +257,7 @@ export class Ring {
     r[h + 3] = result.reserved ?? 0;
     r[h + 4] = result.stdout.byteLength;
     this.#resultData.set(result.stdout, slot * SLOT_BYTES);
-    Atomics.store(c, RESULTS_WRITTEN, written + 1);
+    Atomics.store(c, RESULTS_WRITTEN, (written + 1) | 0);
     Atomics.notify(c, RESULTS_WRITTEN);
     return true;
   }
