@@ -8,6 +8,12 @@
 import type { Reservation } from "../runtime/memory_budget.ts";
 
 /**
+ * Declared bodies up to this size are read in one go, which costs a small
+ * request less than iterating the body stream.
+ */
+const WHOLE_BODY_BYTES = 64 << 10;
+
+/**
  * Reads the whole body of `request`, throwing `tooLarge(size)` as soon as it
  * exceeds `limit` bytes (from Content-Length when given, else while
  * streaming). With `reservation`, the bytes are reserved from the node's
@@ -45,6 +51,12 @@ export async function readBody(
   };
   if (Number.isFinite(declared)) {
     await reserve(declared);
+    if (declared <= WHOLE_BODY_BYTES) {
+      // One read of the whole body: no stream reader per chunk.
+      const out = new Uint8Array(await request.arrayBuffer());
+      if (out.byteLength > declared) throw tooLarge(out.byteLength);
+      return out;
+    }
     // Copied chunk by chunk into one buffer: a big body costs no second
     // copy, and its pages are touched a chunk at a time between other
     // requests rather than in one long block of the event loop.

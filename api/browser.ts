@@ -46,7 +46,11 @@ export function knownHostsOnly(names: Iterable<string>): MiddlewareHandler {
   const allowed = new Set(
     [...LOOPBACK_HOSTS, ...names].map((name) => hostnameOf(name)),
   );
+  // Host headers seen to pass, so that most requests skip parsing the URL.
+  const passed = new Set<string>();
   return async (c, next) => {
+    const header = c.req.header("host");
+    if (header !== undefined && passed.has(header)) return await next();
     const host = new URL(c.req.url).hostname;
     if (!allowed.has(host) && !isIpAddress(host)) {
       throw new RequestError(
@@ -55,6 +59,7 @@ export function knownHostsOnly(names: Iterable<string>): MiddlewareHandler {
         { host },
       );
     }
+    if (header !== undefined && passed.size < 64) passed.add(header);
     await next();
   };
 }
@@ -78,6 +83,8 @@ export function sameOriginWrites(): MiddlewareHandler {
     if (/^(GET|HEAD|OPTIONS)$/.test(c.req.method)) return await next();
     const origin = c.req.header("origin");
     const site = c.req.header("sec-fetch-site");
+    // Clients that are not browsers send neither: nothing to compare.
+    if (origin === undefined && site === undefined) return await next();
     const own = new URL(c.req.url).origin;
     if (
       site === "cross-site" || site === "same-site" ||

@@ -29,12 +29,32 @@ const BUCKETS = [
   10,
 ];
 
-interface FunctionFigures {
-  invocations: number;
-  /** Made at the first failure: most functions never fail (density). */
-  errors?: Map<string, number>;
+/** Counts of observations per bucket of {@linkcode BUCKETS}, their sum and count. */
+interface Histogram {
   buckets: number[];
   sumSeconds: number;
+  count: number;
+}
+
+interface FunctionFigures extends Histogram {
+  /** Made at the first failure: most functions never fail (density). */
+  errors?: Map<string, number>;
+}
+
+function histogramOf(): Histogram {
+  return {
+    buckets: new Array(BUCKETS.length).fill(0),
+    sumSeconds: 0,
+    count: 0,
+  };
+}
+
+function observe(h: Histogram, seconds: number): void {
+  h.count++;
+  h.sumSeconds += seconds;
+  for (let i = 0; i < BUCKETS.length; i++) {
+    if (seconds <= BUCKETS[i]) h.buckets[i]++;
+  }
 }
 
 /** Node-level gauges sampled when metrics are scraped. */
@@ -57,6 +77,8 @@ export type GaugeSource = () => Record<
  */
 export class Metrics {
   readonly #functions = new Map<string, FunctionFigures>();
+  /** Time invocations waited for a worker, per function (a histogram). */
+  readonly #waits = new Map<string, Histogram>();
   readonly #gauges: GaugeSource[] = [];
   /** Recent figures per function, for the console. */
   readonly history: History = new History();
@@ -89,22 +111,24 @@ export class Metrics {
     );
     let f = this.#functions.get(fn);
     if (!f) {
-      f = {
-        invocations: 0,
-        buckets: new Array(BUCKETS.length).fill(0),
-        sumSeconds: 0,
-      };
+      f = histogramOf();
       this.#functions.set(fn, f);
     }
-    f.invocations++;
-    f.sumSeconds += seconds;
-    for (let i = 0; i < BUCKETS.length; i++) {
-      if (seconds <= BUCKETS[i]) f.buckets[i]++;
-    }
+    observe(f, seconds);
     if (error) {
       const errors = f.errors ??= new Map();
       errors.set(error, (errors.get(error) ?? 0) + 1);
     }
+  }
+
+  /**
+   * Records that an invocation of `fn` waited `seconds` for a worker
+   * before it ran (its run time is {@linkcode Metrics.record}'s).
+   */
+  recordWait(fn: string, seconds: number): void {
+    let w = this.#waits.get(fn);
+    if (!w) this.#waits.set(fn, w = histogramOf());
+    observe(w, seconds);
   }
 
   /** Invocations and failed invocations of `fn` since the node started. */
@@ -112,7 +136,7 @@ export class Metrics {
     const f = this.#functions.get(fn);
     let errors = 0;
     for (const n of f?.errors?.values() ?? []) errors += n;
-    return { invocations: f?.invocations ?? 0, errors };
+    return { invocations: f?.count ?? 0, errors };
   }
 
   /** The gauges' current values by name. */
@@ -135,7 +159,7 @@ export class Metrics {
     family("eddy_invocations_total", "counter", "Invocations by function.");
     for (const [fn, f] of this.#functions) {
       lines.push(
-        `eddy_invocations_total{function="${label(fn)}"} ${f.invocations}`,
+        `eddy_invocations_total{function="${label(fn)}"} ${f.count}`,
       );
     }
     family(
@@ -158,19 +182,15 @@ export class Metrics {
       "Invocation duration by function.",
     );
     for (const [fn, f] of this.#functions) {
-      const l = `function="${label(fn)}"`;
-      BUCKETS.forEach((le, i) =>
-        lines.push(
-          `eddy_invocation_duration_seconds_bucket{${l},le="${le}"} ${
-            f.buckets[i]
-          }`,
-        )
-      );
-      lines.push(
-        `eddy_invocation_duration_seconds_bucket{${l},le="+Inf"} ${f.invocations}`,
-        `eddy_invocation_duration_seconds_sum{${l}} ${f.sumSeconds}`,
-        `eddy_invocation_duration_seconds_count{${l}} ${f.invocations}`,
-      );
+      histogram(lines, "eddy_invocation_duration_seconds", fn, f);
+    }
+    family(
+      "eddy_invocation_queue_seconds",
+      "histogram",
+      "Time invocations waited for an executor before they ran, by function.",
+    );
+    for (const [fn, w] of this.#waits) {
+      histogram(lines, "eddy_invocation_queue_seconds", fn, w);
     }
     for (const source of this.#gauges) {
       for (const [name, { help, value, type }] of Object.entries(source())) {
@@ -230,6 +250,24 @@ export function compiledModuleGauges(
       },
     };
   };
+}
+
+/** The lines of one function's histogram `name`. */
+function histogram(
+  lines: string[],
+  name: string,
+  fn: string,
+  h: Histogram,
+): void {
+  const l = `function="${label(fn)}"`;
+  BUCKETS.forEach((le, i) =>
+    lines.push(`${name}_bucket{${l},le="${le}"} ${h.buckets[i]}`)
+  );
+  lines.push(
+    `${name}_bucket{${l},le="+Inf"} ${h.count}`,
+    `${name}_sum{${l}} ${h.sumSeconds}`,
+    `${name}_count{${l}} ${h.count}`,
+  );
 }
 
 function label(value: string): string {

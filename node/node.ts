@@ -17,6 +17,7 @@ import {
   type CallOrigin,
   type CallReply,
   type JobResult,
+  type JobSpec,
 } from "../runtime/executor/mod.ts";
 import {
   type FunctionOptions,
@@ -130,6 +131,9 @@ export class EddyNode {
   /** Where peers reach this node; set by whoever serves it. */
   endpoints: NodeInfo["endpoints"] = { http: "" };
   readonly #pool: LazyExecutorPool;
+  readonly #specs = new WeakMap<Deployment, JobSpec>();
+  /** Invocations in flight per function, for `limits.concurrency`. */
+  readonly #running = new Map<string, number>();
   /** Function state: the store, what runs get, its metrics. */
   readonly state: NodeState;
 
@@ -406,35 +410,45 @@ export class EddyNode {
     if (input.byteLength > fn.limits.maxInputBytes) {
       throw inputTooLarge(fn, input.byteLength);
     }
-    const compiled = await this.registry.modules.compiled(
-      fn.module,
-      fn.limits.maxMemoryBytes,
-    );
+    const running = this.#running.get(name) ?? 0;
+    const limit = fn.limits.concurrency;
+    if (limit !== undefined && running >= limit) {
+      const refused = new InvocationError(
+        name,
+        "overloaded",
+        `it already runs ${running} invocations, its limit (limits.concurrency); retry later`,
+        { limit },
+      );
+      this.metrics.record(name, 0, refused.reason, {
+        message: refused.message,
+        stderr: "",
+      });
+      throw refused;
+    }
+    this.#running.set(name, running + 1);
     let result: JobResult;
+    let queuedAt = 0;
     try {
+      const compiled = await this.registry.modules.compiled(
+        fn.module,
+        fn.limits.maxMemoryBytes,
+      );
+      queuedAt = performance.now();
       result = await this.#pool.run(
         compiled,
         moduleKey(fn),
-        {
-          fn: name,
-          args: [name, ...fn.args, ...(options.args ?? [])],
-          env: fn.env,
-          preopens: fn.dirs.map((d) => ({
-            hostPath: d.host,
-            guestPath: d.guest,
-            writable: d.writable,
-          })),
-          ...(fn.state?.length ? { state: this.state.jobState(fn) } : {}),
-          timeoutMs: fn.limits.timeoutMs,
-          maxMemoryBytes: fn.limits.maxMemoryBytes,
-          maxOutputBytes: fn.limits.maxOutputBytes,
-          depth: chain?.depth ?? 0,
-          maxDepth: Math.min(
-            chain?.maxDepth ?? Infinity,
-            fn.limits.callDepth,
-          ),
-          ...(chain ? { deadline: chain.deadline } : {}),
-        },
+        options.args?.length || chain
+          ? {
+            ...this.#spec(fn),
+            args: [name, ...fn.args, ...(options.args ?? [])],
+            depth: chain?.depth ?? 0,
+            maxDepth: Math.min(
+              chain?.maxDepth ?? Infinity,
+              fn.limits.callDepth,
+            ),
+            ...(chain ? { deadline: chain.deadline } : {}),
+          }
+          : this.#spec(fn),
         input,
         signal,
       );
@@ -446,7 +460,17 @@ export class EddyNode {
         });
       }
       throw error;
+    } finally {
+      const left = this.#running.get(name)! - 1;
+      if (left > 0) this.#running.set(name, left);
+      else this.#running.delete(name);
     }
+    // What it spent waiting for a worker (and getting there), apart from
+    // its run.
+    this.metrics.recordWait(
+      name,
+      Math.max(0, performance.now() - queuedAt - result.durationMs) / 1000,
+    );
     if (options.reservation) options.reservation.adopt(result.reserved ?? 0);
     else this.budget.release(result.reserved ?? 0);
     this.metrics.record(
@@ -478,6 +502,35 @@ export class EddyNode {
       durationMs: result.durationMs,
       calls: result.calls,
     };
+  }
+
+  /**
+   * What executors run for a first invocation of `fn` without extra args:
+   * one frozen object per deployment, which the pool sends each worker
+   * once (see `ExecutorPool.run`).
+   */
+  #spec(fn: Deployment): JobSpec {
+    let spec = this.#specs.get(fn);
+    if (!spec) {
+      spec = Object.freeze({
+        fn: fn.name,
+        args: [fn.name, ...fn.args],
+        env: fn.env,
+        preopens: fn.dirs.map((d) => ({
+          hostPath: d.host,
+          guestPath: d.guest,
+          writable: d.writable,
+        })),
+        ...(fn.state?.length ? { state: this.state.jobState(fn) } : {}),
+        timeoutMs: fn.limits.timeoutMs,
+        maxMemoryBytes: fn.limits.maxMemoryBytes,
+        maxOutputBytes: fn.limits.maxOutputBytes,
+        depth: 0,
+        maxDepth: fn.limits.callDepth,
+      });
+      this.#specs.set(fn, spec);
+    }
+    return spec;
   }
 
   /** Removes function `name`; the executors drop modules nothing uses. */

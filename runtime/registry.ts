@@ -384,8 +384,10 @@ export class Registry {
     );
     for (const [limit, field] of Object.entries(LIMIT_FIELDS)) {
       const value = spec.limits[limit as keyof Limits];
-      const max = LIMIT_MAXIMUMS[limit as keyof Limits];
-      if (!Number.isInteger(value) || value <= 0 || value > max) {
+      const max = LIMIT_MAXIMUMS[limit as keyof Limits]!;
+      // Only `concurrency` may be left out: no limit of its own.
+      if (value === undefined && limit === "concurrency") continue;
+      if (!Number.isInteger(value) || value! <= 0 || value! > max) {
         throw fail(
           `limits.${field}`,
           `must be an integer in 1..${max}; got ${value}`,

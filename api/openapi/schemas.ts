@@ -21,6 +21,7 @@ export const LimitsSchema = z.object({
   maxInputBytes: z.number().int(),
   maxOutputBytes: z.number().int(),
   callDepth: z.number().int(),
+  concurrency: z.number().int().optional(),
 }).openapi("Limits");
 
 /**

@@ -22,7 +22,17 @@ export type ToWorker =
     memory?: Required<MemoryLimits>;
   }
   | { type: "forget"; key: string }
+  | { type: "ring"; shared: SharedArrayBuffer }
+  | {
+    /** A function's spec, which jobs in the ring refer to by `id`. */
+    type: "template";
+    id: number;
+    moduleKey: string;
+    spec: JobSpec;
+  }
+  | { type: "forgetTemplate"; id: number }
   | { type: "budget"; shared: SharedArrayBuffer }
+  /** Jobs whose ring slots say they come by message. */
   | { type: "jobs"; jobs: PostedJob[] }
   | { type: "callReply"; callId: number; reply: CallReply }
   | { type: "cancel"; seq: number }

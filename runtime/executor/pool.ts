@@ -32,6 +32,7 @@ import {
   STATUS_STARTED,
   type ToWorker,
 } from "./_protocol.ts";
+import { Ring, SLOT_BYTES } from "./_ring.ts";
 
 /** Options of {@linkcode ExecutorPool}. */
 export interface ExecutorPoolOptions {
@@ -128,6 +129,12 @@ const RETIRE_AFTER_FORGOTTEN = 16;
 
 interface Executor {
   worker: Worker;
+  /** Jobs go to it, and small results come back, through this. */
+  ring: Ring;
+  /** Function specs sent to it (see `run`), by id, with their module key. */
+  templates: Map<number, string>;
+  /** Terminated: its ring is read no more. */
+  dead?: boolean;
   /** Host fds its guests hold, closed after it is terminated. */
   fds: HostFdLedger;
   status: Float64Array;
@@ -180,6 +187,9 @@ export class ExecutorPool {
   #live: Set<string> | undefined;
   readonly #moduleBudget: number;
   #evictions = 0;
+  /** Ids of frozen specs (see `run`). */
+  readonly #templateIds = new WeakMap<JobSpec, number>();
+  #nextTemplate = 0;
 
   constructor(options: ExecutorPoolOptions = {}) {
     const count = Math.max(1, options.workers ?? availableParallelism());
@@ -214,7 +224,10 @@ export class ExecutorPool {
    * Runs `compiled` (known to workers by `moduleKey`) with `spec` and `stdin`.
    * `stdin`'s buffer is transferred to the worker: do not use it afterwards.
    * Resolves with the result, failed runs included; rejects only when the
-   * pool refuses the job (overloaded, closed). When `signal` aborts before
+   * pool refuses the job (overloaded, closed). A frozen `spec` is sent to
+   * each worker once and named by an id afterwards, so that an invocation
+   * with a small input costs no message at all: freeze one spec per
+   * deployment and pass that same object each time. When `signal` aborts before
    * the run ends, it resolves at once as `cancelled` and the guest, and
    * every call it made, is stopped.
    */
@@ -342,6 +355,11 @@ export class ExecutorPool {
     executor.moduleBytes -= executor.modules.get(key) ?? 0;
     executor.modules.delete(key);
     this.#post(executor, { type: "forget", key });
+    for (const [id, moduleKey] of executor.templates) {
+      if (moduleKey !== key) continue;
+      executor.templates.delete(id);
+      this.#post(executor, { type: "forgetTemplate", id });
+    }
   }
 
   /**
@@ -453,11 +471,17 @@ export class ExecutorPool {
     worker.postMessage(
       { type: "fdLedger", buffer: fds.buffer } satisfies ToWorker,
     );
+    const ring = new Ring();
+    worker.postMessage(
+      { type: "ring", shared: ring.shared } satisfies ToWorker,
+    );
     if (this.#budget) {
       worker.postMessage({ type: "budget", shared: this.#budget.shared });
     }
     const executor: Executor = {
       worker,
+      ring,
+      templates: new Map(),
       fds,
       status,
       inflight: new Map(),
@@ -469,37 +493,78 @@ export class ExecutorPool {
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
       if (message.type === "ready") return onReady?.();
+      if (message.type === "result") {
+        this.#finished(executor, message.seq, message.result);
+        this.#endIfRetired(executor);
+        return this.#scheduleDispatch();
+      }
       const job = executor.inflight.get(message.seq);
-      if (!job) {
-        // Settled already (timed out while parked): nobody takes its output.
-        if (message.type === "result") {
-          this.#budget?.release(message.result.reserved ?? 0);
-        }
+      if (!job) return;
+      job.deadline = message.deadline;
+      if (job.cancelled) {
+        this.#post(executor, { type: "cancel", seq: job.posted.seq });
         return;
       }
-      if (message.type === "call") {
-        job.deadline = message.deadline;
-        if (job.cancelled) {
-          this.#post(executor, { type: "cancel", seq: job.posted.seq });
-          return;
-        }
-        this.#call(executor, job, message.callId, message.fn, message.input);
-        return;
-      }
-      executor.inflight.delete(message.seq);
-      if (job.slot !== undefined) executor.status[job.slot] = IDLE;
-      // Cancelled and settled already: nobody takes its output.
-      if (job.settled) this.#budget?.release(message.result.reserved ?? 0);
-      this.#settle(job, message.result);
-      this.#forgetUnused(executor, job.posted.moduleKey);
-      this.#endIfRetired(executor);
-      this.#scheduleDispatch();
+      this.#call(executor, job, message.callId, message.fn, message.input);
     };
     worker.onerror = (event) => {
       event.preventDefault();
       this.#replace(executor, `executor worker failed: ${event.message}`);
     };
+    this.#listen(executor);
     return executor;
+  }
+
+  /** Takes the results `executor` writes to its ring until it is terminated. */
+  async #listen(executor: Executor): Promise<void> {
+    while (!executor.dead) {
+      await executor.ring.waitResults();
+      if (executor.dead) return;
+      this.#takeResults(executor);
+      this.#endIfRetired(executor);
+      this.#scheduleDispatch();
+    }
+  }
+
+  #takeResults(executor: Executor): void {
+    executor.ring.takeResults((seq, result) =>
+      this.#finished(executor, seq, result as JobResult)
+    );
+  }
+
+  /** Gives job `seq`'s result to its caller, if it still waits for it. */
+  #finished(executor: Executor, seq: number, result: JobResult): void {
+    const job = executor.inflight.get(seq);
+    // Settled already (timed out while parked, or cancelled): nobody takes
+    // its output.
+    if (!job || job.settled) this.#budget?.release(result.reserved ?? 0);
+    if (!job) return;
+    executor.inflight.delete(seq);
+    if (job.slot !== undefined) executor.status[job.slot] = IDLE;
+    this.#settle(job, result);
+    this.#forgetUnused(executor, job.posted.moduleKey);
+  }
+
+  /**
+   * The id `executor` knows `job`'s spec by, sending it first if needed;
+   * `undefined` when the job must come by message (its spec is not a
+   * frozen one, or its input does not fit a ring slot).
+   */
+  #template(executor: Executor, job: PendingJob): number | undefined {
+    const { spec, moduleKey, stdin } = job.posted;
+    if (!Object.isFrozen(spec) || stdin.byteLength > SLOT_BYTES) {
+      return undefined;
+    }
+    let id = this.#templateIds.get(spec);
+    if (id === undefined) {
+      id = this.#nextTemplate++;
+      this.#templateIds.set(spec, id);
+    }
+    if (!executor.templates.has(id)) {
+      executor.templates.set(id, moduleKey);
+      this.#post(executor, { type: "template", id, moduleKey, spec });
+    }
+    return id;
   }
 
   async #call(
@@ -559,6 +624,7 @@ export class ExecutorPool {
 
   #dispatch(): void {
     const batches = new Map<Executor, PendingJob[]>();
+    const touched = new Set<Executor>();
     while (this.#queue.length > 0) {
       const head = this.#queue[0];
       if ((head.posted.spec.deadline ?? Infinity) <= Date.now()) {
@@ -570,17 +636,27 @@ export class ExecutorPool {
       const executor = this.#target(head);
       if (!executor) break;
       this.#queue.shift();
-      // The next job a worker runs gets its input transferred; jobs sent
-      // ahead get a copy, so the original can be requeued if the worker
-      // must be replaced before it starts them.
-      head.transferred = executor.inflight.size === 0;
+      // A job that comes by message to an idle worker gets its input
+      // transferred; jobs sent ahead get a copy, so the original can be
+      // requeued if the worker must be replaced before it starts them.
+      // Inputs in the ring are copies too.
+      const idle = executor.inflight.size === 0;
       head.order = executor.posted++;
       executor.inflight.set(head.posted.seq, head);
+      touched.add(executor);
       this.#holdModule(executor, head);
+      const template = this.#template(executor, head);
+      if (template !== undefined) {
+        executor.ring.writeJob(head.posted.seq, template, head.posted.stdin);
+        continue;
+      }
+      head.transferred = idle;
+      executor.ring.writeJob(head.posted.seq, -1);
       const batch = batches.get(executor) ?? [];
       batch.push(head);
       batches.set(executor, batch);
     }
+    for (const executor of touched) executor.ring.notifyWorker();
     for (const [executor, batch] of batches) {
       this.#post(
         executor,
@@ -595,6 +671,8 @@ export class ExecutorPool {
 
   /** Ends `executor`'s worker and frees the budget its unfinished outputs held. */
   #terminate(executor: Executor): void {
+    executor.dead = true;
+    executor.ring.wake();
     executor.worker.terminate();
     executor.fds.closeAfterExit();
     this.#budget?.release(executor.status[STATUS_RESERVED]);
@@ -616,6 +694,7 @@ export class ExecutorPool {
   #target(job: PendingJob): Executor | undefined {
     let best: Executor | undefined;
     for (const e of this.#executors) {
+      if (!e.ring.canWrite()) continue;
       const load = this.#load(e);
       if (load === 0) return e;
       if (load >= this.#depth) continue;
@@ -688,6 +767,8 @@ export class ExecutorPool {
    */
   #replace(executor: Executor, reason: string): void {
     this.#terminate(executor);
+    // Results it wrote before it ended are good.
+    this.#takeResults(executor);
     this.#retiring.delete(executor);
     this.#starting.delete(executor);
     this.#restarts++;

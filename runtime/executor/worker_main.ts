@@ -1,7 +1,8 @@
 /// <reference lib="deno.worker" />
 /**
- * The executor worker's main loop: runs posted jobs in the order they came
- * with the compiled modules the pool shares with it. A guest parked in a
+ * The executor worker's main loop: runs jobs in the order the pool wrote
+ * them to its ring (see _ring.ts), with the compiled modules and function
+ * specs the pool shares with it by message. A guest parked in a
  * call to another function (JSPI) is off the CPU, so the next job starts
  * meanwhile. The job on the CPU and its deadline, and the count of jobs
  * started, are published in shared memory for the pool's watchdog.
@@ -30,6 +31,13 @@ import { BudgetedOutput } from "./budgeted_output.ts";
 import { MemoryPool } from "./memory_pool.ts";
 import { runGuest } from "./run.ts";
 import { adoptFdLedger } from "../wasi/mod.ts";
+import { Ring, type RingJob } from "./_ring.ts";
+
+/**
+ * Jobs run back to back before the worker lets messages in (cancels,
+ * call replies, modules): a stream of jobs must not starve them.
+ */
+const BATCH = 8;
 
 /** Modules dropped between two prompted collections. */
 const COLLECT_EVERY = 16;
@@ -57,6 +65,13 @@ export function startExecutorWorker(): void {
   let budget: MemoryBudget | undefined;
   /** Modules dropped since the last prompted collection (density). */
   let forgotten = 0;
+  let ring: Ring | undefined;
+  const templates = new Map<
+    number,
+    { moduleKey: string; spec: PostedJob["spec"] }
+  >();
+  /** Jobs that came by message, until their turn in the ring. */
+  const byMessage = new Map<number, PostedJob>();
 
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
     self.postMessage(message, transfer);
@@ -117,9 +132,11 @@ export function startExecutorWorker(): void {
       } else if (reserved) {
         result = { ...result, reserved };
       }
-      post({ type: "result", seq: job.seq, result }, [
-        result.stdout.buffer as ArrayBuffer,
-      ]);
+      if (!ring!.tryWriteResult(job.seq, result)) {
+        post({ type: "result", seq: job.seq, result }, [
+          result.stdout.buffer as ArrayBuffer,
+        ]);
+      }
       // Zeroing for reuse happens after the reply, off the latency path.
       if (memory) memories.release(memory, limits);
     };
@@ -163,6 +180,54 @@ export function startExecutorWorker(): void {
     }
   };
 
+  /**
+   * The job in `slot` once all it needs has come by message (its module,
+   * its function's spec, or itself); `undefined` until then.
+   */
+  const ready = (slot: RingJob): PostedJob | undefined => {
+    if (!slot.stdin) {
+      const job = byMessage.get(slot.seq);
+      if (!job || !modules.has(job.moduleKey)) return undefined;
+      byMessage.delete(slot.seq);
+      return job;
+    }
+    const template = templates.get(slot.template);
+    if (!template || !modules.has(template.moduleKey)) return undefined;
+    return { seq: slot.seq, ...template, stdin: slot.stdin };
+  };
+
+  let draining = false;
+  let waiting = false;
+  /**
+   * Runs the jobs in the ring in order, a batch at a time (then lets
+   * messages in), and waits for more once it is empty. A job whose module,
+   * spec or message has not come yet holds the ring: the message that
+   * brings it calls this again.
+   */
+  const drain = () => {
+    if (draining || !ring) return;
+    draining = true;
+    try {
+      for (let ran = 0;; ran++) {
+        const slot = ring.peekJob();
+        if (!slot) break;
+        const job = ready(slot);
+        if (!job) return;
+        if (ran === BATCH) return void setTimeout(drain, 0);
+        ring.take();
+        run(job);
+      }
+    } finally {
+      draining = false;
+    }
+    if (waiting) return;
+    waiting = true;
+    ring.waitJobs().then(() => {
+      waiting = false;
+      drain();
+    });
+  };
+
   self.onmessage = (event: MessageEvent<ToWorker | SharedArrayBuffer>) => {
     const message = event.data;
     if (message instanceof SharedArrayBuffer) {
@@ -176,6 +241,7 @@ export function startExecutorWorker(): void {
           memory: message.memory,
         });
         status[STATUS_MODULES] = modules.size;
+        drain();
         return;
       case "budget":
         budget = new MemoryBudget(message.shared);
@@ -186,6 +252,20 @@ export function startExecutorWorker(): void {
         // V8 frees a dropped module only at a collection, which a worker
         // running small guests seldom starts by itself.
         if (++forgotten % COLLECT_EVERY === 0) promptCollection();
+        return;
+      case "ring":
+        ring = new Ring(message.shared);
+        drain();
+        return;
+      case "template":
+        templates.set(message.id, {
+          moduleKey: message.moduleKey,
+          spec: message.spec,
+        });
+        drain();
+        return;
+      case "forgetTemplate":
+        templates.delete(message.id);
         return;
       case "fdLedger":
         adoptFdLedger(message.buffer);
@@ -202,7 +282,8 @@ export function startExecutorWorker(): void {
         }
         return;
       case "jobs":
-        for (const job of message.jobs) run(job);
+        for (const job of message.jobs) byMessage.set(job.seq, job);
+        drain();
     }
   };
   // Its modules are loaded: the pool may now swap it in for a retiring one.

@@ -342,7 +342,9 @@ function _limits(
 }
 
 function _quantity(node: Tree, path: string, limit: keyof Limits): number {
-  if (limit === "callDepth") return _count(node, path, limit);
+  if (limit === "callDepth" || limit === "concurrency") {
+    return _count(node, path, limit);
+  }
   const duration = limit === "timeoutMs";
   const parse = duration ? parseDuration : parseBytes;
   const format = duration ? formatDuration : formatBytes;
@@ -376,7 +378,7 @@ function _quantity(node: Tree, path: string, limit: keyof Limits): number {
 /** A limit that is a plain count, such as `callDepth`: an integer, no unit. */
 function _count(node: Tree, path: string, limit: keyof Limits): number {
   const raw = node.kind === "scalar" ? node.value : undefined;
-  const max = LIMIT_MAXIMUMS[limit];
+  const max = LIMIT_MAXIMUMS[limit]!;
   if (
     typeof raw !== "number" || !Number.isInteger(raw) || raw < 1 || raw > max
   ) {

@@ -26,6 +26,8 @@ export interface LimitsInput {
   maxOutput?: string | number;
   /** A count: how deep guest calls may chain. */
   callDepth?: number;
+  /** A count: invocations in flight at once. */
+  concurrency?: number;
 }
 
 /**

@@ -33,6 +33,12 @@ export interface Limits {
    * chain winning, across nodes too.
    */
   callDepth: number;
+  /**
+   * Invocations of this function in flight at once on a node; beyond it
+   * an invocation is refused at once (503 `overloaded`, naming the
+   * function) instead of queueing. Unset: no limit of its own.
+   */
+  concurrency?: number;
 }
 
 /**
@@ -72,6 +78,7 @@ export const LIMIT_MAXIMUMS: Readonly<Limits> = Object.freeze({
   maxInputBytes: 4 * 1024 ** 3,
   maxOutputBytes: 4 * 1024 ** 3,
   callDepth: 64,
+  concurrency: 10_000,
 });
 
 /**
@@ -91,4 +98,5 @@ export const LIMIT_FIELDS: Readonly<Record<keyof Limits, string>> = Object
     maxInputBytes: "maxInput",
     maxOutputBytes: "maxOutput",
     callDepth: "callDepth",
+    concurrency: "concurrency",
   });

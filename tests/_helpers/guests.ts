@@ -1,9 +1,44 @@
 /**
- * Guest modules for tests, written in WAT.
+ * Guest modules for tests, written in WAT, and their upload to a node.
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { wat } from "./wat.ts";
+
+/**
+ * A guest that loops until its deadline: it fails with `timeout` and
+ * takes its worker with it.
+ *
+ * @example
+ * ```ts ignore
+ * const digest = await uploadModule(node.url, SPIN);
+ * ```
+ */
+export const SPIN: Uint8Array<ArrayBuffer> = wat(`(module
+  (memory (export "memory") 1)
+  (func (export "_start") (loop $forever (br $forever))))`);
+
+/**
+ * Uploads `bytes` to node `url` as a module; resolves with its digest.
+ *
+ * @example
+ * ```ts ignore
+ * const digest = await uploadModule(node.url, SPIN);
+ * ```
+ */
+export async function uploadModule(
+  url: string,
+  bytes: Uint8Array,
+): Promise<string> {
+  const res = await fetch(`${url}/v1/modules`, {
+    method: "PUT",
+    headers: { "content-type": "application/wasm" },
+    body: bytes as Uint8Array<ArrayBuffer>,
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  return (await res.json()).digest;
+}
 
 /**
  * A guest that reads up to 64 KiB of stdin, calls function `target` with it

@@ -474,7 +474,7 @@ Deno.test("limits must be known, well-formed, positive and bounded", () => {
     }],
     ["cpu: 2", {
       message:
-        "unknown key 'cpu'; expected one of: memory, timeout, maxInput, maxOutput, callDepth",
+        "unknown key 'cpu'; expected one of: memory, timeout, maxInput, maxOutput, callDepth, concurrency",
       field: "functions[0].limits.cpu",
       column: 7,
     }],
