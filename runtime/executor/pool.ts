@@ -1,8 +1,12 @@
 /**
  * A pool of executor workers (one per core by default). Invocations queue
- * here and go to the least-loaded worker; a watchdog terminates a worker
- * whose guest runs past its deadline, fails that invocation alone, requeues
- * the jobs that had not started and replaces the worker. A job whose
+ * here and go to the least-loaded worker; a watchdog stops a guest that
+ * runs past its deadline through its worker's interrupt cell (the guest
+ * traps at its next check, its worker and the other jobs in it go on), and
+ * terminates the worker only when the guest cannot be interrupted (its
+ * module was not rewritten) or has not stopped within a grace: that fails
+ * the invocation alone, requeues the jobs that had not started and
+ * replaces the worker. A job whose
  * signal aborts is cancelled the same way: dropped from the queue, skipped
  * by its worker if not started, unwound if parked in a call, its worker
  * replaced if it is on the CPU; the calls it made are cancelled with it.
@@ -12,11 +16,16 @@
 import { availableParallelism } from "node:os";
 import { InvocationError } from "../errors.ts";
 import { executorWorkerUrl } from "./_worker_url.ts";
-import type { CompiledModule } from "../module/mod.ts";
+import {
+  type CompiledModule,
+  InterruptCell,
+  interruptible,
+  jobTag,
+} from "../module/mod.ts";
 import { HostFdLedger } from "../wasi/mod.ts";
 import type { MemoryBudget } from "../memory_budget.ts";
 import type { CallOrigin, CallReply } from "./guest_calls.ts";
-import type { JobResult, JobSpec } from "./job.ts";
+import { type JobResult, type JobSpec, timeoutFailure } from "./job.ts";
 import {
   CANCEL_SLOTS,
   type FromWorker,
@@ -90,6 +99,8 @@ interface PendingJob {
   cancelled?: boolean;
   /** When the watchdog first saw it on the CPU after it was cancelled. */
   cancelledOnCpu?: number;
+  /** When the watchdog asked it to stop (through the interrupt cell). */
+  interruptedAt?: number;
   /** Cancels it; listened to until it settles. */
   signal?: AbortSignal;
   onAbort?: () => void;
@@ -106,6 +117,14 @@ interface PendingJob {
  */
 const CANCEL_GRACE_MS = 50;
 
+/**
+ * How long an interrupted guest may take to stop before its worker is
+ * replaced. It stops at its next loop header or call (microseconds); a
+ * long host call (a big copy, a state write) or a loaded machine is what
+ * this waits for.
+ */
+const INTERRUPT_GRACE_MS = 250;
+
 /** Inputs up to this size may be copied ahead to a busy worker. */
 const SEND_AHEAD_MAX_BYTES = 1 << 20;
 
@@ -121,6 +140,8 @@ interface Executor {
   worker: Worker;
   /** Host fds its guests hold, closed after it is terminated. */
   fds: HostFdLedger;
+  /** Where the watchdog asks its guest on the CPU to stop. */
+  interrupt: InterruptCell;
   status: Float64Array;
   inflight: Map<number, PendingJob>;
   modules: Set<string>;
@@ -398,12 +419,17 @@ export class ExecutorPool {
     worker.postMessage(
       { type: "fdLedger", buffer: fds.buffer } satisfies ToWorker,
     );
+    const interrupt = new InterruptCell();
+    worker.postMessage(
+      { type: "interrupt", memory: interrupt.memory } satisfies ToWorker,
+    );
     if (this.#budget) {
       worker.postMessage({ type: "budget", shared: this.#budget.shared });
     }
     const executor: Executor = {
       worker,
       fds,
+      interrupt,
       status,
       inflight: new Map(),
       modules: new Set(),
@@ -421,6 +447,16 @@ export class ExecutorPool {
         }
         return;
       }
+      if (message.type === "park") {
+        job.deadline = message.deadline;
+        job.parked++;
+        this.#scheduleDispatch();
+        return;
+      }
+      if (message.type === "unpark") {
+        job.parked--;
+        return;
+      }
       if (message.type === "call") {
         job.deadline = message.deadline;
         if (job.cancelled) {
@@ -432,6 +468,8 @@ export class ExecutorPool {
       }
       executor.inflight.delete(message.seq);
       if (job.slot !== undefined) executor.status[job.slot] = IDLE;
+      // Asked to stop just as it ended: no later job may see the request.
+      if (job.interruptedAt) executor.interrupt.clear(jobTag(message.seq));
       // Cancelled and settled already: nobody takes its output.
       if (job.settled) this.#budget?.release(message.result.reserved ?? 0);
       this.#settle(job, message.result);
@@ -616,6 +654,12 @@ export class ExecutorPool {
       if (seq === IDLE) continue;
       const job = executor.inflight.get(seq);
       const deadline = executor.status[STATUS_DEADLINE];
+      if (
+        job && (deadline <= now || job.cancelled) &&
+        this.#interrupting(executor, job, now)
+      ) {
+        continue;
+      }
       let givenUp = false;
       if (job?.cancelled) {
         job.cancelledOnCpu ??= now;
@@ -629,6 +673,20 @@ export class ExecutorPool {
       this.#replace(executor, "executor worker restarted");
     }
     this.#armWatchdog();
+  }
+
+  /**
+   * Asks `job`, on `executor`'s CPU and overdue or cancelled, to stop, if
+   * its module can be interrupted; says whether it is still given time to
+   * (its result then settles it, its worker stays).
+   */
+  #interrupting(executor: Executor, job: PendingJob, now: number): boolean {
+    if (!interruptible(job.compiled.module)) return false;
+    if (job.interruptedAt === undefined) {
+      job.interruptedAt = now;
+      executor.interrupt.request(jobTag(job.posted.seq));
+    }
+    return now - job.interruptedAt < INTERRUPT_GRACE_MS;
   }
 
   /**
@@ -669,18 +727,12 @@ export class ExecutorPool {
 
 /** The result of a job that ran past `deadline` (epoch ms). */
 function timedOut(job: PendingJob, deadline: number): JobResult {
-  const { timeoutMs, deadline: inherited } = job.posted.spec;
   return {
     exitCode: -1,
     stdout: new Uint8Array(),
     stderr: "",
-    durationMs: timeoutMs,
-    failure: {
-      reason: "timeout",
-      message: deadline === inherited
-        ? `ran past the deadline it inherited from its caller (its own timeout is ${timeoutMs} ms)`
-        : `ran past its ${timeoutMs} ms timeout`,
-    },
+    durationMs: job.posted.spec.timeoutMs,
+    failure: timeoutFailure(job.posted.spec, deadline),
   };
 }
 

@@ -3,12 +3,15 @@
  * The executor worker's main loop: runs posted jobs in the order they came
  * with the compiled modules the pool shares with it. A guest parked in a
  * call to another function (JSPI) is off the CPU, so the next job starts
- * meanwhile. The job on the CPU and its deadline, and the count of jobs
- * started, are published in shared memory for the pool's watchdog.
+ * meanwhile, and so does one asleep in `poll_oneoff` (until it wakes or its
+ * deadline cuts the sleep short). The job on the CPU and its deadline, and
+ * the count of jobs started, are published in shared memory for the pool's
+ * watchdog, which stops an overdue guest through the worker's interrupt
+ * cell (see `withInterrupts`).
  *
  * @module
  */
-import type { CompiledModule } from "../module/mod.ts";
+import { type CompiledModule, InterruptCell, jobTag } from "../module/mod.ts";
 import {
   CANCEL_SLOTS,
   type FromWorker,
@@ -24,7 +27,7 @@ import {
   type ToWorker,
 } from "./_protocol.ts";
 import { CallCancelled, type CallReply } from "./guest_calls.ts";
-import type { JobResult } from "./job.ts";
+import { type JobResult, timeoutFailure } from "./job.ts";
 import { MemoryBudget } from "../memory_budget.ts";
 import { BudgetedOutput } from "./budgeted_output.ts";
 import { MemoryPool } from "./memory_pool.ts";
@@ -52,6 +55,7 @@ export function startExecutorWorker(): void {
   ).fill(IDLE, STATUS_CANCEL);
   let nextCall = 0;
   let budget: MemoryBudget | undefined;
+  let cell: InterruptCell | undefined;
 
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
     self.postMessage(message, transfer);
@@ -59,6 +63,50 @@ export function startExecutorWorker(): void {
   const onCpu = (job: PostedJob, deadline: number) => {
     status[STATUS_DEADLINE] = deadline;
     status[STATUS_SEQ] = job.seq;
+    cell?.enter(jobTag(job.seq));
+  };
+  const offCpu = () => {
+    status[STATUS_SEQ] = IDLE;
+    cell?.enter(0);
+  };
+
+  /**
+   * Runs `wake` when `ms` have passed, or `cut` at `deadline` if that
+   * comes first; either way the job is off the CPU meanwhile and the pool
+   * told so (it sends more jobs, and cancels this one if it must).
+   */
+  const sleep = (
+    job: PostedJob,
+    deadline: number,
+    ms: number,
+    cut: () => void,
+  ): Promise<void> => {
+    const callId = nextCall++;
+    offCpu();
+    post({ type: "park", seq: job.seq, deadline });
+    const overdue = Date.now() + ms >= deadline;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        calls.delete(callId);
+        if (!overdue) return resolve();
+        cut();
+        reject(new CallCancelled());
+      }, overdue ? deadline - Date.now() : ms);
+      calls.set(callId, {
+        seq: job.seq,
+        resolve: () => {},
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+    }).then(() => {
+      post({ type: "unpark", seq: job.seq });
+      onCpu(job, deadline);
+    }, (error) => {
+      post({ type: "unpark", seq: job.seq });
+      throw error;
+    });
   };
 
   /** Whether the pool cancelled `job` before it started. */
@@ -95,6 +143,9 @@ export function startExecutorWorker(): void {
       job.spec.deadline ?? Infinity,
     );
     onCpu(job, deadline);
+    const tag = jobTag(job.seq);
+    /** Its deadline came while it slept. */
+    let overdue = false;
     const stdout = budget &&
       new BudgetedOutput(
         job.spec.maxOutputBytes,
@@ -103,6 +154,11 @@ export function startExecutorWorker(): void {
       );
     const finish = (done: JobResult) => {
       let result = done;
+      if (result.failure && (overdue || cell?.requested(tag))) {
+        // Stopped at its deadline (interrupted, or its sleep cut short).
+        result = { ...result, failure: timeoutFailure(job.spec, deadline) };
+      }
+      cell?.clear(tag);
       const reserved = stdout?.reserved ?? 0;
       status[STATUS_RESERVED] -= reserved;
       if (result.failure) {
@@ -119,7 +175,7 @@ export function startExecutorWorker(): void {
       if (memory) memories.release(memory, limits);
     };
     const outcome = runGuest(
-      { module, memory },
+      { module, memory, interrupt: cell?.memory },
       job.spec,
       { stdin: job.stdin, stdout },
       {
@@ -142,15 +198,16 @@ export function startExecutorWorker(): void {
           return reply;
         },
         hooks: {
-          suspend: () => status[STATUS_SEQ] = IDLE,
+          suspend: offCpu,
           resume: () => onCpu(job, deadline),
         },
+        sleeper: (ms) => sleep(job, deadline, ms, () => overdue = true),
       },
     );
-    status[STATUS_SEQ] = IDLE;
+    offCpu();
     if (outcome instanceof Promise) {
       outcome.then((result) => {
-        status[STATUS_SEQ] = IDLE;
+        offCpu();
         finish(result);
       });
     } else {
@@ -181,6 +238,9 @@ export function startExecutorWorker(): void {
         return;
       case "fdLedger":
         adoptFdLedger(message.buffer);
+        return;
+      case "interrupt":
+        cell = new InterruptCell(message.memory);
         return;
       case "callReply":
         calls.get(message.callId)?.resolve(message.reply);

@@ -11,6 +11,7 @@ import { promptCollection } from "./_collect.ts";
 import { EddyError, NotFoundError } from "../errors.ts";
 import { digestOf } from "./digest.ts";
 import { withGrowHook } from "./grow_hook.ts";
+import { withInterrupts } from "./interrupt.ts";
 import { describeModule, inspectModule, type ModuleInfo } from "./inspect.ts";
 import {
   type MemoryLimits,
@@ -218,8 +219,8 @@ export class ModuleStore {
   /**
    * The compiled module. Given `maxMemoryBytes` (rounded down to whole
    * pages), its memory becomes an import whose maximum is capped there (see
-   * `withImportedMemory`) and its grows record refusals (see
-   * `withGrowHook`); without, it is the module as uploaded. Compiled once
+   * `withImportedMemory`), its grows record refusals (see `withGrowHook`)
+   * and it can be stopped at its deadline (see `withInterrupts`); without, it is the module as uploaded. Compiled once
    * per (digest, page limit) and cached until the module is removed.
    * Throws `NotFoundError` for an unknown digest and `ModuleError` when the
    * module's initial memory exceeds the limit.
@@ -339,9 +340,10 @@ export class ModuleStore {
     const limited = pages === undefined
       ? { bytes, memory: undefined }
       : withImportedMemory(bytes, pages);
-    // A capped memory can refuse a grow: record it, to report memory_limit.
+    // A capped memory can refuse a grow: record it, to report memory_limit;
+    // and an imported memory leaves index 0 free of the interrupt memory's.
     const module = await WebAssembly.compile(
-      pages === undefined ? bytes : withGrowHook(limited.bytes),
+      pages === undefined ? bytes : withInterrupts(withGrowHook(limited.bytes)),
     );
     const entry = this.#entries.get(digest);
     if (entry && !entry.info) {
