@@ -448,7 +448,9 @@ export class ExecutorPool {
         return;
       }
       if (message.type === "park") {
-        job.deadline = message.deadline;
+        // Its worker ends the sleep at the deadline and answers with the
+        // guest's stderr; the watchdog steps in only if it does not.
+        job.deadline = message.deadline + INTERRUPT_GRACE_MS;
         job.parked++;
         this.#scheduleDispatch();
         return;

@@ -78,6 +78,7 @@ Deno.test("sleeping guests leave their worker to others; deadlines and client di
   const [status, body] = await answer(await invoke(node.url, "late"));
   assert.equal(status, 504, body);
   assert.equal(JSON.parse(body).error.reason, "timeout");
+  assert.equal(JSON.parse(body).error.stderr, "going to sleep");
 
   const client = new AbortController();
   const leaving = invoke(node.url, "long", client.signal).catch((e) => e);

@@ -91,6 +91,7 @@ Deno.test("a guest asleep in poll_oneoff leaves its worker to others", async () 
     // cancelled; neither takes its worker with it.
     const late = await run(pool, SLEEP, "late", 300);
     assert.equal(late.failure?.reason, "timeout");
+    assert.equal(late.stderr, "going to sleep");
     for (const { stop } of sleepers) stop.abort();
     for (const { result } of sleepers) {
       assert.equal((await result).failure?.reason, "cancelled");
