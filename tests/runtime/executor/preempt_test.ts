@@ -71,6 +71,30 @@ Deno.test("runaway guests are interrupted at their deadline: their stderr is kep
   }
 });
 
+Deno.test("a runaway guest whose client left is interrupted, not its worker", async () => {
+  const pool = new ExecutorPool({ workers: 1 });
+  try {
+    assert.equal(text(await run(pool, QUICK, "quick")), "woke");
+    const client = new AbortController();
+    const spin = run(pool, SPIN, "spin", 30_000, client.signal);
+    while (pool.stats().running === 0) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    client.abort();
+    assert.equal((await spin).failure?.reason, "cancelled");
+    const until = Date.now() + 5000;
+    while (pool.stats().running > 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(pool.stats().running, 0, "the spin was not stopped");
+    assert.equal(text(await run(pool, QUICK, "quick")), "woke");
+    assert.equal(pool.stats().restarts, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
 Deno.test("a guest asleep in poll_oneoff leaves its worker to others", async () => {
   const pool = new ExecutorPool({ workers: 1 });
   try {
