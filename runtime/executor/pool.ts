@@ -120,10 +120,11 @@ const CANCEL_GRACE_MS = 50;
 /**
  * How long an interrupted guest may take to stop before its worker is
  * replaced. It stops at its next loop header or call (microseconds); a
- * long host call (a big copy, a state write) or a loaded machine is what
- * this waits for.
+ * long host call (a big copy, a state read) or a machine so loaded that
+ * the worker's thread waits for a core is what this waits for: replacing
+ * the worker costs every job in it, so the grace is generous.
  */
-const INTERRUPT_GRACE_MS = 250;
+const INTERRUPT_GRACE_MS = 1000;
 
 /** Inputs up to this size may be copied ahead to a busy worker. */
 const SEND_AHEAD_MAX_BYTES = 1 << 20;
