@@ -8,8 +8,9 @@
  * the invocation alone, requeues the jobs that had not started and
  * replaces the worker. A job whose
  * signal aborts is cancelled the same way: dropped from the queue, skipped
- * by its worker if not started, unwound if parked in a call, its worker
- * replaced if it is on the CPU; the calls it made are cancelled with it.
+ * by its worker if not started, unwound if parked in a call or asleep,
+ * interrupted (or its worker replaced) if it is on the CPU; the calls it
+ * made are cancelled with it.
  *
  * @module
  */

@@ -71,9 +71,11 @@ export function startExecutorWorker(): void {
   };
 
   /**
-   * Runs `wake` when `ms` have passed, or `cut` at `deadline` if that
-   * comes first; either way the job is off the CPU meanwhile and the pool
-   * told so (it sends more jobs, and cancels this one if it must).
+   * Resolves when `ms` have passed or, if `deadline` comes first, calls
+   * `cut` and rejects then (unwinding the guest); either way the job is off
+   * the CPU meanwhile and the pool is told so (it sends this worker more
+   * jobs, and can cancel this one). Manifest timeouts (at most an hour)
+   * keep every delay within what `setTimeout` takes.
    */
   const sleep = (
     job: PostedJob,
