@@ -114,11 +114,26 @@ async function sleepers(tree: "this" | "baseline", count: number) {
   ]);
   await request(n, "POST", "/invoke/sleep", "1");
   await request(n, "POST", "/invoke/echo", "warm");
+  // How many wait in the node's queue, sampled while the sleeps run.
+  let peakQueued = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakQueued = Math.max(
+        peakQueued,
+        await metric(n, "eddy_executor_queued"),
+      );
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const sleep100ms = await concurrently(
+    count,
+    () => request(n, "POST", "/invoke/sleep", "100"),
+  );
+  sampling = false;
+  await sampler;
   return {
-    sleep100ms: await concurrently(
-      count,
-      () => request(n, "POST", "/invoke/sleep", "100"),
-    ),
+    sleep100ms: { ...sleep100ms, peakQueued },
     echoFloor: await concurrently(
       count,
       () => request(n, "POST", "/invoke/echo", "hi"),
@@ -318,7 +333,7 @@ const results = {
   interruptChecks: await interruptCost(quick ? 7 : 15),
   jspi: await jspiCost(quick ? 2000 : 10_000),
   notes: [
-    "sleepers: the baseline runs fewer invocations (it holds a worker per sleeper: N x 100 ms / 2 workers); its total scales linearly. echoFloor is the same number of concurrent echo invocations on the same node: what N requests at once cost over HTTP without any sleep.",
+    "sleepers: the baseline runs fewer invocations (it holds a worker per sleeper: N x 100 ms / 2 workers); its total scales linearly. echoFloor is the same number of concurrent echo invocations on the same node: what N requests at once cost over HTTP without any sleep. peakQueued: invocations waiting in the node's queue (not yet sent to a worker): a worker gets at most 8 jobs that are not parked at a time, so sleepers are sent on as fast as their park messages come back, which the node's main thread, busy with the HTTP requests, answers slowly.",
     "deadline: deadlineToAnswerMs is the time past the 200 ms timeout until the 504 arrived; echoRightAfterMs is an echo invoked as soon as both runaways answered.",
     "interrupt checks: CPU time (process.cpuUsage) of one run, runs of both variants interleaved; ratios of the minimums are the least disturbed by other load.",
   ],
