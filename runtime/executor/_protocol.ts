@@ -36,7 +36,9 @@ export type ToWorker =
   | { type: "jobs"; jobs: PostedJob[] }
   | { type: "callReply"; callId: number; reply: CallReply }
   | { type: "cancel"; seq: number }
-  | { type: "fdLedger"; buffer: SharedArrayBuffer };
+  | { type: "fdLedger"; buffer: SharedArrayBuffer }
+  /** Its `InterruptCell`'s memory, which the pool's watchdog writes. */
+  | { type: "interrupt"; memory: WebAssembly.Memory };
 
 export type FromWorker =
   | { type: "ready" }
@@ -49,7 +51,14 @@ export type FromWorker =
     input: Uint8Array;
     /** The calling job's deadline (epoch ms). */
     deadline: number;
-  };
+  }
+  /**
+   * A job went off the CPU to sleep (`poll_oneoff`) until it wakes or its
+   * `deadline` (epoch ms) comes, and back: the worker may take more jobs
+   * meanwhile.
+   */
+  | { type: "park"; seq: number; deadline: number }
+  | { type: "unpark"; seq: number };
 
 /**
  * Each worker owns a `Float64Array` view on a SharedArrayBuffer with the job

@@ -69,3 +69,26 @@ export interface JobResult {
    */
   reserved?: number;
 }
+
+/**
+ * The failure of a run stopped at `deadline` (epoch ms): its own timeout,
+ * or the deadline it inherited from its caller.
+ *
+ * @example
+ * ```ts
+ * import { timeoutFailure } from "./job.ts";
+ * const failure = timeoutFailure({ timeoutMs: 200 }, Date.now());
+ * console.log(failure.message); // "ran past its 200 ms timeout"
+ * ```
+ */
+export function timeoutFailure(
+  spec: Pick<JobSpec, "timeoutMs" | "deadline">,
+  deadline: number,
+): JobFailure {
+  return {
+    reason: "timeout",
+    message: deadline === spec.deadline
+      ? `ran past the deadline it inherited from its caller (its own timeout is ${spec.timeoutMs} ms)`
+      : `ran past its ${spec.timeoutMs} ms timeout`,
+  };
+}

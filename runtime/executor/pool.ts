@@ -1,11 +1,16 @@
 /**
  * A pool of executor workers (one per core by default). Invocations queue
- * here and go to the least-loaded worker; a watchdog terminates a worker
- * whose guest runs past its deadline, fails that invocation alone, requeues
- * the jobs that had not started and replaces the worker. A job whose
+ * here and go to the least-loaded worker; a watchdog stops a guest that
+ * runs past its deadline through its worker's interrupt cell (the guest
+ * traps at its next check, its worker and the other jobs in it go on), and
+ * terminates the worker only when the guest cannot be interrupted (its
+ * module was not rewritten) or has not stopped within a grace: that fails
+ * the invocation alone, requeues the jobs that had not started and
+ * replaces the worker. A job whose
  * signal aborts is cancelled the same way: dropped from the queue, skipped
- * by its worker if not started, unwound if parked in a call, its worker
- * replaced if it is on the CPU; the calls it made are cancelled with it.
+ * by its worker if not started, unwound if parked in a call or asleep,
+ * interrupted (or its worker replaced) if it is on the CPU; the calls it
+ * made are cancelled with it.
  *
  * @module
  */
@@ -13,11 +18,17 @@ import { availableParallelism } from "node:os";
 import { transferable } from "../../comm/mod.ts";
 import { InvocationError } from "../errors.ts";
 import { executorWorkerUrl } from "./_worker_url.ts";
-import { COMPILED_BASE_BYTES, type CompiledModule } from "../module/mod.ts";
+import {
+  COMPILED_BASE_BYTES,
+  type CompiledModule,
+  InterruptCell,
+  interruptible,
+  jobTag,
+} from "../module/mod.ts";
 import { HostFdLedger } from "../wasi/mod.ts";
 import type { MemoryBudget } from "../memory_budget.ts";
 import type { CallOrigin, CallReply } from "./guest_calls.ts";
-import type { JobResult, JobSpec } from "./job.ts";
+import { type JobResult, type JobSpec, timeoutFailure } from "./job.ts";
 import {
   CANCEL_SLOTS,
   type FromWorker,
@@ -100,6 +111,8 @@ interface PendingJob {
   cancelled?: boolean;
   /** When the watchdog first saw it on the CPU after it was cancelled. */
   cancelledOnCpu?: number;
+  /** When the watchdog asked it to stop (through the interrupt cell). */
+  interruptedAt?: number;
   /** Cancels it; listened to until it settles. */
   signal?: AbortSignal;
   onAbort?: () => void;
@@ -115,6 +128,15 @@ interface PendingJob {
  * the parked invocations a replacement ends with it.
  */
 const CANCEL_GRACE_MS = 50;
+
+/**
+ * How long an interrupted guest may take to stop before its worker is
+ * replaced. It stops at its next loop header or call (microseconds); a
+ * long host call (a big copy, a state read) or a machine so loaded that
+ * the worker's thread waits for a core is what this waits for: replacing
+ * the worker costs every job in it, so the grace is generous.
+ */
+const INTERRUPT_GRACE_MS = 1000;
 
 /** Inputs up to this size may be copied ahead to a busy worker. */
 const SEND_AHEAD_MAX_BYTES = 1 << 20;
@@ -137,6 +159,8 @@ interface Executor {
   dead?: boolean;
   /** Host fds its guests hold, closed after it is terminated. */
   fds: HostFdLedger;
+  /** Where the watchdog asks its guest on the CPU to stop. */
+  interrupt: InterruptCell;
   status: Float64Array;
   inflight: Map<number, PendingJob>;
   /** Keys of the modules it holds and their costs, least recently used first. */
@@ -475,6 +499,10 @@ export class ExecutorPool {
     worker.postMessage(
       { type: "ring", shared: ring.shared } satisfies ToWorker,
     );
+    const interrupt = new InterruptCell();
+    worker.postMessage(
+      { type: "interrupt", memory: interrupt.memory } satisfies ToWorker,
+    );
     if (this.#budget) {
       worker.postMessage({ type: "budget", shared: this.#budget.shared });
     }
@@ -483,6 +511,7 @@ export class ExecutorPool {
       ring,
       templates: new Map(),
       fds,
+      interrupt,
       status,
       inflight: new Map(),
       modules: new Map(),
@@ -500,6 +529,18 @@ export class ExecutorPool {
       }
       const job = executor.inflight.get(message.seq);
       if (!job) return;
+      if (message.type === "park") {
+        // Its worker ends the sleep at the deadline and answers with the
+        // guest's stderr; the watchdog steps in only if it does not.
+        job.deadline = message.deadline + INTERRUPT_GRACE_MS;
+        job.parked++;
+        this.#scheduleDispatch();
+        return;
+      }
+      if (message.type === "unpark") {
+        job.parked--;
+        return;
+      }
       job.deadline = message.deadline;
       if (job.cancelled) {
         this.#post(executor, { type: "cancel", seq: job.posted.seq });
@@ -541,6 +582,8 @@ export class ExecutorPool {
     if (!job) return;
     executor.inflight.delete(seq);
     if (job.slot !== undefined) executor.status[job.slot] = IDLE;
+    // Asked to stop just as it ended: no later job may see the request.
+    if (job.interruptedAt) executor.interrupt.clear(jobTag(seq));
     this.#settle(job, result);
     this.#forgetUnused(executor, job.posted.moduleKey);
   }
@@ -745,6 +788,12 @@ export class ExecutorPool {
       if (seq === IDLE) continue;
       const job = executor.inflight.get(seq);
       const deadline = executor.status[STATUS_DEADLINE];
+      if (
+        job && (deadline <= now || job.cancelled) &&
+        this.#interrupting(executor, job, now)
+      ) {
+        continue;
+      }
       let givenUp = false;
       if (job?.cancelled) {
         job.cancelledOnCpu ??= now;
@@ -758,6 +807,20 @@ export class ExecutorPool {
       this.#replace(executor, "executor worker restarted");
     }
     this.#armWatchdog();
+  }
+
+  /**
+   * Asks `job`, on `executor`'s CPU and overdue or cancelled, to stop, if
+   * its module can be interrupted; says whether it is still given time to
+   * (its result then settles it, its worker stays).
+   */
+  #interrupting(executor: Executor, job: PendingJob, now: number): boolean {
+    if (!interruptible(job.compiled.module)) return false;
+    if (job.interruptedAt === undefined) {
+      job.interruptedAt = now;
+      executor.interrupt.request(jobTag(job.posted.seq));
+    }
+    return now - job.interruptedAt < INTERRUPT_GRACE_MS;
   }
 
   /**
@@ -800,18 +863,12 @@ export class ExecutorPool {
 
 /** The result of a job that ran past `deadline` (epoch ms). */
 function timedOut(job: PendingJob, deadline: number): JobResult {
-  const { timeoutMs, deadline: inherited } = job.posted.spec;
   return {
     exitCode: -1,
     stdout: new Uint8Array(),
     stderr: "",
-    durationMs: timeoutMs,
-    failure: {
-      reason: "timeout",
-      message: deadline === inherited
-        ? `ran past the deadline it inherited from its caller (its own timeout is ${timeoutMs} ms)`
-        : `ran past its ${timeoutMs} ms timeout`,
-    },
+    durationMs: job.posted.spec.timeoutMs,
+    failure: timeoutFailure(job.posted.spec, deadline),
   };
 }
 

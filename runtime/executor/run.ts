@@ -7,6 +7,9 @@
  * @module
  */
 import {
+  INTERRUPT_IMPORT,
+  InterruptCell,
+  interruptible,
   MEMORY_IMPORT,
   PAGE_BYTES,
   REFUSED_GROW_EXPORT,
@@ -14,8 +17,10 @@ import {
 import {
   type ByteSink,
   type ByteSource,
+  importsPollOneoff,
   OutputBuffer,
   OutputLimitError,
+  type Sleep,
   StateDeadline,
   WasiHost,
 } from "../wasi/mod.ts";
@@ -48,14 +53,31 @@ export interface Runnable {
   module: WebAssembly.Module;
   /** Supplied as {@link MEMORY_IMPORT} to a module compiled with a memory limit. */
   memory?: WebAssembly.Memory;
+  /**
+   * The executor's {@link InterruptCell} memory, supplied as
+   * {@link INTERRUPT_IMPORT} to a module rewritten with interrupt checks;
+   * without it such a module gets one nobody writes to.
+   */
+  interrupt?: WebAssembly.Memory;
 }
 
-/** Calls to other functions, for guests that import `eddy.call`. */
+/** The interrupt memory of runs that nobody can interrupt (`eddy run`). */
+let unwatched: InterruptCell | undefined;
+
+/**
+ * Calls to other functions, for guests that import `eddy.call`, and waits,
+ * for guests that import `poll_oneoff`.
+ */
 export interface RunCalls {
   /** Runs a call; without it calls answer "not available". */
   caller?: GuestCaller;
   /** Told when the guest parks for a call and when it resumes. */
   hooks?: SuspendHooks;
+  /**
+   * Waits on clocks without holding the thread (JSPI); without it a
+   * guest's `poll_oneoff` blocks its thread while it waits.
+   */
+  sleeper?: Sleep;
 }
 
 /**
@@ -63,7 +85,8 @@ export interface RunCalls {
  * memory) and runs its `_start` with `spec`'s args, env and preopens. Never
  * throws for guest misbehaviour: a trap, a non-zero exit, an output
  * overflow or a memory cap hit come back as `failure`. A module that
- * imports `eddy.call` resolves asynchronously (JSPI); any other finishes
+ * imports `eddy.call`, or `poll_oneoff` when `calls.sleeper` is given,
+ * resolves asynchronously (JSPI); any other finishes
  * before this returns, so callers on a hot path can skip the await with
  * {@linkcode runGuestSync}.
  *
@@ -111,7 +134,10 @@ export function runGuest(
       }),
     );
   }
-  if (!importsGuestCalls(runnable.module)) {
+  if (
+    !importsGuestCalls(runnable.module) &&
+    !(calls.sleeper && importsPollOneoff(runnable.module))
+  ) {
     return runGuestSync(runnable, spec, stdio);
   }
   const run = new GuestRun(runnable, spec, stdio, calls);
@@ -119,7 +145,8 @@ export function runGuest(
 }
 
 /**
- * {@linkcode runGuest} for a module that does not import `eddy.call`.
+ * {@linkcode runGuest} for a module that does not import `eddy.call` (its
+ * `poll_oneoff` blocks the thread while it waits).
  *
  * @example
  * ```ts ignore
@@ -164,6 +191,7 @@ class GuestRun {
       env: spec.env,
       preopens: state ? [...spec.preopens, ...state.preopens] : spec.preopens,
       kvSession: state?.session,
+      sleep: calls?.sleeper,
       stdin: stdio.stdin,
       stdout: this.#stdout,
       stderr: this.#stderr,
@@ -198,13 +226,17 @@ class GuestRun {
   }
 
   #instantiate(): WebAssembly.Instance {
-    const { module, memory } = this.#runnable;
+    const { module, memory, interrupt } = this.#runnable;
     let imports = this.#host.imports;
     if (memory) {
-      imports = {
-        ...imports,
-        [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory },
+      const runtime: WebAssembly.ModuleImports = {
+        [MEMORY_IMPORT.name]: memory,
       };
+      if (interruptible(module)) {
+        runtime[INTERRUPT_IMPORT.name] = interrupt ??
+          (unwatched ??= new InterruptCell()).memory;
+      }
+      imports = { ...imports, [MEMORY_IMPORT.module]: runtime };
     }
     if (this.#calls) {
       imports = {

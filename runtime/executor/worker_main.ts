@@ -4,12 +4,20 @@
  * them to its ring (see _ring.ts), with the compiled modules and function
  * specs the pool shares with it by message. A guest parked in a
  * call to another function (JSPI) is off the CPU, so the next job starts
- * meanwhile. The job on the CPU and its deadline, and the count of jobs
- * started, are published in shared memory for the pool's watchdog.
+ * meanwhile, and so does one asleep in `poll_oneoff` (until it wakes or its
+ * deadline cuts the sleep short). The job on the CPU and its deadline, and
+ * the count of jobs started, are published in shared memory for the pool's
+ * watchdog, which stops an overdue guest through the worker's interrupt
+ * cell (see `withInterrupts`).
  *
  * @module
  */
-import { type CompiledModule, promptCollection } from "../module/mod.ts";
+import {
+  type CompiledModule,
+  InterruptCell,
+  jobTag,
+  promptCollection,
+} from "../module/mod.ts";
 import {
   CANCEL_SLOTS,
   type FromWorker,
@@ -25,7 +33,7 @@ import {
   type ToWorker,
 } from "./_protocol.ts";
 import { CallCancelled, type CallReply } from "./guest_calls.ts";
-import type { JobResult } from "./job.ts";
+import { type JobResult, timeoutFailure } from "./job.ts";
 import { MemoryBudget } from "../memory_budget.ts";
 import { BudgetedOutput } from "./budgeted_output.ts";
 import { MemoryPool } from "./memory_pool.ts";
@@ -72,6 +80,7 @@ export function startExecutorWorker(): void {
   >();
   /** Jobs that came by message, until their turn in the ring. */
   const byMessage = new Map<number, PostedJob>();
+  let cell: InterruptCell | undefined;
 
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
     self.postMessage(message, transfer);
@@ -79,6 +88,52 @@ export function startExecutorWorker(): void {
   const onCpu = (job: PostedJob, deadline: number) => {
     status[STATUS_DEADLINE] = deadline;
     status[STATUS_SEQ] = job.seq;
+    cell?.enter(jobTag(job.seq));
+  };
+  const offCpu = () => {
+    status[STATUS_SEQ] = IDLE;
+    cell?.enter(0);
+  };
+
+  /**
+   * Resolves when `ms` have passed or, if `deadline` comes first, calls
+   * `cut` and rejects then (unwinding the guest); either way the job is off
+   * the CPU meanwhile and the pool is told so (it sends this worker more
+   * jobs, and can cancel this one). Manifest timeouts (at most an hour)
+   * keep every delay within what `setTimeout` takes.
+   */
+  const sleep = (
+    job: PostedJob,
+    deadline: number,
+    ms: number,
+    cut: () => void,
+  ): Promise<void> => {
+    const callId = nextCall++;
+    offCpu();
+    post({ type: "park", seq: job.seq, deadline });
+    const overdue = Date.now() + ms >= deadline;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        calls.delete(callId);
+        if (!overdue) return resolve();
+        cut();
+        reject(new CallCancelled());
+      }, overdue ? deadline - Date.now() : ms);
+      calls.set(callId, {
+        seq: job.seq,
+        resolve: () => {},
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+    }).then(() => {
+      post({ type: "unpark", seq: job.seq });
+      onCpu(job, deadline);
+    }, (error) => {
+      post({ type: "unpark", seq: job.seq });
+      throw error;
+    });
   };
 
   /** Whether the pool cancelled `job` before it started. */
@@ -115,6 +170,9 @@ export function startExecutorWorker(): void {
       job.spec.deadline ?? Infinity,
     );
     onCpu(job, deadline);
+    const tag = jobTag(job.seq);
+    /** Its deadline came while it slept. */
+    let overdue = false;
     const stdout = budget &&
       new BudgetedOutput(
         job.spec.maxOutputBytes,
@@ -123,6 +181,11 @@ export function startExecutorWorker(): void {
       );
     const finish = (done: JobResult) => {
       let result = done;
+      if (result.failure && (overdue || cell?.requested(tag))) {
+        // Stopped at its deadline (interrupted, or its sleep cut short).
+        result = { ...result, failure: timeoutFailure(job.spec, deadline) };
+      }
+      cell?.clear(tag);
       const reserved = stdout?.reserved ?? 0;
       status[STATUS_RESERVED] -= reserved;
       if (result.failure) {
@@ -141,7 +204,7 @@ export function startExecutorWorker(): void {
       if (memory) memories.release(memory, limits);
     };
     const outcome = runGuest(
-      { module, memory },
+      { module, memory, interrupt: cell?.memory },
       job.spec,
       { stdin: job.stdin, stdout },
       {
@@ -164,15 +227,16 @@ export function startExecutorWorker(): void {
           return reply;
         },
         hooks: {
-          suspend: () => status[STATUS_SEQ] = IDLE,
+          suspend: offCpu,
           resume: () => onCpu(job, deadline),
         },
+        sleeper: (ms) => sleep(job, deadline, ms, () => overdue = true),
       },
     );
-    status[STATUS_SEQ] = IDLE;
+    offCpu();
     if (outcome instanceof Promise) {
       outcome.then((result) => {
-        status[STATUS_SEQ] = IDLE;
+        offCpu();
         finish(result);
       });
     } else {
@@ -269,6 +333,9 @@ export function startExecutorWorker(): void {
         return;
       case "fdLedger":
         adoptFdLedger(message.buffer);
+        return;
+      case "interrupt":
+        cell = new InterruptCell(message.memory);
         return;
       case "callReply":
         calls.get(message.callId)?.resolve(message.reply);

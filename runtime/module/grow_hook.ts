@@ -10,9 +10,28 @@
  *
  * @module
  */
-import { BinaryError, encodeU32, readSections, readU32 } from "./_binary.ts";
+import { BinaryError, encodeU32, readU32 } from "./_binary.ts";
 import type { Section } from "./_binary.ts";
-import { nextInstruction, skipValType } from "./_instructions.ts";
+import { nextInstruction } from "./_instructions.ts";
+import {
+  appended,
+  CODE,
+  concat,
+  countImports,
+  countTypes,
+  EXPORT,
+  forEachBody,
+  FUNCTION,
+  GLOBAL,
+  IMPORT,
+  name,
+  readExportNames,
+  reassemble,
+  rewrittenOr,
+  type Sections,
+  TYPE,
+  vecCount,
+} from "./_rewrite.ts";
 
 /**
  * The export under which a rewritten module keeps the pages of its last
@@ -26,9 +45,6 @@ import { nextInstruction, skipValType } from "./_instructions.ts";
  */
 export const REFUSED_GROW_EXPORT = "eddy:refused_grow";
 
-const TYPE = 1, IMPORT = 2, FUNCTION = 3, GLOBAL = 6, EXPORT = 7, CODE = 10;
-/** Where each known section id goes in a module (custom sections aside). */
-const ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
 const MEMORY_GROW = 0x40;
 const CALL = 0x10;
 
@@ -54,19 +70,13 @@ const CALL = 0x10;
 export function withGrowHook(
   bytes: Uint8Array<ArrayBuffer>,
 ): Uint8Array<ArrayBuffer> {
-  try {
-    return rewrite(bytes) ?? bytes;
-  } catch (error) {
-    if (error instanceof BinaryError) return bytes;
-    throw error;
-  }
+  return rewrittenOr(bytes, rewrite);
 }
 
 function rewrite(
   bytes: Uint8Array<ArrayBuffer>,
+  { all, find }: Sections,
 ): Uint8Array<ArrayBuffer> | undefined {
-  const sections = readSections(bytes);
-  const find = (id: number) => sections.find((s) => s.id === id);
   const code = find(CODE);
   if (!code) return undefined;
   const exportNames = readExportNames(bytes, find(EXPORT));
@@ -78,62 +88,25 @@ function rewrite(
   const rewritten = rewriteCode(bytes, code, hookFunc, refusedGlobal);
   if (!rewritten) return undefined;
 
-  const payloads = new Map<number, Uint8Array>([
-    [TYPE, appended(bytes, find(TYPE), [0x60, 1, 0x7f, 1, 0x7f])],
-    [FUNCTION, appended(bytes, find(FUNCTION), encodeU32(types))],
-    // (global (mut i32) (i32.const 0))
-    [GLOBAL, appended(bytes, find(GLOBAL), [0x7f, 1, 0x41, 0, 0x0b])],
-    [
-      EXPORT,
-      appended(bytes, find(EXPORT), [
-        ...name(REFUSED_GROW_EXPORT),
-        0x03,
-        ...encodeU32(refusedGlobal),
-      ]),
-    ],
-    [CODE, rewritten],
-  ]);
-  const parts: Uint8Array[] = [bytes.subarray(0, 8)];
-  const emit = (id: number) => {
-    const payload = payloads.get(id)!;
-    parts.push(
-      new Uint8Array([id, ...encodeU32(payload.length)]),
-      payload,
-    );
-    payloads.delete(id);
-  };
-  for (const section of sections) {
-    // Sections the module lacks go before the first that must follow them.
-    for (const id of [...payloads.keys()].sort(byOrder)) {
-      if (section.id !== 0 && byOrder(id, section.id) < 0) emit(id);
-    }
-    if (payloads.has(section.id)) emit(section.id);
-    else parts.push(bytes.subarray(section.start, section.end));
-  }
-  for (const id of [...payloads.keys()].sort(byOrder)) emit(id);
-  return concat(parts);
-}
-
-function byOrder(a: number, b: number): number {
-  return ORDER.indexOf(a) - ORDER.indexOf(b);
-}
-
-/** Calls `visit` with the instructions' range of every function body. */
-function forEachBody(
-  bytes: Uint8Array,
-  code: Section,
-  visit: (exprStart: number, end: number, bodyStart: number) => void,
-): void {
-  let [count, at] = readU32(bytes, code.payloadStart);
-  while (count-- > 0) {
-    const [size, bodyStart] = readU32(bytes, at);
-    const end = bodyStart + size;
-    let [locals, next] = readU32(bytes, bodyStart);
-    while (locals-- > 0) next = skipValType(bytes, readU32(bytes, next)[1]);
-    visit(next, end, bodyStart);
-    at = end;
-  }
-  if (at !== code.end) throw new BinaryError("code section has trailing bytes");
+  return reassemble(
+    bytes,
+    all,
+    new Map<number, Uint8Array>([
+      [TYPE, appended(bytes, find(TYPE), [0x60, 1, 0x7f, 1, 0x7f])],
+      [FUNCTION, appended(bytes, find(FUNCTION), encodeU32(types))],
+      // (global (mut i32) (i32.const 0))
+      [GLOBAL, appended(bytes, find(GLOBAL), [0x7f, 1, 0x41, 0, 0x0b])],
+      [
+        EXPORT,
+        appended(bytes, find(EXPORT), [
+          ...name(REFUSED_GROW_EXPORT),
+          0x03,
+          ...encodeU32(refusedGlobal),
+        ]),
+      ],
+      [CODE, rewritten],
+    ]),
+  );
 }
 
 /**
@@ -182,119 +155,4 @@ function rewriteCode(
   bodies.push(new Uint8Array([...encodeU32(hook.length), ...hook]));
   const [count] = readU32(bytes, code.payloadStart);
   return concat([new Uint8Array(encodeU32(count + 1)), ...bodies]);
-}
-
-/** A vector section's payload with one more entry, `entry`, at its end. */
-function appended(
-  bytes: Uint8Array,
-  section: Section | undefined,
-  entry: number[],
-): Uint8Array {
-  if (!section) return new Uint8Array([1, ...entry]);
-  const [count, entriesAt] = readU32(bytes, section.payloadStart);
-  return concat([
-    new Uint8Array(encodeU32(count + 1)),
-    bytes.subarray(entriesAt, section.end),
-    new Uint8Array(entry),
-  ]);
-}
-
-function vecCount(bytes: Uint8Array, section: Section | undefined): number {
-  return section ? readU32(bytes, section.payloadStart)[0] : 0;
-}
-
-/** Function types only (no GC recursion groups, whose types count otherwise). */
-function countTypes(bytes: Uint8Array, section: Section | undefined): number {
-  if (!section) return 0;
-  let [count, at] = readU32(bytes, section.payloadStart);
-  const types = count;
-  while (count-- > 0) {
-    if (bytes[at++] !== 0x60) throw new BinaryError("not a function type");
-    for (let list = 0; list < 2; list++) {
-      let [n, next] = readU32(bytes, at);
-      while (n-- > 0) next = skipValType(bytes, next);
-      at = next;
-    }
-  }
-  return types;
-}
-
-function countImports(
-  bytes: Uint8Array,
-  section: Section | undefined,
-): { funcs: number; globals: number } {
-  const counts = { funcs: 0, globals: 0 };
-  if (!section) return counts;
-  let [count, at] = readU32(bytes, section.payloadStart);
-  while (count-- > 0) {
-    at = skipName(bytes, skipName(bytes, at));
-    const kind = bytes[at++];
-    if (kind === 0) {
-      counts.funcs++;
-      at = readU32(bytes, at)[1];
-    } else if (kind === 1) {
-      at = skipLimits(bytes, skipValType(bytes, at));
-    } else if (kind === 2) {
-      at = skipLimits(bytes, at);
-    } else if (kind === 3) {
-      counts.globals++;
-      at = skipValType(bytes, at) + 1;
-    } else if (kind === 4) {
-      at = readU32(bytes, at + 1)[1];
-    } else {
-      throw new BinaryError(`unknown import kind ${kind}`);
-    }
-  }
-  return counts;
-}
-
-function readExportNames(
-  bytes: Uint8Array,
-  section: Section | undefined,
-): Set<string> {
-  const names = new Set<string>();
-  if (!section) return names;
-  let [count, at] = readU32(bytes, section.payloadStart);
-  while (count-- > 0) {
-    const [length, start] = readU32(bytes, at);
-    names.add(new TextDecoder().decode(bytes.subarray(start, start + length)));
-    at = readU32(bytes, start + length + 1)[1];
-  }
-  return names;
-}
-
-function skipName(bytes: Uint8Array, at: number): number {
-  const [length, start] = readU32(bytes, at);
-  return start + length;
-}
-
-function skipLimits(bytes: Uint8Array, at: number): number {
-  const [flags, next] = readU32(bytes, at);
-  // 64-bit limits are LEB128 u64; skipped the same way, byte by byte.
-  let end = skipLeb(bytes, next);
-  if (flags & 1) end = skipLeb(bytes, end);
-  return end;
-}
-
-function skipLeb(bytes: Uint8Array, at: number): number {
-  for (let i = 0; i < 10; i++) {
-    if (at >= bytes.length) throw new BinaryError("truncated integer");
-    if ((bytes[at++] & 0x80) === 0) return at;
-  }
-  throw new BinaryError("integer too long");
-}
-
-function name(text: string): number[] {
-  const encoded = new TextEncoder().encode(text);
-  return [...encodeU32(encoded.length), ...encoded];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

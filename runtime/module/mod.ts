@@ -1,6 +1,6 @@
 /**
  * Modules: upload-time validation against the function contract, memory
- * limits written into the binary, and the content-addressed store with its
+ * limits and interrupt checks written into the binary, and the content-addressed store with its
  * compile cache.
  *
  * @example
@@ -24,6 +24,13 @@ export {
   type ModuleInfo,
 } from "./inspect.ts";
 export { REFUSED_GROW_EXPORT, withGrowHook } from "./grow_hook.ts";
+export {
+  INTERRUPT_IMPORT,
+  InterruptCell,
+  interruptible,
+  jobTag,
+  withInterrupts,
+} from "./interrupt.ts";
 export {
   type DefinedMemory,
   type ImportedMemoryModule,

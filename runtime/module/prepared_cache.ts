@@ -22,6 +22,7 @@ import { VERSION } from "../../version.ts";
 import { removeTempFiles } from "../durable.ts";
 import { digestOf } from "./digest.ts";
 import { withGrowHook } from "./grow_hook.ts";
+import { withInterrupts } from "./interrupt.ts";
 import { withImportedMemory } from "./memory.ts";
 
 const FILE = /^([0-9a-f]{64})\.(\d+)\.([0-9a-f]{64})\.wasm$/;
@@ -83,8 +84,8 @@ const PROBE = new Uint8Array([
 
 /**
  * The rewrite a prepared file holds: `bytes` with their memory imported and
- * capped at `pages`, and every grow hooked (`withImportedMemory`, then
- * `withGrowHook`).
+ * capped at `pages`, every grow hooked and interrupt checks added
+ * (`withImportedMemory`, `withGrowHook`, then `withInterrupts`).
  *
  * @example
  * ```ts
@@ -99,7 +100,7 @@ export function prepare(
   pages: number,
 ): ReturnType<typeof withImportedMemory> {
   const limited = withImportedMemory(bytes, pages);
-  return { ...limited, bytes: withGrowHook(limited.bytes) };
+  return { ...limited, bytes: withInterrupts(withGrowHook(limited.bytes)) };
 }
 
 /**

@@ -270,12 +270,13 @@ export class ModuleStore {
   /**
    * The compiled module. Given `maxMemoryBytes` (rounded down to whole
    * pages), its memory becomes an import whose maximum is capped there (see
-   * `withImportedMemory`) and its grows record refusals (see
-   * `withGrowHook`); without, it is the module as uploaded. Compiled on
-   * first use per (digest, page limit) and cached while the budget allows
-   * (least recently used out first) and the module is stored; one whose
-   * estimate exceeds the whole budget is compiled again for each caller
-   * that does not share a compile under way. Throws `NotFoundError` for an unknown digest and `ModuleError` when the
+   * `withImportedMemory`), its grows record refusals (see `withGrowHook`)
+   * and it can be stopped at its deadline (see `withInterrupts`); without,
+   * it is the module as uploaded. Compiled on first use per (digest, page
+   * limit) and cached while the budget allows (least recently used out
+   * first) and the module is stored; one whose estimate exceeds the whole
+   * budget is compiled again for each caller that does not share a compile
+   * under way. Throws `NotFoundError` for an unknown digest and `ModuleError` when the
    * module's initial memory exceeds the limit.
    *
    * @example
@@ -436,7 +437,8 @@ export class ModuleStore {
       return { module: await WebAssembly.compile(bytes), cost };
     }
     // A capped memory can refuse a grow: the rewrite records it, to report
-    // memory_limit. Its bytes come from disk when prepared before.
+    // memory_limit; an imported memory leaves index 0 free of the interrupt
+    // memory's. Its bytes come from disk when prepared before.
     const cached = await this.#prepared?.get(digest, pages).catch(() =>
       undefined
     );

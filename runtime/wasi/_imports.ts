@@ -237,8 +237,9 @@ export function createImports(
       pathSymlink(ctx, op, ol, fd, np, nl),
     path_unlink_file: (fd: Int, p: Int, l: Int) =>
       pathUnlinkFile(ctx, fd, p, l),
+    // Without a sleep it blocks, so it answers a number.
     poll_oneoff: (i: Int, o: Int, n: Int, r: Int) =>
-      pollOneoff(ctx, i, o, n, r),
+      pollOneoff(ctx, i, o, n, r) as number,
     proc_exit: (code: Int) => exit(code),
     proc_raise: enosys,
     sched_yield: () => Errno.ESUCCESS,

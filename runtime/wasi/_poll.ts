@@ -6,8 +6,11 @@
  *
  * Every descriptor eddy has is always ready (in-memory stdio, regular
  * files), so fd subscriptions are answered at once. With none of those, the
- * thread sleeps (Atomics.wait) until the earliest clock subscription is due
- * and reports every clock that is due by then.
+ * guest sleeps until the earliest clock subscription is due and gets every
+ * clock that is due by then. Given a {@link Sleep}, a wait of a millisecond
+ * or more is its promise (the import is then a JSPI `Suspending` one, so
+ * the thread runs other guests meanwhile); otherwise, and for shorter
+ * waits, the thread blocks (Atomics.wait).
  *
  * @module
  */
@@ -22,6 +25,14 @@ import { Errno } from "./errno.ts";
 const SUBSCRIPTION_CLOCK_ABSTIME = 1;
 const EVENT_FD_READWRITE_HANGUP = 1;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Waits shorter than this block the thread: a timer is no more precise. */
+const SUSPEND_MIN_MS = 1;
+
+/**
+ * Waits `ms` milliseconds without holding the thread; rejecting unwinds
+ * the guest (its invocation was stopped while it slept).
+ */
+export type Sleep = (ms: number) => Promise<void>;
 
 /** When a clock subscription is due, in `performance.now()` ms; NaN if invalid. */
 function deadlineOf(
@@ -79,7 +90,8 @@ function writeEvent(
 }
 
 /**
- * poll_oneoff(in, out, nsubscriptions, nevents_ptr)
+ * poll_oneoff(in, out, nsubscriptions, nevents_ptr); a promise of the errno
+ * when it waits through `sleep`.
  *
  * @example
  * ```ts
@@ -98,7 +110,8 @@ export function pollOneoff(
   outPtr: number,
   count: number,
   neventsPtr: number,
-): number {
+  sleep?: Sleep,
+): number | Promise<number> {
   const mem = ctx.mem;
   mem.refresh();
   inPtr >>>= 0;
@@ -149,6 +162,11 @@ export function pollOneoff(
       return Errno.EINVAL;
     }
   }
+  if (nevents === 0 && sleep && soonest - nowMs >= SUSPEND_MIN_MS) {
+    return sleep(soonest - nowMs).then(() =>
+      dueClocks(ctx, clocks, outPtr, neventsPtr, 0, soonest)
+    );
+  }
   if (nevents === 0) {
     // Nothing else can wake us: block the thread until the first clock.
     for (
@@ -159,6 +177,24 @@ export function pollOneoff(
       Atomics.wait(sleeper, 0, 0, left);
     }
   }
+  return dueClocks(ctx, clocks, outPtr, neventsPtr, nevents, soonest);
+}
+
+/**
+ * Adds an event for every clock due by now (by `soonest` when nothing else
+ * was ready: the wait was for it) after the `nevents` written already.
+ */
+function dueClocks(
+  ctx: WasiContext,
+  clocks: { userdata: bigint; due: number }[],
+  outPtr: number,
+  neventsPtr: number,
+  nevents: number,
+  soonest: number,
+): number {
+  const mem = ctx.mem;
+  // The guest may have grown its memory since its call began.
+  mem.refresh();
   const now = nevents === 0
     ? Math.max(performance.now(), soonest)
     : performance.now();
@@ -176,6 +212,6 @@ export function pollOneoff(
       nevents++;
     }
   }
-  view.setUint32(neventsPtr, nevents, true);
+  mem.view.setUint32(neventsPtr, nevents, true);
   return Errno.ESUCCESS;
 }

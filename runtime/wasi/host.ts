@@ -18,6 +18,7 @@ import { FdTable } from "./_fd_table.ts";
 import { createImports, PREVIEW1_FUNCTIONS } from "./_imports.ts";
 import { requireConfinement } from "./_libc.ts";
 import { GuestMemory } from "./_memory.ts";
+import { pollOneoff, type Sleep } from "./_poll.ts";
 import { type ByteSink, type ByteSource, OutputBuffer } from "./stdio.ts";
 import { type BackendPreopen, KV_WRITING_CALLS, type KvSession } from "./kv.ts";
 
@@ -67,6 +68,12 @@ export interface WasiOptions {
    * and the guest must run through `startAsync`.
    */
   kvSession?: KvSession;
+  /**
+   * Given, `poll_oneoff` waits on clocks through it (JSPI: the guest is
+   * suspended, the thread free), and the guest must run through
+   * `startAsync`; without, such waits block the thread.
+   */
+  sleep?: Sleep;
 }
 
 /**
@@ -171,6 +178,16 @@ export class WasiHost {
       new StringList(environ),
       exit,
     );
+    const sleep = options.sleep;
+    if (sleep) {
+      const ctx = { mem: this.#mem, fds };
+      calls.poll_oneoff = new jspi.Suspending(
+        ((i: number, o: number, n: number, r: number) =>
+          pollOneoff(ctx, i, o, n, r, sleep)) as (
+            ...args: number[]
+          ) => Promise<number>,
+      );
+    }
     const session = this.#kv = options.kvSession;
     if (session) {
       for (const name of KV_WRITING_CALLS) {
@@ -253,3 +270,27 @@ export class WasiHost {
     throw error;
   }
 }
+
+/**
+ * Whether `module` imports `poll_oneoff`, so that it may wait: such a
+ * guest, given a `sleep`, must run through `startAsync`.
+ *
+ * @example
+ * ```ts
+ * import { importsPollOneoff } from "./host.ts";
+ * const module = await WebAssembly.compile(await Deno.readFile("examples/echo/echo.wasm"));
+ * console.log(importsPollOneoff(module)); // false
+ * ```
+ */
+export function importsPollOneoff(module: WebAssembly.Module): boolean {
+  let known = pollers.get(module);
+  if (known === undefined) {
+    known = WebAssembly.Module.imports(module).some((i) =>
+      i.module === "wasi_snapshot_preview1" && i.name === "poll_oneoff"
+    );
+    pollers.set(module, known);
+  }
+  return known;
+}
+
+const pollers = new WeakMap<WebAssembly.Module, boolean>();

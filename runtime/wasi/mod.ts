@@ -33,6 +33,7 @@ export type {
 export { ConfinementUnavailable, requireConfinement } from "./_libc.ts";
 export { adoptFdLedger, HostFdLedger } from "./fd_ledger.ts";
 export {
+  importsPollOneoff,
   type Preopen,
   ProcExit,
   WASI_FUNCTIONS,
@@ -48,6 +49,7 @@ export {
   StateDeadline,
 } from "./kv.ts";
 export { MAX_VALUE_BYTES } from "./_kv_dir.ts";
+export type { Sleep } from "./_poll.ts";
 export {
   type ByteSink,
   type ByteSource,

@@ -137,3 +137,83 @@ export function selfCaller(
     options.fanOut ?? 1
   }))))))`);
 }
+
+/** Writes `text` to fd `fd` from address 256 (a `$say` for the guests below). */
+const SAY = `
+  (func $say (param $fd i32) (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 512) (local.get $ptr))
+    (i32.store (i32.const 516) (local.get $len))
+    (drop (call $write (local.get $fd) (i32.const 512) (i32.const 1) (i32.const 520))))`;
+const WRITE_IMPORT =
+  `(import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))`;
+
+/**
+ * A guest that writes "going to sleep" to stderr, sleeps `ms` in
+ * `poll_oneoff` on the monotonic clock, then writes "woke" to stdout.
+ *
+ * @example
+ * ```ts ignore
+ * await node.deployModule("nap", sleeper(100));
+ * ```
+ */
+export function sleeper(ms: number): Uint8Array<ArrayBuffer> {
+  return wat(`(module
+    (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+    ${WRITE_IMPORT}
+    (memory (export "memory") 1)
+    (data (i32.const 256) "going to sleep")
+    (data (i32.const 300) "woke")
+    ${SAY}
+    (func (export "_start")
+      (call $say (i32.const 2) (i32.const 256) (i32.const 14))
+      ;; one clock subscription at 0: monotonic (id 1 at 16), relative timeout at 24
+      (i32.store (i32.const 16) (i32.const 1))
+      (i64.store (i32.const 24) (i64.const ${BigInt(ms) * 1_000_000n}))
+      (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))
+      (call $say (i32.const 1) (i32.const 300) (i32.const 4))))`);
+}
+
+/**
+ * A guest that writes "recursing" to stderr, then computes fib(60) by
+ * plain recursion: no loop anywhere, and it would run for years.
+ *
+ * @example
+ * ```ts ignore
+ * await node.deployModule("recurse", recursor());
+ * ```
+ */
+export function recursor(): Uint8Array<ArrayBuffer> {
+  return wat(`(module
+    ${WRITE_IMPORT}
+    (memory (export "memory") 1)
+    (data (i32.const 256) "recursing")
+    ${SAY}
+    (func $fib (param $n i32) (result i32)
+      (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+        (then (local.get $n))
+        (else (i32.add
+          (call $fib (i32.sub (local.get $n) (i32.const 1)))
+          (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+    (func (export "_start")
+      (call $say (i32.const 2) (i32.const 256) (i32.const 9))
+      (drop (call $fib (i32.const 60)))))`);
+}
+
+/**
+ * A guest that writes "spinning" to stderr, then loops forever.
+ *
+ * @example
+ * ```ts ignore
+ * await node.deployModule("spin", spinner());
+ * ```
+ */
+export function spinner(): Uint8Array<ArrayBuffer> {
+  return wat(`(module
+    ${WRITE_IMPORT}
+    (memory (export "memory") 1)
+    (data (i32.const 256) "spinning")
+    ${SAY}
+    (func (export "_start")
+      (call $say (i32.const 2) (i32.const 256) (i32.const 8))
+      (loop $forever (br $forever))))`);
+}

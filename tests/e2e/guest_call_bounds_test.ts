@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { deployModules as deploy } from "../_helpers/deploy.ts";
 import { selfCaller } from "../_helpers/guests.ts";
 import {
   type NodeProcess,
@@ -26,34 +27,6 @@ async function node(flags: string[] = []): Promise<NodeProcess> {
       await Deno.remove(started.dataDir, { recursive: true });
     },
   };
-}
-
-/** Uploads `modules` and deploys them as `name: limits` in one manifest. */
-async function deploy(
-  url: string,
-  functions: Record<string, { module: Uint8Array; limits?: string }>,
-): Promise<void> {
-  const entries = [];
-  for (const [name, { module, limits }] of Object.entries(functions)) {
-    const res = await fetch(`${url}/v1/modules`, {
-      method: "PUT",
-      headers: { "content-type": "application/wasm" },
-      body: module as Uint8Array<ArrayBuffer>,
-    });
-    const { digest } = await res.json();
-    assert.equal(res.status, 201, digest);
-    entries.push(
-      `{name: ${name}, module: "${digest}"${
-        limits ? `, limits: {${limits}}` : ""
-      }}`,
-    );
-  }
-  const res = await fetch(`${url}/v1/manifests`, {
-    method: "POST",
-    headers: { "content-type": "application/yaml" },
-    body: `functions: [${entries.join(", ")}]`,
-  });
-  assert.equal(res.status, 200, await res.text());
 }
 
 /** One figure of a node's `/metrics`; 0 when absent. */

@@ -7,6 +7,8 @@
 import { wat } from "../../_helpers/wat.ts";
 import {
   type CompiledModule,
+  INTERRUPT_IMPORT,
+  InterruptCell,
   MEMORY_IMPORT,
 } from "../../../runtime/module/mod.ts";
 
@@ -62,7 +64,8 @@ export interface GuestExports {
 
 /**
  * Instantiates a compiled guest and returns its exports. A compiled module
- * whose memory is imported gets a fresh memory of the limits it asks for.
+ * whose memory is imported gets a fresh memory of the limits it asks for,
+ * and an interrupt cell nobody writes to.
  *
  * @example
  * ```ts
@@ -85,6 +88,7 @@ export function instantiate(
           initial: memory.initialPages,
           maximum: memory.maxPages,
         }),
+        [INTERRUPT_IMPORT.name]: new InterruptCell().memory,
       },
     }
     : GUEST_IMPORTS;

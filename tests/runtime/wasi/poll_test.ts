@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Errno } from "../../../runtime/wasi/mod.ts";
-import { type Guest, runWat, withGuest } from "./_guest.ts";
+import { Errno, WasiHost } from "../../../runtime/wasi/mod.ts";
+import { type Guest, runWat, watModule, withGuest } from "./_guest.ts";
 
 const SUB = 48;
 const EVENT = 32;
@@ -47,20 +47,25 @@ function event(g: Guest, at: number) {
   };
 }
 
+/**
+ * A guest body that sleeps `ms` on the monotonic clock (subscription
+ * userdata 42) and exits with 100 x events + the first event's userdata.
+ */
+const sleepFor = (ms: number) => `
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (i64.store (i32.const 0) (i64.const 42))
+    (i32.store8 (i32.const 8) (i32.const 0))
+    (i32.store (i32.const 16) (i32.const 1))
+    (i64.store (i32.const 24) (i64.const ${ms * 1_000_000}))
+    (drop (call $poll_oneoff (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 200)))
+    (call $proc_exit (i32.add
+      (i32.mul (i32.load (i32.const 200)) (i32.const 100))
+      (i32.wrap_i64 (i64.load (i32.const 64))))))`;
+
 Deno.test("a WAT guest sleeping 30 ms with poll_oneoff is blocked ~30 ms", () => {
-  const body = `
-    (memory (export "memory") 1)
-    (func (export "_start")
-      (i64.store (i32.const 0) (i64.const 42))
-      (i32.store8 (i32.const 8) (i32.const 0))
-      (i32.store (i32.const 16) (i32.const 1))
-      (i64.store (i32.const 24) (i64.const 30000000))
-      (drop (call $poll_oneoff (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 200)))
-      (call $proc_exit (i32.add
-        (i32.mul (i32.load (i32.const 200)) (i32.const 100))
-        (i32.wrap_i64 (i64.load (i32.const 64))))))`;
   const started = performance.now();
-  const { code } = runWat(body);
+  const { code } = runWat(sleepFor(30));
   const took = performance.now() - started;
   assert.equal(code, 142); // one event, userdata 42
   // The time includes building the guest from WAT, which a loaded machine
@@ -155,4 +160,66 @@ Deno.test("poll_oneoff: bad arguments", () => {
     assert.equal(g.call("poll_oneoff", 0, 1024, 1, 2000), Errno.ESUCCESS);
     assert.deepEqual([g.u32(2000), event(g, 1024).error], [1, Errno.EINVAL]);
   });
+});
+
+Deno.test("with a sleep, a guest waiting on a clock is suspended and the thread runs on", async () => {
+  const asked: number[] = [];
+  const host = new WasiHost({
+    sleep: (ms) => {
+      asked.push(ms);
+      return new Promise((resolve) => setTimeout(resolve, ms));
+    },
+  });
+  const instance = new WebAssembly.Instance(
+    watModule(sleepFor(40)),
+    host.imports,
+  );
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 1);
+  try {
+    assert.equal(await host.startAsync(instance), 142); // one event, userdata 42
+  } finally {
+    clearInterval(ticker);
+  }
+  assert.equal(asked.length, 1);
+  assert.ok(asked[0] > 30 && asked[0] <= 40, `asked to sleep ${asked[0]} ms`);
+  assert.ok(ticks > 0, "the thread was blocked while the guest slept");
+});
+
+Deno.test("with a sleep, a rejected sleep unwinds the guest", async () => {
+  const body = `
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (i32.store (i32.const 16) (i32.const 1))
+      (i64.store (i32.const 24) (i64.const 10000000000))
+      (drop (call $poll_oneoff (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 200)))
+      (call $proc_exit (i32.const 0)))`;
+  const host = new WasiHost({
+    sleep: () => Promise.reject(new Error("stopped")),
+  });
+  const instance = new WebAssembly.Instance(watModule(body), host.imports);
+  await assert.rejects(host.startAsync(instance), /stopped/);
+});
+
+Deno.test("with a sleep, a wait that stdin answers does not sleep", async () => {
+  // A 10 s clock and stdin (fd 0, fd_read): stdin is ready at once.
+  const body = `
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (i32.store (i32.const 16) (i32.const 1))
+      (i64.store (i32.const 24) (i64.const 10000000000))
+      (i32.store8 (i32.const 56) (i32.const 1))
+      (drop (call $poll_oneoff (i32.const 0) (i32.const 128) (i32.const 2) (i32.const 400)))
+      (call $proc_exit (i32.load (i32.const 400))))`;
+  let slept = false;
+  const host = new WasiHost({
+    stdin: new TextEncoder().encode("ready"),
+    sleep: () => {
+      slept = true;
+      return Promise.resolve();
+    },
+  });
+  const instance = new WebAssembly.Instance(watModule(body), host.imports);
+  assert.equal(await host.startAsync(instance), 1); // one event: stdin
+  assert.equal(slept, false);
 });
