@@ -7,8 +7,10 @@ import assert from "node:assert/strict";
 import { wat } from "./wat.ts";
 
 /**
- * A guest that loops until its deadline: it fails with `timeout` and
- * takes its worker with it.
+ * A guest that loops until its deadline: it fails with `timeout`, stopped
+ * by the interrupt check at its loop. Its leading `(nop) (drop (i32.const
+ * 0)) (nop)` is five bytes a test may patch into a GC instruction, which
+ * the interrupt rewrite leaves alone (tests/e2e/runaway_isolation_test.ts).
  *
  * @example
  * ```ts ignore
@@ -17,7 +19,9 @@ import { wat } from "./wat.ts";
  */
 export const SPIN: Uint8Array<ArrayBuffer> = wat(`(module
   (memory (export "memory") 1)
-  (func (export "_start") (loop $forever (br $forever))))`);
+  (func (export "_start")
+    (nop) (drop (i32.const 0)) (nop)
+    (loop $forever (br $forever))))`);
 
 /**
  * Uploads `bytes` to node `url` as a module; resolves with its digest.
