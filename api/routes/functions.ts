@@ -179,7 +179,7 @@ export function functionRoutes(
             `manifest of ${size} bytes exceeds ${MAX_MANIFEST_BYTES} bytes`,
           ),
       );
-      const manifest = parseManifest(new TextDecoder().decode(bytes));
+      const manifest = await parseManifest(new TextDecoder().decode(bytes));
       const functions = await node.apply(manifest.functions);
       return c.json({ functions }, 200);
     });
