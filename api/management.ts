@@ -16,7 +16,6 @@ import { PLAIN_ROUTES } from "./openapi/plain_routes.ts";
 import { functionRoutes } from "./routes/functions.ts";
 import { kvRoutes } from "./routes/kv.ts";
 import { moduleRoutes } from "./routes/modules.ts";
-import { nodeRoutes } from "./routes/node.ts";
 import { peerRoutes } from "./routes/peers.ts";
 import { workflowInvokeRoutes, workflowRoutes } from "./routes/workflows.ts";
 
@@ -59,7 +58,6 @@ export function managementApp(
 ): Management {
   const app = new OpenAPIHono();
   for (const route of PLAIN_ROUTES) describeOnly(app, route);
-  app.route("/", nodeRoutes(node));
   app.route("/v1/modules", moduleRoutes(node, options.maxModuleBytes));
   app.route("/v1", functionRoutes(node, options.maxModuleBytes));
   app.route("/v1/peers", peerRoutes(node));

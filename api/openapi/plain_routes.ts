@@ -1,6 +1,7 @@
 /**
  * The documentation of the routes a node serves from its start without
- * zod (invocation, peers' comm, health, metrics): their handlers are plain
+ * zod (invocation, peers' comm, health, metrics, and `/v1/node`, which
+ * peers poll as their heartbeat): their handlers are plain
  * Hono, for the cost per request and at start-up, and their bodies are
  * opaque bytes no schema would check. They are described here, from the
  * same schemas as every other route, and put in the document beside them.
@@ -8,8 +9,14 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { ANY_REQUEST, errorResponses, INVOCATION, WRITE } from "./errors.ts";
-import { BinarySchema } from "./schemas.ts";
+import {
+  ANY_REQUEST,
+  errorResponses,
+  INVOCATION,
+  MANAGEMENT,
+  WRITE,
+} from "./errors.ts";
+import { BinarySchema, NodeInfoSchema } from "./schemas.ts";
 
 const health = createRoute({
   method: "get",
@@ -41,6 +48,27 @@ const metrics = createRoute({
       content: { "text/plain": { schema: z.string() } },
     },
     ...errorResponses(ANY_REQUEST),
+  },
+});
+
+const nodeInfo = createRoute({
+  method: "get",
+  path: "/v1/node",
+  summary: "This node: id, version, locality, labels, endpoints, uptime",
+  tags: ["system"],
+  responses: {
+    200: {
+      description: "The node",
+      content: {
+        "application/json": {
+          schema: NodeInfoSchema.extend({
+            startedAt: z.string(),
+            uptimeSeconds: z.number(),
+          }),
+        },
+      },
+    },
+    ...errorResponses(ANY_REQUEST, MANAGEMENT),
   },
 });
 
@@ -114,7 +142,7 @@ const comm = createRoute({
  * @example
  * ```ts
  * import { PLAIN_ROUTES } from "./plain_routes.ts";
- * console.log(PLAIN_ROUTES.map((r) => r.path)); // ["/healthz", "/metrics", "/invoke/{name}", "/comm"]
+ * console.log(PLAIN_ROUTES.map((r) => r.path)); // ["/healthz", "/metrics", "/v1/node", "/invoke/{name}", "/comm"]
  * ```
  */
-export const PLAIN_ROUTES = [health, metrics, invoke, comm] as const;
+export const PLAIN_ROUTES = [health, metrics, nodeInfo, invoke, comm] as const;

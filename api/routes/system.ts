@@ -1,7 +1,8 @@
 /**
- * Health and metrics: served from the start, without the API's schemas
- * (their documentation is in `api/openapi/plain_routes.ts`), so that a
- * liveness probe or a Prometheus scrape never loads the management API.
+ * Health, metrics and node information: served from the start, without
+ * the API's schemas (their documentation is in
+ * `api/openapi/plain_routes.ts`), so that a liveness probe, a Prometheus
+ * scrape or a peer's poll never waits for the management API to load.
  *
  * @module
  */
@@ -9,7 +10,8 @@ import { Hono } from "hono";
 import type { EddyNode } from "../../node/node.ts";
 
 /**
- * `GET /healthz` and `GET /metrics` (Prometheus text).
+ * `GET /healthz`, `GET /metrics` (Prometheus text) and `GET /v1/node` (id,
+ * version, locality, labels, endpoints, function names, uptime).
  *
  * @example
  * ```ts ignore
@@ -22,5 +24,11 @@ export function systemRoutes(node: EddyNode): Hono {
     .get("/metrics", (c) =>
       c.text(node.metrics.render(), 200, {
         "content-type": "text/plain; version=0.0.4; charset=utf-8",
+      }))
+    .get("/v1/node", (c) =>
+      c.json({
+        ...node.info(),
+        startedAt: node.startedAt.toISOString(),
+        uptimeSeconds: (Date.now() - node.startedAt.getTime()) / 1000,
       }));
 }
