@@ -35,7 +35,15 @@ export interface ManagementOptions {
   maxModuleBytes: number;
 }
 
-/** The management API of a node and its OpenAPI document. */
+/**
+ * The management API of a node and its OpenAPI document.
+ *
+ * @example
+ * ```ts ignore
+ * const { app, document } = managementApp(node, { maxModuleBytes: 64 << 20 });
+ * console.log(Object.keys((document() as { paths: object }).paths).length);
+ * ```
+ */
 export interface Management {
   /** Takes full paths; the guards (token, hosts, origins) run before it. */
   app: OpenAPIHono;
