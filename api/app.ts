@@ -2,25 +2,25 @@
  * The node's HTTP surface: management (`/v1/*`, token-guarded), invocation
  * (`/invoke/:name`), peers' invocations (`/comm`), health and metrics.
  *
+ * What the first invocation needs is served from the start with plain
+ * Hono; the rest is loaded by the first request that reaches it: the
+ * management API, workflows and the OpenAPI document (`./management.ts`,
+ * everything built from zod schemas), and the console (`./console/`, with
+ * them). A node thus starts without `@hono/zod-openapi`, zod and the
+ * console; one nobody manages never loads them, and one managed through
+ * the API never loads the console.
+ *
  * @module
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { HTTPException } from "hono/http-exception";
+import { type Context, Hono } from "hono";
 import type { EddyNode } from "../node/node.ts";
-import { EddyError } from "../runtime/errors.ts";
+import type { Fetch } from "./console/dispatch.ts";
 import { requireToken } from "./auth.ts";
-import { statusOf } from "./status.ts";
 import { knownHostsOnly, sameOriginWrites } from "./browser.ts";
-import { mountConsole } from "./console/mod.ts";
-import { serveOpenApi } from "./openapi/mod.ts";
+import { failure, noRoute } from "./failure.ts";
 import { commRoutes } from "./routes/comm.ts";
-import { functionRoutes } from "./routes/functions.ts";
 import { invokeRoutes } from "./routes/invoke.ts";
-import { moduleRoutes } from "./routes/modules.ts";
-import { peerRoutes } from "./routes/peers.ts";
-import { workflowInvokeRoutes, workflowRoutes } from "./routes/workflows.ts";
 import { systemRoutes } from "./routes/system.ts";
-import { kvRoutes } from "./routes/kv.ts";
 import { wellFormedUrl } from "./url.ts";
 
 /** Options of {@linkcode createApp}. */
@@ -56,9 +56,9 @@ export interface AppOptions {
 export function createApp(
   node: EddyNode,
   options: AppOptions = {},
-): OpenAPIHono {
+): Hono {
   const maxModuleBytes = options.maxModuleBytes ?? 64 << 20;
-  const app = new OpenAPIHono();
+  const app = new Hono();
   app.use("*", wellFormedUrl());
   if (options.token === undefined) {
     app.use("*", knownHostsOnly(options.allowedHosts ?? []));
@@ -67,57 +67,56 @@ export function createApp(
     app.use("/v1/*", requireToken(options.token));
   }
   app.route("/", systemRoutes(node));
-  app.route("/v1/modules", moduleRoutes(node, maxModuleBytes));
-  app.route("/v1", functionRoutes(node, maxModuleBytes));
-  app.route("/v1/peers", peerRoutes(node));
-  app.route("/v1/workflows", workflowRoutes(node));
-  app.route("/v1/kv", kvRoutes(node));
-  app.route("/workflows", workflowInvokeRoutes(node));
   app.route("/invoke", invokeRoutes(node));
   app.route("/comm", commRoutes(node));
-  const document = serveOpenApi(app, options.token !== undefined);
-  mountConsole(app, node, { token: options.token, document });
-  app.notFound((c) =>
-    c.json({
-      error: {
-        code: "no_route",
-        message: `no route ${c.req.method} ${c.req.path}`,
-      },
-    }, 404)
+  const api = (request: Request, env: unknown) => app.fetch(request, env);
+  const management = once(async () =>
+    (await import("./management.ts")).managementApp(node, {
+      token: options.token,
+      maxModuleBytes,
+    })
   );
-  app.onError((error, c) => {
-    if (error instanceof EddyError) {
-      const status = statusOf(error);
-      // Overload and budget refusals pass: tell clients when to come back.
-      if (status === 503) c.header("Retry-After", "1");
-      // deno-lint-ignore no-explicit-any
-      return c.json(error.toJSON(), status as any);
-    }
-    if (error instanceof HTTPException) return error.getResponse();
-    if (bodyCutShort(error, c.req.raw)) {
-      return c.json({
-        error: {
-          code: "incomplete_body",
-          message:
-            "the request body ended before it was complete (the client closed the connection)",
-        },
-      }, 400);
-    }
-    console.error(error);
-    return c.json({
-      error: { code: "internal", message: String(error) },
-    }, 500);
+  const consolePages = once(async () => {
+    const [{ document }, { mountConsole }] = await Promise.all([
+      management(),
+      import("./console/mod.ts"),
+    ]);
+    consoleLoaded = true;
+    const pages = new Hono();
+    mountConsole(pages, node, { token: options.token, document, fetch: api });
+    return pages.notFound(noRoute).onError(failure);
   });
+  const forward =
+    (load: () => Promise<{ fetch: Fetch }>) => async (c: Context) =>
+      await (await load()).fetch(c.req.raw, c.env);
+  app.get("/", forward(consolePages));
+  app.all("/console/*", forward(consolePages));
+  app.all("*", forward(async () => (await management()).app));
+  app.onError(failure);
   return app;
 }
 
+/** `load`'s result, loaded by the first call. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => loaded ??= load();
+}
+
+/** Whether any app of this process has loaded the console. */
+let consoleLoaded = false;
+
 /**
- * Whether `error` is the connection going away while `request`'s body was
- * being read: a client's doing, not the node's.
+ * Ends the console's open event streams (a server shutting down waits for
+ * its responses, and an open console's never end by themselves); nothing
+ * to do when no console was ever loaded.
+ *
+ * @example
+ * ```ts
+ * import { closeEventStreams } from "./app.ts";
+ * await closeEventStreams();
+ * ```
  */
-function bodyCutShort(error: unknown, request: Request): boolean {
-  return request.bodyUsed &&
-    (error instanceof Deno.errors.BadResource ||
-      error instanceof Deno.errors.Http ||
-      error instanceof Deno.errors.ConnectionReset);
+export async function closeEventStreams(): Promise<void> {
+  if (!consoleLoaded) return;
+  (await import("./console/mod.ts")).closeEventStreams();
 }

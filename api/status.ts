@@ -81,5 +81,21 @@ const STATUS: Record<string, number> = {
  * ```
  */
 export function statusOf(error: unknown): number {
-  return error instanceof EddyError ? STATUS[error.code] ?? 500 : 500;
+  return error instanceof EddyError ? statusOfCode(error.code) : 500;
+}
+
+/**
+ * The HTTP status the API answers an error of `code` with (500 for a code
+ * not listed: the node's own failure). The OpenAPI document groups each
+ * route's error codes by this, so the two cannot differ.
+ *
+ * @example
+ * ```ts
+ * import { statusOfCode } from "./status.ts";
+ * console.log(statusOfCode("not_found")); // 404
+ * console.log(statusOfCode("internal")); // 500
+ * ```
+ */
+export function statusOfCode(code: string): number {
+  return Object.hasOwn(STATUS, code) ? STATUS[code] : 500;
 }

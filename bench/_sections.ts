@@ -269,6 +269,30 @@ export function sledgeSection(
           "echo's five imports.",
       "",
     );
+    // Results written before the whole node's start was measured lack it.
+    const p = s.process;
+    if (p) {
+      parts.push(
+        "### A node's start to its first invocation (ms; target p50 ≤ 300)",
+        "",
+        table(["", "p50", "p99", "n"], [
+          ["eddy from source (`cli.ts serve`)", ...triple(p.fromSource)],
+          ["eddy bundled (`deno task bundle`)", ...triple(p.bundled)],
+          [
+            "floor: Deno.serve starting two workers, answering through one",
+            ...triple(p.floorDenoServeTwoWorkers),
+          ],
+        ]),
+        "",
+        "Spawn `serve` on a data directory holding echo, poll " +
+          "`POST /invoke/echo` every 2 ms until it answers (one uncounted " +
+          "start first fills Deno's caches). The node serves invocations " +
+          "from plain Hono and loads the management API, the OpenAPI " +
+          "document, the console, YAML and the NATS client only when first " +
+          "needed.",
+        "",
+      );
+    }
   }
   const v = r.serving?.results;
   if (v) {

@@ -29,7 +29,8 @@ import {
   rssBytes,
   startServe,
 } from "../scripts/mod.ts";
-import { round, summarize, type Summary } from "./_stats.ts";
+import { dataDirWithEcho, serveArgs, startTimes } from "./_start.ts";
+import { round } from "./_stats.ts";
 
 const quick = Deno.args.includes("--quick");
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -64,23 +65,6 @@ async function settledRss(pid: number): Promise<number> {
   return round(rssBytes(pid) / MB, 1);
 }
 
-function serveArgs(
-  mode: Mode,
-  dataDir: string,
-  flags: string[],
-  port = 0,
-): string[] {
-  return [
-    ...mode.args,
-    "serve",
-    "--port",
-    String(port),
-    "--data-dir",
-    dataDir,
-    ...flags,
-  ];
-}
-
 /** Idle RSS (MB) at each stage of a node's life with 100 functions. */
 async function idleRss(mode: Mode, tmp: string) {
   const dataDir = await Deno.makeTempDir({ dir: tmp });
@@ -88,7 +72,7 @@ async function idleRss(mode: Mode, tmp: string) {
   {
     await using node = await startServe(
       Deno.execPath(),
-      serveArgs(mode, dataDir, []),
+      serveArgs(mode.args, dataDir),
     );
     rss.noFunctions = await settledRss(node.pid);
     for (let i = 0; i < FUNCTIONS; i++) {
@@ -103,7 +87,7 @@ async function idleRss(mode: Mode, tmp: string) {
   }
   await using again = await startServe(
     Deno.execPath(),
-    serveArgs(mode, dataDir, []),
+    serveArgs(mode.args, dataDir),
   );
   rss.restartedWith100 = await settledRss(again.pid);
   return rss;
@@ -117,98 +101,25 @@ async function rssWithWorkers(mode: Mode, tmp: string, workers: number) {
   const dataDir = await Deno.makeTempDir({ dir: tmp });
   await using node = await startServe(
     Deno.execPath(),
-    serveArgs(mode, dataDir, ["--workers", String(workers)]),
+    serveArgs(mode.args, dataDir, ["--workers", String(workers)]),
   );
   await deploy(node.url, "echo", echo);
   return await settledRss(node.pid);
 }
 
-/** A data directory with echo deployed, made by a node that then stops. */
-async function dataDirWithEcho(mode: Mode, tmp: string): Promise<string> {
-  const dataDir = await Deno.makeTempDir({ dir: tmp });
-  const node = await startServe(
-    Deno.execPath(),
-    serveArgs(mode, dataDir, []),
-  );
-  await deploy(node.url, "echo", echo);
-  await node.stop();
-  return dataDir;
-}
-
-/**
- * Milliseconds from spawning `deno ARGS` (which must serve on `port`) to the
- * first 200 answering `POST path` with its body, polling every 2 ms.
- */
-async function startToFirstAnswer(
-  args: (port: number) => string[],
-  path: string,
-): Promise<number> {
-  const port = freePort();
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: args(port),
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  try {
-    while (performance.now() - started < 30_000) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-          method: "POST",
-          body: "ping",
-        });
-        const ok = res.status === 200 && await res.text() === "ping";
-        if (ok) return performance.now() - started;
-      } catch { /* not listening yet */ }
-      await sleep(2);
-    }
-    throw new Error(`deno ${args(port).join(" ")}: no answer within 30 s`);
-  } finally {
-    child.kill("SIGKILL");
-    await child.status;
-  }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-async function startTimes(
-  args: (port: number) => string[],
-  path: string,
-): Promise<Summary> {
-  // One start first, not counted: it fills Deno's transpile and code caches.
-  await startToFirstAnswer(args, path);
-  const samples: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    samples.push(await startToFirstAnswer(args, path));
-  }
-  const s = summarize(samples);
-  return {
-    n: s.n,
-    p50: round(s.p50, 1),
-    p99: round(s.p99, 1),
-    mean: round(s.mean, 1),
-    min: round(s.min, 1),
-  };
-}
-
 /** Start to first invocation of echo on a node whose data dir holds it. */
 function invocationStartTimes(mode: Mode, dataDir: string, flags: string[]) {
   return startTimes(
-    (port) => serveArgs(mode, dataDir, flags, port),
+    (port) => serveArgs(mode.args, dataDir, flags, port),
     "/invoke/echo",
+    STARTS,
   );
 }
 
 async function measure(mode: Mode, tmp: string) {
   // Its first run also warms Deno's code cache for this file, which the
   // first start of a new file lacks (that start is ~10 MB larger).
-  const echoDir = await dataDirWithEcho(mode, tmp);
+  const echoDir = await dataDirWithEcho(mode.args, tmp, echo);
   console.log(`${mode.name}: idle RSS`);
   const rss = await idleRss(mode, tmp);
   const workers1 = await rssWithWorkers(mode, tmp, 1);
@@ -236,6 +147,7 @@ try {
   const floor = await startTimes(
     (port) => ["run", "-A", `${root}bench/_hello_server.ts`, String(port)],
     "/worker",
+    STARTS,
   );
   const source = await measure(
     { name: "source", args: ["run", "-A", `${root}cli.ts`] },

@@ -113,6 +113,14 @@ function headline(r: Results): string {
       "new instance (instantiate + run echo 1 KB)",
       `p50 ${s.invokeEcho1KB.p50} µs, p99 ${s.invokeEcho1KB.p99} µs`,
     ]);
+    // Results written before the whole node's start was measured lack it.
+    const p = s.process;
+    if (p) {
+      rows.push([
+        "node start to first invocation (source / bundled; target 300 ms)",
+        `p50 ${p.fromSource.p50} ms / ${p.bundled.p50} ms (floor: Deno.serve with two workers ${p.floorDenoServeTwoWorkers.p50} ms)`,
+      ]);
+    }
     const w = s.wasmtime;
     if (w && !("missing" in w)) {
       rows.push([

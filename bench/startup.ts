@@ -8,6 +8,12 @@
  * memory) and of the rewritten module given a recycled memory.
  * Target: p50 ≤ 10 µs.
  *
+ * Then a whole node's start: spawn `serve` on a data directory holding
+ * echo and time it to its first successful invocation, from source
+ * (`cli.ts`) and from the single-file bundle, beside the floor of a bare
+ * Deno.serve that starts two workers and answers through one
+ * (bench/_hello_server.ts). Target: p50 ≤ 300 ms, both ways.
+ *
  * @module
  */
 import { MemoryPool, runGuestSync } from "../runtime/executor/mod.ts";
@@ -22,6 +28,13 @@ import { ROOT } from "./_nodes.ts";
 import { findWasmtimeHarness, WASMTIME_VERSION } from "./peers.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
 import { runWasmtimeHarness } from "./_wasmtime.ts";
+import { bundle } from "../scripts/mod.ts";
+import {
+  dataDirWithEcho,
+  serveArgs,
+  type StartTimes,
+  startTimes,
+} from "./_start.ts";
 
 /** p50/p99 in µs of each way of starting an instance. */
 export interface Instantiation {
@@ -116,7 +129,16 @@ export type WasmtimeStartup =
   }
   | { missing: string };
 
-/** What the start-up experiment writes (µs). */
+/** A node's start to its first successful invocation, ms. */
+export interface ProcessStartup {
+  fromSource: StartTimes;
+  bundled: StartTimes;
+  /** Deno.serve starting two workers, to its first answer through one. */
+  floorDenoServeTwoWorkers: StartTimes;
+  target: { maxP50Ms: number; sourceMet: boolean; bundledMet: boolean };
+}
+
+/** What the start-up experiment writes (µs, and ms for `process`). */
 export interface StartupResults {
   unit: "µs";
   invokeEcho1KB: Brief;
@@ -124,10 +146,13 @@ export interface StartupResults {
   floorInstanceRecycledMemory: Brief;
   wasmtime: WasmtimeStartup;
   target: { maxP50: number; value: number; met: boolean };
+  process: ProcessStartup;
 }
 
 /** Issue 9's start-up target: p50 of instantiate + run echo 1 KB, µs. */
 const TARGET_P50_US = 10;
+/** Issue 9's target for a node's start to its first invocation, ms. */
+const TARGET_PROCESS_P50_MS = 300;
 
 const brief = (s: Summary): Brief => ({
   p50: round(s.p50),
@@ -168,8 +193,13 @@ export async function runStartup(
       ? `startup: wasmtime not measured: ${wasmtime.missing}`
       : `startup: wasmtime p50 ${wasmtime.wasiPooling.p50} µs (WASI), ${wasmtime.minimalHostPooling.p50} µs (minimal host functions)`,
   );
+  const process = await measureProcessStartup(ctx);
+  ctx.log(
+    `startup: start to first invocation p50 ${process.fromSource.p50} ms from source, ${process.bundled.p50} ms bundled (floor ${process.floorDenoServeTwoWorkers.p50} ms)`,
+  );
   return {
     unit: "µs",
+    process,
     invokeEcho1KB: brief(m.invoke),
     floorInstanceFreshMemory: brief(m.floorFresh),
     floorInstanceRecycledMemory: brief(m.floorRecycled),
@@ -202,4 +232,44 @@ async function measureWasmtime(
       minimalHostPooling: round(eddyP50 / minimal.p50, 3),
     },
   };
+}
+
+/** A node's start to first invocation from source and bundled, and the floor. */
+async function measureProcessStartup(
+  ctx: ExperimentContext,
+): Promise<ProcessStartup> {
+  const starts = byScale(ctx.scale, { full: 9, quick: 5, tiny: 1 });
+  const echo = Deno.readFileSync(`${ROOT}examples/echo/echo.wasm`);
+  const tmp = await Deno.makeTempDir({ prefix: "eddy-startup-" });
+  try {
+    const bundled = `${tmp}/eddy.js`;
+    await bundle(bundled);
+    const times = async (run: string[]) => {
+      const dataDir = await dataDirWithEcho(run, tmp, echo);
+      return await startTimes(
+        (port) => serveArgs(run, dataDir, [], port),
+        "/invoke/echo",
+        starts,
+      );
+    };
+    const fromSource = await times(["run", "-A", `${ROOT}cli.ts`]);
+    const fromBundle = await times(["run", "-A", bundled]);
+    const floor = await startTimes(
+      (port) => ["run", "-A", `${ROOT}bench/_hello_server.ts`, String(port)],
+      "/worker",
+      starts,
+    );
+    return {
+      fromSource,
+      bundled: fromBundle,
+      floorDenoServeTwoWorkers: floor,
+      target: {
+        maxP50Ms: TARGET_PROCESS_P50_MS,
+        sourceMet: fromSource.p50 <= TARGET_PROCESS_P50_MS,
+        bundledMet: fromBundle.p50 <= TARGET_PROCESS_P50_MS,
+      },
+    };
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 }

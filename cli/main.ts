@@ -7,37 +7,39 @@
 import { EddyError } from "../runtime/errors.ts";
 import { VERSION } from "../version.ts";
 import type { Command } from "./command.ts";
-import { deployCommand } from "./commands/deploy.ts";
-import { invokeCommand } from "./commands/invoke.ts";
-import { lsCommand } from "./commands/ls.ts";
-import { kvCommand } from "./commands/kv.ts";
-import { rmCommand } from "./commands/rm.ts";
-import { runCommand } from "./commands/run.ts";
-import { serveCommand } from "./commands/serve.ts";
-import { workflowCommand } from "./commands/workflow.ts";
 
-const COMMANDS: Command[] = [
-  serveCommand,
-  runCommand,
-  deployCommand,
-  invokeCommand,
-  lsCommand,
-  rmCommand,
-  workflowCommand,
-  kvCommand,
-];
+/**
+ * Each command by name, loaded when it runs: `serve` starts without the
+ * code of the client commands, and they without the node's.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import("./commands/serve.ts")).serveCommand,
+  run: async () => (await import("./commands/run.ts")).runCommand,
+  deploy: async () => (await import("./commands/deploy.ts")).deployCommand,
+  invoke: async () => (await import("./commands/invoke.ts")).invokeCommand,
+  ls: async () => (await import("./commands/ls.ts")).lsCommand,
+  rm: async () => (await import("./commands/rm.ts")).rmCommand,
+  workflow: async () =>
+    (await import("./commands/workflow.ts")).workflowCommand,
+  kv: async () => (await import("./commands/kv.ts")).kvCommand,
+};
 
-/** Command names, then two spaces, then their summaries. */
-const NAME_WIDTH = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-
-const HELP = `eddy ${VERSION}: an edge runtime for WebAssembly (WASI) functions
+/** `eddy --help`: every command with its summary. */
+async function help(): Promise<string> {
+  const commands = await Promise.all(
+    Object.values(COMMANDS).map((load) => load()),
+  );
+  // Command names, then two spaces, then their summaries.
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return `eddy ${VERSION}: an edge runtime for WebAssembly (WASI) functions
 
 usage: eddy COMMAND [FLAGS]
 
 commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(NAME_WIDTH)}${c.summary}`).join("\n")}
+${commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n")}
 
 Run 'eddy COMMAND --help' for a command's flags.`;
+}
 
 /**
  * Runs the command line `argv` and resolves to the process exit code. Errors
@@ -52,20 +54,20 @@ Run 'eddy COMMAND --help' for a command's flags.`;
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    console.log(HELP);
+    console.log(await help());
     return name ? 0 : 2;
   }
   if (name === "--version" || name === "-V") {
     console.log(`eddy ${VERSION}`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     console.error(`eddy: unknown command '${name}' (see 'eddy --help')`);
     return 2;
   }
   try {
-    return await command.run(rest);
+    return await (await load()).run(rest);
   } catch (error) {
     const message = error instanceof EddyError
       ? error.message

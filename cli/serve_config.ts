@@ -3,8 +3,20 @@
  *
  * @module
  */
-import { parse } from "yaml";
+import {
+  DocumentReader,
+  fieldPath,
+  isNull,
+  type Tree,
+} from "../runtime/document/mod.ts";
+import { ManifestError } from "../runtime/errors.ts";
 import { type FlagSpec, type ParsedFlags, UsageError } from "./args.ts";
+
+/** Config files are read like every other document; refusals become usage errors. */
+const READER: DocumentReader = new DocumentReader({
+  code: "invalid_config",
+  noun: "config",
+});
 
 /** The flags of `eddy serve`, which are also the keys of its config file. */
 export const SERVE_FLAGS = {
@@ -45,7 +57,9 @@ export type ServeSettings = Partial<ParsedFlags<typeof SERVE_FLAGS>["values"]>;
 
 /**
  * Reads a config file into flag values. Keys are the long flag names;
- * `label` and `state-home` may be maps, `peer` and `nats` lists. Unknown keys are errors.
+ * `label` and `state-home` may be maps, `peer` and `nats` lists; a key
+ * with nothing after it sets nothing. Unknown keys and values of the wrong
+ * shape are usage errors naming the key, its line and column.
  *
  * @example
  * ```yaml
@@ -67,47 +81,42 @@ export type ServeSettings = Partial<ParsedFlags<typeof SERVE_FLAGS>["values"]>;
 export async function readConfig(
   path: string,
 ): Promise<ServeSettings> {
-  let document: unknown;
+  const refused = (message: string) =>
+    new UsageError("serve", `--config ${path}: ${message}`);
+  let text: string;
   try {
-    document = parse(await Deno.readTextFile(path));
+    text = await Deno.readTextFile(path);
   } catch (error) {
-    throw new UsageError(
-      "serve",
-      `--config ${path}: ${(error as Error).message.split("\n")[0]}`,
-    );
+    throw refused((error as Error).message);
   }
-  if (document === null || document === undefined) return {};
-  if (typeof document !== "object" || Array.isArray(document)) {
-    throw new UsageError(
-      "serve",
-      `--config ${path}: must be a map of settings`,
-    );
+  try {
+    return settingsOf(await READER.parse(text));
+  } catch (error) {
+    if (error instanceof ManifestError) throw refused(error.message);
+    throw error;
   }
+}
+
+/** The flag values of a config document (an empty one sets nothing). */
+function settingsOf(root: Tree | undefined): ServeSettings {
+  if (!root || isNull(root)) return {};
+  const settings = READER.map(root, "");
+  READER.checkKeys(settings, "", Object.keys(SERVE_FLAGS), []);
   const values: Record<string, string | string[]> = {};
-  for (const [key, value] of Object.entries(document)) {
-    const spec = (SERVE_FLAGS as FlagSpec)[key];
-    if (!spec) {
-      throw new UsageError(
-        "serve",
-        `--config ${path}: unknown setting '${key}' (known: ${
-          Object.keys(SERVE_FLAGS).join(", ")
-        })`,
+  for (const { key, value } of settings.entries) {
+    // `key:` with nothing after it sets nothing, as if it were left out.
+    if (isNull(value)) continue;
+    if ((key === "label" || key === "state-home") && value.kind === "map") {
+      values[key] = value.entries.map((entry) =>
+        `${entry.key}=${READER.text(entry.value, fieldPath(key, entry.key))}`
       );
-    }
-    if (
-      (key === "label" || key === "state-home") && value &&
-      typeof value === "object" && !Array.isArray(value)
-    ) {
-      values[key] = Object.entries(value).map(([k, v]) => `${k}=${v}`);
-    } else if (spec.multiple) {
-      values[key] = (Array.isArray(value) ? value : [value]).map(String);
-    } else if (value !== null && typeof value === "object") {
-      throw new UsageError(
-        "serve",
-        `--config ${path}: '${key}' must be a single value`,
+    } else if ((SERVE_FLAGS as FlagSpec)[key].multiple) {
+      const items = value.kind === "seq" ? value.items : [value];
+      values[key] = items.map((item, i) =>
+        READER.text(item, value.kind === "seq" ? fieldPath(key, i) : key)
       );
     } else {
-      values[key] = String(value);
+      values[key] = READER.text(value, key);
     }
   }
   return values as ServeSettings;

@@ -9,20 +9,14 @@
  */
 import { hostname as hostName } from "node:os";
 import { resolve } from "node:path";
-import { createApp } from "../api/app.ts";
-import { closeEventStreams } from "../api/console/mod.ts";
+import { closeEventStreams, createApp } from "../api/app.ts";
 import {
   type Http2Server,
   serveHttp2,
   serveUnix,
   type UnixServer,
 } from "../comm/mod.ts";
-import {
-  connectNats,
-  joinNats,
-  type NatsCluster,
-  type NatsClusterOptions,
-} from "../nats/mod.ts";
+import type { NatsCluster, NatsClusterOptions } from "../nats/mod.ts";
 import { EddyNode, type NodeOptions } from "./node.ts";
 
 /** Options of {@linkcode serveNode}: the node's, and where it is served. */
@@ -80,10 +74,12 @@ export interface ServedNode extends AsyncDisposable {
 export async function serveNode(
   options: ServeNodeOptions,
 ): Promise<ServedNode> {
+  // The NATS client is loaded only by nodes that join NATS.
+  const nats = options.nats && await import("../nats/mod.ts");
   // NATS that cannot be reached stops the node before it serves anything.
   // Membership and the state store share this one connection.
-  const nc = options.nats &&
-    await connectNats({
+  const nc = options.nats && nats &&
+    await nats.connectNats({
       name: `eddy ${options.nodeId ?? hostName()}`,
       ...options.nats,
     });
@@ -145,24 +141,25 @@ export async function serveNode(
     };
     for (const peer of options.peers ?? []) await node.peers.add(peer);
     node.peers.start();
-    const nats = options.nats && await joinNats(node, options.nats, nc);
+    const cluster = options.nats && nats &&
+      await nats.joinNats(node, options.nats, nc);
     const [unixServer, tlsServer] = [unix, tls];
     const finished = server.finished.then(async () => {
-      await nats?.close();
+      await cluster?.close();
       await unixServer.close();
       await tlsServer?.close();
       await node.close();
     });
     const shutdown = async () => {
       // The console's event streams never end by themselves.
-      closeEventStreams();
+      await closeEventStreams();
       await server.shutdown();
       await finished;
     };
     return {
       node,
       url,
-      ...(nats ? { nats } : {}),
+      ...(cluster ? { nats: cluster } : {}),
       finished,
       shutdown,
       [Symbol.asyncDispose]: shutdown,

@@ -27,6 +27,7 @@ import {
   edgeTrace,
   epochMs,
   parseWorkflow,
+  parseWorkflowNow,
   planWorkflow,
   type TraceEntry,
   type WorkflowPlan,
@@ -155,7 +156,7 @@ export class Workflows {
     for (const saved of text ? JSON.parse(text).workflows : []) {
       workflows.#deployed.set(saved.name, {
         ...saved,
-        spec: parseWorkflow(saved.source),
+        spec: await parseWorkflow(saved.source),
       });
     }
     return workflows;
@@ -202,7 +203,9 @@ export class Workflows {
     if (!this.#parsedSpecs.has(source)) {
       let spec: WorkflowSpec | undefined;
       try {
-        spec = parseWorkflow(source);
+        spec = parseWorkflowNow(source);
+        // Not yet readable in this process: read at the next look.
+        if (!spec) return undefined;
       } catch {
         spec = undefined;
       }
@@ -238,8 +241,8 @@ export class Workflows {
    * Validates `source` (syntax, graph, and against the functions and nodes
    * the cluster has now) and deploys it under its own name.
    */
-  deploy(source: string): Promise<DeployedWorkflow> {
-    const spec = parseWorkflow(source);
+  async deploy(source: string): Promise<DeployedWorkflow> {
+    const spec = await parseWorkflow(source);
     this.#checkLive(spec, (cluster) => checkWorkflow(spec, cluster));
     const deployed = {
       name: spec.name,
@@ -247,7 +250,7 @@ export class Workflows {
       spec,
       deployedAt: new Date().toISOString(),
     };
-    return this.#change(
+    return await this.#change(
       () => this.#deployed.set(spec.name, deployed),
       deployed,
     );

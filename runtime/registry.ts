@@ -188,7 +188,7 @@ export class Registry {
    * const tmp = await Deno.makeTempDir();
    * const registry = await Registry.open(tmp);
    * const { digest } = await registry.modules.put(await Deno.readFile("examples/echo/echo.wasm"));
-   * const manifest = parseManifest(`functions: [{ name: echo, module: "${digest}" }]`);
+   * const manifest = await parseManifest(`functions: [{ name: echo, module: "${digest}" }]`);
    * const [echo] = await registry.apply(manifest.functions);
    * console.log(echo.revision); // 1
    * await Deno.remove(tmp, { recursive: true });

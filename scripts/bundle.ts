@@ -51,19 +51,33 @@ export async function bundle(
     const entry = `${work}/entry.js`;
     await Deno.writeTextFile(
       entry,
-      entrySource(await Deno.readTextFile(workerJs)),
+      entrySource(asciiOnly(await Deno.readTextFile(workerJs))),
     );
     const bundled = `${work}/eddy.js`;
     await denoBundle(entry, bundled, options);
     const text = `#!/usr/bin/env -S deno run -A\n` +
       `// eddy ${VERSION}, single-file build: deno run -A eddy.js --help\n` +
-      await Deno.readTextFile(bundled);
+      asciiOnly(await Deno.readTextFile(bundled));
     await Deno.mkdir(dirname(resolve(output)), { recursive: true });
     await Deno.writeTextFile(output, text, { mode: 0o755 });
     return new TextEncoder().encode(text).byteLength;
   } finally {
     await Deno.remove(work, { recursive: true });
   }
+}
+
+/**
+ * `code` with every non-ASCII character written as a `\uXXXX` escape,
+ * which means the same in strings, regular expressions, identifiers and
+ * comments. A few such characters (an arrow, a dash in a comment) would
+ * make V8 hold the whole multi-megabyte source as two-byte text, where
+ * Deno keeps an ASCII source as it is: ~5 MB of RSS.
+ */
+function asciiOnly(code: string): string {
+  return code.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /**

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { fieldPath } from "../runtime/manifest/_path.ts";
+import { fieldPath, suggest } from "../runtime/document/mod.ts";
 import { canRun, fits, placeSteps } from "./_place.ts";
-import { fail, suggest } from "./_read.ts";
+import { READER } from "./_reader.ts";
 import { forcedModeProblem } from "../comm/mod.ts";
 import {
   type Cluster,
@@ -29,7 +29,7 @@ import type { WorkflowSpec, WorkflowStep } from "./spec.ts";
  * ```ts
  * import { checkWorkflow } from "./check.ts";
  * import { parseWorkflow } from "./parse.ts";
- * const spec = parseWorkflow("name: w\nsteps:\n  - { name: a, function: resize }\n");
+ * const spec = await parseWorkflow("name: w\nsteps:\n  - { name: a, function: resize }\n");
  * const cluster = {
  *   localNodeId: "a",
  *   nodes: [{ id: "a", hostId: "h1", functions: ["echo"] }],
@@ -62,7 +62,7 @@ export function checkWorkflow(spec: WorkflowSpec, cluster: Cluster): void {
       const where = (n: ClusterNode) =>
         step.via === "memory" ? `node '${n.id}'` : `host '${n.hostId}'`;
       const path = fieldPath(`steps[${i}]`, "via");
-      fail(
+      READER.fail(
         `cannot be ${step.via}: step '${step.name}' runs on ${
           where(node)
         } but ${source.what} ${where(source.node)}`,
@@ -87,7 +87,7 @@ function _checkPlaceable(
   if (running.length === 0) {
     const path = `steps[${i}].function`;
     const deployed = [...new Set(cluster.nodes.flatMap((n) => n.functions))];
-    fail(
+    READER.fail(
       `function '${step.function}' is not deployed on any node${
         suggest(step.function, deployed)
       }`,
@@ -103,7 +103,7 @@ function _checkPlaceable(
     const path = `steps[${i}].on`;
     const id = step.on.node;
     const ids = cluster.nodes.map((n) => n.id);
-    fail(
+    READER.fail(
       ids.includes(id)
         ? `node '${id}' does not run function '${step.function}'; ${runsOn}`
         : `no node '${id}' in the cluster${suggest(id, ids)}`,
@@ -114,7 +114,7 @@ function _checkPlaceable(
   const wanted = Object.entries(step.on.labels).map(([k, v]) => `${k}=${v}`);
   const path = `steps[${i}].on.labels`;
   const labelled = cluster.nodes.filter((n) => fits(n, step.on));
-  fail(
+  READER.fail(
     `no node running function '${step.function}' has labels ${
       wanted.join(", ")
     }; ${runsOn}${

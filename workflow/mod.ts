@@ -18,7 +18,7 @@
  * ```ts
  * import { MemoryTransport } from "../comm/mod.ts";
  * import { parseWorkflow, planWorkflow, WorkflowRun } from "./mod.ts";
- * const spec = parseWorkflow(`
+ * const spec = await parseWorkflow(`
  * name: shout
  * steps:
  *   - { name: up, function: uppercase }
@@ -59,7 +59,7 @@ export {
   stepFailed,
   WorkflowError,
 } from "./errors.ts";
-export { parseWorkflow } from "./parse.ts";
+export { parseWorkflow, parseWorkflowNow } from "./parse.ts";
 export {
   type PlannedEdge,
   type PlannedStep,

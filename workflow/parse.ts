@@ -6,26 +6,20 @@
  * @module
  */
 import { isMode, type Mode, MODES } from "../comm/mod.ts";
-import { ManifestError, type SourcePosition } from "../runtime/errors.ts";
-import { fieldPath } from "../runtime/manifest/_path.ts";
-import type { Tree, TreeMap } from "../runtime/manifest/_tree.ts";
-import { readYamlTree } from "../runtime/manifest/_yaml.ts";
-import { FUNCTION_NAME_PATTERN } from "../runtime/manifest/spec.ts";
-import { findCycle, sinks } from "./_graph.ts";
+import type { SourcePosition } from "../runtime/errors.ts";
 import {
-  asMap,
-  asMatch,
-  asSeq,
-  asText,
-  checkKeys,
   describe,
-  fail,
+  fieldPath,
   get,
-  INVALID_WORKFLOW,
   isNull,
   positionsOf,
   suggest,
-} from "./_read.ts";
+  type Tree,
+  type TreeMap,
+} from "../runtime/document/mod.ts";
+import { FUNCTION_NAME_PATTERN } from "../runtime/manifest/spec.ts";
+import { findCycle, sinks } from "./_graph.ts";
+import { READER } from "./_reader.ts";
 import {
   type StepPlacement,
   type WorkflowSpec,
@@ -43,11 +37,12 @@ const NAME_RULE =
  * `function` and optionally `args`, `after`, `via`, `on`) and an optional
  * `output`, which defaults to the one step nothing comes after. Fan-in: a
  * step after several steps gets their outputs concatenated in `after` order.
+ * Asynchronous: the YAML library is loaded by the first document read.
  *
  * @example
  * ```ts
  * import { parseWorkflow } from "./parse.ts";
- * const spec = parseWorkflow(`
+ * const spec = await parseWorkflow(`
  * name: thumbnails
  * steps:
  *   - { name: fetch, function: echo }
@@ -58,15 +53,32 @@ const NAME_RULE =
  * console.log(spec.output); // "join"
  * ```
  */
-export function parseWorkflow(text: string): WorkflowSpec {
-  let root: Tree | undefined;
-  try {
-    root = readYamlTree(text);
-  } catch (e) {
-    throw _asWorkflowError(e);
-  }
+export async function parseWorkflow(text: string): Promise<WorkflowSpec> {
+  return _readDocument(await READER.parse(text));
+}
+
+/**
+ * {@linkcode parseWorkflow}, synchronously, once a document has been read
+ * in this process (the YAML library is loaded by the first); `undefined`
+ * before that, and the library starts loading. For a peer's spec met
+ * where nothing can wait: it is read at the next look.
+ *
+ * @example
+ * ```ts
+ * import { parseWorkflow, parseWorkflowNow } from "./parse.ts";
+ * const text = "name: w\nsteps: [{ name: a, function: echo }]\n";
+ * await parseWorkflow(text);
+ * console.log(parseWorkflowNow(text)?.output); // "a"
+ * ```
+ */
+export function parseWorkflowNow(text: string): WorkflowSpec | undefined {
+  const parsed = READER.parseNow(text);
+  return parsed && _readDocument(parsed.tree);
+}
+
+function _readDocument(root: Tree | undefined): WorkflowSpec {
   if (!root || isNull(root)) {
-    fail(
+    READER.fail(
       "workflow is empty; expected 'name:' and a 'steps:' list",
       "",
       root?.position,
@@ -76,18 +88,18 @@ export function parseWorkflow(text: string): WorkflowSpec {
 }
 
 function _readWorkflow(root: Tree): WorkflowSpec {
-  const top = asMap(root, "");
-  checkKeys(top, "", TOP_KEYS, ["name", "steps"]);
-  const name = asMatch(
+  const top = READER.map(root, "");
+  READER.checkKeys(top, "", TOP_KEYS, ["name", "steps"]);
+  const name = READER.match(
     get(top, "name")!,
     "name",
     FUNCTION_NAME_PATTERN,
     "workflow name",
     NAME_RULE,
   );
-  const list = asSeq(get(top, "steps")!, "steps");
+  const list = READER.seq(get(top, "steps")!, "steps");
   if (list.items.length === 0) {
-    fail("must list at least one step", "steps", list.position);
+    READER.fail("must list at least one step", "steps", list.position);
   }
   const positions = positionsOf(root);
   const steps: WorkflowStep[] = [];
@@ -97,7 +109,7 @@ function _readWorkflow(root: Tree): WorkflowSpec {
     if (first >= 0) {
       const line = positions[`steps[${first}].name`]?.line;
       const path = `steps[${i}].name`;
-      fail(
+      READER.fail(
         `duplicate step name '${step.name}' (also steps[${first}]${
           line ? `, line ${line}` : ""
         })`,
@@ -117,18 +129,18 @@ function _readWorkflow(root: Tree): WorkflowSpec {
 }
 
 function _readStep(node: Tree, path: string): WorkflowStep {
-  const map = asMap(node, path);
-  checkKeys(map, path, STEP_KEYS, ["name", "function"]);
+  const map = READER.map(node, path);
+  READER.checkKeys(map, path, STEP_KEYS, ["name", "function"]);
   const field = (key: string) => fieldPath(path, key);
   const step: WorkflowStep = {
-    name: asMatch(
+    name: READER.match(
       get(map, "name")!,
       field("name"),
       FUNCTION_NAME_PATTERN,
       "step name",
       NAME_RULE,
     ),
-    function: asMatch(
+    function: READER.match(
       get(map, "function")!,
       field("function"),
       FUNCTION_NAME_PATTERN,
@@ -148,16 +160,16 @@ function _readStep(node: Tree, path: string): WorkflowStep {
 /** A list of texts; a single text is a list of one (`after: fetch`). */
 function _list(node: Tree | undefined, path: string): string[] {
   if (!node || isNull(node)) return [];
-  if (node.kind === "scalar") return [asText(node, path)];
-  return asSeq(node, path).items.map((item, i) =>
-    asText(item, fieldPath(path, i))
+  if (node.kind === "scalar") return [READER.text(node, path)];
+  return READER.seq(node, path).items.map((item, i) =>
+    READER.text(item, fieldPath(path, i))
   );
 }
 
 function _via(node: Tree, path: string): Mode {
-  const text = asText(node, path);
+  const text = READER.text(node, path);
   if (!isMode(text)) {
-    fail(
+    READER.fail(
       `must be one of ${MODES.join(", ")}; got '${text}'${
         suggest(text, MODES)
       }`,
@@ -171,32 +183,36 @@ function _via(node: Tree, path: string): Mode {
 /** `on: NODE-ID` or `on: { labels: { KEY: VALUE, ... } }`. */
 function _on(node: Tree, path: string): StepPlacement {
   if (node.kind === "scalar" && !isNull(node)) {
-    const id = asText(node, path);
-    if (id === "") fail("must not be empty", path, node.position);
+    const id = READER.text(node, path);
+    if (id === "") READER.fail("must not be empty", path, node.position);
     return { node: id };
   }
   if (node.kind !== "map") {
-    fail(
+    READER.fail(
       `must be a node id or { labels: { KEY: VALUE } }; got ${describe(node)}`,
       path,
       node.position,
     );
   }
-  checkKeys(node, path, ["labels"], ["labels"]);
+  READER.checkKeys(node, path, ["labels"], ["labels"]);
   const labelsPath = fieldPath(path, "labels");
-  const labelsNode = asMap(get(node, "labels")!, labelsPath);
+  const labelsNode = READER.map(get(node, "labels")!, labelsPath);
   if (labelsNode.entries.length === 0) {
-    fail("must name at least one label", labelsPath, labelsNode.position);
+    READER.fail(
+      "must name at least one label",
+      labelsPath,
+      labelsNode.position,
+    );
   }
   const entries = labelsNode.entries.map(({ key, keyPosition, value }) => {
     if (!LABEL_KEY.test(key)) {
-      fail(
+      READER.fail(
         `invalid label key '${key}': use up to 128 letters, digits, '.', '_', '/' or '-', starting with a letter or digit`,
         fieldPath(labelsPath, key),
         keyPosition,
       );
     }
-    return [key, asText(value, fieldPath(labelsPath, key))];
+    return [key, READER.text(value, fieldPath(labelsPath, key))];
   });
   // fromEntries keeps a key like `__proto__` as an entry, not a prototype.
   return { labels: Object.fromEntries(entries) };
@@ -213,17 +229,17 @@ function _checkAfter(
       const path = _afterPath(i, j, positions);
       const at = positions[path];
       if (producer === step.name) {
-        fail(`step '${step.name}' cannot come after itself`, path, at);
+        READER.fail(`step '${step.name}' cannot come after itself`, path, at);
       }
       if (!names.includes(producer)) {
-        fail(
+        READER.fail(
           `no step named '${producer}'${suggest(producer, names)}`,
           path,
           at,
         );
       }
       if (step.after.indexOf(producer) !== j) {
-        fail(`'${producer}' is listed twice`, path, at);
+        READER.fail(`'${producer}' is listed twice`, path, at);
       }
     });
   });
@@ -232,7 +248,7 @@ function _checkAfter(
     const i = names.indexOf(cycle[0]);
     const j = steps[i].after.indexOf(cycle[cycle.length - 1]);
     const path = _afterPath(i, j, positions);
-    fail(
+    READER.fail(
       `steps form a cycle: ${[...cycle, cycle[0]].join(" → ")}`,
       path,
       positions[path],
@@ -259,9 +275,9 @@ function _output(
   const node = get(top, "output");
   const names = steps.map((s) => s.name);
   if (node && !isNull(node)) {
-    const name = asText(node, "output");
+    const name = READER.text(node, "output");
     if (!names.includes(name)) {
-      fail(
+      READER.fail(
         `no step named '${name}'${suggest(name, names)}`,
         "output",
         node.position,
@@ -271,7 +287,7 @@ function _output(
   }
   const ends = sinks(steps).map((s) => s.name);
   if (ends.length > 1) {
-    fail(
+    READER.fail(
       `missing: steps ${
         ends.map((n) => `'${n}'`).join(", ")
       } have no step after them; set 'output' to the one whose output is the workflow's`,
@@ -280,25 +296,4 @@ function _output(
     );
   }
   return ends[0];
-}
-
-/**
- * The tree reader speaks of manifests (code `invalid_manifest`); the same
- * problem in a workflow is reported as a workflow error.
- */
-function _asWorkflowError(error: unknown): unknown {
-  if (!(error instanceof ManifestError)) return error;
-  const { field, line, column } = error.details as {
-    field?: string;
-    line?: number;
-    column?: number;
-  };
-  const position = line && column ? { line, column } : undefined;
-  const prefix = new ManifestError("", field, position).message;
-  return new ManifestError(
-    error.message.slice(prefix.length).replace("manifest", "workflow"),
-    field,
-    position,
-    INVALID_WORKFLOW,
-  );
 }

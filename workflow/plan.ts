@@ -96,7 +96,7 @@ export interface WorkflowPlan {
  * ```ts
  * import { parseWorkflow } from "./parse.ts";
  * import { planWorkflow } from "./plan.ts";
- * const spec = parseWorkflow(`
+ * const spec = await parseWorkflow(`
  * name: w
  * steps:
  *   - { name: up, function: uppercase }

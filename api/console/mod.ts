@@ -6,7 +6,7 @@
  * @example
  * ```ts ignore
  * import { mountConsole } from "./api/console/mod.ts";
- * mountConsole(app, node, { token, document: () => openApiDocument(app, true) });
+ * mountConsole(app, node, { token, document: () => openApiDocument(app, true), fetch: app.fetch });
  * ```
  *
  * @module
@@ -16,6 +16,7 @@ import type { EddyNode } from "../../node/node.ts";
 import { consoleAccess, type ConsoleEnv } from "./access.ts";
 import { consoleActions } from "./actions.tsx";
 import { assetRoutes } from "./assets/mod.ts";
+import type { Fetch } from "./dispatch.ts";
 export { closeEventStreams } from "./events.ts";
 import { loginRoutes } from "./login.tsx";
 import { consolePages, nodePage } from "./pages.tsx";
@@ -26,7 +27,7 @@ import { Sessions } from "./session.ts";
  *
  * @example
  * ```ts ignore
- * const options: ConsoleOptions = { token: "s3cret", document: () => ({}) };
+ * const options: ConsoleOptions = { token: "s3cret", document: () => ({}), fetch: app.fetch };
  * ```
  */
 export interface ConsoleOptions {
@@ -34,15 +35,17 @@ export interface ConsoleOptions {
   token?: string;
   /** The node's OpenAPI document, for the reference page. */
   document: () => unknown;
+  /** The node's whole API, which the console's actions go through. */
+  fetch: Fetch;
 }
 
 /**
  * Adds the console to `app`: `/` and `/console/*`. Its actions go through
- * `app` itself, as API requests.
+ * `options.fetch`, the node's API, as API requests.
  *
  * @example
  * ```ts ignore
- * mountConsole(app, node, { document: () => ({}) });
+ * mountConsole(app, node, { document: () => ({}), fetch: app.fetch });
  * ```
  */
 export function mountConsole(
@@ -71,7 +74,7 @@ export function mountConsole(
         consoleActions(node, {
           ...pageOptions,
           token: options.token,
-          fetch: (request, env) => app.fetch(request, env),
+          fetch: options.fetch,
           sessions,
         }),
       ),

@@ -65,7 +65,7 @@ const get = createRoute({
   request: { params: nameParam },
   responses: {
     200: { description: "The deployment", ...deployment },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, { 404: ["not_found"] }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, ["not_found"]),
   },
 });
 
@@ -82,10 +82,12 @@ const put = createRoute({
   responses: {
     200: { description: "Redeployed (the name existed)", ...deployment },
     201: { description: "Deployed", ...deployment },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
-      400: ["invalid_module", "invalid_manifest", "invalid_deployment"],
-      413: ["module_too_large"],
-    }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, [
+      "invalid_module",
+      "invalid_manifest",
+      "invalid_deployment",
+      "module_too_large",
+    ]),
   },
 });
 
@@ -97,7 +99,7 @@ const remove = createRoute({
   request: { params: nameParam },
   responses: {
     200: { description: "The removed deployment", ...deployment },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, { 404: ["not_found"] }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, ["not_found"]),
   },
 });
 
@@ -123,10 +125,11 @@ const manifest = createRoute({
         },
       },
     },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
-      400: ["invalid_manifest", "invalid_deployment"],
-      413: ["manifest_too_large"],
-    }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, [
+      "invalid_manifest",
+      "invalid_deployment",
+      "manifest_too_large",
+    ]),
   },
 });
 
@@ -176,7 +179,7 @@ export function functionRoutes(
             `manifest of ${size} bytes exceeds ${MAX_MANIFEST_BYTES} bytes`,
           ),
       );
-      const manifest = parseManifest(new TextDecoder().decode(bytes));
+      const manifest = await parseManifest(new TextDecoder().decode(bytes));
       const functions = await node.apply(manifest.functions);
       return c.json({ functions }, 200);
     });

@@ -1,68 +1,20 @@
 /**
  * Invocation: the request body is the function's stdin, its stdout is the
- * response body.
+ * response body. Plain Hono, documented in `api/openapi/plain_routes.ts`.
  *
  * @module
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { Hono } from "hono";
 import { type EddyNode, inputTooLarge } from "../../node/node.ts";
 import { RESULT_HEADERS } from "../../node/remote.ts";
 import { InvocationError, RequestError } from "../../runtime/errors.ts";
 import { Reservation } from "../../runtime/memory_budget.ts";
 import { readBody } from "../body.ts";
-import { describeOnly } from "../openapi/document.ts";
-import {
-  ANY_REQUEST,
-  errorResponses,
-  INVOCATION,
-  WRITE,
-} from "../openapi/errors.ts";
-import { BinarySchema } from "../openapi/schemas.ts";
 
 /** Largest input a node accepts for a function it forwards to a peer. */
 const MAX_FORWARDED_BYTES = 1 << 30;
 /** Outputs larger than this are streamed in pieces of this size. */
 const STREAM_PIECE_BYTES = 1 << 20;
-
-const invoke = createRoute({
-  method: "post",
-  path: "/{name}",
-  summary: "Invokes a function: the body is its stdin, the response its stdout",
-  description:
-    "A function this node does not run goes to the nearest peer that does. `x-eddy-calls` lists the calls its guest made to other functions (JSON).",
-  tags: ["invocation"],
-  request: {
-    params: z.object({ name: z.string() }),
-    query: z.object({
-      arg: z.union([z.string(), z.array(z.string())]).optional().openapi({
-        description: "appended to the function's argv (repeatable)",
-      }),
-    }),
-    body: {
-      description: "The function's stdin",
-      content: { "application/octet-stream": { schema: BinarySchema } },
-    },
-  },
-  responses: {
-    200: {
-      description: "The function's stdout",
-      headers: z.object({
-        "x-eddy-exit-code": z.string(),
-        "x-eddy-duration-ms": z.string(),
-        "x-eddy-node": z.string(),
-        "x-eddy-via": z.enum(["local", "unix", "http2"]),
-        "x-eddy-calls": z.string().optional(),
-      }),
-      content: { "application/octet-stream": { schema: BinarySchema } },
-    },
-    ...errorResponses(ANY_REQUEST, WRITE, INVOCATION, {
-      404: ["not_found"],
-      502: ["peer_unreachable", "peer_protocol"],
-      503: ["memory_budget", "node_unavailable"],
-      504: ["peer_timeout"],
-    }),
-  },
-});
 
 /**
  * `POST /invoke/:name[?arg=A&arg=B]`: `arg` query parameters are appended to
@@ -85,8 +37,8 @@ const invoke = createRoute({
  * // curl --data-binary @in.txt http://127.0.0.1:8080/invoke/echo
  * ```
  */
-export function invokeRoutes(node: EddyNode): OpenAPIHono {
-  const app = describeOnly(new OpenAPIHono(), invoke);
+export function invokeRoutes(node: EddyNode): Hono {
+  const app = new Hono();
   app.post("/:name", async (c) => {
     const name = c.req.param("name");
     const args = c.req.queries("arg") ?? [];

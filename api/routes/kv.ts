@@ -40,7 +40,7 @@ const written = z.object({
   key: z.string(),
   revision: z.string(),
 });
-const KEY_ERRORS = { 400: ["invalid_bucket", "invalid_key"] };
+const KEY_ERRORS = ["invalid_bucket", "invalid_key"];
 
 const listRoute = createRoute({
   method: "get",
@@ -68,9 +68,10 @@ const listRoute = createRoute({
         },
       },
     },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, {
-      400: ["invalid_bucket", "invalid_query"],
-    }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, [
+      "invalid_bucket",
+      "invalid_query",
+    ]),
   },
 });
 
@@ -85,9 +86,7 @@ const getRoute = createRoute({
       description: "The value",
       content: { "application/octet-stream": { schema: BinarySchema } },
     },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, KEY_ERRORS, {
-      404: ["key_not_found"],
-    }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, KEY_ERRORS, ["key_not_found"]),
   },
 });
 
@@ -113,12 +112,12 @@ const putRoute = createRoute({
       description: "Written; its revision (also the ETag)",
       content: { "application/json": { schema: written } },
     },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, KEY_ERRORS, {
-      400: ["invalid_revision"],
-      412: ["revision_mismatch"],
-      413: ["value_too_large"],
-      503: ["state_unavailable"],
-    }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, KEY_ERRORS, [
+      "invalid_revision",
+      "revision_mismatch",
+      "value_too_large",
+      "state_unavailable",
+    ]),
   },
 });
 
@@ -141,11 +140,11 @@ const deleteRoute = createRoute({
         },
       },
     },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, KEY_ERRORS, {
-      400: ["invalid_revision"],
-      412: ["revision_mismatch"],
-      503: ["state_unavailable"],
-    }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, KEY_ERRORS, [
+      "invalid_revision",
+      "revision_mismatch",
+      "state_unavailable",
+    ]),
   },
 });
 

@@ -35,10 +35,10 @@ const upload = createRoute({
       description: "Stored (or already stored): its digest, imports, exports",
       content: { "application/json": { schema: ModuleInfoSchema } },
     },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
-      400: ["invalid_module"],
-      413: ["module_too_large"],
-    }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, [
+      "invalid_module",
+      "module_too_large",
+    ]),
   },
 });
 
@@ -73,11 +73,11 @@ const remove = createRoute({
         "application/json": { schema: z.object({ removed: z.string() }) },
       },
     },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, {
-      400: ["invalid_digest"],
-      404: ["not_found"],
-      409: ["module_in_use"],
-    }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, [
+      "invalid_digest",
+      "not_found",
+      "module_in_use",
+    ]),
   },
 });
 
@@ -92,7 +92,7 @@ const get = createRoute({
       description: "The module",
       content: { "application/json": { schema: ModuleInfoSchema } },
     },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, { 404: ["not_found"] }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, ["not_found"]),
   },
 });
 

@@ -28,9 +28,9 @@ const peerWrite = [
   requireContentType(JSON_ONLY),
   parsedJson("invalid_peer", HINT),
 ];
-const peerErrors = errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
-  400: ["invalid_peer"],
-});
+const peerErrors = errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, [
+  "invalid_peer",
+]);
 
 const list = createRoute({
   method: "get",
@@ -97,7 +97,7 @@ const remove = createRoute({
         "application/json": { schema: z.object({ removed: z.string() }) },
       },
     },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, { 404: ["not_found"] }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, ["not_found"]),
   },
 });
 

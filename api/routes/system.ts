@@ -1,66 +1,13 @@
 /**
- * Health, metrics and node information.
+ * Health, metrics and node information: served from the start, without
+ * the API's schemas (their documentation is in
+ * `api/openapi/plain_routes.ts`), so that a liveness probe, a Prometheus
+ * scrape or a peer's poll never waits for the management API to load.
  *
  * @module
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { Hono } from "hono";
 import type { EddyNode } from "../../node/node.ts";
-import { ANY_REQUEST, errorResponses, MANAGEMENT } from "../openapi/errors.ts";
-import { NodeInfoSchema } from "../openapi/schemas.ts";
-
-const health = createRoute({
-  method: "get",
-  path: "/healthz",
-  summary: "Liveness",
-  tags: ["system"],
-  responses: {
-    200: {
-      description: "The node is up",
-      content: {
-        "application/json": {
-          schema: z.object({ status: z.literal("ok"), node: z.string() }),
-        },
-      },
-    },
-    ...errorResponses(ANY_REQUEST),
-  },
-});
-
-const metrics = createRoute({
-  method: "get",
-  path: "/metrics",
-  summary: "Prometheus metrics",
-  tags: ["system"],
-  responses: {
-    200: {
-      description:
-        "Invocations, errors and latency per function; executor gauges",
-      content: { "text/plain": { schema: z.string() } },
-    },
-    ...errorResponses(ANY_REQUEST),
-  },
-});
-
-const nodeInfo = createRoute({
-  method: "get",
-  path: "/v1/node",
-  summary: "This node: id, version, locality, labels, endpoints, uptime",
-  tags: ["system"],
-  responses: {
-    200: {
-      description: "The node",
-      content: {
-        "application/json": {
-          schema: NodeInfoSchema.extend({
-            startedAt: z.string(),
-            uptimeSeconds: z.number(),
-          }),
-        },
-      },
-    },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT),
-  },
-});
 
 /**
  * `GET /healthz`, `GET /metrics` (Prometheus text) and `GET /v1/node` (id,
@@ -71,20 +18,17 @@ const nodeInfo = createRoute({
  * app.route("/", systemRoutes(node));
  * ```
  */
-export function systemRoutes(node: EddyNode): OpenAPIHono {
-  return new OpenAPIHono()
-    .openapi(
-      health,
-      (c) => c.json({ status: "ok" as const, node: node.id }, 200),
-    )
-    .openapi(metrics, (c) =>
+export function systemRoutes(node: EddyNode): Hono {
+  return new Hono()
+    .get("/healthz", (c) => c.json({ status: "ok" as const, node: node.id }))
+    .get("/metrics", (c) =>
       c.text(node.metrics.render(), 200, {
         "content-type": "text/plain; version=0.0.4; charset=utf-8",
       }))
-    .openapi(nodeInfo, (c) =>
+    .get("/v1/node", (c) =>
       c.json({
         ...node.info(),
         startedAt: node.startedAt.toISOString(),
         uptimeSeconds: (Date.now() - node.startedAt.getTime()) / 1000,
-      }, 200));
+      }));
 }

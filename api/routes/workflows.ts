@@ -48,11 +48,11 @@ const deploy = createRoute({
   request: { body: requiredBody(DOCUMENT_TYPES, SPEC_TEXT, "The spec") },
   responses: {
     201: { description: "Deployed", ...workflow },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, {
-      400: ["invalid_workflow"],
-      413: ["workflow_too_large"],
-      503: ["node_unavailable"],
-    }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, TYPED_BODY, [
+      "invalid_workflow",
+      "workflow_too_large",
+      "node_unavailable",
+    ]),
   },
 });
 
@@ -82,7 +82,7 @@ const get = createRoute({
   request: { params: nameParam },
   responses: {
     200: { description: "The workflow", ...workflow },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, { 404: ["not_found"] }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, ["not_found"]),
   },
 });
 
@@ -94,10 +94,10 @@ const remove = createRoute({
   request: { params: nameParam },
   responses: {
     200: { description: "The removed workflow", ...workflow },
-    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, {
-      404: ["not_found"],
-      409: ["workflow_elsewhere"],
-    }),
+    ...errorResponses(ANY_REQUEST, MANAGEMENT, WRITE, [
+      "not_found",
+      "workflow_elsewhere",
+    ]),
   },
 });
 
@@ -138,15 +138,17 @@ const invoke = createRoute({
         },
       },
     },
-    ...errorResponses(ANY_REQUEST, WRITE, INVOCATION, {
-      400: ["invalid_workflow"],
-      404: ["not_found"],
-      413: ["input_too_large"],
-      500: ["step_failed"],
-      502: ["push_failed", "peer_unreachable", "peer_protocol"],
-      503: ["node_unavailable"],
-      504: ["peer_timeout"],
-    }),
+    ...errorResponses(ANY_REQUEST, WRITE, INVOCATION, [
+      "invalid_workflow",
+      "not_found",
+      "input_too_large",
+      "step_failed",
+      "push_failed",
+      "peer_unreachable",
+      "peer_protocol",
+      "node_unavailable",
+      "peer_timeout",
+    ]),
   },
 });
 

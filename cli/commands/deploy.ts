@@ -107,7 +107,7 @@ async function fromManifest(
   }
   const text = new TextDecoder().decode(await readInput("deploy", path));
   const base = dirname(resolve(path));
-  const { functions } = parseManifest(text);
+  const { functions } = await parseManifest(text);
   const uploaded = new Map<string, string>();
   for (const fn of functions) {
     if (!fn.module.startsWith("sha256:")) {

@@ -11,7 +11,6 @@ import { keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { readConfig, SERVE_FLAGS } from "../serve_config.ts";
 import { NATS_HELP, natsOptions } from "../serve_nats.ts";
-import { natsStoreConfig } from "../../nats/mod.ts";
 
 const HELP = `usage: eddy serve [FLAGS]
 
@@ -119,7 +118,10 @@ export const serveCommand: Command = {
       maxBufferedBytes,
       compiledBudgetBytes,
       nats,
-      ...(nats ? { state: natsStoreConfig(nats) } : {}),
+      // The NATS client is loaded only by nodes that join NATS.
+      ...(nats
+        ? { state: (await import("../../nats/mod.ts")).natsStoreConfig(nats) }
+        : {}),
       port,
       hostname: values.hostname ?? "127.0.0.1",
       maxModuleBytes,

@@ -7,10 +7,17 @@
  * @module
  */
 import { ManifestError, type SourcePosition } from "../errors.ts";
+import {
+  describe,
+  DocumentReader,
+  fieldPath,
+  get,
+  isNull,
+  type Tree,
+  type TreeMap,
+  type TreeScalar,
+} from "../document/mod.ts";
 import { isDigest } from "../module/digest.ts";
-import { fieldPath } from "./_path.ts";
-import { closest } from "./_suggest.ts";
-import type { Tree, TreeMap, TreeScalar, TreeSeq } from "./_tree.ts";
 import {
   DEFAULT_LIMITS,
   LIMIT_FIELDS,
@@ -46,6 +53,17 @@ const STATE_KEYS = ["bucket", "mount", "readOnly"];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
 
+/** How manifests are read and refused (`invalid_manifest`). */
+export const READER: DocumentReader = new DocumentReader({
+  code: "invalid_manifest",
+  noun: "manifest",
+});
+
+/** Refuses the field at `path`, at `node`'s position. */
+function fail(problem: string, path: string, node: Tree): never {
+  return READER.fail(problem, path, node.position);
+}
+
 /** Manifest key under `limits:` → the limit it sets. */
 const LIMIT_KEYS = new Map<string, keyof Limits>(
   (Object.keys(LIMIT_FIELDS) as (keyof Limits)[]).map((limit) => [
@@ -59,25 +77,25 @@ export function readManifest(
   root: Tree | undefined,
   defaults: Partial<Limits>,
 ): Manifest {
-  if (!root || _isNull(root)) {
-    throw new ManifestError(
+  if (!root || isNull(root)) {
+    READER.fail(
       "manifest is empty; expected a top-level 'functions:' list",
-      undefined,
+      "",
       root?.position,
     );
   }
-  const top = _map(root, "");
-  _checkKeys(top, "", ["functions"], ["functions"]);
-  const list = _seq(_get(top, "functions")!, "functions");
+  const top = READER.map(root, "");
+  READER.checkKeys(top, "", ["functions"], ["functions"]);
+  const list = READER.seq(get(top, "functions")!, "functions");
   const seen = new Map<string, { path: string; position?: SourcePosition }>();
   const functions = list.items.map((item, i) => {
     const path = fieldPath("functions", i);
     const spec = readFunction(item, path, defaults);
-    const nameNode = _get(item as TreeMap, "name")!;
+    const nameNode = get(item as TreeMap, "name")!;
     const first = seen.get(spec.name);
     if (first) {
       const where = first.position ? `, line ${first.position.line}` : "";
-      throw new ManifestError(
+      READER.fail(
         `duplicate function name '${spec.name}' (also ${first.path}${where})`,
         fieldPath(path, "name"),
         nameNode.position,
@@ -95,15 +113,15 @@ export function readFunction(
   path: string,
   defaults: Partial<Limits>,
 ): FunctionSpec {
-  const map = _map(node, path);
-  _checkKeys(map, path, FUNCTION_KEYS, ["name", "module"]);
+  const map = READER.map(node, path);
+  READER.checkKeys(map, path, FUNCTION_KEYS, ["name", "module"]);
   const field = (key: string) => fieldPath(path, key);
-  const optional = (key: string) => _get(map, key);
+  const optional = (key: string) => get(map, key);
   const dirs = _dirs(optional("dirs"), field("dirs"));
   const state = _state(optional("state"), field("state"), dirs, field("dirs"));
   return {
-    name: _name(_get(map, "name")!, field("name")),
-    module: _module(_get(map, "module")!, field("module")),
+    name: _name(get(map, "name")!, field("name")),
+    module: _module(get(map, "module")!, field("module")),
     args: _args(optional("args"), field("args")),
     env: _env(optional("env"), field("env")),
     dirs,
@@ -122,24 +140,24 @@ function _state(
 ): StateMount[] {
   if (!node) return [];
   const mounts: StateMount[] = [];
-  _seq(node, path).items.forEach((item, i) => {
+  READER.seq(node, path).items.forEach((item, i) => {
     const itemPath = fieldPath(path, i);
-    const map = _map(item, itemPath);
-    _checkKeys(map, itemPath, STATE_KEYS, ["bucket", "mount"]);
-    const bucketNode = _get(map, "bucket")!;
-    const bucket = _text(bucketNode, fieldPath(itemPath, "bucket"));
+    const map = READER.map(item, itemPath);
+    READER.checkKeys(map, itemPath, STATE_KEYS, ["bucket", "mount"]);
+    const bucketNode = get(map, "bucket")!;
+    const bucket = READER.text(bucketNode, fieldPath(itemPath, "bucket"));
     if (!FUNCTION_NAME_PATTERN.test(bucket)) {
-      _fail(
+      fail(
         `invalid bucket name '${bucket}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
         fieldPath(itemPath, "bucket"),
         bucketNode,
       );
     }
-    const mountNode = _get(map, "mount")!;
+    const mountNode = get(map, "mount")!;
     const mountPath = fieldPath(itemPath, "mount");
-    const mount = _text(mountNode, mountPath);
+    const mount = READER.text(mountNode, mountPath);
     if (!/^(\/[^/]+)+$/.test(mount) || /\/\.\.?(\/|$)/.test(mount)) {
-      _fail(
+      fail(
         `'${mount}' is not a mount path: write an absolute path such as /state, without '.', '..', '//' or a trailing '/'`,
         mountPath,
         mountNode,
@@ -147,23 +165,23 @@ function _state(
     }
     const clash = _mountClash(mount, dirs.map((d) => d.guest), dirsPath) ??
       _mountClash(mount, mounts.map((m) => m.mount), path);
-    if (clash) _fail(clash, mountPath, mountNode);
+    if (clash) fail(clash, mountPath, mountNode);
     const twice = mounts.findIndex((m) => m.bucket === bucket);
     if (twice >= 0) {
-      _fail(
+      fail(
         `bucket '${bucket}' is already mounted by ${fieldPath(path, twice)}`,
         fieldPath(itemPath, "bucket"),
         bucketNode,
       );
     }
-    const readOnlyNode = _get(map, "readOnly");
+    const readOnlyNode = get(map, "readOnly");
     if (
       readOnlyNode &&
       (readOnlyNode.kind !== "scalar" ||
         typeof readOnlyNode.value !== "boolean")
     ) {
-      _fail(
-        `must be true or false; got ${_describe(readOnlyNode)}`,
+      fail(
+        `must be true or false; got ${describe(readOnlyNode)}`,
         fieldPath(itemPath, "readOnly"),
         readOnlyNode,
       );
@@ -196,9 +214,9 @@ function _mountClash(
 }
 
 function _name(node: Tree, path: string): string {
-  const name = _text(node, path);
+  const name = READER.text(node, path);
   if (!FUNCTION_NAME_PATTERN.test(name)) {
-    _fail(
+    fail(
       `invalid function name '${name}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
       path,
       node,
@@ -208,10 +226,10 @@ function _name(node: Tree, path: string): string {
 }
 
 function _module(node: Tree, path: string): string {
-  const module = _text(node, path);
-  if (module === "") _fail("must not be empty", path, node);
+  const module = READER.text(node, path);
+  if (module === "") fail("must not be empty", path, node);
   if (module.startsWith("sha256:") && !isDigest(module)) {
-    _fail(
+    fail(
       `malformed digest '${module}': expected 'sha256:' and 64 lowercase hex digits`,
       path,
       node,
@@ -222,8 +240,8 @@ function _module(node: Tree, path: string): string {
 
 function _args(node: Tree | undefined, path: string): string[] {
   if (!node) return [];
-  return _seq(node, path).items.map((item, i) =>
-    _text(item, fieldPath(path, i))
+  return READER.seq(node, path).items.map((item, i) =>
+    READER.text(item, fieldPath(path, i))
   );
 }
 
@@ -247,12 +265,12 @@ function _labels(
 function _dirs(node: Tree | undefined, path: string): DirMount[] {
   if (!node) return [];
   const mounts: DirMount[] = [];
-  _seq(node, path).items.forEach((item, i) => {
+  READER.seq(node, path).items.forEach((item, i) => {
     const itemPath = fieldPath(path, i);
     const mount = _dir(item, itemPath);
     const clash = mounts.findIndex((m) => m.guest === mount.guest);
     if (clash >= 0) {
-      _fail(
+      fail(
         `guest path '${mount.guest}' is already mounted by ${
           fieldPath(path, clash)
         }`,
@@ -267,10 +285,10 @@ function _dirs(node: Tree | undefined, path: string): DirMount[] {
 
 function _dir(node: Tree, path: string): DirMount {
   if (node.kind === "scalar" && typeof node.value === "string") {
-    const text = _text(node, path);
+    const text = READER.text(node, path);
     const [host, guest] = _splitMount(text);
     if (host === "" || guest === "") {
-      _fail(
+      fail(
         `'${text}' is not a mount: write 'HOST' or 'HOST::GUEST'`,
         path,
         node,
@@ -279,33 +297,35 @@ function _dir(node: Tree, path: string): DirMount {
     return { host, guest: guest ?? host, writable: false };
   }
   if (node.kind !== "map") {
-    _fail(
+    fail(
       `must be 'HOST[::GUEST]' or a map with host, guest and writable; got ${
-        _describe(node)
+        describe(node)
       }`,
       path,
       node,
     );
   }
-  _checkKeys(node, path, DIR_KEYS, ["host"]);
-  const hostNode = _get(node, "host")!;
-  const host = _text(hostNode, fieldPath(path, "host"));
+  READER.checkKeys(node, path, DIR_KEYS, ["host"]);
+  const hostNode = get(node, "host")!;
+  const host = READER.text(hostNode, fieldPath(path, "host"));
   if (host === "") {
-    _fail("must not be empty", fieldPath(path, "host"), hostNode);
+    fail("must not be empty", fieldPath(path, "host"), hostNode);
   }
-  const guestNode = _get(node, "guest");
-  const guest = guestNode ? _text(guestNode, fieldPath(path, "guest")) : host;
+  const guestNode = get(node, "guest");
+  const guest = guestNode
+    ? READER.text(guestNode, fieldPath(path, "guest"))
+    : host;
   if (guest === "") {
-    _fail("must not be empty", fieldPath(path, "guest"), guestNode!);
+    fail("must not be empty", fieldPath(path, "guest"), guestNode!);
   }
-  const writableNode = _get(node, "writable");
+  const writableNode = get(node, "writable");
   let writable = false;
   if (writableNode) {
     if (
       writableNode.kind !== "scalar" || typeof writableNode.value !== "boolean"
     ) {
-      _fail(
-        `must be true or false; got ${_describe(writableNode)}`,
+      fail(
+        `must be true or false; got ${describe(writableNode)}`,
         fieldPath(path, "writable"),
         writableNode,
       );
@@ -332,8 +352,8 @@ function _limits(
     if (value !== undefined) limits[key as keyof Limits] = value;
   }
   if (!node) return limits;
-  const map = _map(node, path);
-  _checkKeys(map, path, [...LIMIT_KEYS.keys()], []);
+  const map = READER.map(node, path);
+  READER.checkKeys(map, path, [...LIMIT_KEYS.keys()], []);
   for (const { key, value } of map.entries) {
     const limit = LIMIT_KEYS.get(key)!;
     limits[limit] = _quantity(value, fieldPath(path, key), limit);
@@ -350,8 +370,8 @@ function _quantity(node: Tree, path: string, limit: keyof Limits): number {
   const format = duration ? formatDuration : formatBytes;
   const raw = node.kind === "scalar" ? node.value : undefined;
   if (typeof raw !== "string" && typeof raw !== "number") {
-    _fail(
-      `must be ${duration ? "a duration" : "a size"}; got ${_describe(node)}`,
+    fail(
+      `must be ${duration ? "a duration" : "a size"}; got ${describe(node)}`,
       path,
       node,
     );
@@ -361,12 +381,12 @@ function _quantity(node: Tree, path: string, limit: keyof Limits): number {
     value = parse(raw);
   } catch (error) {
     // The unit parsers throw field-less errors whose message is the problem.
-    if (error instanceof ManifestError) _fail(error.message, path, node);
+    if (error instanceof ManifestError) fail(error.message, path, node);
     throw error;
   }
-  if (value <= 0) _fail(`must be positive; got '${raw}'`, path, node);
+  if (value <= 0) fail(`must be positive; got '${raw}'`, path, node);
   if (value > LIMIT_MAXIMUMS[limit]) {
-    _fail(
+    fail(
       `must be at most ${format(LIMIT_MAXIMUMS[limit])}; got '${raw}'`,
       path,
       node,
@@ -382,8 +402,8 @@ function _count(node: Tree, path: string, limit: keyof Limits): number {
   if (
     typeof raw !== "number" || !Number.isInteger(raw) || raw < 1 || raw > max
   ) {
-    _fail(
-      `must be a whole number from 1 to ${max}; got ${_describe(node)}`,
+    fail(
+      `must be a whole number from 1 to ${max}; got ${describe(node)}`,
       path,
       node,
     );
@@ -398,13 +418,13 @@ function _stringMap(
   keyProblem: (key: string) => string | undefined,
 ): Record<string, string> {
   if (!node) return {};
-  const entries = _map(node, path).entries.map(
+  const entries = READER.map(node, path).entries.map(
     ({ key, keyPosition, value }) => {
       const problem = keyProblem(key);
       if (problem) {
-        throw new ManifestError(problem, fieldPath(path, key), keyPosition);
+        READER.fail(problem, fieldPath(path, key), keyPosition);
       }
-      return [key, _text(value, fieldPath(path, key))];
+      return [key, READER.text(value, fieldPath(path, key))];
     },
   );
   // fromEntries defines own properties, so a key like `__proto__` is kept
@@ -416,81 +436,3 @@ function _stringMap(
  * A scalar as a string, as written (`0x10` stays `0x10`, `1.50` stays
  * `1.50`). NUL is refused: WASI passes args and env as C strings.
  */
-function _text(node: Tree, path: string): string {
-  const ok = node.kind === "scalar" &&
-    ["string", "number", "boolean"].includes(typeof node.value);
-  if (!ok) {
-    _fail(
-      `must be a string, number or boolean; got ${_describe(node)}`,
-      path,
-      node,
-    );
-  }
-  if ((node as TreeScalar).text.includes("\0")) {
-    _fail("must not contain NUL characters", path, node);
-  }
-  return (node as TreeScalar).text;
-}
-
-function _map(node: Tree, path: string): TreeMap {
-  if (node.kind !== "map") {
-    _fail(`must be a map (key: value); got ${_describe(node)}`, path, node);
-  }
-  return node;
-}
-
-function _seq(node: Tree, path: string): TreeSeq {
-  if (node.kind !== "seq") {
-    _fail(`must be a list; got ${_describe(node)}`, path, node);
-  }
-  return node;
-}
-
-function _get(map: TreeMap, key: string): Tree | undefined {
-  return map.entries.find((entry) => entry.key === key)?.value;
-}
-
-/** Unknown keys are errors (a typo must not silently drop a setting). */
-function _checkKeys(
-  map: TreeMap,
-  path: string,
-  known: string[],
-  required: string[],
-): void {
-  for (const { key, keyPosition } of map.entries) {
-    if (known.includes(key)) continue;
-    const guess = closest(key, known);
-    const hint = guess
-      ? `did you mean '${guess}'?`
-      : `expected one of: ${known.join(", ")}`;
-    throw new ManifestError(
-      `unknown key '${key}'; ${hint}`,
-      fieldPath(path, key),
-      keyPosition,
-    );
-  }
-  for (const key of required) {
-    if (!_get(map, key)) {
-      _fail(`missing required key '${key}'`, fieldPath(path, key), map);
-    }
-  }
-}
-
-function _isNull(node: Tree): boolean {
-  return node.kind === "scalar" &&
-    (node.value === null || node.value === undefined);
-}
-
-/** How a wrong node is named in messages. */
-function _describe(node: Tree): string {
-  if (node.kind === "map") return "a map";
-  if (node.kind === "seq") return "a list";
-  if (_isNull(node)) return "nothing";
-  return typeof node.value === "string"
-    ? `'${node.text}'`
-    : `${typeof node.value} ${node.text}`;
-}
-
-function _fail(problem: string, path: string, node: Tree): never {
-  throw new ManifestError(problem, path || undefined, node.position);
-}

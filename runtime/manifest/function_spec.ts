@@ -5,7 +5,7 @@
  * @module
  */
 import { readFunction } from "./_read.ts";
-import { treeFromValue } from "./_tree.ts";
+import { treeFromValue } from "../document/mod.ts";
 import type { Limits } from "./limits.ts";
 import type { DirMount, FunctionSpec, StateMount } from "./spec.ts";
 

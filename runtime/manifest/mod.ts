@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { parseManifest } from "./mod.ts";
- * const manifest = parseManifest(`
+ * const manifest = await parseManifest(`
  * functions:
  *   - name: echo
  *     module: sha256:${"ab".repeat(32)}

@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { readManifest } from "./_read.ts";
-import { readYamlTree } from "./_yaml.ts";
+import { READER, readManifest } from "./_read.ts";
 import type { Limits } from "./limits.ts";
 import type { Manifest } from "./spec.ts";
 
@@ -28,12 +27,13 @@ export interface ParseManifestOptions {
  * Throws a {@link ManifestError} naming the field (`functions[1].limits.timeout`)
  * and its line and column; YAML syntax errors carry line and column too. A
  * document nested deeper than 64 levels, with more than 10,000 items or
- * over 1 MiB is refused before it is parsed.
+ * over 1 MiB is refused before it is parsed. Asynchronous: the YAML
+ * library is loaded by the first document read.
  *
  * @example
  * ```ts
  * import { parseManifest } from "./parse.ts";
- * const { functions } = parseManifest(`
+ * const { functions } = await parseManifest(`
  * functions:
  *   - name: echo
  *     module: examples/echo/echo.wasm
@@ -44,9 +44,9 @@ export interface ParseManifestOptions {
  * console.log(functions[0].limits.timeoutMs); // 5000
  * ```
  */
-export function parseManifest(
+export async function parseManifest(
   text: string,
   options: ParseManifestOptions = {},
-): Manifest {
-  return readManifest(readYamlTree(text), options.defaults ?? {});
+): Promise<Manifest> {
+  return readManifest(await READER.parse(text), options.defaults ?? {});
 }

@@ -30,22 +30,22 @@ export interface Refusal {
 }
 
 /**
- * Asserts `fn` throws a `ManifestError` with `code`, status 400 and
- * exactly `expected`'s message, field and position.
+ * Asserts `fn` throws (or rejects with) a `ManifestError` with `code`,
+ * status 400 and exactly `expected`'s message, field and position.
  *
  * @example
  * ```ts ignore
- * assertRefused("invalid_manifest", () => parseManifest(text), { message: "...", field: "functions[0].name" });
+ * await assertRefused("invalid_manifest", () => parseManifest(text), { message: "...", field: "functions[0].name" });
  * ```
  */
-export function assertRefused(
+export async function assertRefused(
   code: string,
   fn: () => unknown,
   expected: Refusal,
-): void {
+): Promise<void> {
   let error: unknown;
   try {
-    fn();
+    await fn();
   } catch (e) {
     error = e;
   }

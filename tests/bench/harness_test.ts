@@ -93,6 +93,10 @@ Deno.test({
       const startup = JSON.parse(
         await Deno.readTextFile(`${dir}/startup.json`),
       ).results;
+      // A whole node's start, from source and bundled, to a real answer.
+      for (const way of ["fromSource", "bundled"]) {
+        assert.ok(startup.process[way].p50 > 0, way);
+      }
       await t.step({
         name: "missing" in wasmtime
           ? `wasmtime beside eddy (ignored: ${wasmtime.missing})`

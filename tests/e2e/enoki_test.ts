@@ -23,9 +23,9 @@ async function invoke(url: string, fn: string, input = ""): Promise<string> {
 }
 
 /** Whether this build reads `state:` in manifests (the other half of issue 10). */
-const STATE_MOUNTS = (() => {
+const STATE_MOUNTS = await (async () => {
   try {
-    parseManifest(
+    await parseManifest(
       "functions:\n  - { name: f, module: f.wasm, state: [{ bucket: b, mount: /b }] }\n",
     );
     return true;

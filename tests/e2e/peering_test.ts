@@ -68,7 +68,10 @@ Deno.test("locality from a config file; flags win", async () => {
   await Deno.writeTextFile(config, "nodeid: typo\n");
   const bad = await cli(["serve", "--config", config, "--port", "0"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /unknown setting 'nodeid'/);
+  assert.match(
+    bad.stderr,
+    /--config .*: nodeid \(line 1, column 1\): unknown key 'nodeid'; did you mean 'node-id'\?/,
+  );
 });
 
 Deno.test("peering is mutual and follows deployments", async () => {

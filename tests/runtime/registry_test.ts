@@ -75,7 +75,7 @@ Deno.test("apply deploys functions and writes deployments.json", async () => {
   const mount = await tempDir();
   const registry = await Registry.open(dataDir);
   const { digest } = await registry.modules.put(guest());
-  const { functions } = parseManifest(`
+  const { functions } = await parseManifest(`
 functions:
   - name: echo
     module: ${digest}

@@ -1,9 +1,13 @@
+import assert from "node:assert/strict";
 import { MemoryTransport } from "../../comm/mod.ts";
 import {
   type ExecuteFn,
+  parseWorkflow,
+  parseWorkflowNow,
   type PushFn,
   type WorkflowPlan,
   WorkflowRun,
+  type WorkflowSpec,
 } from "../../workflow/mod.ts";
 import {
   assertRefused as assertRefusedAs,
@@ -12,9 +16,23 @@ import {
 
 export { type Refusal, yaml } from "../_helpers/refusal.ts";
 
-/** Asserts `fn` throws an `invalid_workflow` error with exactly `expected`. */
-export function assertRefused(fn: () => unknown, expected: Refusal): void {
-  assertRefusedAs("invalid_workflow", fn, expected);
+/** Asserts `fn` throws (or rejects with) an `invalid_workflow` error with exactly `expected`. */
+export function assertRefused(
+  fn: () => unknown,
+  expected: Refusal,
+): Promise<void> {
+  return assertRefusedAs("invalid_workflow", fn, expected);
+}
+
+// One document read loads the YAML library, after which specs can be
+// parsed synchronously where tests build them (tables, helpers).
+await parseWorkflow("name: w\nsteps: [{ name: a, function: f }]\n");
+
+/** The spec of `text`, parsed synchronously. */
+export function specOf(text: string): WorkflowSpec {
+  const spec = parseWorkflowNow(text);
+  assert.ok(spec, "the YAML library is loaded");
+  return spec;
 }
 
 /**

@@ -2,16 +2,15 @@ import assert from "node:assert/strict";
 import { ManifestError } from "../../runtime/errors.ts";
 import {
   checkWorkflow,
-  parseWorkflow,
   planWorkflow,
   type WorkflowSpec,
 } from "../../workflow/mod.ts";
 import { cluster } from "./_cluster.ts";
-import { assertRefused, type Refusal, yaml } from "./_helpers.ts";
+import { assertRefused, type Refusal, specOf, yaml } from "./_helpers.ts";
 
 /** A workflow whose steps are the given YAML flow maps, from line 3 on. */
 function spec(...steps: string[]): WorkflowSpec {
-  return parseWorkflow(
+  return specOf(
     yaml("name: w", "steps:", ...steps.map((s) => `  - ${s}`)),
   );
 }
@@ -132,10 +131,10 @@ const REFUSED: [string, WorkflowSpec, Refusal][] = [
 ];
 
 for (const [what, workflow, expected] of REFUSED) {
-  Deno.test(`checkWorkflow refuses ${what}`, () => {
-    assertRefused(() => checkWorkflow(workflow, cluster()), expected);
+  Deno.test(`checkWorkflow refuses ${what}`, async () => {
+    await assertRefused(() => checkWorkflow(workflow, cluster()), expected);
     // Planning checks first, with the same error.
-    assertRefused(() => planWorkflow(workflow, cluster()), expected);
+    await assertRefused(() => planWorkflow(workflow, cluster()), expected);
   });
 }
 
@@ -151,13 +150,13 @@ Deno.test("checkWorkflow accepts what the cluster can run", () => {
   );
 });
 
-Deno.test("checkWorkflow names the field of a spec built in code, without a line", () => {
+Deno.test("checkWorkflow names the field of a spec built in code, without a line", async () => {
   const built: WorkflowSpec = {
     name: "w",
     steps: [{ name: "a", function: "nope", args: [], after: [] }],
     output: "a",
   };
-  assertRefused(() => checkWorkflow(built, cluster()), {
+  await assertRefused(() => checkWorkflow(built, cluster()), {
     message: "function 'nope' is not deployed on any node",
     field: "steps[0].function",
   });

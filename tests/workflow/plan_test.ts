@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
 import {
-  parseWorkflow,
   type PlannedEdge,
   planWorkflow,
   type WorkflowPlan,
 } from "../../workflow/mod.ts";
 import { cluster, NODES } from "./_cluster.ts";
-import { yaml } from "./_helpers.ts";
+import { specOf, yaml } from "./_helpers.ts";
 
 /** Plans a workflow whose steps are the given YAML flow maps. */
 function plan(steps: string[], local = "a", nodes = NODES): WorkflowPlan {
-  const spec = parseWorkflow(
+  const spec = specOf(
     yaml("name: w", "steps:", ...steps.map((s) => `  - ${s}`)),
   );
   return planWorkflow(spec, cluster(local, nodes));

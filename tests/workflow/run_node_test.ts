@@ -9,7 +9,6 @@ import { EddyNode } from "../../node/node.ts";
 import {
   type Cluster,
   type ExecuteFn,
-  parseWorkflow,
   planWorkflow,
   type StepTrace,
   type TraceEntry,
@@ -17,7 +16,7 @@ import {
   type WorkflowPlan,
   WorkflowRun,
 } from "../../workflow/mod.ts";
-import { wireRuns, yaml } from "./_helpers.ts";
+import { specOf, wireRuns, yaml } from "./_helpers.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { statusOf } from "../../api/status.ts";
 
@@ -127,7 +126,7 @@ function step(trace: TraceEntry[], name: string): StepTrace {
   return entry as StepTrace;
 }
 
-const THUMBNAILS = parseWorkflow(yaml(
+const THUMBNAILS = specOf(yaml(
   "name: thumbnails",
   "steps:",
   "  - { name: up, function: uppercase }",
@@ -191,7 +190,7 @@ Deno.test("a fan-out/fan-in workflow across two runs gives exact bytes", async (
 
 Deno.test("a failing step rejects the run with its name, and its consumers never start", async () => {
   await withNode(async (node) => {
-    const spec = parseWorkflow(yaml(
+    const spec = specOf(yaml(
       "name: broken",
       "steps:",
       "  - { name: up, function: uppercase }",
@@ -226,7 +225,7 @@ Deno.test("a failing step rejects the run with its name, and its consumers never
 
 Deno.test("a step failing on another node fails that part; the node fails the origin", async () => {
   await withNode(async (node) => {
-    const spec = parseWorkflow(yaml(
+    const spec = specOf(yaml(
       "name: remote",
       "steps:",
       "  - { name: up, function: uppercase }",
@@ -250,7 +249,7 @@ Deno.test("a step failing on another node fails that part; the node fails the or
 Deno.test("a step starts when its own inputs arrive, not when a slow branch ends", async () => {
   await withNode(async (node) => {
     // up → slow (CPU-bound, ~0.3 s) and up → fast → tail; join waits for both.
-    const spec = parseWorkflow(yaml(
+    const spec = specOf(yaml(
       "name: branches",
       "steps:",
       "  - { name: up, function: uppercase }",

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
   type ExecuteFn,
-  parseWorkflow,
   planWorkflow,
   type PushFn,
   type TraceEntry,
@@ -9,7 +8,7 @@ import {
   type WorkflowPlan,
   WorkflowRun,
 } from "../../workflow/mod.ts";
-import { wireRuns, yaml } from "./_helpers.ts";
+import { specOf, wireRuns, yaml } from "./_helpers.ts";
 import { statusOf } from "../../api/status.ts";
 
 const enc = new TextEncoder();
@@ -20,7 +19,7 @@ function plan(
   functions: { n1: string[]; n2: string[] },
   ...steps: string[]
 ): WorkflowPlan {
-  const spec = parseWorkflow(
+  const spec = specOf(
     yaml("name: w", "steps:", ...steps.map((s) => `  - ${s}`)),
   );
   return planWorkflow(spec, {
@@ -299,7 +298,7 @@ Deno.test("WorkflowRun: start and result belong to the origin, start happens onc
 
 Deno.test("WorkflowRun: the output step may also feed other steps", async () => {
   const p = planWorkflow(
-    parseWorkflow(yaml(
+    specOf(yaml(
       "name: w",
       "steps:",
       "  - { name: a, function: f }",

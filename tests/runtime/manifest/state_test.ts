@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { parseManifest } from "../../../runtime/manifest/mod.ts";
 
-Deno.test("state entries parse, readOnly defaults to false, and no state means none", () => {
-  const { functions } = parseManifest(`functions:
+Deno.test("state entries parse, readOnly defaults to false, and no state means none", async () => {
+  const { functions } = await parseManifest(`functions:
   - name: a
     module: ./a.wasm
     state:
@@ -25,22 +25,22 @@ Deno.test("state entries parse, readOnly defaults to false, and no state means n
   assert.equal("state" in functions[2], false);
 });
 
-Deno.test("state mounts may not clash with dirs, each other, or repeat a bucket", () => {
+Deno.test("state mounts may not clash with dirs, each other, or repeat a bucket", async () => {
   const refused = (state: string, dirs = "") =>
-    assert.throws(
+    assert.rejects(
       () =>
         parseManifest(
           `functions:\n  - name: a\n    module: ./a.wasm\n${dirs}    state: ${state}\n`,
         ),
       /is already mounted|clashes|is not a mount path|must be a list|must be a map/,
     );
-  refused(`[{ bucket: a, mount: /s }, { bucket: a, mount: /t }]`);
-  refused(`[{ bucket: a, mount: /s }, { bucket: b, mount: /s/t }]`);
-  refused(`[{ bucket: a, mount: /data }]`, `    dirs: ["./d::/data"]\n`);
-  refused(`[{ bucket: a, mount: / }]`);
-  refused(`[{ bucket: a, mount: /s/ }]`);
-  refused(`[{ bucket: a, mount: //s }]`);
-  refused(`[{ bucket: a, mount: /s/./t }]`);
-  refused(`{ bucket: a, mount: /s }`);
-  refused(`[/s]`);
+  await refused(`[{ bucket: a, mount: /s }, { bucket: a, mount: /t }]`);
+  await refused(`[{ bucket: a, mount: /s }, { bucket: b, mount: /s/t }]`);
+  await refused(`[{ bucket: a, mount: /data }]`, `    dirs: ["./d::/data"]\n`);
+  await refused(`[{ bucket: a, mount: / }]`);
+  await refused(`[{ bucket: a, mount: /s/ }]`);
+  await refused(`[{ bucket: a, mount: //s }]`);
+  await refused(`[{ bucket: a, mount: /s/./t }]`);
+  await refused(`{ bucket: a, mount: /s }`);
+  await refused(`[/s]`);
 });

@@ -7,7 +7,15 @@
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The path of `key` (a map key or list index) inside `parent` ("" = top). */
+/**
+ * The path of `key` (a map key or list index) inside `parent` ("" = top).
+ *
+ * @example
+ * ```ts
+ * import { fieldPath } from "./path.ts";
+ * console.log(fieldPath(fieldPath("functions", 1), "limits")); // "functions[1].limits"
+ * ```
+ */
 export function fieldPath(parent: string, key: string | number): string {
   if (typeof key === "number") return `${parent}[${key}]`;
   if (!IDENTIFIER.test(key)) return `${parent}[${JSON.stringify(key)}]`;

@@ -27,7 +27,7 @@ export interface YamlBounds {
  *
  * @example
  * ```ts
- * import { YAML_BOUNDS } from "./_yaml_bounds.ts";
+ * import { YAML_BOUNDS } from "./bounds.ts";
  * console.log(YAML_BOUNDS.maxDepth); // 64
  * ```
  */
@@ -44,11 +44,12 @@ const [OPEN_SEQ, CLOSE_SEQ, OPEN_MAP, CLOSE_MAP, COMMA, COLON, SPACE] = [
 ].map((c) => c.charCodeAt(0));
 
 /**
- * Throws a `ManifestError` (400) naming the bound `text` exceeds and where.
+ * Throws a `ManifestError` (with `code`) naming the bound `text` exceeds
+ * and where.
  *
  * @example
  * ```ts
- * import { checkYamlBounds } from "./_yaml_bounds.ts";
+ * import { checkYamlBounds } from "./bounds.ts";
  * checkYamlBounds("functions: [{ name: echo }]"); // within bounds
  * try {
  *   checkYamlBounds("a: " + "[".repeat(100));
@@ -60,10 +61,14 @@ const [OPEN_SEQ, CLOSE_SEQ, OPEN_MAP, CLOSE_MAP, COMMA, COLON, SPACE] = [
 export function checkYamlBounds(
   text: string,
   bounds: YamlBounds = YAML_BOUNDS,
+  code = "invalid_manifest",
 ): void {
   if (text.length > bounds.maxChars) {
     throw new ManifestError(
       `document of ${text.length} characters exceeds the limit of ${bounds.maxChars}`,
+      undefined,
+      undefined,
+      code,
     );
   }
   /** Columns of the open block collections. */
@@ -78,12 +83,14 @@ export function checkYamlBounds(
       `nesting deeper than ${bounds.maxDepth} levels; flatten the document`,
       undefined,
       { line: lineNo, column: column + 1 },
+      code,
     );
   const tooMany = (column: number) =>
     new ManifestError(
       `more than ${bounds.maxItems} items and entries; split the document`,
       undefined,
       { line: lineNo, column: column + 1 },
+      code,
     );
   for (const line of text.split("\n")) {
     lineNo++;

@@ -8,6 +8,12 @@
  * The candidate `word` is most likely a typo of: same letters in another
  * case, or at most two edits away on a word long enough for that to be
  * telling. `undefined` when nothing is obviously meant.
+ *
+ * @example
+ * ```ts
+ * import { closest } from "./suggest.ts";
+ * console.log(closest("limts", ["limits", "labels"])); // "limits"
+ * ```
  */
 export function closest(
   word: string,
@@ -22,6 +28,21 @@ export function closest(
   if (!best) return undefined;
   const allowed = Math.min(2, Math.floor(best.candidate.length / 3));
   return best.distance <= allowed ? best.candidate : undefined;
+}
+
+/**
+ * A `; did you mean 'X'?` suffix for a name that is not among `names`, or
+ * "" when none is obviously meant.
+ *
+ * @example
+ * ```ts
+ * import { suggest } from "./suggest.ts";
+ * console.log(`no step named 'reszie'${suggest("reszie", ["resize"])}`); // no step named 'reszie'; did you mean 'resize'?
+ * ```
+ */
+export function suggest(name: string, names: readonly string[]): string {
+  const guess = closest(name, names);
+  return guess ? `; did you mean '${guess}'?` : "";
 }
 
 /** Levenshtein distance, one row at a time. */

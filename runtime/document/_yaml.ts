@@ -1,8 +1,7 @@
 /**
- * One tree shape for both inputs a function spec is read from: a YAML
- * document (nodes carry line/column) and plain options objects from code (no
- * positions). The reader validates this tree, so both get the same rules and
- * the same messages.
+ * YAML text to a {@link Tree}, with the `yaml` library: loaded by
+ * `DocumentReader.parse` when a document is first read, so that a
+ * process that reads none never loads it.
  *
  * @module
  */
@@ -12,42 +11,42 @@ import {
   isMap,
   isScalar,
   isSeq,
-  type LineCounter,
+  LineCounter,
+  parseDocument,
 } from "yaml";
 import { ManifestError, type SourcePosition } from "../errors.ts";
-import { fieldPath } from "./_path.ts";
+import { fieldPath } from "./path.ts";
+import type { DocumentKind } from "./reader.ts";
+import type { Tree } from "./tree.ts";
 
-/** A scalar: `value` as typed (YAML 1.2 core schema), `text` as written. */
-export interface TreeScalar {
-  kind: "scalar";
-  value: unknown;
-  text: string;
-  position?: SourcePosition;
+/**
+ * The tree of YAML (or JSON) `text`, `undefined` for an empty document.
+ * Throws a `ManifestError` with `kind`'s code for a syntax error, with its
+ * line and column.
+ *
+ * @example
+ * ```ts
+ * import { yamlTree } from "./_yaml.ts";
+ * const tree = yamlTree("functions: []", { code: "invalid_manifest", noun: "manifest" });
+ * console.log(tree?.kind); // "map"
+ * ```
+ */
+export function yamlTree(text: string, kind: DocumentKind): Tree | undefined {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: the position is reported in ManifestError's own format.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const [error] = doc.errors;
+  if (error) {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    throw new ManifestError(
+      `YAML syntax error: ${error.message}`,
+      undefined,
+      { line, column: col },
+      kind.code,
+    );
+  }
+  return treeFromYaml(doc, lineCounter, kind);
 }
-
-/** A map entry; keys are always strings. */
-export interface TreeEntry {
-  key: string;
-  keyPosition?: SourcePosition;
-  value: Tree;
-}
-
-/** A map, entries in document order. */
-export interface TreeMap {
-  kind: "map";
-  entries: TreeEntry[];
-  position?: SourcePosition;
-}
-
-/** A list. */
-export interface TreeSeq {
-  kind: "seq";
-  items: Tree[];
-  position?: SourcePosition;
-}
-
-/** Any node. */
-export type Tree = TreeScalar | TreeMap | TreeSeq;
 
 /**
  * Aliases can expand a small document exponentially ("billion laughs"); no
@@ -56,9 +55,10 @@ export type Tree = TreeScalar | TreeMap | TreeSeq;
 const MAX_NODES = 100_000;
 
 /** The tree of a parsed YAML document, or `undefined` for an empty one. */
-export function treeFromYaml(
+function treeFromYaml(
   doc: Document,
   lineCounter: LineCounter,
+  kind: DocumentKind,
 ): Tree | undefined {
   if (doc.contents === null) return undefined;
   let nodes = 0;
@@ -74,8 +74,10 @@ export function treeFromYaml(
   ): Tree => {
     if (++nodes > MAX_NODES) {
       throw new ManifestError(
-        `manifest is too large (over ${MAX_NODES} nodes once aliases are expanded)`,
+        `${kind.noun} is too large (over ${MAX_NODES} nodes once aliases are expanded)`,
         path || undefined,
+        undefined,
+        kind.code,
       );
     }
     if (isAlias(node)) {
@@ -88,6 +90,7 @@ export function treeFromYaml(
           `alias *${node.source} ${why}`,
           path || undefined,
           at(node.range),
+          kind.code,
         );
       }
       return convert(target, path, ancestors);
@@ -117,6 +120,7 @@ export function treeFromYaml(
             "map keys must be plain strings",
             path || undefined,
             at((key as { range?: number[] } | null)?.range ?? node.range),
+            kind.code,
           );
         }
         const name = key.source ?? String(key.value);
@@ -129,21 +133,12 @@ export function treeFromYaml(
       });
       return { kind: "map", entries, position: at(node.range) };
     }
-    throw new ManifestError("unsupported YAML node", path || undefined);
+    throw new ManifestError(
+      "unsupported YAML node",
+      path || undefined,
+      undefined,
+      kind.code,
+    );
   };
   return convert(doc.contents, "", []);
-}
-
-/** The tree of a plain value; `undefined` object properties are left out. */
-export function treeFromValue(value: unknown): Tree {
-  if (Array.isArray(value)) {
-    return { kind: "seq", items: value.map(treeFromValue) };
-  }
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .map(([key, v]) => ({ key, value: treeFromValue(v) }));
-    return { kind: "map", entries };
-  }
-  return { kind: "scalar", value, text: String(value) };
 }
