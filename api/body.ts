@@ -1,11 +1,63 @@
 /**
- * Reading request bodies with a size cap, so that an oversized upload is
- * refused as soon as it is known to be too big, not after it is buffered,
- * and, given a reservation, within the node's memory budget.
+ * Request bodies with a size cap, so that an oversized upload is refused as
+ * soon as it is known to be too big, not after it is buffered.
+ *
+ * A route with a fixed cap (modules, manifests, workflow specs, state
+ * values) uses Hono's `body-limit` through {@linkcode limitBody}. The
+ * invocation inputs read with {@linkcode readBody} instead: their cap is the
+ * function's own limit, their bytes are reserved from the node's memory
+ * budget as they arrive (body-limit would buffer a streamed body before the
+ * budget could refuse it, and the handler would copy it a second time), and
+ * small bodies are read in one call on the hot path.
  *
  * @module
  */
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { RequestError } from "../runtime/errors.ts";
 import type { Reservation } from "../runtime/memory_budget.ts";
+
+/**
+ * A fixed cap of `limit` bytes on a route's request body (Hono's
+ * `body-limit`: from Content-Length when given, else while streaming); past
+ * it, a `RequestError` with `code` (413 in `api/status.ts`) naming `what`
+ * was sent and the limit, followed by `hint` when given.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { limitBody } from "./body.ts";
+ * import { failure } from "./failure.ts";
+ * const app = new Hono()
+ *   .post("/", limitBody(4, "value_too_large", "value"), (c) => c.text("ok"))
+ *   .onError(failure);
+ * const res = await app.request("/", { method: "POST", body: "too long" });
+ * console.log(res.status, (await res.json()).error.code); // 413 value_too_large
+ * ```
+ */
+export function limitBody(
+  limit: number,
+  code: string,
+  what: string,
+  hint = "",
+): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: limit,
+    onError: async (c) => {
+      // Refused unread: the client's upload stops here.
+      await c.req.raw.body?.cancel().catch(() => {});
+      const declared = c.req.header("content-length");
+      const size = declared === undefined
+        ? `more than ${limit}`
+        : String(Number(declared));
+      throw new RequestError(
+        code,
+        `${what} of ${size} bytes exceeds the limit of ${limit} bytes${hint}`,
+        { limit },
+      );
+    },
+  });
+}
 
 /**
  * Declared bodies up to this size are read in one go, which costs a small

@@ -36,7 +36,7 @@ import {
   type Transport,
   UnixTransport,
 } from "../comm/mod.ts";
-import { makeCerts } from "../tests/comm/_helpers.ts";
+import { makeCerts } from "../tests/_helpers/comm.ts";
 import { rawHttp2Client } from "./_http2_client.ts";
 import { machine } from "../scripts/mod.ts";
 import { round, summarize } from "./_stats.ts";

@@ -6,9 +6,9 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EddyNode } from "../../node/node.ts";
-import { NotFoundError, RequestError } from "../../runtime/errors.ts";
+import { NotFoundError } from "../../runtime/errors.ts";
 import { parseManifest } from "../../runtime/manifest/mod.ts";
-import { readBody } from "../body.ts";
+import { limitBody } from "../body.ts";
 import {
   DOCUMENT_TYPES,
   MODULE_TYPES,
@@ -23,7 +23,7 @@ import {
   WRITE,
 } from "../openapi/errors.ts";
 import { BinarySchema, DeploymentSchema } from "../openapi/schemas.ts";
-import { moduleTooLarge } from "./modules.ts";
+import { limitModule } from "./modules.ts";
 
 /** Manifests are text; anything bigger than this is not one. */
 const MAX_MANIFEST_BYTES = 1 << 20;
@@ -108,7 +108,10 @@ const manifest = createRoute({
   path: "/manifests",
   summary: "Applies a manifest (YAML or JSON): all its functions, or none",
   tags: ["functions"],
-  middleware: [requireContentType(DOCUMENT_TYPES)],
+  middleware: [
+    requireContentType(DOCUMENT_TYPES),
+    limitBody(MAX_MANIFEST_BYTES, "manifest_too_large", "manifest"),
+  ],
   request: {
     body: requiredBody(
       DOCUMENT_TYPES,
@@ -147,7 +150,9 @@ export function functionRoutes(
   node: EddyNode,
   maxModuleBytes: number,
 ): OpenAPIHono {
-  return new OpenAPIHono()
+  const app = new OpenAPIHono();
+  app.on("PUT", "/functions/:name", limitModule(maxModuleBytes));
+  return app
     .openapi(list, (c) => c.json({ functions: node.registry.list() }, 200))
     .openapi(get, (c) => {
       const fn = node.registry.get(c.req.valid("param").name);
@@ -156,11 +161,7 @@ export function functionRoutes(
     })
     .openapi(put, async (c) => {
       const { name } = c.req.valid("param");
-      const bytes = await readBody(
-        c.req.raw,
-        maxModuleBytes,
-        moduleTooLarge(maxModuleBytes),
-      );
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
       const existed = node.registry.get(name) !== undefined;
       const deployment = await node.deployModule(name, bytes);
       return existed ? c.json(deployment, 200) : c.json(deployment, 201);
@@ -170,16 +171,7 @@ export function functionRoutes(
       async (c) => c.json(await node.remove(c.req.valid("param").name), 200),
     )
     .openapi(manifest, async (c) => {
-      const bytes = await readBody(
-        c.req.raw,
-        MAX_MANIFEST_BYTES,
-        (size) =>
-          new RequestError(
-            "manifest_too_large",
-            `manifest of ${size} bytes exceeds ${MAX_MANIFEST_BYTES} bytes`,
-          ),
-      );
-      const manifest = await parseManifest(new TextDecoder().decode(bytes));
+      const manifest = await parseManifest(await c.req.text());
       const functions = await node.apply(manifest.functions);
       return c.json({ functions }, 200);
     });

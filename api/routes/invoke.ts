@@ -47,6 +47,8 @@ export function invokeRoutes(node: EddyNode): Hono {
     const reservation = new Reservation(node.budget);
     let result;
     try {
+      // Not body-limit: the cap is this function's own, and the bytes must
+      // enter the budget reservation as they arrive (see api/body.ts).
       const input = await readBody(
         c.req.raw,
         fn.limits.maxInputBytes,
@@ -118,6 +120,7 @@ async function forward(
   const reservation = new Reservation(node.budget);
   let forwarded;
   try {
+    // Not body-limit: the bytes enter the budget reservation as they arrive.
     const input = await readBody(
       request,
       MAX_FORWARDED_BYTES,

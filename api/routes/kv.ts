@@ -17,7 +17,7 @@ import type { EddyNode } from "../../node/node.ts";
 import { RequestError } from "../../runtime/errors.ts";
 import { MAX_VALUE_BYTES } from "../../runtime/wasi/mod.ts";
 import { checkKey, StateError } from "../../state/mod.ts";
-import { readBody } from "../body.ts";
+import { limitBody } from "../body.ts";
 import { requiredBody } from "../openapi/content.ts";
 import {
   ANY_REQUEST,
@@ -107,6 +107,7 @@ const putRoute = createRoute({
       "The value, at most 1 MiB",
     ),
   },
+  middleware: [limitBody(MAX_VALUE_BYTES, "value_too_large", "value")],
   responses: {
     200: {
       description: "Written; its revision (also the ETag)",
@@ -206,16 +207,7 @@ export function kvRoutes(node: EddyNode): OpenAPIHono {
       const bucket = await bucketOf(c);
       const key = keyOf(c);
       await requireValueType(c);
-      const value = await readBody(
-        c.req.raw,
-        MAX_VALUE_BYTES,
-        (size) =>
-          new RequestError(
-            "value_too_large",
-            `value of ${size} bytes exceeds ${MAX_VALUE_BYTES} bytes`,
-            { limit: MAX_VALUE_BYTES },
-          ),
-      );
+      const value = new Uint8Array(await c.req.arrayBuffer());
       const expected = condition(c);
       state.writes++;
       const revision = expected === undefined

@@ -6,8 +6,9 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EddyNode } from "../../node/node.ts";
-import { NotFoundError, RequestError } from "../../runtime/errors.ts";
-import { readBody } from "../body.ts";
+import type { MiddlewareHandler } from "hono";
+import { NotFoundError } from "../../runtime/errors.ts";
+import { limitBody } from "../body.ts";
 import { MODULE_TYPES, requireContentType } from "../content_type.ts";
 import { requiredBody } from "../openapi/content.ts";
 import {
@@ -110,13 +111,11 @@ export function moduleRoutes(
   node: EddyNode,
   maxModuleBytes: number,
 ): OpenAPIHono {
-  return new OpenAPIHono()
+  const app = new OpenAPIHono();
+  app.on("PUT", "/", limitModule(maxModuleBytes));
+  return app
     .openapi(upload, async (c) => {
-      const bytes = await readBody(
-        c.req.raw,
-        maxModuleBytes,
-        moduleTooLarge(maxModuleBytes),
-      );
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
       const info = await node.registry.modules.put(bytes);
       return c.json(info, 201);
     })
@@ -136,18 +135,26 @@ export function moduleRoutes(
 }
 
 /**
- * The error for a module upload over the node's size cap.
+ * The cap on a module upload: past the node's `limit`, 413
+ * `module_too_large`.
  *
  * @example
- * ```ts ignore
- * await readBody(req, limit, moduleTooLarge(limit));
+ * ```ts
+ * import { Hono } from "hono";
+ * import { limitModule } from "./modules.ts";
+ * import { failure } from "../failure.ts";
+ * const app = new Hono()
+ *   .put("/", limitModule(8), (c) => c.text("stored"))
+ *   .onError(failure);
+ * const res = await app.request("/", { method: "PUT", body: new Uint8Array(9) });
+ * console.log(res.status); // 413
  * ```
  */
-export function moduleTooLarge(limit: number): (size: number) => Error {
-  return (size) =>
-    new RequestError(
-      "module_too_large",
-      `module of ${size} bytes exceeds this node's limit of ${limit} bytes (--max-module-size)`,
-      { limit },
-    );
+export function limitModule(limit: number): MiddlewareHandler {
+  return limitBody(
+    limit,
+    "module_too_large",
+    "module",
+    " (this node's --max-module-size)",
+  );
 }

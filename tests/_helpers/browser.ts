@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Browser, type Page, playwrightChromium } from "../_deps.ts";
+import { type Browser, type Page, playwrightChromium } from "./deps.ts";
 
 /** Where Debian's `chromium` package puts the browser. */
 const CHROMIUM = "/usr/bin/chromium";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { initWabt } from "../_deps.ts";
+import { initWabt } from "./deps.ts";
 
 const wabt = await initWabt();
 

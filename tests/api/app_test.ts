@@ -93,6 +93,37 @@ Deno.test("oversized module upload is refused before it is stored", () =>
     assert.equal(node.registry.modules.list().length, 0);
   }));
 
+Deno.test("documents over 1 MiB are refused by their declared or streamed size", () =>
+  withApp(async (app, node) => {
+    const big = new Uint8Array((1 << 20) + 1).fill(0x20);
+    const declared = await app.request("/v1/manifests", {
+      method: "POST",
+      headers: {
+        "content-type": "application/yaml",
+        "content-length": String(big.byteLength),
+      },
+      body: big,
+    });
+    assert.equal(declared.status, 413);
+    const { error } = await declared.json();
+    assert.equal(error.code, "manifest_too_large");
+    assert.equal(error.limit, 1 << 20);
+    assert.match(error.message, new RegExp(`of ${big.byteLength} bytes`));
+    const streamed = await app.request("/v1/workflows", {
+      method: "POST",
+      headers: { "content-type": "application/yaml" },
+      body: ReadableStream.from([
+        big.subarray(0, 1 << 19),
+        big.subarray(1 << 19),
+      ]),
+    });
+    assert.equal(streamed.status, 413);
+    const refused = (await streamed.json()).error;
+    assert.equal(refused.code, "workflow_too_large");
+    assert.match(refused.message, /of more than 1048576 bytes/);
+    assert.equal(node.workflows.list().length, 0);
+  }));
+
 Deno.test("unknown routes and functions answer JSON errors", () =>
   withApp(async (app) => {
     const route = await app.request("/nowhere");

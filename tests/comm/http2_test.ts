@@ -15,7 +15,7 @@ import {
   sha256,
   startPeer,
   testHandler,
-} from "./_helpers.ts";
+} from "../_helpers/comm.ts";
 import { statusOf } from "../../api/status.ts";
 
 const request = (payload: Uint8Array, target = "echo"): CommRequest => ({

@@ -5,7 +5,7 @@ import {
   PeerError,
 } from "../../comm/mod.ts";
 import { NotFoundError } from "../../runtime/errors.ts";
-import { testHandler } from "./_helpers.ts";
+import { testHandler } from "../_helpers/comm.ts";
 import { statusOf } from "../../api/status.ts";
 
 const request = (payload: Uint8Array, target = "echo"): CommRequest => ({

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ReceiveBuffers, serveUnix, UnixTransport } from "../../comm/mod.ts";
-import { randomBytes, sha256 } from "./_helpers.ts";
+import { randomBytes, sha256 } from "../_helpers/comm.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 const KB = 1024;

@@ -7,7 +7,12 @@ import {
   UnixTransport,
 } from "../../comm/mod.ts";
 import { encodeHead } from "../../comm/wire.ts";
-import { randomBytes, sha256, startPeer, testHandler } from "./_helpers.ts";
+import {
+  randomBytes,
+  sha256,
+  startPeer,
+  testHandler,
+} from "../_helpers/comm.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { statusOf } from "../../api/status.ts";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { until } from "../_helpers/data.ts";
 import { chromium, launchBrowser, pixelSpread } from "../_helpers/browser.ts";
 import { REPO_ROOT, startNode } from "../_helpers/node_process.ts";
-import type { Page } from "../_deps.ts";
+import type { Page } from "../_helpers/deps.ts";
 
 const TOKEN = "console-browser-test";
 const WHY = chromium() === undefined

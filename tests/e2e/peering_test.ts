@@ -277,7 +277,7 @@ Deno.test("a guest calls a function that runs on another node", async () => {
 });
 
 Deno.test("peers on other hosts can talk HTTP/2 over TLS", async () => {
-  const { makeCerts } = await import("../comm/_helpers.ts");
+  const { makeCerts } = await import("../_helpers/comm.ts");
   const certs = await makeCerts();
   const dir = await tempDir();
   for (const [name, pem] of Object.entries(certs)) {

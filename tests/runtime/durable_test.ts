@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { removeTempFiles, writeFileAtomic } from "../../runtime/durable.ts";
-import { caught } from "./module/_guest.ts";
+import { caught } from "../_helpers/module_guest.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 async function names(dir: string): Promise<string[]> {

@@ -13,7 +13,7 @@ import {
   parseManifest,
 } from "../../runtime/manifest/mod.ts";
 import { type Deployment, Registry } from "../../runtime/registry.ts";
-import { caught, guest, instantiate } from "./module/_guest.ts";
+import { caught, guest, instantiate } from "../_helpers/module_guest.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { statusOf } from "../../api/status.ts";
 

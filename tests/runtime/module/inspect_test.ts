@@ -7,7 +7,7 @@ import {
   inspectModule,
 } from "../../../runtime/module/mod.ts";
 import { wat } from "../../_helpers/wat.ts";
-import { caught, guest } from "./_guest.ts";
+import { caught, guest } from "../../_helpers/module_guest.ts";
 import { statusOf } from "../../../api/status.ts";
 
 async function problemsOf(bytes: Uint8Array<ArrayBuffer>): Promise<string[]> {

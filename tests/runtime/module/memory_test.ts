@@ -9,7 +9,7 @@ import {
   withMemoryLimit,
 } from "../../../runtime/module/mod.ts";
 import { wat } from "../../_helpers/wat.ts";
-import { caught, guest, instantiate } from "./_guest.ts";
+import { caught, guest, instantiate } from "../../_helpers/module_guest.ts";
 import { statusOf } from "../../../api/status.ts";
 
 const HEADER = [0, 97, 115, 109, 1, 0, 0, 0];

@@ -5,7 +5,7 @@ import {
   prepare,
   PreparedCache,
 } from "../../../runtime/module/mod.ts";
-import { guest, instantiate } from "./_guest.ts";
+import { guest, instantiate } from "../../_helpers/module_guest.ts";
 import { tempDir } from "../../_helpers/temp.ts";
 
 const MiB = 1024 * 1024;

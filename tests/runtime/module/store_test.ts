@@ -8,7 +8,7 @@ import {
   estimatedCompiledBytes,
   ModuleStore,
 } from "../../../runtime/module/mod.ts";
-import { caught, guest, instantiate } from "./_guest.ts";
+import { caught, guest, instantiate } from "../../_helpers/module_guest.ts";
 import { tempDir } from "../../_helpers/temp.ts";
 import { statusOf } from "../../../api/status.ts";
 

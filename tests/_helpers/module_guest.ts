@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { wat } from "../../_helpers/wat.ts";
+import { wat } from "./wat.ts";
 import {
   type CompiledModule,
   INTERRUPT_IMPORT,
   InterruptCell,
   MEMORY_IMPORT,
-} from "../../../runtime/module/mod.ts";
+} from "../../runtime/module/mod.ts";
 
 /** Knobs of {@link guest}. */
 export interface GuestOptions {
@@ -29,7 +29,7 @@ export interface GuestOptions {
  *
  * @example
  * ```ts
- * import { guest } from "./_guest.ts";
+ * import { guest } from "./module_guest.ts";
  * const bytes = guest({ initialPages: 2, tag: "v2" });
  * ```
  */
@@ -69,7 +69,7 @@ export interface GuestExports {
  *
  * @example
  * ```ts
- * import { guest, instantiate } from "./_guest.ts";
+ * import { guest, instantiate } from "./module_guest.ts";
  * const exports = instantiate(new WebAssembly.Module(guest()));
  * console.log(exports.grow(1)); // 1
  * ```
@@ -100,7 +100,7 @@ export function instantiate(
  *
  * @example
  * ```ts
- * import { caught } from "./_guest.ts";
+ * import { caught } from "./module_guest.ts";
  * const error = await caught(() => JSON.parse("{"));
  * ```
  */

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { CommHandler } from "../../comm/mod.ts";
-import { tempDir } from "../_helpers/temp.ts";
+import { tempDir } from "./temp.ts";
 
 /** Hex SHA-256 of `bytes`. */
 export async function sha256(bytes: Uint8Array): Promise<string> {
@@ -61,19 +61,19 @@ export const testHandler: CommHandler = async (req) => {
   };
 };
 
-/** A `_peer.ts` process serving comm calls. */
+/** A `_comm_peer.ts` process serving comm calls. */
 export interface PeerProcess {
   endpoint: string;
   kill(): Promise<void>;
 }
 
-/** Starts `_peer.ts` with `args` and waits until it serves. */
+/** Starts `_comm_peer.ts` with `args` and waits until it serves. */
 export async function startPeer(args: string[]): Promise<PeerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
-      fileURLToPath(new URL("_peer.ts", import.meta.url)),
+      fileURLToPath(new URL("_comm_peer.ts", import.meta.url)),
       ...args,
     ],
     stdout: "piped",
@@ -120,6 +120,16 @@ export async function makeCerts(): Promise<TestCerts> {
     }).output();
     if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
   };
+  // A fresh P-256 key written to `file`, unencrypted.
+  const newKey = (file: string) => [
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    file,
+  ];
   try {
     await Deno.writeTextFile(
       `${dir}/leaf.ext`,
@@ -128,13 +138,7 @@ export async function makeCerts(): Promise<TestCerts> {
     await run(
       "req",
       "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      "ca.key",
+      ...newKey("ca.key"),
       "-out",
       "ca.pem",
       "-days",
@@ -148,13 +152,7 @@ export async function makeCerts(): Promise<TestCerts> {
     );
     await run(
       "req",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      "leaf.key",
+      ...newKey("leaf.key"),
       "-out",
       "leaf.csr",
       "-subj",

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts ignore
- * import { initWabt } from "./_deps.ts";
+ * import { initWabt } from "./deps.ts";
  * const wabt = await initWabt();
  * ```
  *

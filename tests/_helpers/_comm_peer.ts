@@ -1,12 +1,12 @@
 /**
  * A comm server in its own process, so that tests can kill it mid-call.
- * `deno run -A _peer.ts unix PATH` or `deno run -A _peer.ts h2c`; prints
+ * `deno run -A _comm_peer.ts unix PATH` or `deno run -A _comm_peer.ts h2c`; prints
  * `ready ENDPOINT` once it serves, with `testHandler`.
  *
  * @module
  */
 import { http2Handler, serveUnix } from "../../comm/mod.ts";
-import { testHandler as handler } from "./_helpers.ts";
+import { testHandler as handler } from "./comm.ts";
 
 const [kind, path] = Deno.args;
 if (kind === "unix") {
