@@ -44,6 +44,8 @@ import {
   type ToWorker,
 } from "./_protocol.ts";
 import { Ring, SLOT_BYTES } from "./_ring.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import { expectedWaitMs, RunCosts } from "./_admission.ts";
 
 /** Options of {@linkcode ExecutorPool}. */
 export interface ExecutorPoolOptions {
@@ -56,6 +58,13 @@ export interface ExecutorPoolOptions {
   pipelineDepth?: number;
   /** Jobs waiting beyond this are refused with `overloaded` (503). */
   maxQueued?: number;
+  /**
+   * A job whose expected wait for a worker (estimated from the jobs ahead
+   * of it and recent run times of their functions) exceeds this, or its
+   * own timeout, is refused with `overloaded` (503) at once. Default: only
+   * its timeout bounds it.
+   */
+  maxQueueWaitMs?: number;
   /** How often the watchdog looks for runaway guests (ms). */
   watchdogIntervalMs?: number;
   /**
@@ -93,6 +102,8 @@ export interface ExecutorStats {
 }
 
 interface PendingJob {
+  /** The function it runs: its line in the queue. */
+  fn: string;
   posted: PostedJob;
   compiled: CompiledModule;
   resolve: (result: JobResult) => void;
@@ -103,6 +114,10 @@ interface PendingJob {
   order?: number;
   /** Calls it is parked in (its guest is off the CPU meanwhile). */
   parked: number;
+  /** When it last parked (performance.now()), while it is parked. */
+  parkedAt?: number;
+  /** Time it spent parked so far (ms): not counted as its run's cost. */
+  parkedMs: number;
   /** Its deadline (epoch ms), known once it made a call. */
   deadline?: number;
   /** Its outcome was given to the caller: nothing may change it now. */
@@ -140,6 +155,14 @@ const INTERRUPT_GRACE_MS = 1000;
 
 /** Inputs up to this size may be copied ahead to a busy worker. */
 const SEND_AHEAD_MAX_BYTES = 1 << 20;
+
+/**
+ * Estimated work (ms) a busy worker may hold, the job sent ahead included:
+ * short jobs are sent ahead in numbers (a worker never idles between
+ * them), long ones wait in the pool, where a job of another function can
+ * still pass them and go to the first worker free.
+ */
+const SEND_AHEAD_MS = 10;
 
 /**
  * A worker told to drop this many modules is replaced by a fresh one. V8
@@ -196,9 +219,12 @@ export class ExecutorPool {
   readonly #retiring = new Set<Executor>();
   /** Fresh workers loading, to be swapped in for retiring ones. */
   readonly #starting = new Set<Executor>();
-  readonly #queue: PendingJob[] = [];
+  readonly #queue = new FairQueue<PendingJob>();
   readonly #depth: number;
   readonly #maxQueued: number;
+  readonly #maxQueueWaitMs: number;
+  /** Recent core time per run of each function, for admission. */
+  readonly #costs = new RunCosts();
   readonly #watchdogMs: number;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #seq = 0;
@@ -219,6 +245,7 @@ export class ExecutorPool {
     const count = Math.max(1, options.workers ?? availableParallelism());
     this.#depth = Math.max(1, options.pipelineDepth ?? 8);
     this.#maxQueued = options.maxQueued ?? 4096;
+    this.#maxQueueWaitMs = options.maxQueueWaitMs ?? Infinity;
     this.#watchdogMs = options.watchdogIntervalMs ?? 5;
     this.#onCall = options.onCall;
     this.#budget = options.budget;
@@ -276,17 +303,21 @@ export class ExecutorPool {
         ),
       );
     }
+    const refusal = this.#admission(spec);
+    if (refusal) return Promise.reject(refusal);
     if (signal?.aborted) {
       return Promise.resolve(cancelled(signal, "before it started"));
     }
     return new Promise((resolve, reject) => {
       const posted = { seq: this.#seq++, moduleKey, spec, stdin };
       const job: PendingJob = {
+        fn: spec.fn,
         posted,
         compiled,
         resolve,
         reject,
         parked: 0,
+        parkedMs: 0,
         signal,
       };
       if (signal) {
@@ -299,12 +330,81 @@ export class ExecutorPool {
   }
 
   /**
+   * Why a new job with `spec` is refused: its expected wait for a worker
+   * exceeds its bound (its timeout, what is left to its caller's deadline,
+   * `maxQueueWaitMs`). Its own function's line counts in full, others' one
+   * job per job of its own (they are served in turn): a function that
+   * floods the node is refused while others are still admitted.
+   */
+  #admission(spec: JobSpec): InvocationError | undefined {
+    const bound = Math.min(
+      spec.timeoutMs,
+      this.#maxQueueWaitMs,
+      (spec.deadline ?? Infinity) - Date.now(),
+    );
+    let runningMs = 0;
+    let idle = false;
+    for (const e of this.#executors) {
+      const load = this.#aheadMs(e);
+      if (load === 0) idle = true;
+      runningMs += load;
+    }
+    if (idle && this.#queue.length === 0) return undefined;
+    const wait = expectedWaitMs(
+      this.#queue.lines(),
+      this.#costs,
+      spec.fn,
+      runningMs,
+      this.#executors.length,
+    );
+    if (wait <= bound) return undefined;
+    const why = bound === this.#maxQueueWaitMs
+      ? "the node's --max-queue-wait"
+      : "its timeout";
+    return new InvocationError(
+      spec.fn,
+      "overloaded",
+      `it would wait ~${Math.round(wait)} ms for a worker (${
+        this.#queue.waiting(spec.fn)
+      } of its invocations queued), past ${
+        Math.round(bound)
+      } ms (${why}); retry later`,
+      { expectedWaitMs: Math.round(wait) },
+    );
+  }
+
+  /** Estimated work (ms) of the jobs `executor` holds that are not parked. */
+  #aheadMs(executor: Executor): number {
+    let ms = 0;
+    for (const job of executor.inflight.values()) {
+      if (job.parked === 0 && !job.settled) ms += this.#costs.of(job.fn);
+    }
+    return ms;
+  }
+
+  #park(job: PendingJob): void {
+    if (job.parked++ === 0) job.parkedAt = performance.now();
+  }
+
+  #unpark(job: PendingJob): void {
+    if (--job.parked === 0 && job.parkedAt !== undefined) {
+      job.parkedMs += performance.now() - job.parkedAt;
+      job.parkedAt = undefined;
+    }
+  }
+
+  /**
    * Gives `job`'s outcome to its caller, once, and cancels the calls it
    * made that are still out.
    */
   #settle(job: PendingJob, result: JobResult): void {
     if (job.settled) return;
     job.settled = true;
+    if (result.failure?.reason !== "cancelled" && result.durationMs > 0) {
+      const parkedMs = job.parkedMs +
+        (job.parkedAt === undefined ? 0 : performance.now() - job.parkedAt);
+      this.#costs.observe(job.fn, result.durationMs - parkedMs);
+    }
     if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
     job.calls?.abort(new Error(`its caller '${job.posted.spec.fn}' ended`));
     job.resolve(result);
@@ -319,11 +419,7 @@ export class ExecutorPool {
   #cancel(job: PendingJob): void {
     if (job.settled) return;
     this.#settle(job, cancelled(job.signal!, ""));
-    const queued = this.#queue.indexOf(job);
-    if (queued >= 0) {
-      this.#queue.splice(queued, 1);
-      return;
-    }
+    if (this.#queue.remove(job)) return;
     const executor = this.#all().find((e) =>
       e.inflight.get(job.posted.seq) === job
     );
@@ -463,7 +559,7 @@ export class ExecutorPool {
       this.#terminate(e);
       for (const job of e.inflight.values()) this.#refuse(job);
     }
-    for (const job of this.#queue.splice(0)) this.#refuse(job);
+    for (const job of this.#queue.drain()) this.#refuse(job);
     return Promise.resolve();
   }
 
@@ -533,12 +629,12 @@ export class ExecutorPool {
         // Its worker ends the sleep at the deadline and answers with the
         // guest's stderr; the watchdog steps in only if it does not.
         job.deadline = message.deadline + INTERRUPT_GRACE_MS;
-        job.parked++;
+        this.#park(job);
         this.#scheduleDispatch();
         return;
       }
       if (message.type === "unpark") {
-        job.parked--;
+        this.#unpark(job);
         return;
       }
       job.deadline = message.deadline;
@@ -620,7 +716,7 @@ export class ExecutorPool {
     let reply: CallReply;
     // A parked guest holds no CPU: its worker may take more jobs (its
     // callee among them) meanwhile.
-    job.parked++;
+    this.#park(job);
     this.#scheduleDispatch();
     const { spec } = job.posted;
     try {
@@ -639,7 +735,7 @@ export class ExecutorPool {
     } catch (error) {
       reply = { status: 500, payload: new TextEncoder().encode(String(error)) };
     } finally {
-      job.parked--;
+      this.#unpark(job);
     }
     if (!executor.inflight.has(job.posted.seq) || job.cancelled) return;
     // The reply is the caller's own (comm hands payloads over): it moves to
@@ -669,7 +765,7 @@ export class ExecutorPool {
     const batches = new Map<Executor, PendingJob[]>();
     const touched = new Set<Executor>();
     while (this.#queue.length > 0) {
-      const head = this.#queue[0];
+      const head = this.#queue.peek()!;
       if ((head.posted.spec.deadline ?? Infinity) <= Date.now()) {
         // Its caller's deadline passed while it waited: nothing to run for.
         this.#queue.shift();
@@ -732,15 +828,18 @@ export class ExecutorPool {
 
   /**
    * An idle worker if there is one; otherwise, for a small input, the least
-   * loaded worker with room in its pipeline.
+   * loaded worker with room in its pipeline (in jobs and in estimated
+   * work, see `SEND_AHEAD_MS`).
    */
   #target(job: PendingJob): Executor | undefined {
     let best: Executor | undefined;
+    const cost = this.#costs.of(job.fn);
     for (const e of this.#executors) {
       if (!e.ring.canWrite()) continue;
       const load = this.#load(e);
       if (load === 0) return e;
       if (load >= this.#depth) continue;
+      if (this.#aheadMs(e) + cost > SEND_AHEAD_MS) continue;
       if (!best || load < this.#load(best)) best = e;
     }
     return job.posted.stdin.byteLength <= SEND_AHEAD_MAX_BYTES
@@ -856,7 +955,7 @@ export class ExecutorPool {
     const index = this.#executors.indexOf(executor);
     // A retiring worker's place is taken already; its jobs still go back.
     if (index >= 0) this.#executors[index] = this.#spawn();
-    this.#queue.unshift(...requeue);
+    this.#queue.unshift(requeue);
     this.#dispatch();
   }
 }
