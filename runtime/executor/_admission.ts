@@ -45,13 +45,6 @@ export class RunCosts {
   of(fn: string): number {
     return this.#byFn.get(fn) ?? this.#all ?? FIRST_GUESS_MS;
   }
-
-  /** Forgets functions not in `live` (undeployed). */
-  retain(live: Set<string>): void {
-    for (const fn of this.#byFn.keys()) {
-      if (!live.has(fn)) this.#byFn.delete(fn);
-    }
-  }
 }
 
 /**
