@@ -52,6 +52,13 @@ export interface ExecutorPoolOptions {
   /** Number of workers; defaults to the number of cores. */
   workers?: number;
   /**
+   * Workers there may be at most: when every worker has run one guest for
+   * longer than `LONG_RUN_MS` and jobs wait, an extra worker starts (the OS
+   * then time-slices the cores between them), up to this; extra workers
+   * end once idle for `EXTRA_IDLE_MS`. Default: twice `workers`.
+   */
+  maxWorkers?: number;
+  /**
    * Jobs sent ahead to one worker while it is busy, so that it never idles
    * waiting for a message; more queue in the pool.
    */
@@ -165,6 +172,15 @@ const SEND_AHEAD_MAX_BYTES = 1 << 20;
 const SEND_AHEAD_MS = 10;
 
 /**
+ * A guest on a worker's CPU this long (ms) is long-running: when every
+ * worker runs one and jobs wait, an extra worker starts.
+ */
+const LONG_RUN_MS = 50;
+
+/** An extra worker idle this long (ms) ends. */
+const EXTRA_IDLE_MS = 5000;
+
+/**
  * A worker told to drop this many modules is replaced by a fresh one. V8
  * frees a dropped module only at a garbage collection, and a worker that
  * runs small guests allocates too little to ever start one: without this,
@@ -196,6 +212,13 @@ interface Executor {
   forgotten: number;
   /** A fresh worker is starting to take its place. */
   replacing?: boolean;
+  /** Started beyond `workers` for short work while long guests run. */
+  extra?: boolean;
+  /** Ends it once it has stayed idle (extra workers only). */
+  idleTimer?: ReturnType<typeof setTimeout>;
+  /** The job the watchdog last saw on its CPU, and since when (ms). */
+  onCpuSeq?: number;
+  onCpuSince?: number;
 }
 
 /**
@@ -221,6 +244,9 @@ export class ExecutorPool {
   readonly #starting = new Set<Executor>();
   readonly #queue = new FairQueue<PendingJob>();
   readonly #depth: number;
+  readonly #maxWorkers: number;
+  /** Extra workers loading. */
+  #extraStarting = 0;
   readonly #maxQueued: number;
   readonly #maxQueueWaitMs: number;
   /** Recent core time per run of each function, for admission. */
@@ -250,6 +276,7 @@ export class ExecutorPool {
     this.#onCall = options.onCall;
     this.#budget = options.budget;
     this.#moduleBudget = options.moduleBudgetBytes ?? Infinity;
+    this.#maxWorkers = Math.max(count, options.maxWorkers ?? 2 * count);
     for (let i = 0; i < count; i++) this.#executors.push(this.#spawn());
   }
 
@@ -529,7 +556,9 @@ export class ExecutorPool {
       const index = this.#executors.indexOf(executor);
       // Closed, or already replaced after a crash or timeout meanwhile.
       if (index < 0 || this.#closed) return this.#terminate(fresh);
+      fresh.extra = executor.extra;
       this.#executors[index] = fresh;
+      this.#endWhenIdle(fresh);
       this.#retiring.add(executor);
       this.#endIfRetired(executor);
       this.#scheduleDispatch();
@@ -621,6 +650,7 @@ export class ExecutorPool {
       if (message.type === "result") {
         this.#finished(executor, message.seq, message.result);
         this.#endIfRetired(executor);
+        this.#endWhenIdle(executor);
         return this.#scheduleDispatch();
       }
       const job = executor.inflight.get(message.seq);
@@ -659,8 +689,61 @@ export class ExecutorPool {
       if (executor.dead) return;
       this.#takeResults(executor);
       this.#endIfRetired(executor);
+      this.#endWhenIdle(executor);
       this.#scheduleDispatch();
     }
+  }
+
+  /**
+   * Ends `executor`, an extra worker, once it has stayed idle for
+   * `EXTRA_IDLE_MS`; a job sent to it meanwhile keeps it.
+   */
+  #endWhenIdle(executor: Executor): void {
+    if (!executor.extra || executor.inflight.size > 0 || executor.idleTimer) {
+      return;
+    }
+    executor.idleTimer = setTimeout(() => {
+      executor.idleTimer = undefined;
+      const index = this.#executors.indexOf(executor);
+      if (executor.inflight.size > 0 || index < 0) return;
+      this.#executors.splice(index, 1);
+      this.#terminate(executor);
+    }, EXTRA_IDLE_MS);
+  }
+
+  /**
+   * Starts an extra worker when jobs wait and every worker has run one
+   * guest for `LONG_RUN_MS` or more, so that short work does not wait for
+   * long work to end.
+   */
+  #overflow(now: number): void {
+    if (this.#queue.length === 0 || this.#closed) return;
+    let long = true;
+    for (const e of this.#executors) {
+      const seq = e.status[STATUS_SEQ];
+      if (e.onCpuSeq !== seq) {
+        e.onCpuSeq = seq;
+        e.onCpuSince = now;
+      }
+      if (seq === IDLE || now - e.onCpuSince! < LONG_RUN_MS) long = false;
+    }
+    if (
+      !long || this.#extraStarting > 0 ||
+      this.#executors.length >= this.#maxWorkers
+    ) {
+      return;
+    }
+    this.#extraStarting++;
+    const extra: Executor = this.#spawn(() => {
+      this.#extraStarting--;
+      this.#starting.delete(extra);
+      if (this.#closed) return this.#terminate(extra);
+      this.#executors.push(extra);
+      this.#endWhenIdle(extra);
+      this.#scheduleDispatch();
+    });
+    extra.extra = true;
+    this.#starting.add(extra);
   }
 
   #takeResults(executor: Executor): void {
@@ -810,6 +893,7 @@ export class ExecutorPool {
 
   /** Ends `executor`'s worker and frees the budget its unfinished outputs held. */
   #terminate(executor: Executor): void {
+    clearTimeout(executor.idleTimer);
     executor.dead = true;
     executor.ring.wake();
     executor.worker.terminate();
@@ -905,6 +989,7 @@ export class ExecutorPool {
       }
       this.#replace(executor, "executor worker restarted");
     }
+    this.#overflow(now);
     this.#armWatchdog();
   }
 
@@ -954,7 +1039,12 @@ export class ExecutorPool {
     if (this.#closed) return;
     const index = this.#executors.indexOf(executor);
     // A retiring worker's place is taken already; its jobs still go back.
-    if (index >= 0) this.#executors[index] = this.#spawn();
+    if (index >= 0) {
+      const fresh = this.#spawn();
+      fresh.extra = executor.extra;
+      this.#executors[index] = fresh;
+      this.#endWhenIdle(fresh);
+    }
     this.#queue.unshift(requeue);
     this.#dispatch();
   }
