@@ -12,23 +12,39 @@
  *   burst, as a share of capacity;
  * - fairness: echo latency alone, then while `flood` (the same guest) is
  *   invoked by 64 closed-loop clients (far above what the node runs), with
- *   the same node flags.
+ *   the same node flags;
+ * - short beside long (item 2): echo latency while 4 closed-loop clients
+ *   keep long guests (primes to 3,000,000, ~350 ms of CPU) running on the
+ *   2 workers.
+ *
+ * With `--baseline DIR` (an older tree, e.g. `git archive d907d38 | tar -x
+ * -C DIR`), the burst without a bound, fairness and short beside long run
+ * on it too.
  *
  * Writes `bench/results/admission.json`.
  *
- *   deno run -A bench/admission.ts [--quick]
+ *   deno run -A bench/admission.ts [--quick] [--baseline DIR]
  *
  * @module
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { machine } from "../scripts/mod.ts";
-import { deploy, ROOT, startNode } from "./_nodes.ts";
+import {
+  type BenchProcess,
+  deploy,
+  ROOT,
+  startDeno,
+  startNode,
+} from "./_nodes.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { quick: { type: "boolean", default: false } },
+  options: {
+    quick: { type: "boolean", default: false },
+    baseline: { type: "string" },
+  },
 });
 const BURST_MS = values.quick ? 2000 : 5000;
 const PRIMES = "100000";
@@ -101,8 +117,39 @@ async function openLoop(
   return await Promise.all(sent);
 }
 
-async function run(flags: string[], capacity: number | undefined) {
-  await using node = await startNode({ id: "admission", workers: 2, flags });
+/** A node of this tree, or of the baseline's, with 2 workers. */
+async function start(
+  flags: string[],
+  baseline: string | undefined,
+): Promise<BenchProcess> {
+  if (!baseline) return await startNode({ id: "admission", workers: 2, flags });
+  const dataDir = await Deno.makeTempDir({ prefix: "eddy-bench-baseline-" });
+  const server = await startDeno([
+    `${baseline}/cli.ts`,
+    "serve",
+    "--port",
+    "0",
+    "--data-dir",
+    dataDir,
+    "--workers",
+    "2",
+    ...flags,
+  ]);
+  return {
+    ...server,
+    async [Symbol.asyncDispose]() {
+      await server.stop();
+      await Deno.remove(dataDir, { recursive: true });
+    },
+  };
+}
+
+async function run(
+  flags: string[],
+  capacity: number | undefined,
+  baseline?: string,
+) {
+  await using node = await start(flags, baseline);
   const primes = await Deno.readFile(`${ROOT}examples/primes/primes.wasm`);
   const echo = await Deno.readFile(`${ROOT}examples/echo/echo.wasm`);
   await deploy(node, [
@@ -139,6 +186,17 @@ async function run(flags: string[], capacity: number | undefined) {
   const beside = await closedLoop(node.url, "echo", "hi", 1, 2000);
   flooding = false;
   const flooded = (await flood).flat();
+  // Short beside long.
+  let long = true;
+  const longRuns = Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (long) await invoke(node.url, "work", "3000000");
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const besideLong = await closedLoop(node.url, "echo", "hi", 1, 3000);
+  long = false;
+  await longRuns;
   const echoMs = (answers: Answer[]) =>
     ms(summarize(answers.filter((a) => a.status === 200).map((a) => a.ms)));
   return {
@@ -169,6 +227,10 @@ async function run(flags: string[], capacity: number | undefined) {
         refused: flooded.filter((a) => a.reason === "overloaded").length,
       },
     },
+    shortBesideLong: {
+      echoMs: echoMs(besideLong.answers),
+      echoFailures: besideLong.answers.filter((a) => a.status !== 200).length,
+    },
   };
 }
 
@@ -181,6 +243,10 @@ const bounded = await run(
   unbounded.capacityPerSecond,
 );
 console.error(`--max-queue-wait ${BOUND}:`, JSON.stringify(bounded));
+const baseline = values.baseline
+  ? await run([], unbounded.capacityPerSecond, values.baseline)
+  : undefined;
+if (baseline) console.error("baseline:", JSON.stringify(baseline));
 const results = {
   benchmark: "admission",
   quick: values.quick,
@@ -188,6 +254,7 @@ const results = {
   loadAverage: { before: round(loadBefore), after: round(loadavg()[0]) },
   guest: `primes to ${PRIMES} (~4 ms of CPU), 2 workers`,
   runs: [unbounded, bounded],
+  baseline: baseline ? { tree: values.baseline, ...baseline } : null,
   notes: [
     "burst: open loop from one client process at 2x the closed-loop capacity the first node measured; admittedMs and refusalMs are client-side latencies of answered 200s and 503 overloaded; failures counts every other answer by reason (timeouts would show here). secondAfter: 4 closed-loop clients right after the burst (the burst's admitted work may still drain in it).",
     "fairness: 1 closed-loop echo client, alone and while 64 closed-loop clients invoke another function of the same node.",

@@ -11,7 +11,11 @@
 /** Weight of the newest run in a function's running average. */
 const ALPHA = 0.2;
 
-/** What a run is guessed to cost before any run was seen (ms). */
+/**
+ * What a run of a function not seen yet is guessed to cost (ms): short, so
+ * that its first runs are admitted and may use extra workers; its own runs
+ * correct it.
+ */
 const FIRST_GUESS_MS = 1;
 
 /**
@@ -24,26 +28,21 @@ const FIRST_GUESS_MS = 1;
  * import { RunCosts } from "./_admission.ts";
  * const costs = new RunCosts();
  * costs.observe("slow", 100);
- * console.log(costs.of("slow"), costs.of("unseen")); // 100 100
+ * console.log(costs.of("slow"), costs.of("unseen")); // 100 1
  * ```
  */
 export class RunCosts {
   readonly #byFn = new Map<string, number>();
-  /** Over all functions: the guess for one not seen yet. */
-  #all: number | undefined;
 
   observe(fn: string, ms: number): void {
     const cost = Math.max(0, ms);
     const old = this.#byFn.get(fn);
     this.#byFn.set(fn, old === undefined ? cost : old + ALPHA * (cost - old));
-    this.#all = this.#all === undefined
-      ? cost
-      : this.#all + ALPHA * (cost - this.#all);
   }
 
   /** The estimated core time of one run of `fn` (ms). */
   of(fn: string): number {
-    return this.#byFn.get(fn) ?? this.#all ?? FIRST_GUESS_MS;
+    return this.#byFn.get(fn) ?? FIRST_GUESS_MS;
   }
 }
 

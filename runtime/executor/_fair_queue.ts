@@ -21,7 +21,8 @@ export interface Queued {
  * const q = new FairQueue<{ fn: string; n: number }>();
  * for (let n = 0; n < 3; n++) q.push({ fn: "flood", n });
  * q.push({ fn: "other", n: 9 });
- * console.log(q.shift()!.fn, q.shift()!.fn); // flood other
+ * q.take(q.heads()[0]);
+ * console.log(q.heads().map((j) => j.fn)); // [ "other", "flood" ]
  * ```
  */
 export class FairQueue<T extends Queued> {
@@ -68,22 +69,21 @@ export class FairQueue<T extends Queued> {
     }
   }
 
-  /** The job served next, left in place. */
-  peek(): T | undefined {
-    for (const line of this.#lines.values()) return line[0];
-    return undefined;
+  /** The first job of each line, in the order they are served. */
+  heads(): T[] {
+    return [...this.#lines.values()].map((line) => line[0]);
   }
 
-  /** Takes the job served next; its function's turn passes to the next one. */
-  shift(): T | undefined {
-    for (const [fn, line] of this.#lines) {
-      const job = line.shift()!;
-      this.#lines.delete(fn);
-      if (line.length > 0) this.#lines.set(fn, line);
-      this.#length--;
-      return job;
-    }
-    return undefined;
+  /**
+   * Takes `head`, the first job of its line; its function's turn passes
+   * to the next one.
+   */
+  take(head: T): void {
+    const line = this.#lines.get(head.fn)!;
+    line.shift();
+    this.#lines.delete(head.fn);
+    if (line.length > 0) this.#lines.set(head.fn, line);
+    this.#length--;
   }
 
   /** Removes `job`; says whether it was waiting. */

@@ -712,12 +712,13 @@ export class ExecutorPool {
   }
 
   /**
-   * Starts an extra worker when jobs wait and every worker has run one
-   * guest for `LONG_RUN_MS` or more, so that short work does not wait for
-   * long work to end.
+   * Starts an extra worker when short jobs wait and every worker has run
+   * one guest for `LONG_RUN_MS` or more, so that short work does not wait
+   * for long work to end.
    */
   #overflow(now: number): void {
-    if (this.#queue.length === 0 || this.#closed) return;
+    const short = (job: PendingJob) => this.#costs.of(job.fn) <= SEND_AHEAD_MS;
+    if (this.#closed || !this.#queue.heads().some(short)) return;
     let long = true;
     for (const e of this.#executors) {
       const seq = e.status[STATUS_SEQ];
@@ -848,16 +849,9 @@ export class ExecutorPool {
     const batches = new Map<Executor, PendingJob[]>();
     const touched = new Set<Executor>();
     while (this.#queue.length > 0) {
-      const head = this.#queue.peek()!;
-      if ((head.posted.spec.deadline ?? Infinity) <= Date.now()) {
-        // Its caller's deadline passed while it waited: nothing to run for.
-        this.#queue.shift();
-        this.#settle(head, timedOut(head, head.posted.spec.deadline!));
-        continue;
-      }
-      const executor = this.#target(head);
-      if (!executor) break;
-      this.#queue.shift();
+      const next = this.#next();
+      if (!next) break;
+      const [head, executor] = next;
       // A job that comes by message to an idle worker gets its input
       // transferred; jobs sent ahead get a copy, so the original can be
       // requeued if the worker must be replaced before it starts them.
@@ -891,6 +885,28 @@ export class ExecutorPool {
     this.#armWatchdog();
   }
 
+  /**
+   * The next job that can go to a worker now, taken from the queue, with
+   * its worker: lines are tried in turn, so a job no worker takes now (a
+   * long one while only extra workers are free) lets the others pass.
+   * Jobs whose caller's deadline passed meanwhile are settled on the way.
+   */
+  #next(): [PendingJob, Executor] | undefined {
+    for (const head of this.#queue.heads()) {
+      if ((head.posted.spec.deadline ?? Infinity) <= Date.now()) {
+        // Its caller's deadline passed while it waited: nothing to run for.
+        this.#queue.take(head);
+        this.#settle(head, timedOut(head, head.posted.spec.deadline!));
+        return this.#next();
+      }
+      const executor = this.#target(head);
+      if (!executor) continue;
+      this.#queue.take(head);
+      return [head, executor];
+    }
+    return undefined;
+  }
+
   /** Ends `executor`'s worker and frees the budget its unfinished outputs held. */
   #terminate(executor: Executor): void {
     clearTimeout(executor.idleTimer);
@@ -913,13 +929,14 @@ export class ExecutorPool {
   /**
    * An idle worker if there is one; otherwise, for a small input, the least
    * loaded worker with room in its pipeline (in jobs and in estimated
-   * work, see `SEND_AHEAD_MS`).
+   * work, see `SEND_AHEAD_MS`). Extra workers take short jobs only.
    */
   #target(job: PendingJob): Executor | undefined {
     let best: Executor | undefined;
     const cost = this.#costs.of(job.fn);
     for (const e of this.#executors) {
-      if (!e.ring.canWrite()) continue;
+      // Extra workers are there for short work only.
+      if (!e.ring.canWrite() || (e.extra && cost > SEND_AHEAD_MS)) continue;
       const load = this.#load(e);
       if (load === 0) return e;
       if (load >= this.#depth) continue;
