@@ -34,7 +34,7 @@ import {
   type BenchProcess,
   deploy,
   ROOT,
-  startDeno,
+  startBaseline,
   startNode,
 } from "./_nodes.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
@@ -123,25 +123,7 @@ async function start(
   baseline: string | undefined,
 ): Promise<BenchProcess> {
   if (!baseline) return await startNode({ id: "admission", workers: 2, flags });
-  const dataDir = await Deno.makeTempDir({ prefix: "eddy-bench-baseline-" });
-  const server = await startDeno([
-    `${baseline}/cli.ts`,
-    "serve",
-    "--port",
-    "0",
-    "--data-dir",
-    dataDir,
-    "--workers",
-    "2",
-    ...flags,
-  ]);
-  return {
-    ...server,
-    async [Symbol.asyncDispose]() {
-      await server.stop();
-      await Deno.remove(dataDir, { recursive: true });
-    },
-  };
+  return await startBaseline(baseline, ["--workers", "2", ...flags]);
 }
 
 async function run(

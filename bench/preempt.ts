@@ -45,7 +45,7 @@ import {
   metric,
   request,
   ROOT,
-  startDeno,
+  startBaseline,
   startNode,
 } from "./_nodes.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
@@ -62,24 +62,7 @@ const quick = values.quick;
 /** A node of this tree, or of the baseline tree, with 2 workers. */
 async function node(tree: "this" | "baseline"): Promise<BenchProcess> {
   if (tree === "this") return await startNode({ id: "preempt", workers: 2 });
-  const dataDir = await Deno.makeTempDir({ prefix: "eddy-bench-baseline-" });
-  const server = await startDeno([
-    `${values.baseline}/cli.ts`,
-    "serve",
-    "--port",
-    "0",
-    "--data-dir",
-    dataDir,
-    "--workers",
-    "2",
-  ]);
-  return {
-    ...server,
-    async [Symbol.asyncDispose]() {
-      await server.stop();
-      await Deno.remove(dataDir, { recursive: true });
-    },
-  };
+  return await startBaseline(values.baseline!, ["--workers", "2"]);
 }
 
 const ms = (summary: Summary) => ({

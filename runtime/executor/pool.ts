@@ -369,16 +369,22 @@ export class ExecutorPool {
       this.#maxQueueWaitMs,
       (spec.deadline ?? Infinity) - Date.now(),
     );
+    // A short job is not held up by long ones while extra workers (running
+    // or yet to start) can take it: only short work counts ahead of it.
+    const onlyShort = this.#short(spec.fn) &&
+      (this.#executors.length < this.#maxWorkers ||
+        this.#executors.some((e) => e.extra));
     let runningMs = 0;
     let idle = false;
     for (const e of this.#executors) {
-      const load = this.#aheadMs(e);
+      const load = this.#aheadMs(e, onlyShort);
       if (load === 0) idle = true;
       runningMs += load;
     }
     if (idle && this.#queue.length === 0) return undefined;
+    const lines = [...this.#queue.lines()];
     const wait = expectedWaitMs(
-      this.#queue.lines(),
+      onlyShort ? lines.filter(([fn]) => this.#short(fn)) : lines,
       this.#costs,
       spec.fn,
       runningMs,
@@ -400,13 +406,22 @@ export class ExecutorPool {
     );
   }
 
-  /** Estimated work (ms) of the jobs `executor` holds that are not parked. */
-  #aheadMs(executor: Executor): number {
+  /**
+   * Estimated work (ms) of the jobs `executor` holds that are not parked
+   * (short ones only if `onlyShort`).
+   */
+  #aheadMs(executor: Executor, onlyShort = false): number {
     let ms = 0;
     for (const job of executor.inflight.values()) {
-      if (job.parked === 0 && !job.settled) ms += this.#costs.of(job.fn);
+      if (job.parked > 0 || job.settled) continue;
+      if (!onlyShort || this.#short(job.fn)) ms += this.#costs.of(job.fn);
     }
     return ms;
+  }
+
+  /** Whether runs of `fn` are short: sent ahead, taken by extra workers. */
+  #short(fn: string): boolean {
+    return this.#costs.of(fn) <= SEND_AHEAD_MS;
   }
 
   #park(job: PendingJob): void {
@@ -717,7 +732,7 @@ export class ExecutorPool {
    * for long work to end.
    */
   #overflow(now: number): void {
-    const short = (job: PendingJob) => this.#costs.of(job.fn) <= SEND_AHEAD_MS;
+    const short = (job: PendingJob) => this.#short(job.fn);
     if (this.#closed || !this.#queue.heads().some(short)) return;
     let long = true;
     for (const e of this.#executors) {
@@ -936,7 +951,7 @@ export class ExecutorPool {
     const cost = this.#costs.of(job.fn);
     for (const e of this.#executors) {
       // Extra workers are there for short work only.
-      if (!e.ring.canWrite() || (e.extra && cost > SEND_AHEAD_MS)) continue;
+      if (!e.ring.canWrite() || (e.extra && !this.#short(job.fn))) continue;
       const load = this.#load(e);
       if (load === 0) return e;
       if (load >= this.#depth) continue;
