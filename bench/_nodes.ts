@@ -151,12 +151,7 @@ export async function startNode(options: NodeOptions): Promise<BenchNode> {
     child = await startServe(Deno.execPath(), [
       "run",
       "-A",
-      `${ROOT}cli.ts`,
-      "serve",
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
+      ...serveArgs(ROOT, dataDir),
       ...flags,
     ], { cwd: ROOT, timeoutMs: 60_000 });
   } catch (error) {
@@ -167,6 +162,36 @@ export async function startNode(options: NodeOptions): Promise<BenchNode> {
     ? undefined
     : () => Deno.remove(dataDir, { recursive: true });
   return { id: options.id, ...wrap(child, removeDir) };
+}
+
+/** `cli.ts serve` of the tree at `root` on any free port, serving `dataDir`. */
+function serveArgs(root: string, dataDir: string): string[] {
+  return [`${root}cli.ts`, "serve", "--port", "0", "--data-dir", dataDir];
+}
+
+/**
+ * Starts `cli.ts serve` of another tree of eddy (`tree`, e.g. made with
+ * `git archive main | tar -x -C DIR`) with `flags`, on a fresh temp data
+ * dir removed when it stops: the baseline of a side-by-side run.
+ *
+ * @example
+ * ```ts ignore
+ * await using old = await startBaseline("/tmp/eddy-main", ["--workers", "2"]);
+ * ```
+ */
+export async function startBaseline(
+  tree: string,
+  flags: string[],
+): Promise<BenchProcess> {
+  const dataDir = await Deno.makeTempDir({ prefix: "eddy-bench-baseline-" });
+  const server = await startDeno([...serveArgs(`${tree}/`, dataDir), ...flags]);
+  return {
+    ...server,
+    async [Symbol.asyncDispose]() {
+      await server.stop();
+      await Deno.remove(dataDir, { recursive: true });
+    },
+  };
 }
 
 /** A function to deploy: its module bytes and manifest settings. */

@@ -28,6 +28,7 @@ export const SERVE_FLAGS = {
   "max-module-size": { type: "string" },
   "max-buffered": { type: "string" },
   "memory-budget": { type: "string" },
+  "max-queue-wait": { type: "string" },
   "node-id": { type: "string" },
   "host-id": { type: "string" },
   zone: { type: "string" },

@@ -69,6 +69,12 @@ export interface NodeOptions {
   tlsCa?: string;
   /** Invocations waiting for an executor beyond this are refused (503). */
   maxQueued?: number;
+  /**
+   * Invocations expected to wait for an executor longer than this (ms) are
+   * refused at once (503 `overloaded`); each is bounded by its own timeout
+   * regardless (`--max-queue-wait`).
+   */
+  maxQueueWaitMs?: number;
   /** Where function state lives; default: embedded, in `<dataDir>/state`. */
   state?: StoreConfig;
   /**
@@ -233,6 +239,7 @@ export class EddyNode {
       budget,
       workers: options.workers,
       maxQueued: options.maxQueued,
+      maxQueueWaitMs: options.maxQueueWaitMs,
       moduleBudgetBytes: compiledBudget,
       onCall: (
         fn: string,

@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { tokenProblem } from "../../api/auth.ts";
 import { serveNode, type ServeNodeOptions } from "../../node/serve.ts";
-import { parseBytes } from "../../runtime/manifest/mod.ts";
+import { parseBytes, parseDuration } from "../../runtime/manifest/mod.ts";
 import { keyValues, parseFlags, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { readConfig, SERVE_FLAGS } from "../serve_config.ts";
@@ -34,6 +34,10 @@ core, deployments restored from the data directory.
                          worker), estimated at 20KiB + 3 x module size each;
                          least recently run dropped past it, compiled again
                          when next run (default: 1/8 of RAM, at most 256MiB)
+  --max-queue-wait DURATION
+                         refuse an invocation (503 overloaded) whose expected
+                         wait for an executor exceeds this (e.g. 50ms); each
+                         is refused past its own timeout regardless
 
 locality and peering:
   --node-id ID           this node's id (default: the host name)
@@ -92,6 +96,10 @@ export const serveCommand: Command = {
     if (compiledBudgetBytes === 0) {
       throw new UsageError("serve", "--memory-budget: must be more than 0");
     }
+    const maxQueueWaitMs = duration(
+      "--max-queue-wait",
+      values["max-queue-wait"],
+    );
     const dataDir = resolve(values["data-dir"] ?? "eddy-data");
     const nats = natsOptions(values, dataDir);
     const token = values.token ?? Deno.env.get("EDDY_TOKEN");
@@ -117,6 +125,7 @@ export const serveCommand: Command = {
       labels: keyValues("serve", "--label", values.label),
       maxBufferedBytes,
       compiledBudgetBytes,
+      maxQueueWaitMs,
       nats,
       // The NATS client is loaded only by nodes that join NATS.
       ...(nats
@@ -170,9 +179,25 @@ function integer(
 }
 
 function size(flag: string, value: string | undefined): number | undefined {
+  return parsed(flag, value, parseBytes);
+}
+
+/** `value` of `flag` as a duration (ms), if given. */
+function duration(
+  flag: string,
+  value: string | undefined,
+): number | undefined {
+  return parsed(flag, value, parseDuration);
+}
+
+function parsed(
+  flag: string,
+  value: string | undefined,
+  parse: (value: string) => number,
+): number | undefined {
   if (value === undefined) return undefined;
   try {
-    return parseBytes(value);
+    return parse(value);
   } catch (error) {
     throw new UsageError("serve", `${flag}: ${(error as Error).message}`);
   }

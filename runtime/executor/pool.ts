@@ -44,11 +44,20 @@ import {
   type ToWorker,
 } from "./_protocol.ts";
 import { Ring, SLOT_BYTES } from "./_ring.ts";
+import { FairQueue } from "./_fair_queue.ts";
+import { expectedWaitMs, RunCosts } from "./_admission.ts";
 
 /** Options of {@linkcode ExecutorPool}. */
 export interface ExecutorPoolOptions {
   /** Number of workers; defaults to the number of cores. */
   workers?: number;
+  /**
+   * Workers there may be at most: when every worker has run one guest for
+   * longer than `LONG_RUN_MS` and jobs wait, an extra worker starts (the OS
+   * then time-slices the cores between them), up to this; extra workers
+   * end once idle for `EXTRA_IDLE_MS`. Default: twice `workers`.
+   */
+  maxWorkers?: number;
   /**
    * Jobs sent ahead to one worker while it is busy, so that it never idles
    * waiting for a message; more queue in the pool.
@@ -56,6 +65,13 @@ export interface ExecutorPoolOptions {
   pipelineDepth?: number;
   /** Jobs waiting beyond this are refused with `overloaded` (503). */
   maxQueued?: number;
+  /**
+   * A job whose expected wait for a worker (estimated from the jobs ahead
+   * of it and recent run times of their functions) exceeds this, or its
+   * own timeout, is refused with `overloaded` (503) at once. Default: only
+   * its timeout bounds it.
+   */
+  maxQueueWaitMs?: number;
   /** How often the watchdog looks for runaway guests (ms). */
   watchdogIntervalMs?: number;
   /**
@@ -93,6 +109,8 @@ export interface ExecutorStats {
 }
 
 interface PendingJob {
+  /** The function it runs: its line in the queue. */
+  fn: string;
   posted: PostedJob;
   compiled: CompiledModule;
   resolve: (result: JobResult) => void;
@@ -103,6 +121,10 @@ interface PendingJob {
   order?: number;
   /** Calls it is parked in (its guest is off the CPU meanwhile). */
   parked: number;
+  /** When it last parked (performance.now()), while it is parked. */
+  parkedAt?: number;
+  /** Time it spent parked so far (ms): not counted as its run's cost. */
+  parkedMs: number;
   /** Its deadline (epoch ms), known once it made a call. */
   deadline?: number;
   /** Its outcome was given to the caller: nothing may change it now. */
@@ -142,6 +164,23 @@ const INTERRUPT_GRACE_MS = 1000;
 const SEND_AHEAD_MAX_BYTES = 1 << 20;
 
 /**
+ * Estimated work (ms) a busy worker may hold, the job sent ahead included:
+ * short jobs are sent ahead in numbers (a worker never idles between
+ * them), long ones wait in the pool, where a job of another function can
+ * still pass them and go to the first worker free.
+ */
+const SEND_AHEAD_MS = 10;
+
+/**
+ * A guest on a worker's CPU this long (ms) is long-running: when every
+ * worker runs one and jobs wait, an extra worker starts.
+ */
+const LONG_RUN_MS = 50;
+
+/** An extra worker idle this long (ms) ends. */
+const EXTRA_IDLE_MS = 5000;
+
+/**
  * A worker told to drop this many modules is replaced by a fresh one. V8
  * frees a dropped module only at a garbage collection, and a worker that
  * runs small guests allocates too little to ever start one: without this,
@@ -173,6 +212,13 @@ interface Executor {
   forgotten: number;
   /** A fresh worker is starting to take its place. */
   replacing?: boolean;
+  /** Started beyond `workers` for short work while long guests run. */
+  extra?: boolean;
+  /** Ends it once it has stayed idle (extra workers only). */
+  idleTimer?: ReturnType<typeof setTimeout>;
+  /** The job the watchdog last saw on its CPU, and since when (ms). */
+  onCpuSeq?: number;
+  onCpuSince?: number;
 }
 
 /**
@@ -196,9 +242,15 @@ export class ExecutorPool {
   readonly #retiring = new Set<Executor>();
   /** Fresh workers loading, to be swapped in for retiring ones. */
   readonly #starting = new Set<Executor>();
-  readonly #queue: PendingJob[] = [];
+  readonly #queue = new FairQueue<PendingJob>();
   readonly #depth: number;
+  readonly #maxWorkers: number;
+  /** Extra workers loading. */
+  #extraStarting = 0;
   readonly #maxQueued: number;
+  readonly #maxQueueWaitMs: number;
+  /** Recent core time per run of each function, for admission. */
+  readonly #costs = new RunCosts();
   readonly #watchdogMs: number;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #seq = 0;
@@ -219,10 +271,12 @@ export class ExecutorPool {
     const count = Math.max(1, options.workers ?? availableParallelism());
     this.#depth = Math.max(1, options.pipelineDepth ?? 8);
     this.#maxQueued = options.maxQueued ?? 4096;
+    this.#maxQueueWaitMs = options.maxQueueWaitMs ?? Infinity;
     this.#watchdogMs = options.watchdogIntervalMs ?? 5;
     this.#onCall = options.onCall;
     this.#budget = options.budget;
     this.#moduleBudget = options.moduleBudgetBytes ?? Infinity;
+    this.#maxWorkers = Math.max(count, options.maxWorkers ?? 2 * count);
     for (let i = 0; i < count; i++) this.#executors.push(this.#spawn());
   }
 
@@ -276,17 +330,21 @@ export class ExecutorPool {
         ),
       );
     }
+    const refusal = this.#admission(spec);
+    if (refusal) return Promise.reject(refusal);
     if (signal?.aborted) {
       return Promise.resolve(cancelled(signal, "before it started"));
     }
     return new Promise((resolve, reject) => {
       const posted = { seq: this.#seq++, moduleKey, spec, stdin };
       const job: PendingJob = {
+        fn: spec.fn,
         posted,
         compiled,
         resolve,
         reject,
         parked: 0,
+        parkedMs: 0,
         signal,
       };
       if (signal) {
@@ -299,12 +357,96 @@ export class ExecutorPool {
   }
 
   /**
+   * Why a new job with `spec` is refused: its expected wait for a worker
+   * exceeds its bound (its timeout, what is left to its caller's deadline,
+   * `maxQueueWaitMs`). Its own function's line counts in full, others' one
+   * job per job of its own (they are served in turn): a function that
+   * floods the node is refused while others are still admitted.
+   */
+  #admission(spec: JobSpec): InvocationError | undefined {
+    const bound = Math.min(
+      spec.timeoutMs,
+      this.#maxQueueWaitMs,
+      (spec.deadline ?? Infinity) - Date.now(),
+    );
+    // A short job is not held up by long ones while extra workers (running
+    // or yet to start) can take it: only short work counts ahead of it.
+    const onlyShort = this.#short(spec.fn) &&
+      (this.#executors.length < this.#maxWorkers ||
+        this.#executors.some((e) => e.extra));
+    let runningMs = 0;
+    let idle = false;
+    for (const e of this.#executors) {
+      const load = this.#aheadMs(e, onlyShort);
+      if (load === 0) idle = true;
+      runningMs += load;
+    }
+    if (idle && this.#queue.length === 0) return undefined;
+    const lines = [...this.#queue.lines()];
+    const wait = expectedWaitMs(
+      onlyShort ? lines.filter(([fn]) => this.#short(fn)) : lines,
+      this.#costs,
+      spec.fn,
+      runningMs,
+      this.#executors.length,
+    );
+    if (wait <= bound) return undefined;
+    const why = bound === this.#maxQueueWaitMs
+      ? "the node's --max-queue-wait"
+      : "its timeout";
+    return new InvocationError(
+      spec.fn,
+      "overloaded",
+      `it would wait ~${Math.round(wait)} ms for a worker (${
+        this.#queue.waiting(spec.fn)
+      } of its invocations queued), past ${
+        Math.round(bound)
+      } ms (${why}); retry later`,
+      { expectedWaitMs: Math.round(wait) },
+    );
+  }
+
+  /**
+   * Estimated work (ms) of the jobs `executor` holds that are not parked
+   * (short ones only if `onlyShort`).
+   */
+  #aheadMs(executor: Executor, onlyShort = false): number {
+    let ms = 0;
+    for (const job of executor.inflight.values()) {
+      if (job.parked > 0 || job.settled) continue;
+      if (!onlyShort || this.#short(job.fn)) ms += this.#costs.of(job.fn);
+    }
+    return ms;
+  }
+
+  /** Whether runs of `fn` are short: sent ahead, taken by extra workers. */
+  #short(fn: string): boolean {
+    return this.#costs.of(fn) <= SEND_AHEAD_MS;
+  }
+
+  #park(job: PendingJob): void {
+    if (job.parked++ === 0) job.parkedAt = performance.now();
+  }
+
+  #unpark(job: PendingJob): void {
+    if (--job.parked === 0 && job.parkedAt !== undefined) {
+      job.parkedMs += performance.now() - job.parkedAt;
+      job.parkedAt = undefined;
+    }
+  }
+
+  /**
    * Gives `job`'s outcome to its caller, once, and cancels the calls it
    * made that are still out.
    */
   #settle(job: PendingJob, result: JobResult): void {
     if (job.settled) return;
     job.settled = true;
+    if (result.failure?.reason !== "cancelled" && result.durationMs > 0) {
+      const parkedMs = job.parkedMs +
+        (job.parkedAt === undefined ? 0 : performance.now() - job.parkedAt);
+      this.#costs.observe(job.fn, result.durationMs - parkedMs);
+    }
     if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
     job.calls?.abort(new Error(`its caller '${job.posted.spec.fn}' ended`));
     job.resolve(result);
@@ -319,11 +461,7 @@ export class ExecutorPool {
   #cancel(job: PendingJob): void {
     if (job.settled) return;
     this.#settle(job, cancelled(job.signal!, ""));
-    const queued = this.#queue.indexOf(job);
-    if (queued >= 0) {
-      this.#queue.splice(queued, 1);
-      return;
-    }
+    if (this.#queue.remove(job)) return;
     const executor = this.#all().find((e) =>
       e.inflight.get(job.posted.seq) === job
     );
@@ -433,7 +571,9 @@ export class ExecutorPool {
       const index = this.#executors.indexOf(executor);
       // Closed, or already replaced after a crash or timeout meanwhile.
       if (index < 0 || this.#closed) return this.#terminate(fresh);
+      fresh.extra = executor.extra;
       this.#executors[index] = fresh;
+      this.#endWhenIdle(fresh);
       this.#retiring.add(executor);
       this.#endIfRetired(executor);
       this.#scheduleDispatch();
@@ -463,7 +603,7 @@ export class ExecutorPool {
       this.#terminate(e);
       for (const job of e.inflight.values()) this.#refuse(job);
     }
-    for (const job of this.#queue.splice(0)) this.#refuse(job);
+    for (const job of this.#queue.drain()) this.#refuse(job);
     return Promise.resolve();
   }
 
@@ -525,6 +665,7 @@ export class ExecutorPool {
       if (message.type === "result") {
         this.#finished(executor, message.seq, message.result);
         this.#endIfRetired(executor);
+        this.#endWhenIdle(executor);
         return this.#scheduleDispatch();
       }
       const job = executor.inflight.get(message.seq);
@@ -533,12 +674,12 @@ export class ExecutorPool {
         // Its worker ends the sleep at the deadline and answers with the
         // guest's stderr; the watchdog steps in only if it does not.
         job.deadline = message.deadline + INTERRUPT_GRACE_MS;
-        job.parked++;
+        this.#park(job);
         this.#scheduleDispatch();
         return;
       }
       if (message.type === "unpark") {
-        job.parked--;
+        this.#unpark(job);
         return;
       }
       job.deadline = message.deadline;
@@ -563,8 +704,62 @@ export class ExecutorPool {
       if (executor.dead) return;
       this.#takeResults(executor);
       this.#endIfRetired(executor);
+      this.#endWhenIdle(executor);
       this.#scheduleDispatch();
     }
+  }
+
+  /**
+   * Ends `executor`, an extra worker, once it has stayed idle for
+   * `EXTRA_IDLE_MS`; a job sent to it meanwhile keeps it.
+   */
+  #endWhenIdle(executor: Executor): void {
+    if (!executor.extra || executor.inflight.size > 0 || executor.idleTimer) {
+      return;
+    }
+    executor.idleTimer = setTimeout(() => {
+      executor.idleTimer = undefined;
+      const index = this.#executors.indexOf(executor);
+      if (executor.inflight.size > 0 || index < 0) return;
+      this.#executors.splice(index, 1);
+      this.#terminate(executor);
+    }, EXTRA_IDLE_MS);
+  }
+
+  /**
+   * Starts an extra worker when short jobs wait and every worker has run
+   * one guest for `LONG_RUN_MS` or more, so that short work does not wait
+   * for long work to end.
+   */
+  #overflow(now: number): void {
+    const short = (job: PendingJob) => this.#short(job.fn);
+    if (this.#closed || !this.#queue.heads().some(short)) return;
+    let long = true;
+    for (const e of this.#executors) {
+      const seq = e.status[STATUS_SEQ];
+      if (e.onCpuSeq !== seq) {
+        e.onCpuSeq = seq;
+        e.onCpuSince = now;
+      }
+      if (seq === IDLE || now - e.onCpuSince! < LONG_RUN_MS) long = false;
+    }
+    if (
+      !long || this.#extraStarting > 0 ||
+      this.#executors.length >= this.#maxWorkers
+    ) {
+      return;
+    }
+    this.#extraStarting++;
+    const extra: Executor = this.#spawn(() => {
+      this.#extraStarting--;
+      this.#starting.delete(extra);
+      if (this.#closed) return this.#terminate(extra);
+      this.#executors.push(extra);
+      this.#endWhenIdle(extra);
+      this.#scheduleDispatch();
+    });
+    extra.extra = true;
+    this.#starting.add(extra);
   }
 
   #takeResults(executor: Executor): void {
@@ -620,7 +815,7 @@ export class ExecutorPool {
     let reply: CallReply;
     // A parked guest holds no CPU: its worker may take more jobs (its
     // callee among them) meanwhile.
-    job.parked++;
+    this.#park(job);
     this.#scheduleDispatch();
     const { spec } = job.posted;
     try {
@@ -639,7 +834,7 @@ export class ExecutorPool {
     } catch (error) {
       reply = { status: 500, payload: new TextEncoder().encode(String(error)) };
     } finally {
-      job.parked--;
+      this.#unpark(job);
     }
     if (!executor.inflight.has(job.posted.seq) || job.cancelled) return;
     // The reply is the caller's own (comm hands payloads over): it moves to
@@ -669,16 +864,9 @@ export class ExecutorPool {
     const batches = new Map<Executor, PendingJob[]>();
     const touched = new Set<Executor>();
     while (this.#queue.length > 0) {
-      const head = this.#queue[0];
-      if ((head.posted.spec.deadline ?? Infinity) <= Date.now()) {
-        // Its caller's deadline passed while it waited: nothing to run for.
-        this.#queue.shift();
-        this.#settle(head, timedOut(head, head.posted.spec.deadline!));
-        continue;
-      }
-      const executor = this.#target(head);
-      if (!executor) break;
-      this.#queue.shift();
+      const next = this.#next();
+      if (!next) break;
+      const [head, executor] = next;
       // A job that comes by message to an idle worker gets its input
       // transferred; jobs sent ahead get a copy, so the original can be
       // requeued if the worker must be replaced before it starts them.
@@ -712,8 +900,31 @@ export class ExecutorPool {
     this.#armWatchdog();
   }
 
+  /**
+   * The next job that can go to a worker now, taken from the queue, with
+   * its worker: lines are tried in turn, so a job no worker takes now (a
+   * long one while only extra workers are free) lets the others pass.
+   * Jobs whose caller's deadline passed meanwhile are settled on the way.
+   */
+  #next(): [PendingJob, Executor] | undefined {
+    for (const head of this.#queue.heads()) {
+      if ((head.posted.spec.deadline ?? Infinity) <= Date.now()) {
+        // Its caller's deadline passed while it waited: nothing to run for.
+        this.#queue.take(head);
+        this.#settle(head, timedOut(head, head.posted.spec.deadline!));
+        return this.#next();
+      }
+      const executor = this.#target(head);
+      if (!executor) continue;
+      this.#queue.take(head);
+      return [head, executor];
+    }
+    return undefined;
+  }
+
   /** Ends `executor`'s worker and frees the budget its unfinished outputs held. */
   #terminate(executor: Executor): void {
+    clearTimeout(executor.idleTimer);
     executor.dead = true;
     executor.ring.wake();
     executor.worker.terminate();
@@ -732,15 +943,19 @@ export class ExecutorPool {
 
   /**
    * An idle worker if there is one; otherwise, for a small input, the least
-   * loaded worker with room in its pipeline.
+   * loaded worker with room in its pipeline (in jobs and in estimated
+   * work, see `SEND_AHEAD_MS`). Extra workers take short jobs only.
    */
   #target(job: PendingJob): Executor | undefined {
     let best: Executor | undefined;
+    const cost = this.#costs.of(job.fn);
     for (const e of this.#executors) {
-      if (!e.ring.canWrite()) continue;
+      // Extra workers are there for short work only.
+      if (!e.ring.canWrite() || (e.extra && !this.#short(job.fn))) continue;
       const load = this.#load(e);
       if (load === 0) return e;
       if (load >= this.#depth) continue;
+      if (this.#aheadMs(e) + cost > SEND_AHEAD_MS) continue;
       if (!best || load < this.#load(best)) best = e;
     }
     return job.posted.stdin.byteLength <= SEND_AHEAD_MAX_BYTES
@@ -806,6 +1021,7 @@ export class ExecutorPool {
       }
       this.#replace(executor, "executor worker restarted");
     }
+    this.#overflow(now);
     this.#armWatchdog();
   }
 
@@ -855,8 +1071,13 @@ export class ExecutorPool {
     if (this.#closed) return;
     const index = this.#executors.indexOf(executor);
     // A retiring worker's place is taken already; its jobs still go back.
-    if (index >= 0) this.#executors[index] = this.#spawn();
-    this.#queue.unshift(...requeue);
+    if (index >= 0) {
+      const fresh = this.#spawn();
+      fresh.extra = executor.extra;
+      this.#executors[index] = fresh;
+      this.#endWhenIdle(fresh);
+    }
+    this.#queue.unshift(requeue);
     this.#dispatch();
   }
 }

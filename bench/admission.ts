@@ -1,0 +1,249 @@
+/**
+ * Admission under bursts (issue 11 item 4) and one function's flood beside
+ * another (item 3), on nodes with 2 workers, side by side in one run:
+ *
+ * - capacity: completed invocations per second of a ~4 ms CPU guest
+ *   (primes to 100,000) with 4 closed-loop clients;
+ * - burst: an open-loop burst at 2x that rate for 5 s, on a node without
+ *   `--max-queue-wait` (only each invocation's timeout bounds its wait)
+ *   and on one with `--max-queue-wait 20ms`: admitted latency p50/p99,
+ *   refusal latency p50/p99, timeouts and other failures, and the
+ *   throughput of 4 closed-loop clients in the second right after the
+ *   burst, as a share of capacity;
+ * - fairness: echo latency alone, then while `flood` (the same guest) is
+ *   invoked by 64 closed-loop clients (far above what the node runs), with
+ *   the same node flags;
+ * - short beside long (item 2): echo latency while 4 closed-loop clients
+ *   keep long guests (primes to 3,000,000, ~350 ms of CPU) running on the
+ *   2 workers.
+ *
+ * With `--baseline DIR` (an older tree, e.g. `git archive d907d38 | tar -x
+ * -C DIR`), the burst without a bound, fairness and short beside long run
+ * on it too.
+ *
+ * Writes `bench/results/admission.json`.
+ *
+ *   deno run -A bench/admission.ts [--quick] [--baseline DIR]
+ *
+ * @module
+ */
+import { loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { machine } from "../scripts/mod.ts";
+import {
+  type BenchProcess,
+  deploy,
+  ROOT,
+  startBaseline,
+  startNode,
+} from "./_nodes.ts";
+import { round, summarize, type Summary } from "./_stats.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    baseline: { type: "string" },
+  },
+});
+const BURST_MS = values.quick ? 2000 : 5000;
+const PRIMES = "100000";
+/**
+ * Closed-loop clients measuring capacity: enough to keep 2 workers busy,
+ * few enough that a bounded node admits them all (refused clients that
+ * retry at once would measure the cost of refusals instead).
+ */
+const CLIENTS = 4;
+/** The bounded node's `--max-queue-wait`. */
+const BOUND = "20ms";
+
+interface Answer {
+  status: number;
+  reason?: string;
+  ms: number;
+}
+
+async function invoke(url: string, fn: string, body: string): Promise<Answer> {
+  const at = performance.now();
+  const res = await fetch(`${url}/invoke/${fn}`, { method: "POST", body });
+  const text = await res.text();
+  const ms = performance.now() - at;
+  if (res.ok) return { status: res.status, ms };
+  let reason = "unknown";
+  try {
+    reason = JSON.parse(text).error.reason ?? JSON.parse(text).error.code;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  return { status: res.status, reason, ms };
+}
+
+const ms = (s: Summary) => ({ p50: round(s.p50, 1), p99: round(s.p99, 1) });
+
+/** Completed invocations per second of `clients` closed-loop clients. */
+async function closedLoop(
+  url: string,
+  fn: string,
+  body: string,
+  clients: number,
+  forMs: number,
+): Promise<{ perSecond: number; answers: Answer[] }> {
+  const until = performance.now() + forMs;
+  const answers: Answer[] = [];
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        answers.push(await invoke(url, fn, body));
+      }
+    }),
+  );
+  const ok = answers.filter((a) => a.status === 200).length;
+  return { perSecond: round(ok / (forMs / 1000), 1), answers };
+}
+
+/** Fires `rate` invocations a second for `forMs`, not waiting for answers. */
+async function openLoop(
+  url: string,
+  rate: number,
+  forMs: number,
+): Promise<Answer[]> {
+  const sent: Promise<Answer>[] = [];
+  const started = performance.now();
+  while (performance.now() - started < forMs) {
+    const due = Math.floor((performance.now() - started) / 1000 * rate);
+    while (sent.length < due) sent.push(invoke(url, "work", PRIMES));
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return await Promise.all(sent);
+}
+
+/** A node of this tree, or of the baseline's, with 2 workers. */
+async function start(
+  flags: string[],
+  baseline: string | undefined,
+): Promise<BenchProcess> {
+  if (!baseline) return await startNode({ id: "admission", workers: 2, flags });
+  return await startBaseline(baseline, ["--workers", "2", ...flags]);
+}
+
+async function run(
+  flags: string[],
+  capacity: number | undefined,
+  baseline?: string,
+) {
+  await using node = await start(flags, baseline);
+  const primes = await Deno.readFile(`${ROOT}examples/primes/primes.wasm`);
+  const echo = await Deno.readFile(`${ROOT}examples/echo/echo.wasm`);
+  await deploy(node, [
+    { name: "work", wasm: primes },
+    { name: "flood", wasm: primes },
+    { name: "echo", wasm: echo },
+  ]);
+  await closedLoop(node.url, "work", PRIMES, CLIENTS, 1000);
+  const measured = await closedLoop(node.url, "work", PRIMES, CLIENTS, 2000);
+  const rate = 2 * (capacity ?? measured.perSecond);
+  const burst = await openLoop(node.url, rate, BURST_MS);
+  const after = await closedLoop(node.url, "work", PRIMES, CLIENTS, 1000);
+  const admitted = burst.filter((a) => a.status === 200).map((a) => a.ms);
+  const refused = burst.filter((a) => a.reason === "overloaded").map((a) =>
+    a.ms
+  );
+  const failures: Record<string, number> = {};
+  for (const a of burst) {
+    if (a.status === 200 || a.reason === "overloaded") continue;
+    failures[a.reason!] = (failures[a.reason!] ?? 0) + 1;
+  }
+  // Fairness: echo alone, then beside a flood of another function.
+  await closedLoop(node.url, "echo", "hi", 1, 500);
+  const alone = await closedLoop(node.url, "echo", "hi", 1, 2000);
+  let flooding = true;
+  const flood = Promise.all(
+    Array.from({ length: 64 }, async () => {
+      const answers: Answer[] = [];
+      while (flooding) answers.push(await invoke(node.url, "flood", PRIMES));
+      return answers;
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const beside = await closedLoop(node.url, "echo", "hi", 1, 2000);
+  flooding = false;
+  const flooded = (await flood).flat();
+  // Short beside long.
+  let long = true;
+  const longRuns = Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (long) await invoke(node.url, "work", "3000000");
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const besideLong = await closedLoop(node.url, "echo", "hi", 1, 3000);
+  long = false;
+  await longRuns;
+  const echoMs = (answers: Answer[]) =>
+    ms(summarize(answers.filter((a) => a.status === 200).map((a) => a.ms)));
+  return {
+    flags,
+    capacityPerSecond: measured.perSecond,
+    burst: {
+      ratePerSecond: round(rate, 1),
+      seconds: BURST_MS / 1000,
+      sent: burst.length,
+      admitted: admitted.length,
+      refused: refused.length,
+      failures,
+      admittedMs: ms(summarize(admitted)),
+      refusalMs: refused.length ? ms(summarize(refused)) : null,
+      secondAfterPerSecond: after.perSecond,
+      secondAfterShareOfCapacity: round(
+        after.perSecond / (capacity ?? measured.perSecond),
+        2,
+      ),
+    },
+    fairness: {
+      echoAloneMs: echoMs(alone.answers),
+      echoBesideFloodMs: echoMs(beside.answers),
+      echoFailuresBesideFlood:
+        beside.answers.filter((a) => a.status !== 200).length,
+      flood: {
+        admitted: flooded.filter((a) => a.status === 200).length,
+        refused: flooded.filter((a) => a.reason === "overloaded").length,
+      },
+    },
+    shortBesideLong: {
+      echoMs: echoMs(besideLong.answers),
+      echoFailures: besideLong.answers.filter((a) => a.status !== 200).length,
+    },
+  };
+}
+
+const loadBefore = loadavg()[0];
+const unbounded = await run([], undefined);
+console.error("no --max-queue-wait:", JSON.stringify(unbounded));
+// The same offered rate for both: 2x the capacity the first node measured.
+const bounded = await run(
+  ["--max-queue-wait", BOUND],
+  unbounded.capacityPerSecond,
+);
+console.error(`--max-queue-wait ${BOUND}:`, JSON.stringify(bounded));
+const baseline = values.baseline
+  ? await run([], unbounded.capacityPerSecond, values.baseline)
+  : undefined;
+if (baseline) console.error("baseline:", JSON.stringify(baseline));
+const results = {
+  benchmark: "admission",
+  quick: values.quick,
+  machine: machine(),
+  loadAverage: { before: round(loadBefore), after: round(loadavg()[0]) },
+  guest: `primes to ${PRIMES} (~4 ms of CPU), 2 workers`,
+  runs: [unbounded, bounded],
+  baseline: baseline ? { tree: values.baseline, ...baseline } : null,
+  notes: [
+    "burst: open loop from one client process at 2x the closed-loop capacity the first node measured; admittedMs and refusalMs are client-side latencies of answered 200s and 503 overloaded; failures counts every other answer by reason (timeouts would show here). secondAfter: 4 closed-loop clients right after the burst (the burst's admitted work may still drain in it).",
+    "fairness: 1 closed-loop echo client, alone and while 64 closed-loop clients invoke another function of the same node.",
+  ],
+};
+await Deno.writeTextFile(
+  `${ROOT}bench/results/admission.json`,
+  JSON.stringify(results, null, 2) + "\n",
+);
+console.log(JSON.stringify(results, null, 2));
