@@ -9,6 +9,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { rssBytes, type ServeProcess, startServe } from "../scripts/mod.ts";
+import { NODE_V8_FLAGS } from "../node/v8_flags.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -151,6 +152,7 @@ export async function startNode(options: NodeOptions): Promise<BenchNode> {
     child = await startServe(Deno.execPath(), [
       "run",
       "-A",
+      NODE_V8_FLAGS,
       ...serveArgs(ROOT, dataDir),
       ...flags,
     ], { cwd: ROOT, timeoutMs: 60_000 });

@@ -15,6 +15,7 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { VERSION } from "../version.ts";
+import { NODE_V8_FLAGS } from "../node/v8_flags.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const WORKER = new URL("../runtime/executor/_worker.ts", import.meta.url);
@@ -55,7 +56,7 @@ export async function bundle(
     );
     const bundled = `${work}/eddy.js`;
     await denoBundle(entry, bundled, options);
-    const text = `#!/usr/bin/env -S deno run -A\n` +
+    const text = `#!/usr/bin/env -S deno run -A ${NODE_V8_FLAGS}\n` +
       `// eddy ${VERSION}, single-file build: deno run -A eddy.js --help\n` +
       asciiOnly(await Deno.readTextFile(bundled));
     await Deno.mkdir(dirname(resolve(output)), { recursive: true });
