@@ -6,6 +6,27 @@
 import assert from "node:assert/strict";
 
 /**
+ * Uploads `bytes` to node `url` as a module; resolves with its digest.
+ *
+ * @example
+ * ```ts ignore
+ * const digest = await uploadModule(node.url, spinner());
+ * ```
+ */
+export async function uploadModule(
+  url: string,
+  bytes: Uint8Array,
+): Promise<string> {
+  const res = await fetch(`${url}/v1/modules`, {
+    method: "PUT",
+    headers: { "content-type": "application/wasm" },
+    body: bytes as Uint8Array<ArrayBuffer>,
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  return (await res.json()).digest;
+}
+
+/**
  * Uploads each function's module and deploys them all in one manifest,
  * each with its `limits` (YAML flow mapping contents, e.g. `timeout: 1s`).
  *
@@ -20,13 +41,7 @@ export async function deployModules(
 ): Promise<void> {
   const entries = [];
   for (const [name, { module, limits }] of Object.entries(functions)) {
-    const res = await fetch(`${url}/v1/modules`, {
-      method: "PUT",
-      headers: { "content-type": "application/wasm" },
-      body: module as Uint8Array<ArrayBuffer>,
-    });
-    const { digest } = await res.json();
-    assert.equal(res.status, 201, digest);
+    const digest = await uploadModule(url, module);
     entries.push(
       `{name: ${name}, module: "${digest}"${
         limits ? `, limits: {${limits}}` : ""

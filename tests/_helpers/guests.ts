@@ -1,48 +1,9 @@
 /**
- * Guest modules for tests, written in WAT, and their upload to a node.
+ * Guest modules for tests, written in WAT.
  *
  * @module
  */
-import assert from "node:assert/strict";
 import { wat } from "./wat.ts";
-
-/**
- * A guest that loops until its deadline: it fails with `timeout`, stopped
- * by the interrupt check at its loop. Its leading `(nop) (drop (i32.const
- * 0)) (nop)` is five bytes a test may patch into a GC instruction, which
- * the interrupt rewrite leaves alone (tests/e2e/runaway_isolation_test.ts).
- *
- * @example
- * ```ts ignore
- * const digest = await uploadModule(node.url, SPIN);
- * ```
- */
-export const SPIN: Uint8Array<ArrayBuffer> = wat(`(module
-  (memory (export "memory") 1)
-  (func (export "_start")
-    (nop) (drop (i32.const 0)) (nop)
-    (loop $forever (br $forever))))`);
-
-/**
- * Uploads `bytes` to node `url` as a module; resolves with its digest.
- *
- * @example
- * ```ts ignore
- * const digest = await uploadModule(node.url, SPIN);
- * ```
- */
-export async function uploadModule(
-  url: string,
-  bytes: Uint8Array,
-): Promise<string> {
-  const res = await fetch(`${url}/v1/modules`, {
-    method: "PUT",
-    headers: { "content-type": "application/wasm" },
-    body: bytes as Uint8Array<ArrayBuffer>,
-  });
-  assert.equal(res.status, 201, await res.clone().text());
-  return (await res.json()).digest;
-}
 
 /**
  * A guest that reads up to 64 KiB of stdin, calls function `target` with it
@@ -204,7 +165,11 @@ export function recursor(): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * A guest that writes "spinning" to stderr, then loops forever.
+ * A guest that writes "spinning" to stderr, then loops forever: it fails
+ * with `timeout`, stopped by the interrupt check at its loop. Its leading
+ * `(nop) (drop (i32.const 0)) (nop)` is five bytes a test may patch into a
+ * GC instruction, which the interrupt rewrite leaves alone
+ * (tests/e2e/runaway_isolation_test.ts).
  *
  * @example
  * ```ts ignore
@@ -218,6 +183,7 @@ export function spinner(): Uint8Array<ArrayBuffer> {
     (data (i32.const 256) "spinning")
     ${SAY}
     (func (export "_start")
+      (nop) (drop (i32.const 0)) (nop)
       (call $say (i32.const 2) (i32.const 256) (i32.const 8))
       (loop $forever (br $forever))))`);
 }

@@ -6,30 +6,14 @@
  * function flooding the node is shed while another keeps being admitted.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { uploadModule } from "../_helpers/guests.ts";
-import { REPO_ROOT, startNode } from "../_helpers/node_process.ts";
+import { deployExample } from "../_helpers/peers.ts";
+import { startNode } from "../_helpers/node_process.ts";
 
 /** Counts primes up to this: ~16 ms of CPU on the machine it was written on. */
 const PRIMES_UP_TO = "300000";
 const PRIMES_FOUND = "25997";
 /** ~80 ms of CPU. */
 const MORE_PRIMES = "1000000";
-
-async function deploy(url: string, functions: string): Promise<void> {
-  const applied = await fetch(`${url}/v1/manifests`, {
-    method: "POST",
-    headers: { "content-type": "application/yaml" },
-    body: `functions:\n${functions}`,
-  });
-  assert.equal(applied.status, 200, await applied.clone().text());
-  await applied.body?.cancel();
-}
-
-const module = (url: string, example: string) =>
-  Deno.readFile(join(REPO_ROOT, `examples/${example}/${example}.wasm`)).then((
-    bytes,
-  ) => uploadModule(url, bytes));
 
 interface Answer {
   status: number;
@@ -65,10 +49,7 @@ Deno.test("a flood far beyond capacity: the excess is refused at once, the admit
   await using node = await startNode({
     flags: ["--workers", "1", "--max-queue-wait", "200ms"],
   });
-  await deploy(
-    node.url,
-    `  - {name: primes, module: "${await module(node.url, "primes")}"}\n`,
-  );
+  await deployExample(node.url, "primes", "primes");
   // Its first runs tell the node what one costs.
   for (let i = 0; i < 3; i++) {
     assert.equal(
@@ -108,18 +89,12 @@ Deno.test("one function flooding the node is shed; another function's invocation
   await using node = await startNode({
     flags: ["--workers", "1", "--max-queue-wait", "3s"],
   });
-  const primes = await module(node.url, "primes");
-  const echo = await module(node.url, "echo");
   // An invocation may wait 3 s: ~40 runs of the flood (~80 ms each), far
   // fewer than its 300 clients keep out. In one line with the flood, echo
   // would wait as long as the flood's line is held to (refused about half
   // the time); served in turn, it waits for a run or two.
-  await deploy(
-    node.url,
-    `  - {name: flood, module: "${primes}"}
-  - {name: echo, module: "${echo}"}
-`,
-  );
+  await deployExample(node.url, "flood", "primes");
+  await deployExample(node.url, "echo", "echo");
   for (let i = 0; i < 3; i++) {
     assert.equal((await invoke(node.url, "flood", MORE_PRIMES)).status, 200);
     assert.equal((await invoke(node.url, "echo", "warm")).status, 200);

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SPIN, uploadModule } from "../_helpers/guests.ts";
+import { uploadModule } from "../_helpers/deploy.ts";
+import { spinner } from "../_helpers/guests.ts";
 import { REPO_ROOT, startNode } from "../_helpers/node_process.ts";
 
 const apply = (url: string, yaml: string) =>
@@ -22,7 +23,7 @@ Deno.test("limits.concurrency refuses a function's excess at once; others keep a
     node.url,
     await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
   );
-  const spin = await uploadModule(node.url, SPIN);
+  const spin = await uploadModule(node.url, spinner());
 
   const bad = await apply(
     node.url,

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SPIN, uploadModule } from "../_helpers/guests.ts";
+import { deployModules } from "../_helpers/deploy.ts";
+import { spinner } from "../_helpers/guests.ts";
 import { REPO_ROOT, startNode } from "../_helpers/node_process.ts";
 
 async function workers(url: string): Promise<number> {
@@ -15,21 +16,12 @@ async function workers(url: string): Promise<number> {
 
 Deno.test("an echo answers while the only worker runs a long guest; the extra worker ends once idle", async () => {
   await using node = await startNode({ flags: ["--workers", "1"] });
-  const echo = await uploadModule(
-    node.url,
-    await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
-  );
-  const spin = await uploadModule(node.url, SPIN);
-  const applied = await fetch(`${node.url}/v1/manifests`, {
-    method: "POST",
-    headers: { "content-type": "application/yaml" },
-    body: `functions:
-  - {name: echo, module: "${echo}"}
-  - {name: spin, module: "${spin}", limits: {timeout: 2s}}
-`,
+  await deployModules(node.url, {
+    echo: {
+      module: await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
+    },
+    spin: { module: spinner(), limits: "timeout: 2s" },
   });
-  assert.equal(applied.status, 200, await applied.clone().text());
-  await applied.body?.cancel();
   const invoke = (name: string, body = "") =>
     fetch(`${node.url}/invoke/${name}`, { method: "POST", body });
   // One run tells the node a spin is long (and is not sent ahead of others).

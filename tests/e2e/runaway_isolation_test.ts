@@ -7,28 +7,19 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SPIN, uploadModule } from "../_helpers/guests.ts";
+import { deployModules } from "../_helpers/deploy.ts";
+import { spinner } from "../_helpers/guests.ts";
 import { REPO_ROOT, startNode } from "../_helpers/node_process.ts";
 
 Deno.test("100 echoes while 4 runaway guests time out: every echo answers", async () => {
   await using node = await startNode({ flags: ["--workers", "2"] });
-  const echo = await uploadModule(
-    node.url,
-    await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
-  );
-  const runaway = await uploadModule(node.url, SPIN);
-  const stuck = await uploadModule(node.url, uninterruptible(SPIN));
-  const applied = await fetch(`${node.url}/v1/manifests`, {
-    method: "POST",
-    headers: { "content-type": "application/yaml" },
-    body: `functions:
-  - {name: echo, module: "${echo}"}
-  - {name: runaway, module: "${runaway}", limits: {timeout: 300ms}}
-  - {name: stuck, module: "${stuck}", limits: {timeout: 300ms}}
-`,
+  await deployModules(node.url, {
+    echo: {
+      module: await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
+    },
+    runaway: { module: spinner(), limits: "timeout: 300ms" },
+    stuck: { module: uninterruptible(spinner()), limits: "timeout: 300ms" },
   });
-  assert.equal(applied.status, 200, await applied.clone().text());
-  await applied.body?.cancel();
 
   const invoke = (name: string, body: Uint8Array) =>
     fetch(`${node.url}/invoke/${name}`, {
@@ -81,7 +72,7 @@ Deno.test("100 echoes while 4 runaway guests time out: every echo answers", asyn
 
 /**
  * `spin` with `(drop (ref.i31 (i32.const 0)))` in place of its leading
- * `(nop) (drop (i32.const 0)) (nop)`: a GC instruction the interrupt
+ * `(nop) (drop (i32.const 0)) (nop)` (see `spinner`): a GC instruction the interrupt
  * rewrite does not know, so the module runs without checks.
  */
 function uninterruptible(
