@@ -191,10 +191,13 @@ class GuestRun {
       env: spec.env,
       preopens: state ? [...spec.preopens, ...state.preopens] : spec.preopens,
       kvSession: state?.session,
-      sleep: calls?.sleeper,
+      // A sleep makes poll_oneoff suspend: only guests that import it pay.
+      sleep: importsPollOneoff(runnable.module) ? calls?.sleeper : undefined,
       stdin: stdio.stdin,
       stdout: this.#stdout,
       stderr: this.#stderr,
+      // A run never calls its instance again after `_start`.
+      reuseImports: true,
     });
     this.#calls = calls && importsGuestCalls(runnable.module)
       ? new GuestCalls(calls.caller, calls.hooks)

@@ -6,6 +6,8 @@
  */
 import type { ByteSink } from "../wasi/mod.ts";
 
+const decoder = new TextDecoder();
+
 /**
  * Keeps the last `capacity` bytes written to it.
  *
@@ -55,6 +57,7 @@ export class TailBuffer implements ByteSink {
 
   /** The kept bytes as UTF-8 text (a character cut at the start is dropped). */
   text(): string {
-    return new TextDecoder().decode(this.bytes()).replace(/^\uFFFD/, "");
+    if (this.#total === 0) return "";
+    return decoder.decode(this.bytes()).replace(/^\uFFFD/, "");
   }
 }

@@ -1,9 +1,11 @@
 /**
- * What every WASI call works on: the guest's memory and its descriptors.
+ * What every WASI call works on: the guest's memory, its descriptors, its
+ * argv and environ.
  *
  * @module
  */
 
+import type { StringList } from "./_args.ts";
 import type { FdTable } from "./_fd_table.ts";
 import type { GuestMemory } from "./_memory.ts";
 
@@ -13,16 +15,21 @@ import type { GuestMemory } from "./_memory.ts";
  * @example
  * ```ts
  * import type { WasiContext } from "./_context.ts";
+ * import { StringList } from "./_args.ts";
  * import { FdTable } from "./_fd_table.ts";
  * import { GuestMemory } from "./_memory.ts";
  * import { OutputBuffer } from "./stdio.ts";
  * const ctx: WasiContext = {
  *   mem: new GuestMemory(),
  *   fds: new FdTable(undefined, new OutputBuffer(), new OutputBuffer(), []),
+ *   args: new StringList(["echo"]),
+ *   env: new StringList([]),
  * };
  * ```
  */
 export interface WasiContext {
   readonly mem: GuestMemory;
   readonly fds: FdTable;
+  readonly args: StringList;
+  readonly env: StringList;
 }

@@ -6,7 +6,6 @@
  * @module
  */
 
-import type { StringList } from "./_args.ts";
 import { clockResGet, clockTimeGet } from "./_clock.ts";
 import type { WasiContext } from "./_context.ts";
 import {
@@ -132,7 +131,9 @@ function notSocket(ctx: WasiContext, fd: number): number {
 }
 
 /**
- * Builds the import functions for one guest; `exit` throws to end it.
+ * Builds the import functions over `ctx`; `exit` throws to end the guest.
+ * They read `ctx` at each call, so one set serves guests in turn when its
+ * fields are swapped between runs (see `host.ts`).
  *
  * @example
  * ```ts
@@ -144,24 +145,23 @@ function notSocket(ctx: WasiContext, fd: number): number {
  * const ctx = {
  *   mem: new GuestMemory(),
  *   fds: new FdTable(undefined, new OutputBuffer(), new OutputBuffer(), []),
+ *   args: new StringList(["guest"]),
+ *   env: new StringList([]),
  * };
- * const imports = createImports(ctx, new StringList([]), new StringList([]), (code) => {
+ * const imports = createImports(ctx, (code) => {
  *   throw new Error(`exit ${code}`);
  * });
  * ```
  */
 export function createImports(
   ctx: WasiContext,
-  args: StringList,
-  env: StringList,
   exit: (code: number) => never,
 ): Record<Preview1Function, (...args: never[]) => number | void> {
-  const mem = ctx.mem;
   return {
-    args_get: (argv: Int, buf: Int) => args.get(mem, argv, buf),
-    args_sizes_get: (c: Int, s: Int) => args.sizes(mem, c, s),
-    environ_get: (envp: Int, buf: Int) => env.get(mem, envp, buf),
-    environ_sizes_get: (c: Int, s: Int) => env.sizes(mem, c, s),
+    args_get: (argv: Int, buf: Int) => ctx.args.get(ctx.mem, argv, buf),
+    args_sizes_get: (c: Int, s: Int) => ctx.args.sizes(ctx.mem, c, s),
+    environ_get: (envp: Int, buf: Int) => ctx.env.get(ctx.mem, envp, buf),
+    environ_sizes_get: (c: Int, s: Int) => ctx.env.sizes(ctx.mem, c, s),
     clock_res_get: (id: Int, p: Int) => clockResGet(ctx, id, p),
     clock_time_get: (id: Int, _precision: I64, p: Int) =>
       clockTimeGet(ctx, id, p),

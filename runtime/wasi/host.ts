@@ -16,6 +16,7 @@ import { jspi } from "../jspi.ts";
 import { StringList } from "./_args.ts";
 import { FdTable } from "./_fd_table.ts";
 import { createImports, PREVIEW1_FUNCTIONS } from "./_imports.ts";
+import type { WasiContext } from "./_context.ts";
 import { requireConfinement } from "./_libc.ts";
 import { GuestMemory } from "./_memory.ts";
 import { pollOneoff, type Sleep } from "./_poll.ts";
@@ -74,6 +75,13 @@ export interface WasiOptions {
    * `startAsync`; without, such waits block the thread.
    */
   sleep?: Sleep;
+  /**
+   * Reuse import functions of earlier runs (whose fields are swapped for
+   * this run's), when neither `sleep` nor `kvSession` is given. Only for a
+   * caller that never calls the instance's exports after `start` returns:
+   * they would then run against another guest's state.
+   */
+  reuseImports?: boolean;
 }
 
 /**
@@ -150,6 +158,7 @@ export class WasiHost {
   readonly #mem = new GuestMemory();
   readonly #fds: FdTable;
   readonly #kv: KvSession | undefined;
+  #binding: Binding | undefined;
   #started = false;
 
   /**
@@ -161,26 +170,33 @@ export class WasiHost {
     if (options.preopens?.some((p) => "hostPath" in p)) requireConfinement();
     const stdout = this.stdout = options.stdout ?? new OutputBuffer();
     const stderr = this.stderr = options.stderr ?? new OutputBuffer();
-    const fds = this.#fds = new FdTable(
-      options.stdin,
-      stdout,
-      stderr,
-      options.preopens ?? [],
-    );
     const env = options.env;
     const environ: string[] = [];
     if (env !== undefined) {
       for (const key in env) environ.push(`${key}=${env[key]}`);
     }
-    const calls: Record<string, unknown> = createImports(
-      { mem: this.#mem, fds },
-      new StringList(options.args ?? []),
-      new StringList(environ),
-      exit,
-    );
+    const ctx: WasiContext = {
+      mem: this.#mem,
+      fds: this.#fds = new FdTable(
+        options.stdin,
+        stdout,
+        stderr,
+        options.preopens ?? [],
+      ),
+      args: new StringList(options.args ?? []),
+      env: new StringList(environ),
+    };
     const sleep = options.sleep;
+    const session = this.#kv = options.kvSession;
+    if (options.reuseImports && !sleep && !session) {
+      const binding = idleBindings.pop() ?? newBinding();
+      Object.assign(binding.ctx, ctx);
+      this.#binding = binding;
+      this.imports = binding.imports;
+      return;
+    }
+    const calls: Record<string, unknown> = createImports(ctx, exit);
     if (sleep) {
-      const ctx = { mem: this.#mem, fds };
       calls.poll_oneoff = new jspi.Suspending(
         ((i: number, o: number, n: number, r: number) =>
           pollOneoff(ctx, i, o, n, r, sleep)) as (
@@ -188,7 +204,6 @@ export class WasiHost {
           ) => Promise<number>,
       );
     }
-    const session = this.#kv = options.kvSession;
     if (session) {
       for (const name of KV_WRITING_CALLS) {
         const call = calls[name] as (...args: unknown[]) => number;
@@ -223,6 +238,7 @@ export class WasiHost {
       return this.#exitCode(error);
     } finally {
       this.#fds.closeAll();
+      this.#release();
     }
   }
 
@@ -246,6 +262,7 @@ export class WasiHost {
       return this.#exitCode(error);
     } finally {
       this.#fds.closeAll();
+      this.#release();
       // Files left open are put back as on close; wait until they are.
       await this.#kv?.drain(0);
     }
@@ -265,10 +282,59 @@ export class WasiHost {
     return _start as () => void;
   }
 
+  /** Gives a reused binding back, holding nothing of this run. */
+  #release(): void {
+    const binding = this.#binding;
+    if (!binding) return;
+    this.#binding = undefined;
+    Object.assign(binding.ctx, vacant ??= vacantContext());
+    if (idleBindings.length < IDLE_BINDINGS) idleBindings.push(binding);
+  }
+
   #exitCode(error: unknown): number {
     if (error instanceof ProcExit) return error.code;
     throw error;
   }
+}
+
+/**
+ * One set of import functions over a context whose fields are swapped per
+ * run: building the 46 functions and their object for every run was a
+ * large share of a small invocation's allocations.
+ */
+interface Binding {
+  ctx: { -readonly [K in keyof WasiContext]: WasiContext[K] };
+  imports: WebAssembly.Imports;
+}
+
+/** Bindings of finished runs, for the next runs that reuse imports. */
+const idleBindings: Binding[] = [];
+/** More than the runs of one isolate that are suspended at once, usually. */
+const IDLE_BINDINGS = 16;
+/** What a binding points at between runs: nothing of any guest. */
+let vacant: WasiContext | undefined;
+
+function vacantContext(): WasiContext {
+  const none = new OutputBuffer(0);
+  return {
+    mem: new GuestMemory(),
+    fds: new FdTable(undefined, none, none, []),
+    args: new StringList([]),
+    env: new StringList([]),
+  };
+}
+
+function newBinding(): Binding {
+  const ctx = { ...(vacant ??= vacantContext()) };
+  return {
+    ctx,
+    imports: {
+      wasi_snapshot_preview1: createImports(
+        ctx,
+        exit,
+      ) as WebAssembly.ModuleImports,
+    },
+  };
 }
 
 /**
