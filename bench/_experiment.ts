@@ -36,6 +36,18 @@ export interface ResultEnvelope<T> {
 }
 
 /**
+ * What a script run on its own (`deno run -A bench/<name>.ts`) writes
+ * beside its figures, in place of an envelope.
+ */
+export interface Standalone {
+  benchmark: string;
+  quick: boolean;
+  machine: Machine;
+  /** The 1-minute load average before and after the run. */
+  loadAverage: { before: number; after: number };
+}
+
+/**
  * Runs `body` and wraps what it returns with the machine it ran on and how
  * long it took.
  *

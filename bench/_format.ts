@@ -41,8 +41,9 @@ export function table(head: string[], rows: string[][]): string {
   ].join("\n");
 }
 
-/** A target's verdict, in bold. */
-export function met(ok: boolean): string {
+/** A target's verdict, in bold; `undefined`: the results lack the figure. */
+export function met(ok: boolean | undefined): string {
+  if (ok === undefined) return "not measured";
   return ok ? "**met**" : "**missed**";
 }
 

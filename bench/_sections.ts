@@ -7,6 +7,14 @@
 import type { System } from "./exchange.ts";
 import { fmt, lowerOrHigher, met, SYSTEM_LABEL, table } from "./_format.ts";
 import type { DistinctResults } from "./_distinct.ts";
+import { footprintTargets } from "./_footprint_section.ts";
+import {
+  admissionTargets,
+  distinctTargets,
+  ISSUE_11,
+  sleeperTargets,
+  verdictRows,
+} from "./_issue11.ts";
 import type { Results } from "./_results.ts";
 import { SERVING_TARGETS, type SideBySide } from "./serving.ts";
 
@@ -108,12 +116,30 @@ export function targetsSection(r: Results): string {
       ]);
     }
   }
+  rows.push(...verdictRows(footprintTargets(r.footprint?.results)));
   return [
     "## Targets",
     "",
     "Reported, not asserted: see [Analysis](#analysis) for why a missed one is missed.",
     "",
     table(["target", "measured", ""], rows),
+    "",
+    "### Issue 11: many guests on few workers, density at scale",
+    "",
+    "From [preempt](#guests-that-sleep-run-away-or-run-long-preempt-issue-11), " +
+    "[admission](#admission-under-bursts-and-floods-admission-issue-11) and " +
+    "[density](#density-rss-vmrss-of-the-node-workers-included); a figure " +
+    "the results lack, or measured at a smaller scale than the target's, " +
+    "is not measured.",
+    "",
+    table(
+      ["target", "measured", ""],
+      verdictRows([
+        ...sleeperTargets(r.preempt?.results),
+        ...admissionTargets(r.admission?.results),
+        ...distinctTargets(r.density?.results.distinct),
+      ]),
+    ),
     "",
   ].join("\n");
 }
@@ -516,7 +542,8 @@ export function floorsSection(
 function distinctSection(x: DistinctResults): string[] {
   const ms = (l: { p50: number; p99: number }) =>
     `p50 ${l.p50}, p99 ${l.p99} ms`;
-  const pass = (ok: boolean) => ok ? "met" : "missed";
+  const [rss, restart, cold] = distinctTargets(x);
+  const t = ISSUE_11.distinct;
   const d = x.deploy;
   return [
     `#### ${x.modules} functions of ${x.modules} distinct modules (${x.moduleBytes} B each), ${x.workers} workers`,
@@ -530,12 +557,12 @@ function distinctSection(x: DistinctResults): string[] {
       [
         "RSS deployed, nothing run",
         `${d.rssAfterMB} MB (${d.rssBeforeMB} MB empty; ${d.perFunctionKB} KB a function)`,
-        `≤ 512 MB: ${pass(d.rssAfterMB <= 512)}`,
+        `≤ ${t.maxRssMB} MB: ${met(rss.ok)}`,
       ],
       [
         "cold first invocation (compile on demand)",
         ms(x.coldFirstInvocationMs),
-        `p50 ≤ 20 ms: ${pass(x.coldFirstInvocationMs.p50 <= 20)}`,
+        `p50 ≤ ${t.maxColdP50Ms} ms: ${met(cold.ok)}`,
       ],
       ["the same functions again (warm)", ms(x.warmInvocationMs), ""],
       // Results written before the larger modules were measured lack them.
@@ -554,7 +581,7 @@ function distinctSection(x: DistinctResults): string[] {
       [
         "restart: listening / first answer",
         `${x.restart.listeningSeconds} / ${x.restart.servingSeconds} s (RSS ${x.restart.rssMB} MB)`,
-        `≤ 10 s: ${pass(x.restart.servingSeconds <= 10)}`,
+        `≤ ${t.maxRestartSeconds} s: ${met(restart.ok)}`,
       ],
       [
         "cold first invocation after the restart",

@@ -37,6 +37,7 @@ import {
   startBaseline,
   startNode,
 } from "./_nodes.ts";
+import type { Standalone } from "./_experiment.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
 
 const { values } = parseArgs({
@@ -216,6 +217,20 @@ async function run(
   };
 }
 
+/** One node's figures: its capacity, the burst, fairness, short beside long. */
+export type AdmissionRun = Awaited<ReturnType<typeof run>>;
+
+/** What `bench/results/admission.json` holds. */
+export interface AdmissionResults extends Standalone {
+  benchmark: "admission";
+  guest: string;
+  /** Without `--max-queue-wait`, then with it. */
+  runs: AdmissionRun[];
+  /** The same on an older tree (`--baseline DIR`), or null. */
+  baseline: (AdmissionRun & { tree?: string }) | null;
+  notes: string[];
+}
+
 const loadBefore = loadavg()[0];
 const unbounded = await run([], undefined);
 console.error("no --max-queue-wait:", JSON.stringify(unbounded));
@@ -229,7 +244,7 @@ const baseline = values.baseline
   ? await run([], unbounded.capacityPerSecond, values.baseline)
   : undefined;
 if (baseline) console.error("baseline:", JSON.stringify(baseline));
-const results = {
+const results: AdmissionResults = {
   benchmark: "admission",
   quick: values.quick,
   machine: machine(),

@@ -48,6 +48,7 @@ import {
   startBaseline,
   startNode,
 } from "./_nodes.ts";
+import type { Standalone } from "./_experiment.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
 
 const { values } = parseArgs({
@@ -59,8 +60,11 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 
+/** This tree, or the older one given with `--baseline`. */
+type Tree = "this" | "baseline";
+
 /** A node of this tree, or of the baseline tree, with 2 workers. */
-async function node(tree: "this" | "baseline"): Promise<BenchProcess> {
+async function node(tree: Tree): Promise<BenchProcess> {
   if (tree === "this") return await startNode({ id: "preempt", workers: 2 });
   return await startBaseline(values.baseline!, ["--workers", "2"]);
 }
@@ -88,7 +92,7 @@ async function concurrently(count: number, once: () => Promise<unknown>) {
 }
 
 /** N concurrent 100 ms sleeps, and N concurrent echoes, on one node. */
-async function sleepers(tree: "this" | "baseline", count: number) {
+async function sleepers(tree: Tree, count: number) {
   await using n = await node(tree);
   const echo = await Deno.readFile(`${ROOT}examples/echo/echo.wasm`);
   await deploy(n, [
@@ -164,7 +168,7 @@ async function sleepersInProcess(count: number) {
 }
 
 /** A runaway guest stopped at its 200 ms deadline, one at a time. */
-async function deadline(tree: "this" | "baseline", rounds: number) {
+async function deadline(tree: Tree, rounds: number) {
   await using n = await node(tree);
   const spin = await Deno.readFile(`${ROOT}examples/spin/spin.wasm`);
   const echo = await Deno.readFile(`${ROOT}examples/echo/echo.wasm`);
@@ -205,6 +209,15 @@ const cpuMs = (fn: () => void) => {
   return (used.user + used.system) / 1000;
 };
 
+/** CPU time (ms) of one guest's run without and with interrupt checks. */
+export interface InterruptCost {
+  withoutMs: { min: number; p50: number };
+  withMs: { min: number; p50: number };
+  ratioOfMins: number;
+  ratioOfMedians: number;
+  codeBytesAdded: number;
+}
+
 /** CPU time of guests with and without interrupt checks, interleaved. */
 async function interruptCost(repeats: number) {
   const cell = new InterruptCell();
@@ -234,7 +247,7 @@ async function interruptCost(repeats: number) {
       stdin: new Uint8Array(),
     },
   };
-  const out: Record<string, unknown> = {};
+  const out: Record<string, InterruptCost> = {};
   for (const [label, { bytes, args, stdin }] of Object.entries(cases)) {
     const limited = withImportedMemory(bytes, 2048);
     const plain = new WebAssembly.Module(withGrowHook(limited.bytes));
@@ -306,20 +319,32 @@ async function jspiCost(runs: number) {
   };
 }
 
+/** What `bench/results/preempt.json` holds. */
+export interface PreemptResults extends Standalone {
+  benchmark: "preempt";
+  /** In process, then on a node of each tree measured. */
+  sleepers:
+    & { inProcess: Awaited<ReturnType<typeof sleepersInProcess>> }
+    & Partial<Record<Tree, Awaited<ReturnType<typeof sleepers>>>>;
+  deadline: Partial<Record<Tree, Awaited<ReturnType<typeof deadline>>>>;
+  /** By guest. */
+  interruptChecks: Record<string, InterruptCost>;
+  jspi: Awaited<ReturnType<typeof jspiCost>>;
+  notes: string[];
+}
+
 const loadBefore = loadavg()[0];
 const trees = values.baseline
   ? ["this", "baseline"] as const
   : ["this"] as const;
 const count = { this: quick ? 300 : 1000, baseline: quick ? 40 : 100 };
-const results = {
+const results: PreemptResults = {
   benchmark: "preempt",
   quick,
   machine: machine(),
   loadAverage: { before: round(loadBefore), after: 0 },
-  sleepers: {
-    inProcess: await sleepersInProcess(count.this),
-  } as Record<string, unknown>,
-  deadline: {} as Record<string, unknown>,
+  sleepers: { inProcess: await sleepersInProcess(count.this) },
+  deadline: {},
   interruptChecks: await interruptCost(quick ? 7 : 15),
   jspi: await jspiCost(quick ? 2000 : 10_000),
   notes: [

@@ -24,6 +24,8 @@ import {
   workflowsSection,
 } from "./_sections.ts";
 import { stateClusterSection } from "./state_cluster.ts";
+import { footprintSection } from "./_footprint_section.ts";
+import { admissionSection, preemptSection } from "./_scheduling_sections.ts";
 
 const HEADLINE_START = "<!-- bench:headline:start -->";
 const HEADLINE_END = "<!-- bench:headline:end -->";
@@ -52,14 +54,16 @@ function markdown(r: Results, plots: Record<string, string>): string {
   const img = (file: string, alt: string) =>
     plots[file] ? `![${alt}](${file})\n` : "";
   const envelopes = NAMES.flatMap((n) => r[n] ? [[n, r[n]!] as const] : []);
-  const total = envelopes.reduce((sum, [, e]) => sum + e.seconds, 0);
+  const total = envelopes.reduce((sum, [, e]) => sum + (e.seconds ?? 0), 0);
   const parts = [
     "# eddy benchmarks",
     "",
     "Written by `deno task bench` (full) or `deno task bench:quick` " +
-    "(bench/run.ts); every figure below comes from the JSON files beside " +
-    "this report. Each experiment starts its own eddy nodes (`cli.ts serve` " +
-    "processes), redis-server and helper servers on loopback, and stops them.",
+    "(bench/run.ts); footprint, preempt and admission by their own scripts " +
+    "(`deno run -A bench/<experiment>.ts`); every figure below comes from " +
+    "the JSON files beside this report. Each experiment starts its own eddy " +
+    "nodes (`cli.ts serve` processes), redis-server and helper servers on " +
+    "loopback, and stops them.",
     "",
     "## Runs",
     "",
@@ -68,12 +72,13 @@ function markdown(r: Results, plots: Record<string, string>): string {
       envelopes.map(([name, e]) => [
         `[${name}](${name}.json)`,
         e.scale,
-        String(e.seconds),
+        e.seconds === undefined ? "–" : String(e.seconds),
         machineLine(e.machine),
       ]),
     ),
     "",
-    `Total: ${Math.round(total)} s of measurement. These machines are shared ` +
+    `Total: ${Math.round(total)} s of measurement (the scripts run on their ` +
+    "own record no wall time: –). These machines are shared " +
     "2-core VMs: the load average shows how much other work ran meanwhile, " +
     "and absolute figures move with it; ratios measured in the same run " +
     "(systems run in turn) move less.",
@@ -81,8 +86,11 @@ function markdown(r: Results, plots: Record<string, string>): string {
     targetsSection(r),
     exchangeSection(r, img),
     sledgeSection(r, img),
+    footprintSection(r),
     workflowsSection(r, img),
     stateSection(r),
+    preemptSection(r),
+    admissionSection(r),
     floorsSection(r, img),
     stateClusterSection(r["state-cluster"]?.results),
     analysis(r),

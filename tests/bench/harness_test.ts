@@ -113,6 +113,7 @@ Deno.test({
       for (
         const heading of [
           "## Targets",
+          "### Issue 11",
           "## 1. Inter-function data exchange",
           "## 2. Sandbox start-up",
           "## 3. Workflows",
