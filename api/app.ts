@@ -16,12 +16,14 @@ import { type Context, Hono } from "hono";
 import type { EddyNode } from "../node/node.ts";
 import type { Fetch } from "./console/dispatch.ts";
 import { requireToken } from "./auth.ts";
-import { knownHostsOnly, sameOriginWrites } from "./browser.ts";
+import { crossOriginRefusal, hostRefusal } from "./browser.ts";
+import { directInvocations } from "./direct_invoke.ts";
 import { failure, noRoute } from "./failure.ts";
+import { refusing, type RequestCheck } from "./request_check.ts";
 import { commRoutes } from "./routes/comm.ts";
 import { invokeRoutes } from "./routes/invoke.ts";
 import { systemRoutes } from "./routes/system.ts";
-import { wellFormedUrl } from "./url.ts";
+import { urlRefusal } from "./url.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -59,11 +61,8 @@ export function createApp(
 ): Hono {
   const maxModuleBytes = options.maxModuleBytes ?? 64 << 20;
   const app = new Hono();
-  app.use("*", wellFormedUrl());
-  if (options.token === undefined) {
-    app.use("*", knownHostsOnly(options.allowedHosts ?? []));
-    app.use("*", sameOriginWrites());
-  } else {
+  for (const check of requestChecks(options)) app.use("*", refusing(check));
+  if (options.token !== undefined) {
     app.use("/v1/*", requireToken(options.token));
   }
   app.route("/", systemRoutes(node));
@@ -94,6 +93,46 @@ export function createApp(
   app.all("*", forward(async () => (await management()).app));
   app.onError(failure);
   return app;
+}
+
+/**
+ * The handler a node serves: plain invocations answered directly
+ * (`./direct_invoke.ts`), every other request by {@linkcode createApp}'s app.
+ *
+ * @example
+ * ```ts
+ * import { createHandler } from "./app.ts";
+ * import { EddyNode } from "../node/node.ts";
+ * const tmp = await Deno.makeTempDir();
+ * const node = await EddyNode.start({ dataDir: tmp });
+ * const fetch = createHandler(node);
+ * console.log((await fetch(new Request("http://127.0.0.1/healthz"))).status); // 200
+ * await node.close();
+ * await Deno.remove(tmp, { recursive: true });
+ * ```
+ */
+export function createHandler(node: EddyNode, options: AppOptions = {}): Fetch {
+  const app = createApp(node, options);
+  return directInvocations(
+    node,
+    requestChecks(options),
+    (request, env) => app.fetch(request, env),
+  );
+}
+
+/**
+ * What every request must pass: a well-formed URL and, without a token,
+ * a known host and no cross-origin write (what a web page could send
+ * through the user's browser).
+ */
+function requestChecks(options: AppOptions): RequestCheck[] {
+  return options.token === undefined
+    ? [
+      urlRefusal(),
+      hostRefusal(options.allowedHosts ?? []),
+      crossOriginRefusal,
+    ]
+    : [urlRefusal()];
 }
 
 /** `load`'s result, loaded by the first call. */

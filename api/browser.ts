@@ -12,6 +12,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { RequestError } from "../runtime/errors.ts";
+import { refusing, type RequestCheck } from "./request_check.ts";
 
 /**
  * Host names a node always answers to: loopback, whatever the port.
@@ -29,47 +30,86 @@ export const LOOPBACK_HOSTS: readonly string[] = [
 ];
 
 /**
- * Middleware that refuses (403 `host_not_allowed`) a request whose `Host`
- * is not a loopback name, an IP address, or one of `names` (compared
- * without port and case). A DNS-rebinding page reaches the node under the
+ * A check that refuses (403 `host_not_allowed`) a request whose `Host` is
+ * not a loopback name, an IP address, or one of `names` (compared without
+ * port and case). A DNS-rebinding page reaches the node under the
  * attacker's domain name; it cannot make a browser send an IP address or
  * loopback name as the host of its own origin.
  *
  * @example
  * ```ts
- * import { Hono } from "hono";
- * import { knownHostsOnly } from "./browser.ts";
- * const app = new Hono().use("*", knownHostsOnly(["eddy.lan"]));
+ * import { hostRefusal } from "./browser.ts";
+ * const refusal = hostRefusal(["eddy.lan"]);
+ * console.log(refusal(new Request("http://evil.example/"))?.code); // "host_not_allowed"
+ * console.log(refusal(new Request("http://eddy.lan:8080/"))); // undefined
  * ```
  */
-export function knownHostsOnly(names: Iterable<string>): MiddlewareHandler {
+export function hostRefusal(names: Iterable<string>): RequestCheck {
   const allowed = new Set(
     [...LOOPBACK_HOSTS, ...names].map((name) => hostnameOf(name)),
   );
   // Host headers seen to pass, so that most requests skip parsing the URL.
   const passed = new Set<string>();
-  return async (c, next) => {
-    const header = c.req.header("host");
-    if (header !== undefined && passed.has(header)) return await next();
-    const host = new URL(c.req.url).hostname;
+  return (request) => {
+    const header = request.headers.get("host") ?? undefined;
+    if (header !== undefined && passed.has(header)) return undefined;
+    const host = new URL(request.url).hostname;
     if (!allowed.has(host) && !isIpAddress(host)) {
-      throw new RequestError(
+      return new RequestError(
         "host_not_allowed",
         `this node does not answer to host '${host}': without a token it answers only to loopback names, IP addresses, its --hostname and --advertise names and those given with --allowed-host (start it with --allowed-host ${host} if '${host}' is meant to reach it)`,
         { host },
       );
     }
     if (header !== undefined && passed.size < 64) passed.add(header);
-    await next();
+    return undefined;
   };
 }
 
 /**
- * Middleware that refuses (403 `cross_origin`) a state-changing request
- * (any method but GET, HEAD and OPTIONS) that a browser sent from another
- * origin: an `Origin` other than the node's own, or `Sec-Fetch-Site:
- * cross-site` / `same-site`. Clients that are not browsers send neither and
- * pass.
+ * Refuses (403 `cross_origin`) a state-changing request (any method but
+ * GET, HEAD and OPTIONS) that a browser sent from another origin: an
+ * `Origin` other than the node's own, or `Sec-Fetch-Site: cross-site` /
+ * `same-site`. Clients that are not browsers send neither and pass.
+ *
+ * @example
+ * ```ts
+ * import { crossOriginRefusal } from "./browser.ts";
+ * const post = new Request("http://127.0.0.1:8080/invoke/echo", {
+ *   method: "POST",
+ *   headers: { origin: "https://evil.example" },
+ * });
+ * console.log(crossOriginRefusal(post)?.code); // "cross_origin"
+ * ```
+ */
+export function crossOriginRefusal(request: Request): RequestError | undefined {
+  const method = request.method;
+  if (method === "GET" || method === "HEAD" || method === "OPTIONS") {
+    return undefined;
+  }
+  const origin = request.headers.get("origin") ?? undefined;
+  const site = request.headers.get("sec-fetch-site") ?? undefined;
+  // Clients that are not browsers send neither: nothing to compare.
+  if (origin === undefined && site === undefined) return undefined;
+  const url = new URL(request.url);
+  const own = url.origin;
+  if (
+    site === "cross-site" || site === "same-site" ||
+    (origin !== undefined && origin !== own)
+  ) {
+    return new RequestError(
+      "cross_origin",
+      `${method} ${url.pathname} from ${
+        origin === undefined ? `a ${site} page` : `origin '${origin}'`
+      } refused: without a token this node accepts changes only from its own origin (${own}) or from clients that are not browsers; set --token to manage it from elsewhere`,
+      { origin: origin ?? null, secFetchSite: site ?? null },
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Middleware that refuses what {@linkcode crossOriginRefusal} refuses.
  *
  * @example
  * ```ts
@@ -79,27 +119,7 @@ export function knownHostsOnly(names: Iterable<string>): MiddlewareHandler {
  * ```
  */
 export function sameOriginWrites(): MiddlewareHandler {
-  return async (c, next) => {
-    if (/^(GET|HEAD|OPTIONS)$/.test(c.req.method)) return await next();
-    const origin = c.req.header("origin");
-    const site = c.req.header("sec-fetch-site");
-    // Clients that are not browsers send neither: nothing to compare.
-    if (origin === undefined && site === undefined) return await next();
-    const own = new URL(c.req.url).origin;
-    if (
-      site === "cross-site" || site === "same-site" ||
-      (origin !== undefined && origin !== own)
-    ) {
-      throw new RequestError(
-        "cross_origin",
-        `${c.req.method} ${c.req.path} from ${
-          origin === undefined ? `a ${site} page` : `origin '${origin}'`
-        } refused: without a token this node accepts changes only from its own origin (${own}) or from clients that are not browsers; set --token to manage it from elsewhere`,
-        { origin: origin ?? null, secFetchSite: site ?? null },
-      );
-    }
-    await next();
-  };
+  return refusing(crossOriginRefusal);
 }
 
 /** `name` as URL hostnames are written: lower case, no port, IPv6 bracketed. */

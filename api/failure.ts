@@ -27,27 +27,44 @@ import { statusOf } from "./status.ts";
  * ```
  */
 export function failure(error: unknown, c: Context): Response {
+  return failureResponse(error, c.req.raw);
+}
+
+/**
+ * The response to `error`, thrown while answering `request`, for code
+ * that answers without Hono's context (the direct invocation path).
+ *
+ * @example
+ * ```ts
+ * import { failureResponse } from "./failure.ts";
+ * import { NotFoundError } from "../runtime/errors.ts";
+ * const res = failureResponse(new NotFoundError("function", "echo"), new Request("http://x/"));
+ * console.log(res.status, (await res.json()).error.code); // 404 not_found
+ * ```
+ */
+export function failureResponse(error: unknown, request: Request): Response {
   if (error instanceof EddyError) {
     const status = statusOf(error);
-    // Overload and budget refusals pass: tell clients when to come back.
-    if (status === 503) c.header("Retry-After", "1");
-    // deno-lint-ignore no-explicit-any
-    return c.json(error.toJSON(), status as any);
+    return Response.json(error.toJSON(), {
+      status,
+      // Overload and budget refusals pass: tell clients when to come back.
+      headers: status === 503 ? { "Retry-After": "1" } : undefined,
+    });
   }
   if (error instanceof HTTPException) return error.getResponse();
-  if (bodyCutShort(error, c.req.raw)) {
-    return c.json({
+  if (bodyCutShort(error, request)) {
+    return Response.json({
       error: {
         code: "incomplete_body",
         message:
           "the request body ended before it was complete (the client closed the connection)",
       },
-    }, 400);
+    }, { status: 400 });
   }
   console.error(error);
-  return c.json({
+  return Response.json({
     error: { code: "internal", message: String(error) },
-  }, 500);
+  }, { status: 500 });
 }
 
 /**

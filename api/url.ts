@@ -5,38 +5,40 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
 import { RequestError } from "../runtime/errors.ts";
+import type { RequestCheck } from "./request_check.ts";
 
 /**
- * Middleware that answers 400 `invalid_host` when the request's host is not
- * one, and 400 `invalid_url` when the path or query holds a malformed
- * percent-escape (`%ff`, `%zz`, a lone `%`).
+ * A check of a request's URL: a `RequestError` 400 `invalid_host` when its
+ * host is not one, 400 `invalid_url` when its path or query holds a
+ * malformed percent-escape (`%ff`, `%zz`, a lone `%`); `undefined` when it
+ * is well formed.
  *
  * @example
  * ```ts
- * import { Hono } from "hono";
- * import { wellFormedUrl } from "./url.ts";
- * const app = new Hono().use("*", wellFormedUrl());
+ * import { urlRefusal } from "./url.ts";
+ * const refusal = urlRefusal();
+ * console.log(refusal(new Request("http://127.0.0.1/%zz"))?.code); // "invalid_url"
+ * console.log(refusal(new Request("http://127.0.0.1/invoke/echo"))); // undefined
  * ```
  */
-export function wellFormedUrl(): MiddlewareHandler {
+export function urlRefusal(): RequestCheck {
   // Host headers seen to be well formed: a request under one whose URL has
   // no percent-escape needs no parsing (a path never fails to parse).
   const passed = new Set<string>();
-  return async (c, next) => {
-    const header = c.req.header("host");
+  return (request) => {
+    const header = request.headers.get("host") ?? undefined;
     if (
-      header !== undefined && passed.has(header) && !c.req.url.includes("%")
+      header !== undefined && passed.has(header) && !request.url.includes("%")
     ) {
-      return await next();
+      return undefined;
     }
     let url: URL;
     try {
-      url = new URL(c.req.url);
+      url = new URL(request.url);
     } catch {
-      const host = c.req.header("host") ?? null;
-      throw new RequestError(
+      const host = header ?? null;
+      return new RequestError(
         "invalid_host",
         `the request's host ${
           JSON.stringify(host)
@@ -49,7 +51,7 @@ export function wellFormedUrl(): MiddlewareHandler {
       try {
         decodeURIComponent(text);
       } catch {
-        throw new RequestError(
+        return new RequestError(
           "invalid_url",
           `the request ${part} '${text}' has a malformed percent-escape (write '%' as %25)`,
           { [part]: text },
@@ -57,6 +59,6 @@ export function wellFormedUrl(): MiddlewareHandler {
       }
     }
     if (header !== undefined && passed.size < 64) passed.add(header);
-    await next();
+    return undefined;
   };
 }

@@ -9,7 +9,7 @@
  */
 import { hostname as hostName } from "node:os";
 import { resolve } from "node:path";
-import { closeEventStreams, createApp } from "../api/app.ts";
+import { closeEventStreams, createHandler } from "../api/app.ts";
 import {
   type Http2Server,
   serveHttp2,
@@ -98,7 +98,7 @@ export async function serveNode(
   let unix: UnixServer | undefined;
   let tls: Http2Server | undefined;
   try {
-    const app = createApp(node, {
+    const handler = createHandler(node, {
       token: options.token,
       maxModuleBytes: options.maxModuleBytes,
       allowedHosts: [
@@ -125,7 +125,7 @@ export async function serveNode(
       hostname,
       onListen: ({ hostname, port }) =>
         listening.resolve(`http://${hostname}:${port}`),
-    }, app.fetch);
+    }, handler);
     const url = await listening.promise;
     node.endpoints = {
       http: options.advertise ?? url,

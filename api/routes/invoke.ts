@@ -38,42 +38,65 @@ const STREAM_PIECE_BYTES = 1 << 20;
  * ```
  */
 export function invokeRoutes(node: EddyNode): Hono {
-  const app = new Hono();
-  app.post("/:name", async (c) => {
-    const name = c.req.param("name");
-    const args = c.req.queries("arg") ?? [];
-    const fn = node.registry.get(name);
-    if (!fn) return await forward(node, name, c.req.raw, args);
-    const reservation = new Reservation(node.budget);
-    let result;
-    try {
-      // Not body-limit: the cap is this function's own, and the bytes must
-      // enter the budget reservation as they arrive (see api/body.ts).
-      const input = await readBody(
+  return new Hono().post(
+    "/:name",
+    (c) =>
+      answerInvocation(
+        node,
+        c.req.param("name"),
         c.req.raw,
-        fn.limits.maxInputBytes,
-        (size) => inputTooLarge(fn, size),
-        reservation,
-      );
-      result = await node.invoke(name, input, {
-        args,
-        reservation,
-        signal: c.req.raw.signal,
-      });
-    } catch (error) {
-      reservation.release();
-      throw error;
-    }
-    return c.body(sent(result.stdout, reservation), 200, {
-      "content-type": "application/octet-stream",
-      "x-eddy-exit-code": String(result.exitCode),
-      "x-eddy-duration-ms": result.durationMs.toFixed(3),
-      "x-eddy-node": node.id,
-      "x-eddy-via": "local",
-      ...(result.calls ? { "x-eddy-calls": JSON.stringify(result.calls) } : {}),
+        c.req.queries("arg") ?? [],
+      ),
+  );
+}
+
+/**
+ * Runs `name` here with `request`'s body as stdin, or sends it to the
+ * nearest peer that runs it, and answers as {@linkcode invokeRoutes}
+ * describes (errors are thrown, for the caller's error handler).
+ *
+ * @example
+ * ```ts ignore
+ * const response = await answerInvocation(node, "echo", request, []);
+ * ```
+ */
+export async function answerInvocation(
+  node: EddyNode,
+  name: string,
+  request: Request,
+  args: string[],
+): Promise<Response> {
+  const fn = node.registry.get(name);
+  if (!fn) return await forward(node, name, request, args);
+  const reservation = new Reservation(node.budget);
+  let result;
+  try {
+    // Not body-limit: the cap is this function's own, and the bytes must
+    // enter the budget reservation as they arrive (see api/body.ts).
+    const input = await readBody(
+      request,
+      fn.limits.maxInputBytes,
+      (size) => inputTooLarge(fn, size),
+      reservation,
+    );
+    result = await node.invoke(name, input, {
+      args,
+      reservation,
+      signal: request.signal,
     });
-  });
-  return app;
+  } catch (error) {
+    reservation.release();
+    throw error;
+  }
+  const headers: Record<string, string> = {
+    "content-type": "application/octet-stream",
+    "x-eddy-exit-code": String(result.exitCode),
+    "x-eddy-duration-ms": result.durationMs.toFixed(3),
+    "x-eddy-node": node.id,
+    "x-eddy-via": "local",
+  };
+  if (result.calls) headers["x-eddy-calls"] = JSON.stringify(result.calls);
+  return new Response(sent(result.stdout, reservation), { headers });
 }
 
 /**
