@@ -52,10 +52,10 @@ export interface ExecutorPoolOptions {
   /** Number of workers; defaults to the number of cores. */
   workers?: number;
   /**
-   * Workers there may be at most: when every worker has run one guest for
-   * longer than `LONG_RUN_MS` and jobs wait, an extra worker starts (the OS
-   * then time-slices the cores between them), up to this; extra workers
-   * end once idle for `EXTRA_IDLE_MS`. Default: twice `workers`.
+   * Workers there may be at most: when jobs wait that are much shorter
+   * than what every worker holds (`OVERTAKE_RATIO`), an extra worker starts
+   * for them (the OS then time-slices the cores), up to this; extra
+   * workers end once idle for `EXTRA_IDLE_MS`. Default: twice `workers`.
    */
   maxWorkers?: number;
   /**
@@ -172,10 +172,18 @@ const SEND_AHEAD_MAX_BYTES = 1 << 20;
 const SEND_AHEAD_MS = 10;
 
 /**
- * A guest on a worker's CPU this long (ms) is long-running: when every
- * worker runs one and jobs wait, an extra worker starts.
+ * A job whose function runs this many times shorter than what every
+ * worker holds (by recent runs, or by how long it has been on the CPU) may
+ * overtake it on an extra worker rather than wait: the OS then shares the
+ * cores, and the short job is done in a slice of its wait.
  */
-const LONG_RUN_MS = 50;
+const OVERTAKE_RATIO = 4;
+
+/**
+ * ... provided what the workers hold lasts at least this long (ms): a
+ * shorter wait costs less than another thread on the cores.
+ */
+const OVERTAKE_MIN_MS = 2;
 
 /** An extra worker idle this long (ms) ends. */
 const EXTRA_IDLE_MS = 5000;
@@ -419,9 +427,44 @@ export class ExecutorPool {
     return ms;
   }
 
-  /** Whether runs of `fn` are short: sent ahead, taken by extra workers. */
+  /** Whether runs of `fn` are short: sent ahead in numbers. */
   #short(fn: string): boolean {
     return this.#costs.of(fn) <= SEND_AHEAD_MS;
+  }
+
+  /**
+   * Whether a job of `fn` would overtake what every worker (extra ones
+   * aside) holds now: see `OVERTAKE_RATIO` and `OVERTAKE_MIN_MS`.
+   */
+  #overtakes(fn: string, now: number): boolean {
+    const longer = Math.max(
+      OVERTAKE_MIN_MS,
+      this.#costs.of(fn) * OVERTAKE_RATIO,
+    );
+    for (const e of this.#executors) {
+      if (e.extra) continue;
+      // The work it holds (between two jobs too), or what it has been
+      // running for, whichever says longer.
+      let expected = this.#aheadMs(e);
+      if (expected === 0) return false;
+      const seq = e.status[STATUS_SEQ];
+      if (seq !== IDLE) {
+        if (e.onCpuSeq !== seq) {
+          e.onCpuSeq = seq;
+          e.onCpuSince = now;
+        }
+        expected = Math.max(expected, now - e.onCpuSince!);
+      }
+      if (expected < longer) return false;
+    }
+    return true;
+  }
+
+  /** Whether an extra worker runs, starts, or may start. */
+  #extraPossible(): boolean {
+    return this.#extraStarting > 0 ||
+      this.#executors.length < this.#maxWorkers ||
+      this.#executors.some((e) => e.extra);
   }
 
   #park(job: PendingJob): void {
@@ -727,25 +770,15 @@ export class ExecutorPool {
   }
 
   /**
-   * Starts an extra worker when short jobs wait and every worker has run
-   * one guest for `LONG_RUN_MS` or more, so that short work does not wait
+   * Starts an extra worker when a waiting job would overtake what every
+   * worker holds (see `OVERTAKE_RATIO`), so that short work does not wait
    * for long work to end.
    */
   #overflow(now: number): void {
-    const short = (job: PendingJob) => this.#short(job.fn);
-    if (this.#closed || !this.#queue.heads().some(short)) return;
-    let long = true;
-    for (const e of this.#executors) {
-      const seq = e.status[STATUS_SEQ];
-      if (e.onCpuSeq !== seq) {
-        e.onCpuSeq = seq;
-        e.onCpuSince = now;
-      }
-      if (seq === IDLE || now - e.onCpuSince! < LONG_RUN_MS) long = false;
-    }
     if (
-      !long || this.#extraStarting > 0 ||
-      this.#executors.length >= this.#maxWorkers
+      this.#closed || this.#extraStarting > 0 ||
+      this.#executors.length >= this.#maxWorkers ||
+      !this.#queue.heads().some((job) => this.#overtakes(job.fn, now))
     ) {
       return;
     }
@@ -949,13 +982,18 @@ export class ExecutorPool {
   #target(job: PendingJob): Executor | undefined {
     let best: Executor | undefined;
     const cost = this.#costs.of(job.fn);
+    let overtakes: boolean | undefined;
+    const overtaking = () => overtakes ??= this.#overtakes(job.fn, Date.now());
     for (const e of this.#executors) {
-      // Extra workers are there for short work only.
-      if (!e.ring.canWrite() || (e.extra && !this.#short(job.fn))) continue;
+      if (!e.ring.canWrite()) continue;
+      // Extra workers are there for jobs that overtake.
+      if (e.extra && !overtaking()) continue;
       const load = this.#load(e);
       if (load === 0) return e;
       if (load >= this.#depth) continue;
       if (this.#aheadMs(e) + cost > SEND_AHEAD_MS) continue;
+      // Not queued behind longer work when an extra worker can take it.
+      if (!e.extra && overtaking() && this.#extraPossible()) continue;
       if (!best || load < this.#load(best)) best = e;
     }
     return job.posted.stdin.byteLength <= SEND_AHEAD_MAX_BYTES
