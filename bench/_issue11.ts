@@ -144,16 +144,26 @@ function flood(run: AdmissionRun | undefined): Verdict[] {
     `one function flooded at 10x its \`concurrency\`: another's p99 within ${max}x its unloaded p99${
       on(run)
     }`;
-  const f = run?.fairness;
+  const f = run?.fairnessCapped ?? run?.fairness;
   if (!f) return [{ target, measured: NOT_MEASURED }];
   const ratio = f.echoBesideFloodMs.p99 / f.echoAloneMs.p99;
   return [{
     target,
     measured: `${fmt(ratio)}x: p99 ${fmt(f.echoBesideFloodMs.p99)} ms beside ` +
-      `the flood, ${fmt(f.echoAloneMs.p99)} ms alone (flood: 64 closed-loop ` +
-      "clients, no `concurrency` set)",
+      `the flood, ${fmt(f.echoAloneMs.p99)} ms alone (flood: ${floodSetup(f)})`,
     ok: ratio <= max && f.echoFailuresBesideFlood === 0,
   }];
+}
+
+/** How the flood was made, as the results say (older ones set no concurrency). */
+function floodSetup(f: AdmissionRun["fairness"]): string {
+  const { clients, concurrency } = f.flood as {
+    clients?: number;
+    concurrency?: number;
+  };
+  return concurrency === undefined
+    ? "64 closed-loop clients, no `concurrency` set"
+    : `${clients} closed-loop clients, \`concurrency\` ${concurrency}`;
 }
 
 function burst(run: AdmissionRun | undefined): Verdict[] {

@@ -202,7 +202,7 @@ export interface FunctionDef {
   wasm: Uint8Array<ArrayBuffer>;
   args?: string[];
   /** Manifest limits, e.g. `{ maxInput: "300MiB", timeout: "60s" }`. */
-  limits?: Record<string, string>;
+  limits?: Record<string, string | number>;
 }
 
 /**

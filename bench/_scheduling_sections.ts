@@ -186,8 +186,9 @@ export function admissionSection(r: Results): string {
     "2x that rate, on a node without `--max-queue-wait` (only each " +
     "invocation's timeout bounds its wait) and on one with it; then 4 " +
     "closed-loop clients for the second right after. Fairness: one " +
-    "closed-loop echo client alone, then while 64 closed-loop clients flood " +
-    "another function (the same guest) on the same node. Short beside " +
+    "closed-loop echo client alone, then while another function (the same " +
+    "guest) is flooded on the same node (how: in the targets below). " +
+    "Short beside " +
     "long: the echo client while 4 closed-loop clients keep long guests " +
     "(primes to 3,000,000, ~350 ms of CPU) running. Latencies are " +
     `client-side (ms, p50 / p99). Load average ${a.loadAverage.before} ` +
@@ -233,6 +234,23 @@ export function admissionSection(r: Results): string {
       row(
         "the flood: admitted / refused",
         (x) => `${x.fairness.flood.admitted} / ${x.fairness.flood.refused}`,
+      ),
+      row(
+        "echo beside a flood at 10x its concurrency (failed)",
+        (x) =>
+          x.fairnessCapped
+            ? withFailed(
+              x.fairnessCapped.echoBesideFloodMs,
+              x.fairnessCapped.echoFailuresBesideFlood,
+            )
+            : "not measured",
+      ),
+      row(
+        "that flood: admitted / refused",
+        (x) =>
+          x.fairnessCapped
+            ? `${x.fairnessCapped.flood.admitted} / ${x.fairnessCapped.flood.refused}`
+            : "not measured",
       ),
       row(
         "echo beside 4 long guests (failed)",

@@ -11,8 +11,10 @@
  *   throughput of 4 closed-loop clients in the second right after the
  *   burst, as a share of capacity;
  * - fairness: echo latency alone, then while `flood` (the same guest) is
- *   invoked by 64 closed-loop clients (far above what the node runs), with
- *   the same node flags;
+ *   invoked by 64 closed-loop clients (far above what the node runs), and
+ *   while `capped` (the same, with `limits.concurrency` 4) is invoked by
+ *   40 (10x its concurrency: the excess is refused, and its clients retry
+ *   at once), with the same node flags;
  * - short beside long (item 2): echo latency while 4 closed-loop clients
  *   keep long guests (primes to 3,000,000, ~350 ms of CPU) running on the
  *   2 workers.
@@ -55,6 +57,8 @@ const PRIMES = "100000";
  * retry at once would measure the cost of refusals instead).
  */
 const CLIENTS = 4;
+/** The flooded function's `limits.concurrency`; its clients are 10x that. */
+const FLOOD_CONCURRENCY = 4;
 /** The bounded node's `--max-queue-wait`. */
 const BOUND = "20ms";
 
@@ -118,6 +122,48 @@ async function openLoop(
   return await Promise.all(sent);
 }
 
+/**
+ * Echo latency (1 closed-loop client) while `clients` closed-loop clients
+ * invoke `fn` (refused ones retry at once), after 500 ms of the flood.
+ */
+async function besideFlood(
+  url: string,
+  fn: string,
+  clients: number,
+  concurrency?: number,
+) {
+  let flooding = true;
+  const flood = Promise.all(
+    Array.from({ length: clients }, async () => {
+      const answers: Answer[] = [];
+      while (flooding) answers.push(await invoke(url, fn, PRIMES));
+      return answers;
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const beside = await closedLoop(url, "echo", "hi", 1, 2000);
+  flooding = false;
+  const flooded = (await flood).flat();
+  return {
+    echoBesideFloodMs: echoMs(beside.answers),
+    echoFailuresBesideFlood:
+      beside.answers.filter((a) => a.status !== 200).length,
+    flood: {
+      clients,
+      ...(concurrency === undefined ? {} : { concurrency }),
+      admitted: flooded.filter((a) => a.status === 200).length,
+      refused: flooded.filter((a) => a.reason === "overloaded").length,
+    },
+  };
+}
+
+/** Latency of the answered invocations among `answers`. */
+function echoMs(answers: Answer[]) {
+  return ms(
+    summarize(answers.filter((a) => a.status === 200).map((a) => a.ms)),
+  );
+}
+
 /** A node of this tree, or of the baseline's, with 2 workers. */
 async function start(
   flags: string[],
@@ -138,6 +184,11 @@ async function run(
   await deploy(node, [
     { name: "work", wasm: primes },
     { name: "flood", wasm: primes },
+    {
+      name: "capped",
+      wasm: primes,
+      limits: { concurrency: FLOOD_CONCURRENCY },
+    },
     { name: "echo", wasm: echo },
   ]);
   await closedLoop(node.url, "work", PRIMES, CLIENTS, 1000);
@@ -157,18 +208,13 @@ async function run(
   // Fairness: echo alone, then beside a flood of another function.
   await closedLoop(node.url, "echo", "hi", 1, 500);
   const alone = await closedLoop(node.url, "echo", "hi", 1, 2000);
-  let flooding = true;
-  const flood = Promise.all(
-    Array.from({ length: 64 }, async () => {
-      const answers: Answer[] = [];
-      while (flooding) answers.push(await invoke(node.url, "flood", PRIMES));
-      return answers;
-    }),
+  const uncapped = await besideFlood(node.url, "flood", 64);
+  const capped = await besideFlood(
+    node.url,
+    "capped",
+    10 * FLOOD_CONCURRENCY,
+    FLOOD_CONCURRENCY,
   );
-  await new Promise((r) => setTimeout(r, 500));
-  const beside = await closedLoop(node.url, "echo", "hi", 1, 2000);
-  flooding = false;
-  const flooded = (await flood).flat();
   // Short beside long.
   let long = true;
   const longRuns = Promise.all(
@@ -180,8 +226,6 @@ async function run(
   const besideLong = await closedLoop(node.url, "echo", "hi", 1, 3000);
   long = false;
   await longRuns;
-  const echoMs = (answers: Answer[]) =>
-    ms(summarize(answers.filter((a) => a.status === 200).map((a) => a.ms)));
   return {
     flags,
     capacityPerSecond: measured.perSecond,
@@ -202,14 +246,9 @@ async function run(
     },
     fairness: {
       echoAloneMs: echoMs(alone.answers),
-      echoBesideFloodMs: echoMs(beside.answers),
-      echoFailuresBesideFlood:
-        beside.answers.filter((a) => a.status !== 200).length,
-      flood: {
-        admitted: flooded.filter((a) => a.status === 200).length,
-        refused: flooded.filter((a) => a.reason === "overloaded").length,
-      },
+      ...uncapped,
     },
+    fairnessCapped: { echoAloneMs: echoMs(alone.answers), ...capped },
     shortBesideLong: {
       echoMs: echoMs(besideLong.answers),
       echoFailures: besideLong.answers.filter((a) => a.status !== 200).length,
@@ -254,7 +293,9 @@ const results: AdmissionResults = {
   baseline: baseline ? { tree: values.baseline, ...baseline } : null,
   notes: [
     "burst: open loop from one client process at 2x the closed-loop capacity the first node measured; admittedMs and refusalMs are client-side latencies of answered 200s and 503 overloaded; failures counts every other answer by reason (timeouts would show here). secondAfter: 4 closed-loop clients right after the burst (the burst's admitted work may still drain in it).",
-    "fairness: 1 closed-loop echo client, alone and while 64 closed-loop clients invoke another function of the same node.",
+    `fairness: 1 closed-loop echo client, alone and while 64 closed-loop clients invoke another function of the same node; fairnessCapped: the same while ${
+      10 * FLOOD_CONCURRENCY
+    } clients invoke one deployed with limits.concurrency ${FLOOD_CONCURRENCY} (10x its concurrency; refused clients retry at once, so the node answers thousands of refusals a second).`,
   ],
 };
 await Deno.writeTextFile(
