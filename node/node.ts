@@ -247,6 +247,8 @@ export class EddyNode {
         origin: CallOrigin,
       ): Promise<CallReply> => node.call(fn, input, origin),
     });
+    // Workers take ~100 ms to load: they start now, while the rest opens.
+    if (registry.list().length > 0) pool.start();
     const state = NodeState.of(options.dataDir, options.state);
     const node: EddyNode = new EddyNode(
       options,
@@ -266,7 +268,6 @@ export class EddyNode {
       release: node.remote.receiveBuffers.give,
     });
     node.sweptModules = await registry.sweepModules();
-    if (registry.list().length > 0) pool.start();
     state.follow(registry.list()).catch(() => {});
     return node;
   }

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { openStore } from "../../state/mod.ts";
 import type { StateStore, StoreConfig } from "../../state/store.ts";
 import type { StateMount } from "../manifest/mod.ts";
 import { type BackendPreopen, kvPreopen, KvSession } from "../wasi/mod.ts";
@@ -54,7 +53,11 @@ export async function prepareState(
   const id = JSON.stringify(state.store);
   let store = stores.get(id);
   if (!store) {
-    store = openStore(state.store);
+    // Loaded by the first run with state: the stores (SQLite, the NATS
+    // client) were most of what an executor worker loaded at start.
+    store = import("../../state/mod.ts").then(({ openStore }) =>
+      openStore(state.store)
+    );
     stores.set(id, store);
     store.catch(() => stores.delete(id));
   }

@@ -285,7 +285,17 @@ export class ExecutorPool {
     this.#budget = options.budget;
     this.#moduleBudget = options.moduleBudgetBytes ?? Infinity;
     this.#maxWorkers = Math.max(count, options.maxWorkers ?? 2 * count);
-    for (let i = 0; i < count; i++) this.#executors.push(this.#spawn());
+    // `new Worker` holds this thread until the worker's isolate exists
+    // (30–50 ms here): the first starts now and each other once the one
+    // before is ready, so that the node serves, and runs its first jobs,
+    // meanwhile.
+    let spawned = 1;
+    const more = () => {
+      if (this.#closed || spawned >= count) return;
+      spawned++;
+      this.#executors.push(this.#spawn(more));
+    };
+    this.#executors.push(this.#spawn(more));
   }
 
   /** Current figures: workers, jobs running or sent ahead, jobs queued. */

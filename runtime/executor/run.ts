@@ -10,10 +10,9 @@ import {
   INTERRUPT_IMPORT,
   InterruptCell,
   interruptible,
-  MEMORY_IMPORT,
-  PAGE_BYTES,
-  REFUSED_GROW_EXPORT,
-} from "../module/mod.ts";
+} from "../module/interrupt.ts";
+import { MEMORY_IMPORT, PAGE_BYTES } from "../module/memory.ts";
+import { REFUSED_GROW_EXPORT } from "../module/grow_hook.ts";
 import {
   type ByteSink,
   type ByteSource,

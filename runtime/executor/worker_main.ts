@@ -12,12 +12,9 @@
  *
  * @module
  */
-import {
-  type CompiledModule,
-  InterruptCell,
-  jobTag,
-  promptCollection,
-} from "../module/mod.ts";
+import type { CompiledModule } from "../module/store.ts";
+import { InterruptCell, jobTag } from "../module/interrupt.ts";
+import { promptCollection } from "../module/collect.ts";
 import {
   CANCEL_SLOTS,
   type FromWorker,

@@ -15,7 +15,7 @@
 import { LRUCache } from "lru-cache";
 import { join } from "node:path";
 import { removeTempFiles, writeFileAtomic } from "../durable.ts";
-import { promptCollection } from "./_collect.ts";
+import { promptCollection } from "./collect.ts";
 import { EddyError, NotFoundError } from "../errors.ts";
 import {
   defaultCompiledBudget,

@@ -19,7 +19,7 @@ const PROMPT_BYTES = 64 << 20;
  *
  * @example
  * ```ts
- * import { promptCollection } from "./_collect.ts";
+ * import { promptCollection } from "./collect.ts";
  * promptCollection(); // after dropping the last references to big objects
  * ```
  */
