@@ -13,7 +13,7 @@
  *
  * @module
  */
-export { type AppOptions, createApp } from "./api/app.ts";
+export { type AppOptions, createApp, createHandler } from "./api/app.ts";
 export { EddyNode, type Invocation, type NodeOptions } from "./node/node.ts";
 export { Metrics } from "./node/metrics.ts";
 export {
