@@ -177,17 +177,27 @@ function headline(r: Results): string {
       } runs/s`,
     ]);
   }
+  const runs =
+    (["exchange", "startup", "serving", "density", "workflows"] as const)
+      .flatMap((name) => {
+        const e = r[name];
+        return e
+          ? [
+            `${name}: ${e.scale}, load average ${
+              e.machine.loadAverage?.[0] ?? "?"
+            }, ${e.machine.date.slice(0, 10)}`,
+          ]
+          : [];
+      });
   const m = r.exchange?.machine ?? r.startup?.machine;
   return [
     table(["", "latest figures"], rows),
     "",
     m
-      ? `${
-        r.exchange?.scale ?? r.startup?.scale
-      } run on ${m.cpu}, ${m.cores} cores, deno ${m.deno}, load average ${
-        m.loadAverage?.[0]
-      }, ${m.date.slice(0, 10)}. Targets met and missed, plots, and where ` +
-        "the time goes: [bench/results/REPORT.md](bench/results/REPORT.md)."
+      ? `On ${m.cpu}, ${m.cores} cores, deno ${m.deno}; each row from its ` +
+        `experiment's latest run (${runs.join("; ")}). Targets met and ` +
+        "missed, plots, and where the time goes: " +
+        "[bench/results/REPORT.md](bench/results/REPORT.md)."
       : "",
   ].join("\n");
 }
