@@ -172,10 +172,11 @@ const SEND_AHEAD_MAX_BYTES = 1 << 20;
 const SEND_AHEAD_MS = 10;
 
 /**
- * A job whose function runs this many times shorter than what every
- * worker holds (by recent runs, or by how long it has been on the CPU) may
- * overtake it on an extra worker rather than wait: the OS then shares the
- * cores, and the short job is done in a slice of its wait.
+ * A job whose function runs this many times shorter than the longest job
+ * every worker holds (by recent runs, or by how long the one on its CPU
+ * has been there) may overtake it on an extra worker rather than wait:
+ * the OS then shares the cores, and the short job is done in a slice of
+ * its wait.
  */
 const OVERTAKE_RATIO = 4;
 
@@ -453,9 +454,15 @@ export class ExecutorPool {
     );
     for (const e of this.#executors) {
       if (e.extra) continue;
-      // The work it holds (between two jobs too), or what it has been
-      // running for, whichever says longer.
-      let expected = this.#aheadMs(e);
+      // The longest job it holds (between two jobs too), or what it has
+      // been running for, whichever says longer: a line of jobs as short
+      // as this one is no reason to overtake.
+      let expected = 0;
+      for (const job of e.inflight.values()) {
+        if (job.parked === 0 && !job.settled) {
+          expected = Math.max(expected, this.#costs.of(job.fn));
+        }
+      }
       if (expected === 0) return false;
       const seq = e.status[STATUS_SEQ];
       if (seq !== IDLE) {
