@@ -197,6 +197,11 @@ const EXTRA_IDLE_MS = 5000;
  */
 const RETIRE_AFTER_FORGOTTEN = 16;
 
+/** Whether `job` still needs its worker's CPU: not parked in a call, not settled. */
+function awaitsCpu(job: PendingJob): boolean {
+  return job.parked === 0 && !job.settled;
+}
+
 interface Executor {
   worker: Worker;
   /** Jobs go to it, and small results come back, through this. */
@@ -432,8 +437,17 @@ export class ExecutorPool {
   #aheadMs(executor: Executor, onlyShort = false): number {
     let ms = 0;
     for (const job of executor.inflight.values()) {
-      if (job.parked > 0 || job.settled) continue;
+      if (!awaitsCpu(job)) continue;
       if (!onlyShort || this.#short(job.fn)) ms += this.#costs.of(job.fn);
+    }
+    return ms;
+  }
+
+  /** Estimated run (ms) of the longest job `executor` holds, not parked. */
+  #longestMs(executor: Executor): number {
+    let ms = 0;
+    for (const job of executor.inflight.values()) {
+      if (awaitsCpu(job)) ms = Math.max(ms, this.#costs.of(job.fn));
     }
     return ms;
   }
@@ -457,12 +471,7 @@ export class ExecutorPool {
       // The longest job it holds (between two jobs too), or what it has
       // been running for, whichever says longer: a line of jobs as short
       // as this one is no reason to overtake.
-      let expected = 0;
-      for (const job of e.inflight.values()) {
-        if (job.parked === 0 && !job.settled) {
-          expected = Math.max(expected, this.#costs.of(job.fn));
-        }
-      }
+      let expected = this.#longestMs(e);
       if (expected === 0) return false;
       const seq = e.status[STATUS_SEQ];
       if (seq !== IDLE) {
