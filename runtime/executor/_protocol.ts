@@ -41,7 +41,8 @@ export type ToWorker =
   | { type: "interrupt"; memory: WebAssembly.Memory };
 
 export type FromWorker =
-  | { type: "ready" }
+  /** Loaded; `thread` is its OS thread id, where the OS tells it. */
+  | { type: "ready"; thread?: number }
   | { type: "result"; seq: number; result: JobResult }
   | {
     type: "call";

@@ -44,6 +44,7 @@ import {
   type ToWorker,
 } from "./_protocol.ts";
 import { Ring, SLOT_BYTES } from "./_ring.ts";
+import { ThreadPriority } from "./_thread_priority.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import { expectedWaitMs, RunCosts } from "./_admission.ts";
 
@@ -186,6 +187,15 @@ const OVERTAKE_RATIO = 4;
  */
 const OVERTAKE_MIN_MS = 2;
 
+/**
+ * A worker whose guest has been on its CPU this long (ms), or whose
+ * function's runs take this long, runs in the background (see
+ * _thread_priority.ts) until it has no more such work: the kernel then
+ * runs short guests, and the node's own thread, the moment they have work
+ * instead of slicing the cores evenly between them and long guests.
+ */
+const BACKGROUND_AFTER_MS = 20;
+
 /** An extra worker idle this long (ms) ends. */
 const EXTRA_IDLE_MS = 5000;
 
@@ -233,6 +243,10 @@ interface Executor {
   /** The job the watchdog last saw on its CPU, and since when (ms). */
   onCpuSeq?: number;
   onCpuSince?: number;
+  /** Its OS thread, once it is ready (Linux). */
+  thread?: number;
+  /** Its thread runs in the background (see `BACKGROUND_AFTER_MS`). */
+  background?: boolean;
 }
 
 /**
@@ -280,6 +294,7 @@ export class ExecutorPool {
   /** Ids of frozen specs (see `run`). */
   readonly #templateIds = new WeakMap<JobSpec, number>();
   #nextTemplate = 0;
+  readonly #priority = new ThreadPriority();
 
   constructor(options: ExecutorPoolOptions = {}) {
     const count = Math.max(1, options.workers ?? availableParallelism());
@@ -471,19 +486,39 @@ export class ExecutorPool {
       // The longest job it holds (between two jobs too), or what it has
       // been running for, whichever says longer: a line of jobs as short
       // as this one is no reason to overtake.
-      let expected = this.#longestMs(e);
-      if (expected === 0) return false;
-      const seq = e.status[STATUS_SEQ];
-      if (seq !== IDLE) {
-        if (e.onCpuSeq !== seq) {
-          e.onCpuSeq = seq;
-          e.onCpuSince = now;
-        }
-        expected = Math.max(expected, now - e.onCpuSince!);
-      }
+      const expected = Math.max(this.#longestMs(e), this.#onCpuMs(e, now));
       if (expected < longer) return false;
     }
     return true;
+  }
+
+  /**
+   * How long the job on `executor`'s CPU has been there (ms; 0 if none),
+   * as far as the watchdog and this have seen it.
+   */
+  #onCpuMs(executor: Executor, now: number): number {
+    const seq = executor.status[STATUS_SEQ];
+    if (seq === IDLE) return 0;
+    if (executor.onCpuSeq !== seq) {
+      executor.onCpuSeq = seq;
+      executor.onCpuSince = now;
+    }
+    return now - executor.onCpuSince!;
+  }
+
+  /**
+   * Puts `executor`'s thread in the background while it runs long work
+   * (see `BACKGROUND_AFTER_MS`), and back once it does not.
+   */
+  #prioritise(executor: Executor, now: number): void {
+    if (executor.thread === undefined || !this.#priority.enabled) return;
+    const onCpu = executor.inflight.get(executor.status[STATUS_SEQ]);
+    const long = executor.inflight.size > 0 &&
+      (this.#onCpuMs(executor, now) >= BACKGROUND_AFTER_MS ||
+        (onCpu !== undefined &&
+          this.#costs.of(onCpu.fn) >= BACKGROUND_AFTER_MS));
+    if (long === Boolean(executor.background)) return;
+    if (this.#priority.set(executor.thread, long)) executor.background = long;
   }
 
   /** Whether an extra worker runs, starts, or may start. */
@@ -730,7 +765,10 @@ export class ExecutorPool {
     };
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
-      if (message.type === "ready") return onReady?.();
+      if (message.type === "ready") {
+        executor.thread = message.thread;
+        return onReady?.();
+      }
       if (message.type === "result") {
         this.#finished(executor, message.seq, message.result);
         this.#endIfRetired(executor);
@@ -838,6 +876,9 @@ export class ExecutorPool {
     if (job.slot !== undefined) executor.status[job.slot] = IDLE;
     // Asked to stop just as it ended: no later job may see the request.
     if (job.interruptedAt) executor.interrupt.clear(jobTag(seq));
+    if (executor.background && executor.inflight.size === 0) {
+      this.#prioritise(executor, Date.now());
+    }
     this.#settle(job, result);
     this.#forgetUnused(executor, job.posted.moduleKey);
   }
@@ -1060,6 +1101,7 @@ export class ExecutorPool {
         }
       }
       if (this.#endIfRetired(executor)) continue;
+      this.#prioritise(executor, now);
       // A guest on the CPU past its deadline, or cancelled and still there
       // after a grace to finish (or unwind), is stopped the only way a
       // spinning guest can be: its worker goes.

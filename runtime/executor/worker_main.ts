@@ -37,6 +37,7 @@ import { MemoryPool } from "./memory_pool.ts";
 import { runGuest } from "./run.ts";
 import { adoptFdLedger } from "../wasi/mod.ts";
 import { Ring, type RingJob } from "./_ring.ts";
+import { currentThreadId } from "./_thread_priority.ts";
 
 /**
  * Jobs run back to back before the worker lets messages in (cancels,
@@ -351,5 +352,5 @@ export function startExecutorWorker(): void {
     }
   };
   // Its modules are loaded: the pool may now swap it in for a retiring one.
-  post({ type: "ready" });
+  post({ type: "ready", thread: currentThreadId() });
 }

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { ExecutorPool, type JobSpec } from "../../../runtime/executor/mod.ts";
+import {
+  BACKGROUND_NICE,
+  ThreadPriority,
+} from "../../../runtime/executor/_thread_priority.ts";
+import { wat } from "../../_helpers/wat.ts";
+
+/** Counts down from 400 million: a few hundred ms on one core. */
+const COUNT = await WebAssembly.compile(wat(`(module
+  (memory (export "memory") 1)
+  (func (export "_start") (local $i i32)
+    (local.set $i (i32.const 400000000))
+    (loop $l
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $l (local.get $i)))))`));
+const ECHO = await Deno.readFile(
+  new URL("../../../examples/echo/echo.wasm", import.meta.url),
+).then((bytes) => WebAssembly.compile(bytes));
+
+const spec = (fn: string): JobSpec => ({
+  fn,
+  args: [fn],
+  env: {},
+  preopens: [],
+  timeoutMs: 30_000,
+  maxMemoryBytes: 1 << 24,
+  maxOutputBytes: 1 << 20,
+});
+
+/**
+ * Threads of this process now running at background priority, but for
+ * those in `before` (left by other tests' pools, whose replaced workers
+ * may still be ending).
+ */
+function backgroundThreads(before = new Set<string>()): Set<string> {
+  const threads = new Set<string>();
+  for (const task of Deno.readDirSync("/proc/self/task")) {
+    if (before.has(task.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/self/task/${task.name}/stat`);
+      // Fields after the command's closing parenthesis start at field 3;
+      // the nice value is field 19.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[16]) === BACKGROUND_NICE) threads.add(task.name);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return threads;
+}
+
+Deno.test({
+  name:
+    "a worker running a long guest runs in the background while short guests run beside it, and comes back after",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const enabled = new ThreadPriority().enabled;
+    const before = backgroundThreads();
+    const pool = new ExecutorPool({ workers: 2 });
+    try {
+      const hi = () => new TextEncoder().encode("hi");
+      await pool.run({ module: ECHO }, "echo", spec("echo"), hi());
+      let done = false;
+      const long = pool.run({ module: COUNT }, "count", spec("count"), hi());
+      long.finally(() => done = true).catch(() => {});
+      let most = 0;
+      let echoes = 0;
+      while (!done) {
+        const echo = await pool.run(
+          { module: ECHO },
+          "echo",
+          spec("echo"),
+          hi(),
+        );
+        assert.equal(new TextDecoder().decode(echo.stdout), "hi");
+        echoes++;
+        most = Math.max(most, backgroundThreads(before).size);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal((await long).failure, undefined);
+      assert.ok(echoes > 1, `${echoes} echoes ran beside the long guest`);
+      // Only the long guest's worker, and only where it can come back.
+      assert.equal(most, enabled ? 1 : 0);
+      assert.equal(backgroundThreads(before).size, 0);
+    } finally {
+      await pool.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "without CAP_SYS_NICE (and RLIMIT_NICE 0) no thread is put in the background",
+  // Dropping a capability for a child process takes root.
+  ignore: Deno.build.os !== "linux" || Deno.uid() !== 0,
+  async fn() {
+    assert.equal(new ThreadPriority().enabled, true);
+    const module = new URL(
+      "../../../runtime/executor/_thread_priority.ts",
+      import.meta.url,
+    );
+    const { code, stdout, stderr } = await new Deno.Command("setpriv", {
+      args: [
+        "--bounding-set=-sys_nice",
+        "--",
+        Deno.execPath(),
+        "eval",
+        `const { ThreadPriority } = await import("${module}");
+         console.log(new ThreadPriority().enabled);`,
+      ],
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.equal(new TextDecoder().decode(stdout).trim(), "false");
+  },
+});
