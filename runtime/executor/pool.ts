@@ -1103,8 +1103,10 @@ export class ExecutorPool {
       if (this.#endIfRetired(executor)) continue;
       this.#prioritise(executor, now);
       // A guest on the CPU past its deadline, or cancelled and still there
-      // after a grace to finish (or unwind), is stopped the only way a
-      // spinning guest can be: its worker goes.
+      // after a grace to finish (or unwind), loses its worker: the jobs
+      // behind it go elsewhere. The thread ends once the guest returns;
+      // `Worker.terminate()` does not stop one that spins, which is why
+      // nodes run only modules with interrupt checks.
       const seq = executor.status[STATUS_SEQ];
       if (seq === IDLE) continue;
       const job = executor.inflight.get(seq);

@@ -9,6 +9,7 @@ import { ModuleError } from "../errors.ts";
 import { hasWasmHeader } from "./_binary.ts";
 import { ALLOWED_IMPORTS } from "./allowed_imports.ts";
 import { digestOf } from "./digest.ts";
+import { interruptProblem } from "./interrupt.ts";
 import { type MemoryLimits, readDefinedMemory } from "./memory.ts";
 
 /**
@@ -88,6 +89,8 @@ export async function inspectModule(
     ..._importProblems(partial.imports),
     ...memory.problems,
   ];
+  const uninterruptible = interruptProblem(bytes);
+  if (uninterruptible) problems.push(uninterruptible);
   if (problems.length) throw new ModuleError(problems, { digest });
   // No memory problem and an exported memory that is not imported: defined.
   return { info: { ...partial, memory: memory.limits! }, module };

@@ -14,11 +14,12 @@
  * saves). A trap cannot be caught by the guest (wasm exceptions can), and a
  * function without loops or calls ends on its own. Only a module whose
  * memory is imported is rewritten; one with instructions the walk does not
- * know (GC, ...) is left as it is, and stopped the old way.
+ * know (GC, ...) is left as it is; eddy refuses to run such a module (see
+ * {@link interruptProblem}).
  *
  * @module
  */
-import { encodeU32, readU32 } from "./_binary.ts";
+import { BinaryError, encodeU32, readSections, readU32 } from "./_binary.ts";
 import type { Section } from "./_binary.ts";
 import { nextInstruction } from "./_instructions.ts";
 import { MEMORY_IMPORT } from "./memory.ts";
@@ -107,6 +108,39 @@ export function withInterrupts(
   bytes: Uint8Array<ArrayBuffer>,
 ): Uint8Array<ArrayBuffer> {
   return rewrittenOr(bytes, rewrite);
+}
+
+/**
+ * Why runs of `bytes` could not be stopped at their deadline, if they could
+ * not: code holding an instruction the rewrite cannot step over (GC, ...)
+ * gets no checks, and nothing else stops a guest that spins. Terminating
+ * its worker does not: Deno's `Worker.terminate()` waits for the worker's
+ * code to return to its event loop (measured with Deno 2.9.6: a worker
+ * spinning in wasm, or in JavaScript, runs on for good), so each run of
+ * such a guest past its deadline would hold a core until the node ends.
+ *
+ * @example
+ * ```ts
+ * import { interruptProblem } from "./interrupt.ts";
+ * const bytes = await Deno.readFile("examples/echo/echo.wasm");
+ * console.log(interruptProblem(bytes)); // undefined: every loop gets a check
+ * ```
+ */
+export function interruptProblem(bytes: Uint8Array): string | undefined {
+  try {
+    const code = readSections(bytes).find((s) => s.id === CODE);
+    if (!code) return undefined;
+    forEachBody(bytes, code, (exprStart, end) => {
+      for (let at = exprStart; at < end;) at = nextInstruction(bytes, at);
+    });
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof BinaryError)) throw error;
+    return `its code cannot be given deadline checks (${error.message}: ` +
+      "eddy steps through WebAssembly 2.0 with tail calls, exceptions and " +
+      "threads, not GC or later proposals), so a run past its timeout " +
+      "could not be stopped";
+  }
 }
 
 function rewrite(

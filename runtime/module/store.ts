@@ -16,7 +16,7 @@ import { LRUCache } from "lru-cache";
 import { join } from "node:path";
 import { removeTempFiles, writeFileAtomic } from "../durable.ts";
 import { promptCollection } from "./collect.ts";
-import { EddyError, NotFoundError } from "../errors.ts";
+import { EddyError, ModuleError, NotFoundError } from "../errors.ts";
 import {
   defaultCompiledBudget,
   estimatedCompiledBytes,
@@ -24,6 +24,7 @@ import {
 import { digestOf } from "./digest.ts";
 import { prepare, PreparedCache } from "./prepared_cache.ts";
 import { describeModule, inspectModule, type ModuleInfo } from "./inspect.ts";
+import { interruptible, interruptProblem } from "./interrupt.ts";
 import {
   type MemoryLimits,
   pagesWithin,
@@ -444,10 +445,11 @@ export class ModuleStore {
     );
     if (cached) {
       const { memory } = withImportedMemory(bytes, pages);
-      return { module: await WebAssembly.compile(cached), memory, cost };
+      const module = await WebAssembly.compile(cached);
+      return { module: stoppable(module, bytes), memory, cost };
     }
     const prepared = prepare(bytes, pages);
-    const module = await WebAssembly.compile(prepared.bytes);
+    const module = stoppable(await WebAssembly.compile(prepared.bytes), bytes);
     // Only what compiled is kept; a cache that cannot be written is no error.
     await this.#prepared?.put(digest, pages, prepared.bytes).catch(() => {});
     return { module, memory: prepared.memory, cost };
@@ -498,4 +500,18 @@ async function _intact(path: string, digest: string): Promise<boolean> {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
   }
+}
+
+/**
+ * `module`, unless its runs could not be stopped at their deadline (see
+ * `interruptProblem`): deploys refuse such modules, and one stored before
+ * they did is refused here, when a function of it is first run.
+ */
+function stoppable(
+  module: WebAssembly.Module,
+  bytes: Uint8Array,
+): WebAssembly.Module {
+  const problem = interruptible(module) ? undefined : interruptProblem(bytes);
+  if (problem) throw new ModuleError([problem]);
+  return module;
 }

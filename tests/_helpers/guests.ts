@@ -187,3 +187,25 @@ export function spinner(): Uint8Array<ArrayBuffer> {
       (call $say (i32.const 2) (i32.const 256) (i32.const 8))
       (loop $forever (br $forever))))`);
 }
+
+/**
+ * A guest without interrupt checks (compiled as is, not through a node)
+ * that spins for seconds (3 billion loop turns), then ends: a runaway only
+ * its worker's replacement gets rid of. It must end on its own: Deno's
+ * `Worker.terminate()` does not stop a spinning guest, so a replaced
+ * worker's thread runs until its guest returns, and one that never did
+ * would hold a core for the rest of the test run.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await pool.run({ module: await longSpin() }, "spin", spec, input);
+ * ```
+ */
+export function longSpin(): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(wat(`(module
+    (memory (export "memory") 1)
+    (func (export "_start") (local $i i32)
+      (loop $l
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (i32.const 3000000000))))))`));
+}

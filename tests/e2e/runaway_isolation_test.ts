@@ -1,15 +1,17 @@
 /**
- * A guest past its deadline fails alone. One the interrupt checks reach is
- * stopped in its worker; one they cannot (its module holds an instruction
- * the rewrite does not know, so it runs as uploaded) has its worker replaced
- * after the grace period. Neither fails the invocations around it, whether
- * they were running, written to a worker's ring, or queued.
+ * A guest past its deadline fails alone: the interrupt checks stop it in
+ * its worker, without failing the invocations around it, whether they were
+ * running, written to a worker's ring, or queued. A module the checks
+ * cannot reach (an instruction the rewrite does not know) is refused, at
+ * deploy and, if stored before deploys checked, when run: nothing else
+ * stops a spinning guest (Deno's `Worker.terminate()` leaves it running),
+ * so each run of one would hold a core for good.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { deployModules } from "../_helpers/deploy.ts";
 import { spinner } from "../_helpers/guests.ts";
-import { REPO_ROOT, startNode } from "../_helpers/node_process.ts";
+import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
 
 Deno.test("100 echoes while 4 runaway guests time out: every echo answers", async () => {
   await using node = await startNode({ flags: ["--workers", "2"] });
@@ -18,7 +20,6 @@ Deno.test("100 echoes while 4 runaway guests time out: every echo answers", asyn
       module: await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
     },
     runaway: { module: spinner(), limits: "timeout: 300ms" },
-    stuck: { module: uninterruptible(spinner()), limits: "timeout: 300ms" },
   });
 
   const invoke = (name: string, body: Uint8Array) =>
@@ -26,10 +27,11 @@ Deno.test("100 echoes while 4 runaway guests time out: every echo answers", asyn
       method: "POST",
       body: body as Uint8Array<ArrayBuffer>,
     });
-  // Two runaways per worker: each worker is interrupted or replaced while
-  // echoes are on its ring or queued behind it.
-  const runaways = ["runaway", "stuck", "runaway", "stuck"].map((name) =>
-    invoke(name, new Uint8Array())
+  // Two runaways per worker: each is interrupted while echoes are on its
+  // worker's ring or queued behind it.
+  const runaways = Array.from(
+    { length: 4 },
+    () => invoke("runaway", new Uint8Array()),
   );
   await new Promise((r) => setTimeout(r, 20));
   const inputs = Array.from({ length: 100 }, (_, i) => {
@@ -57,18 +59,120 @@ Deno.test("100 echoes while 4 runaway guests time out: every echo answers", asyn
     assert.equal((await res.json()).error.reason, "timeout");
   }
   const metrics = await (await fetch(`${node.url}/metrics`)).text();
-  for (const name of ["runaway", "stuck"]) {
-    assert.match(
-      metrics,
-      new RegExp(
-        `eddy_invocation_errors_total\\{function="${name}",reason="timeout"\\} 2`,
-      ),
-    );
-  }
+  assert.match(
+    metrics,
+    /eddy_invocation_errors_total\{function="runaway",reason="timeout"\} 4/,
+  );
   assert.match(metrics, /eddy_invocations_total\{function="echo"\} 100/);
-  // Only the two the checks could not reach cost a worker.
-  assert.match(metrics, /eddy_executor_restarts 2/);
+  // Stopped in their workers: no worker was replaced.
+  assert.match(metrics, /eddy_executor_restarts 0/);
+  assert.deepEqual(await spinningWorkers(node.process.pid), []);
 });
+
+Deno.test("a module whose runs could not be stopped is refused at deploy; nothing is stored, nothing spins", async () => {
+  await using node = await startNode({ flags: ["--workers", "2"] });
+  const stuck = uninterruptible(spinner());
+  for (
+    const [path, method] of [
+      ["/v1/modules", "PUT"],
+      ["/v1/functions/stuck", "PUT"],
+    ]
+  ) {
+    const res = await fetch(`${node.url}${path}`, {
+      method,
+      headers: { "content-type": "application/wasm" },
+      body: stuck,
+    });
+    const { error } = await res.json();
+    assert.equal(res.status, 400, `${method} ${path}`);
+    assert.equal(error.code, "invalid_module");
+    assert.match(error.message, /deadline checks \(unsupported opcode 0xfb/);
+  }
+  assert.deepEqual(await (await fetch(`${node.url}/v1/modules`)).json(), {
+    modules: [],
+  });
+  const res = await fetch(`${node.url}/invoke/stuck`, { method: "POST" });
+  assert.equal(res.status, 404, await res.text());
+  assert.deepEqual(await spinningWorkers(node.process.pid), []);
+});
+
+Deno.test("one stored before deploys checked is refused when run; its neighbours run, nothing spins", async () => {
+  const node = await startNode({ flags: ["--workers", "2"] });
+  await deployModules(node.url, {
+    runaway: { module: spinner(), limits: "timeout: 300ms" },
+  });
+  await node.stop();
+  // What an older node would have stored: the module, and a function of it.
+  const stuck = uninterruptible(spinner());
+  const digest = await sha256(stuck);
+  await Deno.writeFile(join(node.dataDir, "modules", `${digest}.wasm`), stuck);
+  const deployments = JSON.parse(
+    await Deno.readTextFile(join(node.dataDir, "deployments.json")),
+  );
+  deployments.functions.push({
+    ...deployments.functions[0],
+    name: "stuck",
+    module: `sha256:${digest}`,
+  });
+  await Deno.writeTextFile(
+    join(node.dataDir, "deployments.json"),
+    JSON.stringify(deployments),
+  );
+
+  await using restarted = await startNode({
+    dataDir: node.dataDir,
+    flags: ["--workers", "2"],
+  });
+  const invoke = (name: string) =>
+    fetch(`${restarted.url}/invoke/${name}`, { method: "POST" });
+  const [stuckRes, runawayRes] = await Promise.all([
+    invoke("stuck"),
+    invoke("runaway"),
+  ]);
+  const { error } = await stuckRes.json();
+  assert.equal(stuckRes.status, 400);
+  assert.equal(error.code, "invalid_module");
+  assert.match(error.message, /could not be stopped/);
+  assert.equal(runawayRes.status, 504);
+  assert.equal((await runawayRes.json()).error.reason, "timeout");
+  assert.deepEqual(await spinningWorkers(restarted.process.pid), []);
+});
+
+/**
+ * Threads of process `pid` still on a CPU a second after the invocations
+ * ended: their names and the CPU time (ms) each used over that second.
+ */
+async function spinningWorkers(pid: number): Promise<string[]> {
+  const cpu = () => {
+    const used = new Map<string, number>();
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = Deno.readTextFileSync(
+          `/proc/${pid}/task/${task.name}/stat`,
+        );
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        // utime + stime, fields 14 and 15, in clock ticks (10 ms).
+        const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        used.set(
+          `${name} ${task.name}`,
+          10 * (Number(fields[11]) + Number(fields[12])),
+        );
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+    return used;
+  };
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = cpu();
+  await new Promise((r) => setTimeout(r, 1000));
+  const spinning: string[] = [];
+  for (const [thread, ms] of cpu()) {
+    const spent = ms - (before.get(thread) ?? ms);
+    if (spent > 500) spinning.push(`${thread}: ${spent} ms of CPU in 1 s`);
+  }
+  return spinning;
+}
 
 /**
  * `spin` with `(drop (ref.i31 (i32.const 0)))` in place of its leading

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ExecutorPool, type JobSpec } from "../../../runtime/executor/mod.ts";
 import { wat } from "../../_helpers/wat.ts";
+import { longSpin } from "../../_helpers/guests.ts";
 
 const WRITER = await WebAssembly.compile(wat(`(module
   (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
@@ -87,9 +88,7 @@ Deno.test("workers that dropped many modules are replaced and keep serving", asy
 });
 
 Deno.test("jobs queued on a retiring worker that times out go to its successor", async () => {
-  const SPIN = await WebAssembly.compile(wat(`(module
-    (memory (export "memory") 1)
-    (func (export "_start") (loop $l (br $l))))`));
+  const SPIN = await longSpin();
   const pool = new ExecutorPool({ workers: 1, pipelineDepth: 4 });
   try {
     // 15 dropped modules: the next drop retires the worker.

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ExecutorPool, type JobSpec } from "../../../runtime/executor/mod.ts";
 import { InvocationError } from "../../../runtime/errors.ts";
 import { wat } from "../../_helpers/wat.ts";
-import { caller } from "../../_helpers/guests.ts";
+import { caller, longSpin } from "../../_helpers/guests.ts";
 
 const ECHO = await WebAssembly.compile(wat(`(module
   (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
@@ -18,9 +18,7 @@ const ECHO = await WebAssembly.compile(wat(`(module
           (i32.store (i32.const 4) (i32.load (i32.const 8)))
           (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 12)))
           (br $more))))))`));
-const SPIN = await WebAssembly.compile(wat(`(module
-  (memory (export "memory") 1)
-  (func (export "_start") (loop $l (br $l))))`));
+const SPIN = await longSpin();
 
 const spec = (fn: string, timeoutMs = 2000): JobSpec => ({
   fn,

@@ -179,6 +179,29 @@ Deno.test("inspectModule refuses shared and 64-bit memories", async () => {
   await inspectModule(build([1, 0x00, 1]));
 });
 
+Deno.test("inspectModule refuses code it could not stop at a deadline, and says which", async () => {
+  const looping = module(
+    `${GOOD_EXPORTS.replace('(func (export "_start"))', "")}
+     (func (export "_start") (nop) (drop (i32.const 0)) (nop) (loop $l (br $l)))`,
+  );
+  await inspectModule(looping);
+  // The three leading instructions become `(drop (ref.i31 (i32.const 0)))`:
+  // GC, which the interrupt rewrite cannot step over.
+  const gc = looping.slice();
+  const at = gc.findIndex((_, i) =>
+    [0x01, 0x41, 0x00, 0x1a, 0x01].every((b, j) => gc[i + j] === b)
+  );
+  gc.set([0x41, 0x00, 0xfb, 0x1c, 0x1a], at);
+  assert.ok(WebAssembly.validate(gc));
+  const [problem, ...more] = await problemsOf(gc);
+  assert.deepEqual(more, []);
+  assert.match(
+    problem,
+    /^its code cannot be given deadline checks \(unsupported opcode 0xfb: /,
+  );
+  assert.match(problem, /a run past its timeout could not be stopped$/);
+});
+
 Deno.test("inspectModule lists export, import and memory problems together", async () => {
   // (module (import "env" "f" (func)) (memory 1) (memory 1)) by hand: wabt
   // here refuses a second memory, V8 (multi-memory) compiles it.
