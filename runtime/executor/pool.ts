@@ -44,7 +44,7 @@ import {
   type ToWorker,
 } from "./_protocol.ts";
 import { Ring, SLOT_BYTES } from "./_ring.ts";
-import { ThreadPriority } from "./_thread_priority.ts";
+import { ThreadPriority } from "./thread_priority.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import { expectedWaitMs, RunCosts } from "./_admission.ts";
 
@@ -190,7 +190,7 @@ const OVERTAKE_MIN_MS = 2;
 /**
  * A worker whose guest has been on its CPU this long (ms), or whose
  * function's runs take this long, runs in the background (see
- * _thread_priority.ts) until it has no more such work: the kernel then
+ * thread_priority.ts) until it has no more such work: the kernel then
  * runs short guests, and the node's own thread, the moment they have work
  * instead of slicing the cores evenly between them and long guests.
  */

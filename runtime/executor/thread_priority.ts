@@ -23,7 +23,7 @@ const CAP_SYS_NICE = 23n;
  *
  * @example
  * ```ts
- * import { currentThreadId } from "./_thread_priority.ts";
+ * import { currentThreadId } from "./thread_priority.ts";
  * console.log(currentThreadId()); // e.g. 4242 on Linux
  * ```
  */
@@ -42,7 +42,7 @@ export function currentThreadId(): number | undefined {
  *
  * @example
  * ```ts
- * import { currentThreadId, ThreadPriority } from "./_thread_priority.ts";
+ * import { currentThreadId, ThreadPriority } from "./thread_priority.ts";
  * const priority = new ThreadPriority();
  * console.log(priority.enabled); // true when eddy may raise priorities back
  * ```

@@ -3,7 +3,7 @@ import { ExecutorPool, type JobSpec } from "../../../runtime/executor/mod.ts";
 import {
   BACKGROUND_NICE,
   ThreadPriority,
-} from "../../../runtime/executor/_thread_priority.ts";
+} from "../../../runtime/executor/thread_priority.ts";
 import { wat } from "../../_helpers/wat.ts";
 
 /** Counts down from 400 million: a few hundred ms on one core. */
@@ -97,7 +97,7 @@ Deno.test({
   async fn() {
     assert.equal(new ThreadPriority().enabled, true);
     const module = new URL(
-      "../../../runtime/executor/_thread_priority.ts",
+      "../../../runtime/executor/thread_priority.ts",
       import.meta.url,
     );
     const { code, stdout, stderr } = await new Deno.Command("setpriv", {
