@@ -196,6 +196,12 @@ const OVERTAKE_MIN_MS = 2;
  */
 const BACKGROUND_AFTER_MS = 20;
 
+/**
+ * The pool idle this long (ms) starts its next regular worker (see
+ * `#startNext`): the answers just settled must be written out first.
+ */
+const IDLE_BEFORE_NEXT_MS = 25;
+
 /** An extra worker idle this long (ms) ends. */
 const EXTRA_IDLE_MS = 5000;
 
@@ -295,6 +301,12 @@ export class ExecutorPool {
   readonly #templateIds = new WeakMap<JobSpec, number>();
   #nextTemplate = 0;
   readonly #priority = new ThreadPriority();
+  /** Regular workers yet to start (see `#startNext`). */
+  #unstarted: number;
+  /** The regular worker started last is ready. */
+  #lastReady = false;
+  /** Looks again once the answers just settled are out (`IDLE_BEFORE_NEXT_MS`). */
+  #nextTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ExecutorPoolOptions = {}) {
     const count = Math.max(1, options.workers ?? availableParallelism());
@@ -306,17 +318,33 @@ export class ExecutorPool {
     this.#budget = options.budget;
     this.#moduleBudget = options.moduleBudgetBytes ?? Infinity;
     this.#maxWorkers = Math.max(count, options.maxWorkers ?? 2 * count);
-    // `new Worker` holds this thread until the worker's isolate exists
-    // (30–50 ms here): the first starts now and each other once the one
-    // before is ready, so that the node serves, and runs its first jobs,
-    // meanwhile.
-    let spawned = 1;
-    const more = () => {
-      if (this.#closed || spawned >= count) return;
-      spawned++;
-      this.#executors.push(this.#spawn(more));
-    };
-    this.#executors.push(this.#spawn(more));
+    this.#unstarted = count - 1;
+    this.#executors.push(this.#spawn(() => this.#readied()));
+  }
+
+  #readied(): void {
+    this.#lastReady = true;
+    this.#startNext(this.#queue.length > 0);
+  }
+
+  /**
+   * Starts the next regular worker, once the one before is ready, when no
+   * job runs, or when `needed` (a job waits and no worker is free). Not
+   * while jobs run with none waiting: `new Worker` holds this thread until
+   * the worker's isolate exists (30–50 ms here), which would hold up their
+   * answers (a node's first invocation, typically). The first worker starts
+   * with the pool, so that the node serves meanwhile.
+   */
+  #startNext(needed = false): void {
+    clearTimeout(this.#nextTimer);
+    this.#nextTimer = undefined;
+    if (this.#closed || this.#unstarted === 0 || !this.#lastReady) return;
+    if (needed) {
+      if (this.#executors.some((e) => e.inflight.size === 0)) return;
+    } else if (this.#executors.some((e) => e.inflight.size > 0)) return;
+    this.#lastReady = false;
+    this.#unstarted--;
+    this.#executors.push(this.#spawn(() => this.#readied()));
   }
 
   /** Current figures: workers, jobs running or sent ahead, jobs queued. */
@@ -703,6 +731,7 @@ export class ExecutorPool {
   close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#watchdog);
+    clearTimeout(this.#nextTimer);
     for (const e of this.#all()) {
       this.#terminate(e);
       for (const job of e.inflight.values()) this.#refuse(job);
@@ -964,6 +993,7 @@ export class ExecutorPool {
     const batches = new Map<Executor, PendingJob[]>();
     const touched = new Set<Executor>();
     while (this.#queue.length > 0) {
+      if (this.#unstarted > 0) this.#startNext(true);
       const next = this.#next();
       if (!next) break;
       const [head, executor] = next;
@@ -998,6 +1028,9 @@ export class ExecutorPool {
       );
     }
     this.#armWatchdog();
+    if (this.#unstarted > 0 && this.#nextTimer === undefined) {
+      this.#nextTimer = setTimeout(() => this.#startNext(), IDLE_BEFORE_NEXT_MS);
+    }
   }
 
   /**
