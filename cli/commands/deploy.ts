@@ -6,6 +6,7 @@
 import { dirname, resolve } from "node:path";
 import {
   type FunctionSpec,
+  LIMIT_FIELDS,
   parseManifest,
 } from "../../runtime/manifest/mod.ts";
 import { dirMounts, keyValues, parseFlags, UsageError } from "../args.ts";
@@ -128,13 +129,13 @@ async function fromManifest(
       dirs: fn.dirs,
       ...(fn.state ? { state: fn.state } : {}),
       labels: fn.labels,
-      limits: {
-        memory: fn.limits.maxMemoryBytes,
-        timeout: fn.limits.timeoutMs,
-        maxInput: fn.limits.maxInputBytes,
-        maxOutput: fn.limits.maxOutputBytes,
-        callDepth: fn.limits.callDepth,
-      },
+      // Every limit the manifest set, by the name the API reads it by.
+      limits: Object.fromEntries(
+        Object.entries(LIMIT_FIELDS).flatMap(([key, field]) => {
+          const value = fn.limits[key as keyof typeof LIMIT_FIELDS];
+          return value === undefined ? [] : [[field, value]];
+        }),
+      ),
     })),
   };
 }

@@ -155,7 +155,7 @@ Deno.test("deploy NAME MODULE with flags sets args, env and limits", async () =>
   assert.match(deep.stderr, /limits\.callDepth.*whole number from 1 to 64/);
 });
 
-Deno.test("deploy -f keeps every limit the manifest sets, callDepth too", async () => {
+Deno.test("deploy -f keeps every limit the manifest sets, callDepth and concurrency too", async () => {
   await using node = await startNode();
   const dir = await tempDir();
   try {
@@ -164,7 +164,7 @@ Deno.test("deploy -f keeps every limit the manifest sets, callDepth too", async 
       manifest,
       `functions:\n  - name: echo\n    module: ${
         join(REPO_ROOT, "examples/echo/echo.wasm")
-      }\n    limits: { timeout: 3s, callDepth: 2 }\n`,
+      }\n    limits: { timeout: 3s, callDepth: 2, concurrency: 3 }\n`,
     );
     const url = ["--url", node.url];
     const deploy = await cli(["deploy", ...url, "-f", manifest]);
@@ -172,6 +172,7 @@ Deno.test("deploy -f keeps every limit the manifest sets, callDepth too", async 
     const ls = JSON.parse((await cli(["ls", ...url, "--json"])).stdoutText);
     assert.equal(ls[0].limits.timeoutMs, 3000);
     assert.equal(ls[0].limits.callDepth, 2);
+    assert.equal(ls[0].limits.concurrency, 3);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
