@@ -11,7 +11,9 @@
  *   throughput of 4 closed-loop clients in the second right after the
  *   burst, as a share of capacity;
  * - fairness: echo latency alone, then while `flood` (the same guest) is
- *   invoked by 64 closed-loop clients (far above what the node runs), and
+ *   invoked by 64 closed-loop clients of another process (far above what
+ *   the node runs; in the echo client's own process they would time its
+ *   event loop instead of the node), and
  *   while `capped` (the same, with `limits.concurrency` 4) is invoked by
  *   40 (10x its concurrency: the excess is refused, and its clients retry
  *   at once), with the same node flags;
@@ -40,6 +42,7 @@ import {
   startNode,
 } from "./_nodes.ts";
 import type { Standalone } from "./_experiment.ts";
+import { whileFlooding } from "./_flood.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
 
 const { values } = parseArgs({
@@ -124,7 +127,7 @@ async function openLoop(
 
 /**
  * Echo latency (1 closed-loop client) while `clients` closed-loop clients
- * invoke `fn` (refused ones retry at once), after 500 ms of the flood.
+ * of another process invoke `fn` (refused ones retry at once).
  */
 async function besideFlood(
   url: string,
@@ -132,18 +135,13 @@ async function besideFlood(
   clients: number,
   concurrency?: number,
 ) {
-  let flooding = true;
-  const flood = Promise.all(
-    Array.from({ length: clients }, async () => {
-      const answers: Answer[] = [];
-      while (flooding) answers.push(await invoke(url, fn, PRIMES));
-      return answers;
-    }),
+  const { flood, measured: beside } = await whileFlooding(
+    url,
+    fn,
+    PRIMES,
+    clients,
+    () => closedLoop(url, "echo", "hi", 1, 2000),
   );
-  await new Promise((r) => setTimeout(r, 500));
-  const beside = await closedLoop(url, "echo", "hi", 1, 2000);
-  flooding = false;
-  const flooded = (await flood).flat();
   return {
     echoBesideFloodMs: echoMs(beside.answers),
     echoFailuresBesideFlood:
@@ -151,8 +149,8 @@ async function besideFlood(
     flood: {
       clients,
       ...(concurrency === undefined ? {} : { concurrency }),
-      admitted: flooded.filter((a) => a.status === 200).length,
-      refused: flooded.filter((a) => a.reason === "overloaded").length,
+      admitted: flood.admitted,
+      refused: flood.refused,
     },
   };
 }
@@ -293,7 +291,7 @@ const results: AdmissionResults = {
   baseline: baseline ? { tree: values.baseline, ...baseline } : null,
   notes: [
     "burst: open loop from one client process at 2x the closed-loop capacity the first node measured; admittedMs and refusalMs are client-side latencies of answered 200s and 503 overloaded; failures counts every other answer by reason (timeouts would show here). secondAfter: 4 closed-loop clients right after the burst (the burst's admitted work may still drain in it).",
-    `fairness: 1 closed-loop echo client, alone and while 64 closed-loop clients invoke another function of the same node; fairnessCapped: the same while ${
+    `fairness: 1 closed-loop echo client, alone and while 64 closed-loop clients of another process invoke another function of the same node; fairnessCapped: the same while ${
       10 * FLOOD_CONCURRENCY
     } clients invoke one deployed with limits.concurrency ${FLOOD_CONCURRENCY} (10x its concurrency; refused clients retry at once, so the node answers thousands of refusals a second).`,
   ],
