@@ -1029,7 +1029,10 @@ export class ExecutorPool {
     }
     this.#armWatchdog();
     if (this.#unstarted > 0 && this.#nextTimer === undefined) {
-      this.#nextTimer = setTimeout(() => this.#startNext(), IDLE_BEFORE_NEXT_MS);
+      this.#nextTimer = setTimeout(
+        () => this.#startNext(),
+        IDLE_BEFORE_NEXT_MS,
+      );
     }
   }
 
