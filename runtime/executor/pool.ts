@@ -539,7 +539,7 @@ export class ExecutorPool {
    * (see `BACKGROUND_AFTER_MS`), and back once it does not.
    */
   #prioritise(executor: Executor, now: number): void {
-    if (executor.thread === undefined || !this.#priority.enabled) return;
+    if (executor.thread === undefined || !this.#priority.canBackground) return;
     const onCpu = executor.inflight.get(executor.status[STATUS_SEQ]);
     const long = executor.inflight.size > 0 &&
       (this.#onCpuMs(executor, now) >= BACKGROUND_AFTER_MS ||
@@ -796,6 +796,7 @@ export class ExecutorPool {
       const message = event.data;
       if (message.type === "ready") {
         executor.thread = message.thread;
+        if (message.thread !== undefined) this.#priority.adopt(message.thread);
         return onReady?.();
       }
       if (message.type === "result") {

@@ -1,15 +1,21 @@
 /**
- * An executor worker's OS thread priority (its nice value, Linux), which the
- * pool lowers while the worker runs a long guest so that the kernel gives
- * the cores to short guests, and to the node's own thread, as soon as they
- * have work. Any process may lower a thread's priority; raising it back
- * needs `CAP_SYS_NICE` (root) or an `RLIMIT_NICE` that allows it (systemd's
- * `LimitNICE=`). Without that, or off Linux, priorities are left alone: a
- * worker lowered for good would slow every short guest it runs later.
+ * Executor workers' OS thread priorities (nice values, Linux). Every worker
+ * runs {@linkcode GUEST_NICE_OFFSET} levels below the node's own thread, so
+ * that the node's front (HTTP, admission, refusals, dispatch) gets a core
+ * the moment it has work even when guests keep every core busy. A worker
+ * running a long guest drops further, to {@linkcode BACKGROUND_NICE}, so
+ * that the kernel runs short guests first. Any process may lower a
+ * thread's priority; raising it back needs `CAP_SYS_NICE` (root) or an
+ * `RLIMIT_NICE` that allows it (systemd's `LimitNICE=`). Without that a
+ * worker never goes to the background (one left there would slow every
+ * short guest it runs later). Off Linux, priorities are left alone.
  *
  * @module
  */
 import { getPriority, setPriority } from "node:os";
+
+/** Nice levels between the node's thread and its workers. */
+export const GUEST_NICE_OFFSET = 5;
 
 /** The nice value of a worker running long work: the lowest priority. */
 export const BACKGROUND_NICE = 19;
@@ -37,57 +43,77 @@ export function currentThreadId(): number | undefined {
 }
 
 /**
- * Puts worker threads in the background and back, where this process may
- * do both; a no-op elsewhere.
+ * Sets worker threads' priorities: {@linkcode GUEST_NICE_OFFSET} below the
+ * process's, and in the background and back where the process may raise a
+ * priority again.
  *
  * @example
  * ```ts
- * import { currentThreadId, ThreadPriority } from "./thread_priority.ts";
+ * import { ThreadPriority } from "./thread_priority.ts";
  * const priority = new ThreadPriority();
- * console.log(priority.enabled); // true when eddy may raise priorities back
+ * console.log(priority.guestNice); // 5 in a process at nice 0
+ * console.log(priority.canBackground); // true when eddy may raise priorities back
  * ```
  */
 export class ThreadPriority {
-  /** The nice value threads return to: the process's own. */
-  readonly #normal: number | undefined = restorableNice();
+  /** The nice value of a worker's thread, but in the background. */
+  readonly guestNice: number = Math.min(
+    BACKGROUND_NICE,
+    processNice() + GUEST_NICE_OFFSET,
+  );
+  /** Whether workers go to the background and back. */
+  readonly canBackground: boolean = mayLowerNiceTo(this.guestNice);
 
-  /** Whether threads are put in the background at all. */
-  get enabled(): boolean {
-    return this.#normal !== undefined;
+  /** Gives a new worker's `thread` its priority; says whether it could. */
+  adopt(thread: number): boolean {
+    return trySetNice(thread, this.guestNice);
   }
 
   /**
-   * Puts `thread` in the background, or back to the process's priority.
-   * Says whether it did.
+   * Puts `thread` in the background, or back to a worker's priority, where
+   * the process may do both. Says whether it did.
    */
   set(thread: number, background: boolean): boolean {
-    if (this.#normal === undefined) return false;
-    try {
-      setPriority(thread, background ? BACKGROUND_NICE : this.#normal);
-      return true;
-    } catch {
-      // The thread ended meanwhile (its worker was replaced).
-      return false;
-    }
+    return this.canBackground &&
+      trySetNice(thread, background ? BACKGROUND_NICE : this.guestNice);
+  }
+}
+
+/** Sets `thread`'s nice value; false if the OS refused, or it is gone. */
+function trySetNice(thread: number, nice: number): boolean {
+  try {
+    setPriority(thread, nice);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** This process's nice value (its main thread's); 0 where unknown. */
+function processNice(): number {
+  try {
+    return getPriority();
+  } catch {
+    return 0;
   }
 }
 
 /**
- * The process's nice value, if this process may put a thread back to it
- * after lowering it; `undefined` if not (or if it is already the lowest).
+ * Whether this process may set a thread's nice value down to `nice` (raise
+ * its priority): with `CAP_SYS_NICE`, or an `RLIMIT_NICE` of at least
+ * `20 - nice`. Never below the lowest priority, where nothing is to gain.
  */
-function restorableNice(): number | undefined {
+function mayLowerNiceTo(nice: number): boolean {
+  if (nice >= BACKGROUND_NICE) return false;
   try {
-    const normal = getPriority();
-    if (normal >= BACKGROUND_NICE) return undefined;
     const status = Deno.readTextFileSync("/proc/self/status");
     const caps = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1]}`);
-    if ((caps >> CAP_SYS_NICE) & 1n) return normal;
+    if ((caps >> CAP_SYS_NICE) & 1n) return true;
     // RLIMIT_NICE r lets a thread go down to nice 20 - r.
     const limits = Deno.readTextFileSync("/proc/self/limits");
     const soft = Number(/^Max nice priority\s+(\d+)/m.exec(limits)?.[1]);
-    return 20 - soft <= normal ? normal : undefined;
+    return 20 - soft <= nice;
   } catch {
-    return undefined;
+    return false;
   }
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ExecutorPool, type JobSpec } from "../../../runtime/executor/mod.ts";
 import {
   BACKGROUND_NICE,
+  GUEST_NICE_OFFSET,
   ThreadPriority,
 } from "../../../runtime/executor/thread_priority.ts";
 import { wat } from "../../_helpers/wat.ts";
@@ -29,11 +30,10 @@ const spec = (fn: string): JobSpec => ({
 });
 
 /**
- * Threads of this process now running at background priority, but for
- * those in `before` (left by other tests' pools, whose replaced workers
- * may still be ending).
+ * Threads of this process now at nice `nice`, but for those in `before`
+ * (left by other tests' pools, whose replaced workers may still be ending).
  */
-function backgroundThreads(before = new Set<string>()): Set<string> {
+function threadsAt(nice: number, before = new Set<string>()): Set<string> {
   const threads = new Set<string>();
   for (const task of Deno.readDirSync("/proc/self/task")) {
     if (before.has(task.name)) continue;
@@ -42,7 +42,7 @@ function backgroundThreads(before = new Set<string>()): Set<string> {
       // Fields after the command's closing parenthesis start at field 3;
       // the nice value is field 19.
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[16]) === BACKGROUND_NICE) threads.add(task.name);
+      if (Number(fields[16]) === nice) threads.add(task.name);
     } catch {
       // The thread ended meanwhile.
     }
@@ -50,13 +50,18 @@ function backgroundThreads(before = new Set<string>()): Set<string> {
   return threads;
 }
 
+const mainThread = () => String(Deno.pid);
+
 Deno.test({
   name:
-    "a worker running a long guest runs in the background while short guests run beside it, and comes back after",
+    "workers run below the node's thread; one running a long guest goes to the background while short guests run beside it, and comes back after",
   ignore: Deno.build.os !== "linux",
   async fn() {
-    const enabled = new ThreadPriority().enabled;
-    const before = backgroundThreads();
+    const priority = new ThreadPriority();
+    const before = new Set([
+      ...threadsAt(BACKGROUND_NICE),
+      ...threadsAt(priority.guestNice),
+    ]);
     const pool = new ExecutorPool({ workers: 2 });
     try {
       const hi = () => new TextEncoder().encode("hi");
@@ -75,14 +80,19 @@ Deno.test({
         );
         assert.equal(new TextDecoder().decode(echo.stdout), "hi");
         echoes++;
-        most = Math.max(most, backgroundThreads(before).size);
+        most = Math.max(most, threadsAt(BACKGROUND_NICE, before).size);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       assert.equal((await long).failure, undefined);
       assert.ok(echoes > 1, `${echoes} echoes ran beside the long guest`);
       // Only the long guest's worker, and only where it can come back.
-      assert.equal(most, enabled ? 1 : 0);
-      assert.equal(backgroundThreads(before).size, 0);
+      assert.equal(most, priority.canBackground ? 1 : 0);
+      assert.equal(threadsAt(BACKGROUND_NICE, before).size, 0);
+      // Both workers run below the node's thread, which keeps its priority.
+      assert.ok(threadsAt(priority.guestNice, before).size >= 2);
+      assert.ok(
+        threadsAt(priority.guestNice - GUEST_NICE_OFFSET).has(mainThread()),
+      );
     } finally {
       await pool.close();
     }
@@ -95,7 +105,7 @@ Deno.test({
   // Dropping a capability for a child process takes root.
   ignore: Deno.build.os !== "linux" || Deno.uid() !== 0,
   async fn() {
-    assert.equal(new ThreadPriority().enabled, true);
+    assert.equal(new ThreadPriority().canBackground, true);
     const module = new URL(
       "../../../runtime/executor/thread_priority.ts",
       import.meta.url,
@@ -107,7 +117,7 @@ Deno.test({
         Deno.execPath(),
         "eval",
         `const { ThreadPriority } = await import("${module}");
-         console.log(new ThreadPriority().enabled);`,
+         console.log(new ThreadPriority().canBackground);`,
       ],
     }).output();
     assert.equal(code, 0, new TextDecoder().decode(stderr));
