@@ -80,7 +80,10 @@ Deno.test("concurrent large inputs beyond --max-buffered get 503 and the node st
     assert.equal(r.error.code, "memory_budget");
     assert.match(r.error.message, /--max-buffered/);
   }
-  assert.ok(slowest < 500, `/healthz took up to ${slowest.toFixed(0)} ms`);
+  // Responsive, not frozen: 6 x 32 MiB through 2 cores that the test shares
+  // keeps /healthz waiting 100-400 ms, and up to 650 ms (on the tree of
+  // 9365f9b too) when other tests load the machine.
+  assert.ok(slowest < 1000, `/healthz took up to ${slowest.toFixed(0)} ms`);
   const grown = peak - before;
   console.log(
     `--max-buffered 80MiB: ${ok.length} served, ${refused.length} refused, /healthz ≤ ${
