@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { deployModules } from "../_helpers/deploy.ts";
 import { spinner } from "../_helpers/guests.ts";
 import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
+import { threads } from "../_helpers/probe.ts";
 
 Deno.test("100 echoes while 4 runaway guests time out: every echo answers", async () => {
   await using node = await startNode({ flags: ["--workers", "2"] });
@@ -143,26 +144,8 @@ Deno.test("one stored before deploys checked is refused when run; its neighbours
  * ended: their names and the CPU time (ms) each used over that second.
  */
 async function spinningWorkers(pid: number): Promise<string[]> {
-  const cpu = () => {
-    const used = new Map<string, number>();
-    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
-      try {
-        const stat = Deno.readTextFileSync(
-          `/proc/${pid}/task/${task.name}/stat`,
-        );
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        // utime + stime, fields 14 and 15, in clock ticks (10 ms).
-        const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-        used.set(
-          `${name} ${task.name}`,
-          10 * (Number(fields[11]) + Number(fields[12])),
-        );
-      } catch {
-        // Ended meanwhile.
-      }
-    }
-    return used;
-  };
+  const cpu = () =>
+    new Map(threads(pid).map((t) => [`${t.name} ${t.id}`, t.cpuMs]));
   await new Promise((r) => setTimeout(r, 1000));
   const before = cpu();
   await new Promise((r) => setTimeout(r, 1000));

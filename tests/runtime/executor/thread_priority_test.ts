@@ -5,6 +5,7 @@ import {
   GUEST_NICE_OFFSET,
   ThreadPriority,
 } from "../../../runtime/executor/thread_priority.ts";
+import { threads } from "../../_helpers/probe.ts";
 import { wat } from "../../_helpers/wat.ts";
 
 /** Counts down from 400 million: a few hundred ms on one core. */
@@ -34,20 +35,11 @@ const spec = (fn: string): JobSpec => ({
  * (left by other tests' pools, whose replaced workers may still be ending).
  */
 function threadsAt(nice: number, before = new Set<string>()): Set<string> {
-  const threads = new Set<string>();
-  for (const task of Deno.readDirSync("/proc/self/task")) {
-    if (before.has(task.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/self/task/${task.name}/stat`);
-      // Fields after the command's closing parenthesis start at field 3;
-      // the nice value is field 19.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[16]) === nice) threads.add(task.name);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return threads;
+  return new Set(
+    threads().filter((t) => t.nice === nice && !before.has(t.id)).map((t) =>
+      t.id
+    ),
+  );
 }
 
 const mainThread = () => String(Deno.pid);
