@@ -52,6 +52,30 @@ Deno.test("runs jobs on every worker and returns exact output", async () => {
   }
 });
 
+Deno.test("large inputs, more than workers can take at once, come back exact", async () => {
+  // Inputs past 64 KiB wait for an idle worker, move to it, and are freed
+  // once their run ends: each output must still be its own input.
+  const pool = new ExecutorPool({ workers: 2 });
+  try {
+    const inputs = Array.from({ length: 24 }, (_, i) => {
+      const bytes = new Uint8Array((64 << 10) + i * 40_000);
+      for (let j = 0; j < bytes.length; j++) bytes[j] = (i * 31 + j) & 0xff;
+      return bytes;
+    });
+    const results = await Promise.all(
+      inputs.map((input) =>
+        pool.run({ module: ECHO }, "echo", spec("echo"), input.slice())
+      ),
+    );
+    results.forEach((r, i) => {
+      assert.equal(r.failure, undefined);
+      assert.deepEqual(r.stdout, inputs[i]);
+    });
+  } finally {
+    await pool.close();
+  }
+});
+
 Deno.test("a runaway guest times out alone; jobs behind it still run", async () => {
   const pool = new ExecutorPool({ workers: 1, pipelineDepth: 4 });
   try {
