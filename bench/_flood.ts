@@ -46,12 +46,20 @@ export async function whileFlooding<T>(
   const lines = child.stdout.pipeThrough(new TextDecoderStream())
     .getReader();
   let out = "";
-  while (!out.includes("flooding\n")) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error(`the flood ended before it started: ${out}`);
-    out += value;
+  let measured: T;
+  try {
+    while (!out.includes("flooding\n")) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`the flood ended before it started: ${out}`);
+      out += value;
+    }
+    measured = await measure();
+  } catch (error) {
+    // Not left flooding the node while the benchmark reports its error.
+    child.kill("SIGKILL");
+    await child.status;
+    throw error;
   }
-  const measured = await measure();
   await child.stdin.close();
   for (;;) {
     const { value, done } = await lines.read();
