@@ -65,12 +65,23 @@ const decoder = new TextDecoder();
  * Up to this many bytes an output is written into a buffer its isolate
  * reuses run after run (pages already faulted in, no allocation per
  * write), and copied out once at its exact size by
- * {@link OutputBuffer.take}. Past it the output moves into one resizable
- * buffer that grows in place and is handed out as it is: a large output is
- * held once (a 256 MiB output took 3 times its size at its peak when its
- * chunks were joined).
+ * {@link OutputBuffer.take}. Past it the buffer keeps doubling but is not
+ * kept for the next run, and leaves without a copy when it is mostly full.
  */
 const REUSED_UP_TO = 4 << 20;
+/**
+ * Past this many bytes the output moves into one resizable buffer that
+ * grows in place and is handed out as it is: a large output is held once
+ * (a 256 MiB output took 3 times its size at its peak when its chunks were
+ * joined). Not sooner: a resizable buffer's pages are fresh each time, and
+ * faulting them in made a 16 MiB output cost a producer 32 ms of CPU where
+ * doubling plain buffers, whose memory the allocator reuses, cost 10–15
+ * (16 MiB memory-mode chains 25–26 → 51–73/s, 8 MiB 48–50 → 173–207/s).
+ * The price is memory the allocator keeps for reuse: under those loads the
+ * node held 290–340 MB instead of 160, and 170–200 MB instead of 150 once
+ * idle.
+ */
+const IN_PLACE_FROM = 32 << 20;
 /** The first reusable buffer's size; it doubles as outputs need. */
 const FIRST_CAPACITY = 64 << 10;
 /**
@@ -87,8 +98,9 @@ const spares: Uint8Array<ArrayBuffer>[] = [];
 /**
  * An in-memory stdout/stderr: one growable buffer. Up to 4 MiB it is a
  * buffer reused by the isolate's runs, so a run allocates nothing per
- * write and `take()` makes the one copy the output leaves with; past that
- * it is a resizable buffer grown in place, handed out without a copy.
+ * write and `take()` makes the one copy the output leaves with; up to
+ * 32 MiB a buffer of its own that doubles; past that a resizable buffer
+ * grown in place, handed out without a copy.
  *
  * @example
  * ```ts
@@ -103,9 +115,9 @@ const spares: Uint8Array<ArrayBuffer>[] = [];
 export class OutputBuffer implements ByteSink {
   /** Maximum total bytes; `Infinity` when unlimited. */
   readonly limit: number;
-  /** A reused buffer, while the output is at most {@link REUSED_UP_TO}. */
+  /** A doubling buffer, while the output is at most {@link IN_PLACE_FROM}. */
   #reused: Uint8Array<ArrayBuffer> | undefined;
-  /** Set once the output is over {@link REUSED_UP_TO}: all of it, in place. */
+  /** Set once the output is over {@link IN_PLACE_FROM}: all of it, in place. */
   #grown: ArrayBuffer | undefined;
   #size = 0;
 
@@ -134,7 +146,7 @@ export class OutputBuffer implements ByteSink {
       throw new OutputLimitError(this.limit);
     }
     const size = this.#size + length;
-    if (!this.#grown && size > REUSED_UP_TO) this.#growInPlace();
+    if (!this.#grown && size > IN_PLACE_FROM) this.#growInPlace();
     const grown = this.#grown;
     if (grown) {
       // Capacity doubles: pages are only committed once written to.
@@ -157,8 +169,10 @@ export class OutputBuffer implements ByteSink {
     if (size > reused.length) {
       let capacity = reused.length;
       while (capacity < size) capacity *= 2;
-      const bigger = new Uint8Array(Math.min(capacity, REUSED_UP_TO));
+      const bigger = new Uint8Array(Math.min(capacity, IN_PLACE_FROM));
       bigger.set(reused.subarray(0, this.#size));
+      // Freed now past the reused size: a collection would come late.
+      if (reused.length > REUSED_UP_TO) reused.buffer.transfer(0);
       reused = this.#reused = bigger;
     }
     return reused;
@@ -173,10 +187,16 @@ export class OutputBuffer implements ByteSink {
     this.#release();
   }
 
-  /** Gives the reused buffer back to the isolate. */
+  /**
+   * Gives the buffer back to the isolate for its next runs, or, past
+   * {@link REUSED_UP_TO}, frees it now rather than at a collection.
+   */
   #release(): void {
-    if (this.#reused && spares.length < SPARES_KEPT) spares.push(this.#reused);
+    const reused = this.#reused;
     this.#reused = undefined;
+    if (!reused) return;
+    if (reused.length > REUSED_UP_TO) reused.buffer.transfer(0);
+    else if (spares.length < SPARES_KEPT) spares.push(reused);
   }
 
   /** All bytes written so far: a view, valid until the next write or `take`. */
@@ -188,8 +208,10 @@ export class OutputBuffer implements ByteSink {
   /**
    * All bytes written, in a buffer of their own, so that they can be
    * transferred; the output is empty again after. Up to 4 MiB that is one
-   * copy out of the reused buffer, of exactly their size; an output grown
-   * in place is handed out as it is, the start of its resizable buffer.
+   * copy out of the reused buffer, of exactly their size; past it the
+   * doubling buffer itself when at least 3/4 full (so at most a third more
+   * is held than was written), else a copy; an output grown in place is
+   * handed out as it is, the start of its resizable buffer.
    */
   take(): Uint8Array<ArrayBuffer> {
     let taken: Uint8Array<ArrayBuffer>;
@@ -199,8 +221,17 @@ export class OutputBuffer implements ByteSink {
       taken = new Uint8Array(this.#grown, 0, this.#size);
       this.#grown = undefined;
     } else {
-      taken = this.#reused?.slice(0, this.#size) ?? new Uint8Array();
-      this.#release();
+      const reused = this.#reused;
+      if (
+        reused && this.#size > REUSED_UP_TO &&
+        this.#size * 4 >= reused.length * 3
+      ) {
+        taken = reused.subarray(0, this.#size);
+        this.#reused = undefined;
+      } else {
+        taken = reused?.slice(0, this.#size) ?? new Uint8Array();
+        this.#release();
+      }
     }
     this.#size = 0;
     return taken;

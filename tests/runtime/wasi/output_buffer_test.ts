@@ -60,17 +60,42 @@ Deno.test("OutputBuffer.tail gives the last bytes without a broken character", (
   assert.equal(new OutputBuffer().tail(), "");
 });
 
-Deno.test("a large output grows in place: bytes() is a view, never a join, take() no copy", () => {
-  const out = new OutputBuffer(16 << 20);
+Deno.test("past 4 MiB the buffer leaves without a copy when 3/4 full, and is never reused", () => {
   const piece = new Uint8Array(65536);
-  for (let i = 0; i < 80; i++) out.write(piece.fill(i));
+  const mostly = new OutputBuffer();
+  for (let i = 0; i < 100; i++) mostly.write(piece.fill(i)); // 6.25 MiB
+  const all = mostly.bytes();
+  assert.ok(!(all.buffer as ArrayBuffer).resizable);
+  const taken = mostly.take();
+  assert.equal(taken.buffer, all.buffer, "handed out, not copied");
+  assert.equal(taken.buffer.byteLength, 8 << 20);
+  for (let i = 0; i < 100; i++) assert.equal(taken[i * 65536 + 7], i);
+
+  const sparse = new OutputBuffer();
+  for (let i = 0; i < 70; i++) sparse.write(piece.fill(i)); // 4.4 of 8 MiB
+  const held = sparse.bytes().buffer;
+  const copied = sparse.take();
+  assert.equal(copied.buffer.byteLength, 70 * 65536, "copied at its size");
+  for (let i = 0; i < 70; i++) assert.equal(copied[i * 65536 + 7], i);
+  assert.equal(held.byteLength, 0, "its 8 MiB buffer freed at once");
+
+  const next = new OutputBuffer();
+  next.write(piece);
+  assert.ok(next.bytes().buffer.byteLength <= 4 << 20, "not kept as a spare");
+  next.take();
+});
+
+Deno.test("a large output grows in place: bytes() is a view, never a join, take() no copy", () => {
+  const out = new OutputBuffer(48 << 20);
+  const piece = new Uint8Array(65536);
+  for (let i = 0; i < 520; i++) out.write(piece.fill(i & 0xff));
   const all = out.bytes();
-  assert.equal(all.length, 80 * 65536);
+  assert.equal(all.length, 520 * 65536);
   assert.ok(
     (all.buffer as ArrayBuffer).resizable,
     "not held in one growing buffer",
   );
-  for (let i = 0; i < 80; i++) assert.equal(all[i * 65536 + 123], i);
+  for (let i = 0; i < 520; i++) assert.equal(all[i * 65536 + 123], i & 0xff);
   out.write(enc("tail!"));
   // The same buffer, grown: no copy was made for bytes() or the write.
   assert.equal(out.bytes().buffer, all.buffer);
@@ -78,6 +103,6 @@ Deno.test("a large output grows in place: bytes() is a view, never a join, take(
   assert.throws(() => out.write(new Uint8Array(16 << 20)), OutputLimitError);
   const taken = out.take();
   assert.equal(taken.buffer, all.buffer, "handed out, not copied");
-  assert.equal(taken.byteLength, 80 * 65536 + 5);
+  assert.equal(taken.byteLength, 520 * 65536 + 5);
   assert.equal(out.size, 0);
 });
