@@ -96,7 +96,8 @@ function exchangeAnalysis(
             kb.breakdownMsP50!["producer step"],
         )
       } ms to the producer step (p50): the guest's output is copied per ` +
-      "`fd_write` and joined into one fresh buffer per run (runtime/wasi " +
+      "`fd_write` into a buffer its worker reuses, then once into a fresh " +
+      "buffer of its size that leaves for the consumer (runtime/wasi " +
       "OutputBuffer); a fresh 1 MB buffer costs " +
       `${f(fresh)} ms to fill here, a reused one ${f(reused)} ms (floors).`,
     "",
