@@ -76,12 +76,14 @@ const REUSED_UP_TO = 4 << 20;
  * joined). Not sooner: a resizable buffer's pages are fresh each time, and
  * faulting them in made a 16 MiB output cost a producer 32 ms of CPU where
  * doubling plain buffers, whose memory the allocator reuses, cost 10–15
- * (16 MiB memory-mode chains 25–26 → 51–73/s, 8 MiB 48–50 → 173–207/s).
- * The price is memory the allocator keeps for reuse: under those loads the
- * node held 290–340 MB instead of 160, and 170–200 MB instead of 150 once
+ * (memory-mode chains, in turn against 4 MiB: 16 MiB 20 → 62–68/s, 8 MiB
+ * 39 → 180/s). Not later: a larger output pays the doubling and then the
+ * move into place (64 MiB chains: ~10% fewer at 16 MiB, ~35% at 32). The
+ * price is memory the allocator keeps for reuse: under the 8 and 16 MiB
+ * loads the node held 340–400 MB instead of ~165, and ~50 MB more once
  * idle.
  */
-const IN_PLACE_FROM = 32 << 20;
+const IN_PLACE_FROM = 16 << 20;
 /** The first reusable buffer's size; it doubles as outputs need. */
 const FIRST_CAPACITY = 64 << 10;
 /**
@@ -99,7 +101,7 @@ const spares: Uint8Array<ArrayBuffer>[] = [];
  * An in-memory stdout/stderr: one growable buffer. Up to 4 MiB it is a
  * buffer reused by the isolate's runs, so a run allocates nothing per
  * write and `take()` makes the one copy the output leaves with; up to
- * 32 MiB a buffer of its own that doubles; past that a resizable buffer
+ * 16 MiB a buffer of its own that doubles; past that a resizable buffer
  * grown in place, handed out without a copy.
  *
  * @example
