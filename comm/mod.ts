@@ -27,8 +27,9 @@
  *   fan-out), {@linkcode transferable} how a payload crosses to another
  *   isolate (on a transfer list, copied only when it is a view of a bigger
  *   buffer). The producer must not change a payload until its call settles.
- *   A Unix server may read payloads into {@linkcode ReceiveBuffers} that
- *   their owners give back when done with them.
+ *   A Unix server may read payloads into {@linkcode ReceiveBuffers}
+ *   (shared memory, so they reach a worker without moving) that their
+ *   owners give back when done with them.
  *
  * @example
  * ```ts

@@ -228,7 +228,10 @@ export class WorkflowRun {
     if (!inbox!.complete) return;
     const input = inbox!.take(this.#release);
     if (to === WORKFLOW_OUTPUT) {
-      this.#output.resolve(input);
+      // A response body cannot be shared memory (a unix receive buffer).
+      this.#output.resolve(
+        input.buffer instanceof SharedArrayBuffer ? input.slice() : input,
+      );
       this.#done();
     } else {
       // The step's input goes out of scope when #run returns, before the

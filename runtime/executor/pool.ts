@@ -161,8 +161,14 @@ const CANCEL_GRACE_MS = 50;
  */
 const INTERRUPT_GRACE_MS = 1000;
 
+/** Whether `bytes` lives in shared memory: it reaches a worker as it is. */
+function shared(bytes: Uint8Array): boolean {
+  return bytes.buffer instanceof SharedArrayBuffer;
+}
+
 /**
- * Inputs up to this size may be copied ahead to a busy worker. A larger
+ * Inputs up to this size may be copied ahead to a busy worker (a shared
+ * one of any size goes ahead as it is). A larger
  * one waits for an idle worker and moves there: a copy ahead costs the
  * clone, the worker's own copy and a fresh buffer, which past 64 KiB costs
  * more than the wait (1 MiB memory-mode chains: 712–798 → 814–1,008/s).
@@ -1006,7 +1012,7 @@ export class ExecutorPool {
       // A job that comes by message to an idle worker gets its input
       // transferred; jobs sent ahead get a copy, so the original can be
       // requeued if the worker must be replaced before it starts them.
-      // Inputs in the ring are copies too.
+      // Inputs in the ring are copies too; a shared input is neither.
       const idle = executor.inflight.size === 0;
       head.order = executor.posted++;
       executor.inflight.set(head.posted.seq, head);
@@ -1017,7 +1023,7 @@ export class ExecutorPool {
         executor.ring.writeJob(head.posted.seq, template, head.posted.stdin);
         continue;
       }
-      head.transferred = idle;
+      head.transferred = idle && !shared(head.posted.stdin);
       executor.ring.writeJob(head.posted.seq, -1);
       const batch = batches.get(executor) ?? [];
       batch.push(head);
@@ -1105,7 +1111,8 @@ export class ExecutorPool {
       if (!e.extra && overtaking() && this.#extraPossible()) continue;
       if (!best || load < this.#load(best)) best = e;
     }
-    return job.posted.stdin.byteLength <= SEND_AHEAD_MAX_BYTES
+    const input = job.posted.stdin;
+    return input.byteLength <= SEND_AHEAD_MAX_BYTES || shared(input)
       ? best
       : undefined;
   }

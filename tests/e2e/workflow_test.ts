@@ -21,6 +21,16 @@ async function deploy(url: string, name: string, module: string, query = "") {
   await res.body?.cancel();
 }
 
+async function putWorkflow(url: string, yaml: string) {
+  const res = await fetch(`${url}/v1/workflows`, {
+    method: "POST",
+    headers: { "content-type": "application/yaml" },
+    body: yaml,
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  await res.body?.cancel();
+}
+
 async function seesAll(url: string, functions: string[]): Promise<boolean> {
   const { peers } = await (await fetch(`${url}/v1/peers`)).json();
   const known = peers.flatMap((p: { info?: { functions: string[] } }) =>
@@ -87,13 +97,7 @@ Deno.test("a workflow spread over three nodes runs as a data flow, by the cheape
   await deploy(c.url, "count", "wordcount");
   await until("a sees hash and count", () => seesAll(a.url, ["hash", "count"]));
 
-  const put = await fetch(`${a.url}/v1/workflows`, {
-    method: "POST",
-    headers: { "content-type": "application/yaml" },
-    body: SPREAD,
-  });
-  assert.equal(put.status, 201, await put.clone().text());
-  await put.body?.cancel();
+  await putWorkflow(a.url, SPREAD);
 
   for (const size of [0, 1024, 1 << 20, 32 << 20]) {
     const input = randomBytes(size);
@@ -173,13 +177,7 @@ Deno.test("one step feeding two consumers in memory mode: each gets the exact by
   await deploy(a.url, "src", "echo");
   await deploy(a.url, "hash", "sha256");
   await deploy(a.url, "join", "echo");
-  const put = await fetch(`${a.url}/v1/workflows`, {
-    method: "POST",
-    headers: { "content-type": "application/yaml" },
-    body: FORK,
-  });
-  assert.equal(put.status, 201, await put.clone().text());
-  await put.body?.cancel();
+  await putWorkflow(a.url, FORK);
   for (const size of [1 << 20, 5 << 20, 16 << 20]) {
     const input = randomBytes(size);
     const digest = await sha256(input);
@@ -199,6 +197,45 @@ Deno.test("one step feeding two consumers in memory mode: each gets the exact by
     for (const edge of edges.filter((e) => e.from === "src")) {
       assert.equal(edge.bytes, size);
     }
+  }
+});
+
+const ROUND_TRIP = `
+name: round-trip
+steps:
+  - { name: up, function: up }
+  - { name: back, function: back, after: [up] }
+output: back
+`;
+
+Deno.test("payloads over a Unix socket, many runs at once: every output exact, none served twice", async () => {
+  // The receiving node reads payloads into shared buffers it hands out
+  // again once a run is done with them: one reused too early would give
+  // some run another run's bytes.
+  await using cluster = await startCluster();
+  const { a, b } = cluster;
+  await deploy(a.url, "up", "uppercase");
+  await deploy(b.url, "back", "echo");
+  await until("a sees back", () => seesAll(a.url, ["back"]));
+  await putWorkflow(a.url, ROUND_TRIP);
+  for (let round = 0; round < 3; round++) {
+    await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+      const input = randomBytes(1 << 20);
+      const res = await fetch(`${a.url}/workflows/round-trip`, {
+        method: "POST",
+        body: input,
+      });
+      const output = new Uint8Array(await res.arrayBuffer());
+      assert.equal(res.status, 200, new TextDecoder().decode(output));
+      assert.equal(
+        await sha256(output),
+        await sha256(upper(input)),
+        `round ${round}, run ${i}`,
+      );
+      const trace: Trace[] = JSON.parse(res.headers.get("x-eddy-trace")!);
+      const edges = trace.filter((t) => t.kind === "edge");
+      assert.ok(edges.some((e) => e.from === "up" && e.mode === "unix"));
+    }));
   }
 });
 
@@ -227,14 +264,10 @@ Deno.test("a node killed mid-workflow fails the run with an error naming it", as
     assert.equal(res.status, 200, await res.clone().text());
     await res.body?.cancel();
     await until("a sees slow", () => seesAll(a.url, ["slow"]));
-    const put = await fetch(`${a.url}/v1/workflows`, {
-      method: "POST",
-      headers: { "content-type": "application/yaml" },
-      body:
-        "name: doomed\nsteps:\n  - {name: first, function: first}\n  - {name: slow, function: slow, after: [first]}\n",
-    });
-    assert.equal(put.status, 201, await put.clone().text());
-    await put.body?.cancel();
+    await putWorkflow(
+      a.url,
+      "name: doomed\nsteps:\n  - {name: first, function: first}\n  - {name: slow, function: slow, after: [first]}\n",
+    );
 
     const started = Date.now();
     const run = fetch(`${a.url}/workflows/doomed`, {
