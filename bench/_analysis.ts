@@ -109,11 +109,11 @@ function exchangeAnalysis(
         ? "fresh ones: on this VM the page faults of a fresh buffer, not the " +
           "socket, are the cost. "
         : "fresh ones. ") +
-      "eddy's receiving node reads every payload into a fresh " +
-      "buffer (comm/wire.ts FrameReader's default `allocate`), because the " +
-      "bytes become the consumer's input and are transferred to a worker; " +
-      "bench/comm.ts measures `UnixTransport` itself close to the raw socket " +
-      "either way. Around the edge, a run across two nodes adds hops the " +
+      "eddy's receiving node reads payloads into shared buffers " +
+      "(comm/receive_buffers.ts) that reach the consumer's worker without " +
+      "moving and serve the next payload of their size once the run is " +
+      "done; bench/comm.ts measures `UnixTransport` itself close to the raw " +
+      "socket. Around the edge, a run across two nodes adds hops the " +
       "memory mode does not make: the run's start message to the other " +
       "node, the output's push back, and the origin waiting for the other " +
       "node's trace after the output arrived (node/workflows.ts `invoke`), " +
