@@ -145,6 +145,8 @@ export class RemoteInvoker {
         signal,
         ...(chain ? { chain } : {}),
       });
+      // The run has read its input: a receive buffer serves the next one.
+      this.receiveBuffers.give(request.payload);
       return {
         status: 200,
         headers: {

@@ -41,3 +41,43 @@ Deno.test("a node sends to itself in memory and refuses memory to another node",
       e.code === "mode_unavailable" && /one node/.test(e.message),
   );
 });
+
+Deno.test("an invocation a peer sends over unix gives its receive buffer back once it ran", async () => {
+  const echo = await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm"));
+  await using a = await serveNode({
+    dataDir: await tempDir(),
+    nodeId: "a",
+    workers: 1,
+  });
+  await using b = await serveNode({
+    dataDir: await tempDir(),
+    nodeId: "b",
+    workers: 1,
+    peers: [a.url],
+  });
+  await a.node.deployModule("echo", echo);
+  const buffers = a.node.remote.receiveBuffers;
+  for (let i = 0; i < 3; i++) {
+    const payload = new Uint8Array(1 << 20).fill(i + 1);
+    const res = await b.node.remote.send("a", "unix", {
+      target: "echo",
+      headers: { args: "[]" },
+      payload,
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.payload.byteLength, 1 << 20);
+    assert.ok(
+      res.payload.every((x) => x === i + 1),
+      `call ${i}: its own bytes`,
+    );
+    assert.equal(buffers.idleBytes, 1 << 20, `call ${i}: given back`);
+  }
+  const missing = await b.node.remote.send("a", "unix", {
+    target: "nowhere",
+    headers: { args: "[]" },
+    payload: new Uint8Array(1 << 20),
+  });
+  assert.equal(missing.status, 404);
+  // A failed run (a timeout, say) may still hold its input: not given back.
+  assert.equal(buffers.idleBytes, 0, "a failed call does not give it back");
+});
