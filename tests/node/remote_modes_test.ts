@@ -7,20 +7,34 @@ import { tempDir } from "../_helpers/temp.ts";
 const text = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
-Deno.test("a node sends to itself in memory and refuses memory to another node", async () => {
+/** Nodes a (serving echo) and b (peered with a), one process, one host. */
+async function nodesWithEcho() {
   const echo = await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm"));
-  await using a = await serveNode({
+  const a = await serveNode({
     dataDir: await tempDir(),
     nodeId: "a",
     workers: 1,
   });
-  await using b = await serveNode({
+  const b = await serveNode({
     dataDir: await tempDir(),
     nodeId: "b",
     workers: 1,
     peers: [a.url],
   });
   await a.node.deployModule("echo", echo);
+  return {
+    a,
+    b,
+    [Symbol.asyncDispose]: async () => {
+      await b[Symbol.asyncDispose]();
+      await a[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("a node sends to itself in memory and refuses memory to another node", async () => {
+  await using pair = await nodesWithEcho();
+  const { a, b } = pair;
   const request = () => ({
     target: "echo",
     headers: { args: "[]" },
@@ -43,19 +57,8 @@ Deno.test("a node sends to itself in memory and refuses memory to another node",
 });
 
 Deno.test("an invocation a peer sends over unix gives its receive buffer back once it ran", async () => {
-  const echo = await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm"));
-  await using a = await serveNode({
-    dataDir: await tempDir(),
-    nodeId: "a",
-    workers: 1,
-  });
-  await using b = await serveNode({
-    dataDir: await tempDir(),
-    nodeId: "b",
-    workers: 1,
-    peers: [a.url],
-  });
-  await a.node.deployModule("echo", echo);
+  await using pair = await nodesWithEcho();
+  const { a, b } = pair;
   const buffers = a.node.remote.receiveBuffers;
   for (let i = 0; i < 3; i++) {
     const payload = new Uint8Array(1 << 20).fill(i + 1);
