@@ -29,25 +29,6 @@ export const BACKGROUND_NICE = 19;
 const CAP_SYS_NICE = 23n;
 
 /**
- * The calling thread's id as the kernel knows it (for `setpriority`), or
- * `undefined` off Linux or without read access to `/proc`.
- *
- * @example
- * ```ts
- * import { currentThreadId } from "./thread_priority.ts";
- * console.log(currentThreadId()); // e.g. 4242 on Linux
- * ```
- */
-export function currentThreadId(): number | undefined {
-  try {
-    const id = Number(Deno.readLinkSync("/proc/thread-self").split("/").pop());
-    return Number.isSafeInteger(id) ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * Sets worker threads' priorities: {@linkcode GUEST_NICE_OFFSET} below the
  * process's, and in the background and back where the process may raise a
  * priority again.

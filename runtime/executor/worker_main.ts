@@ -37,7 +37,7 @@ import { MemoryPool } from "./memory_pool.ts";
 import { runGuest } from "./run.ts";
 import { adoptFdLedger } from "../wasi/mod.ts";
 import { Ring, type RingJob } from "./_ring.ts";
-import { currentThreadId } from "./thread_priority.ts";
+import { currentThreadId } from "./thread_id.ts";
 
 /**
  * Jobs run back to back before the worker lets messages in (cancels,

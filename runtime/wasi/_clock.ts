@@ -1,8 +1,8 @@
 /**
  * Clocks: realtime (the wall clock, from `performance.timeOrigin` so that it
  * has sub-millisecond steps), monotonic (`performance.now()`), and the
- * process/thread CPU-time clocks (`process.cpuUsage()`, user + system; a
- * guest runs on one thread, so both read the same).
+ * process and thread CPU-time clocks (the kernel's, see _cpu_clock.ts; the
+ * thread is the worker the guest runs on).
  *
  * Readings are nanoseconds held in a number: exact to well under a
  * microsecond, which is the resolution the host gives.
@@ -10,16 +10,17 @@
  * @module
  */
 
-import process from "node:process";
 import { ClockId } from "./_abi.ts";
 import type { WasiContext } from "./_context.ts";
+import { cpuTimeNs } from "./_cpu_clock.ts";
 import { Errno } from "./errno.ts";
 
 /** Resolution reported for every clock: 1 µs. */
 const RESOLUTION_NS = 1000;
 
 /**
- * The clock's current time in ns, or -1 for an unknown clock id.
+ * The clock's current time in ns, or -1 for an unknown clock id (or a
+ * CPU-time clock this host cannot read).
  *
  * @example
  * ```ts
@@ -34,10 +35,9 @@ export function clockNow(id: number): number {
     case ClockId.MONOTONIC:
       return Math.round(performance.now() * 1e6);
     case ClockId.PROCESS_CPUTIME:
-    case ClockId.THREAD_CPUTIME: {
-      const usage = process.cpuUsage();
-      return (usage.user + usage.system) * 1000;
-    }
+      return cpuTimeNs(false);
+    case ClockId.THREAD_CPUTIME:
+      return cpuTimeNs(true);
     default:
       return -1;
   }

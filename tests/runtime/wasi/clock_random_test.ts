@@ -28,6 +28,26 @@ Deno.test("clock_time_get: monotonic advances, cputime counts", () => {
   });
 });
 
+Deno.test("clock_time_get: the thread clock is this thread's CPU, within the process's", () => {
+  withGuest({}, (g) => {
+    const cpu = (id: number) => {
+      assert.equal(g.call("clock_time_get", id, 0n, 8), Errno.ESUCCESS);
+      return g.u64(8);
+    };
+    const before = cpu(3);
+    const until = performance.now() + 30;
+    while (performance.now() < until) { /* spin */ }
+    const spun = cpu(3) - before;
+    // Other tests share the cores: the spin gets at least some of its 30 ms.
+    assert.ok(spun >= 1_000_000n && spun <= 1_000_000_000n, `${spun}`);
+    const thread = cpu(3);
+    assert.ok(
+      cpu(2) >= thread,
+      "the process has used at least this thread's time",
+    );
+  });
+});
+
 Deno.test("clock_res_get answers 1 µs; bad ids EINVAL, bad pointers EFAULT", () => {
   withGuest({}, (g) => {
     for (const id of [0, 1, 2, 3]) {
