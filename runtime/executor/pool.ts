@@ -318,6 +318,8 @@ export class ExecutorPool {
   #lastReady = false;
   /** Looks again once the answers just settled are out (`IDLE_BEFORE_NEXT_MS`). */
   #nextTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When a job last came or ended (performance.now()). */
+  #lastActivity = 0;
 
   constructor(options: ExecutorPoolOptions = {}) {
     const count = Math.max(1, options.workers ?? availableParallelism());
@@ -335,7 +337,18 @@ export class ExecutorPool {
 
   #readied(): void {
     this.#lastReady = true;
-    this.#startNext(this.#queue.length > 0);
+    if (this.#queue.length > 0) return this.#startNext(true);
+    // Not at once: a node that just started has its first invocations on
+    // the way (clients that waited for it), and they should not wait for
+    // `new Worker` too. Idle a moment, it starts the next (`#startNext`).
+    this.#armNext();
+  }
+
+  /** Starts the next regular worker once the pool has been idle a moment. */
+  #armNext(ms = IDLE_BEFORE_NEXT_MS): void {
+    if (this.#unstarted > 0 && this.#nextTimer === undefined) {
+      this.#nextTimer = setTimeout(() => this.#startNext(), ms);
+    }
   }
 
   /**
@@ -352,7 +365,14 @@ export class ExecutorPool {
     if (this.#closed || this.#unstarted === 0 || !this.#lastReady) return;
     if (needed) {
       if (this.#executors.some((e) => e.inflight.size === 0)) return;
-    } else if (this.#executors.some((e) => e.inflight.size > 0)) return;
+    } else {
+      if (this.#executors.some((e) => e.inflight.size > 0)) return;
+      // A job just ended: its answer is still being written out.
+      const idle = performance.now() - this.#lastActivity;
+      if (idle < IDLE_BEFORE_NEXT_MS) {
+        return this.#armNext(IDLE_BEFORE_NEXT_MS - idle);
+      }
+    }
     this.#lastReady = false;
     this.#unstarted--;
     this.#executors.push(this.#spawn(() => this.#readied()));
@@ -993,6 +1013,7 @@ export class ExecutorPool {
    * jobs and finished ones goes to each worker as one message.
    */
   #scheduleDispatch(): void {
+    this.#lastActivity = performance.now();
     if (this.#dispatchScheduled) return;
     this.#dispatchScheduled = true;
     queueMicrotask(() => {
@@ -1040,12 +1061,7 @@ export class ExecutorPool {
       );
     }
     this.#armWatchdog();
-    if (this.#unstarted > 0 && this.#nextTimer === undefined) {
-      this.#nextTimer = setTimeout(
-        () => this.#startNext(),
-        IDLE_BEFORE_NEXT_MS,
-      );
-    }
+    this.#armNext();
   }
 
   /**
