@@ -10,8 +10,8 @@
  * @module
  */
 import type http2 from "node:http2";
-import net from "node:net";
-import tls from "node:tls";
+import type net from "node:net";
+import type tls from "node:tls";
 import { withDeadline } from "./deadline.ts";
 import { PayloadTooLargeError, PeerError } from "./errors.ts";
 import { BodyBuffer, declaredLength } from "./http2_body.ts";
@@ -37,13 +37,29 @@ export interface Http2TransportOptions {
 /** RFC 9113 error code CANCEL. */
 const NGHTTP2_CANCEL = 0x8;
 
+/** The Node modules the client runs on. */
+interface NodeNet {
+  h2: typeof http2;
+  net: typeof net;
+  tls: typeof tls;
+}
+
 /**
- * node:http2 costs ~90 ms and ~15 MB to load here, and only nodes that talk
- * to other hosts need it: it loads on the first call.
+ * node:http2 costs ~90 ms and ~15 MB to load here, node:net and node:tls
+ * another ~25 ms of a node's start, and only nodes that talk to other
+ * hosts need them: they load on the first call.
  */
-let nodeHttp2: Promise<typeof http2> | undefined;
-function loadHttp2(): Promise<typeof http2> {
-  return nodeHttp2 ??= import("node:http2").then((m) => m.default);
+let nodeNet: Promise<NodeNet> | undefined;
+function loadNodeNet(): Promise<NodeNet> {
+  return nodeNet ??= Promise.all([
+    import("node:http2"),
+    import("node:net"),
+    import("node:tls"),
+  ]).then(([h2, net, tls]) => ({
+    h2: h2.default,
+    net: net.default,
+    tls: tls.default,
+  }));
 }
 
 /** Receive window per stream and session, for large responses. */
@@ -114,9 +130,9 @@ export class Http2Transport implements Transport {
       return Promise.reject(new TypeError(`${endpoint} is not a URL`));
     }
     let stream: http2.ClientHttp2Stream | undefined;
-    const response = loadHttp2().then((h2) =>
+    const response = loadNodeNet().then((node) =>
       new Promise<CommResponse>((resolve, reject) => {
-        stream = this.#session(h2, url.origin).request({
+        stream = this.#session(node, url.origin).request({
           ":method": "POST",
           ":path": url.pathname + url.search,
           "content-type": "application/octet-stream",
@@ -158,12 +174,12 @@ export class Http2Transport implements Transport {
     await this.close();
   }
 
-  #session(h2: typeof http2, origin: string): http2.ClientHttp2Session {
+  #session(node: NodeNet, origin: string): http2.ClientHttp2Session {
     const open = this.#sessions.get(origin)?.session;
     if (open && !open.closed && !open.destroyed) return open;
     let socket: net.Socket | undefined;
-    const session = h2.connect(origin, {
-      createConnection: (url: URL) => socket = this.#connect(url),
+    const session = node.h2.connect(origin, {
+      createConnection: (url: URL) => socket = this.#connect(node, url),
       settings: { initialWindowSize: WINDOW_BYTES },
     });
     // Large responses flow without a WINDOW_UPDATE every 64 KiB.
@@ -187,7 +203,7 @@ export class Http2Transport implements Transport {
    * receives one (denoland/deno#36788), and a peer served by node:http2
    * must not die because this node closed its sessions.
    */
-  #connect(url: URL): net.Socket {
+  #connect({ net, tls }: NodeNet, url: URL): net.Socket {
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     const tlsPort = Number(url.port || 443);
     const socket = url.protocol === "https:"

@@ -13,7 +13,7 @@
  * @module
  */
 import type http2 from "node:http2";
-import net from "node:net";
+import type net from "node:net";
 import { RequestError } from "../runtime/errors.ts";
 import { PayloadTooLargeError } from "./errors.ts";
 import { BodyBuffer, declaredLength } from "./http2_body.ts";
