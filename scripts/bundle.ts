@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { VERSION } from "../version.ts";
@@ -87,12 +88,13 @@ function asciiOnly(code: string): string {
  * spawns a worker until `main` runs.
  */
 function entrySource(workerSource: string): string {
+  const sha256 = createHash("sha256").update(workerSource).digest("hex");
   return [
     `import { embedExecutorWorker } from ${
       JSON.stringify(WORKER_URL_MODULE.href)
     };`,
     `import { main } from ${JSON.stringify(CLI_MAIN.href)};`,
-    `embedExecutorWorker(${JSON.stringify(workerSource)});`,
+    `embedExecutorWorker(${JSON.stringify(workerSource)}, "${sha256}");`,
     `Deno.exit(await main(Deno.args));`,
     "",
   ].join("\n");

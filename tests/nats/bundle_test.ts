@@ -9,6 +9,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import { bundle, putModule, startServe } from "../../scripts/mod.ts";
+import { confinedBundle } from "../_helpers/bundled.ts";
 import { NATS_MISSING, startNats } from "../_helpers/nats.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
@@ -38,31 +39,20 @@ Deno.test({
       await bundle(file);
       await using hub = await startNats({ domain: "cloud", hub: true });
       await Deno.mkdir(`${tmp}/cwd`);
-      // Reads only inside the temp dir: a bundle that loaded a source file
-      // (the NATS store, a worker) would fail here.
-      await using node = await startServe(Deno.execPath(), [
-        "run",
-        "--allow-net",
-        "--allow-env",
-        "--allow-sys",
-        "--allow-ffi",
-        `--allow-read=${tmp}`,
-        `--allow-write=${tmp}/data`,
-        file,
-        "serve",
-        "--port",
-        "0",
-        "--workers",
-        "2",
-        "--data-dir",
-        `${tmp}/data`,
-        "--node-id",
-        "b1",
-        "--nats",
-        hub.url,
-        "--nats-domain",
-        "cloud",
-      ], { cwd: `${tmp}/cwd` });
+      await using node = await startServe(
+        Deno.execPath(),
+        confinedBundle(tmp, file, [
+          "--workers",
+          "2",
+          "--node-id",
+          "b1",
+          "--nats",
+          hub.url,
+          "--nats-domain",
+          "cloud",
+        ]),
+        { cwd: `${tmp}/cwd` },
+      );
 
       const counter = await putModule(
         node.url,

@@ -9,6 +9,7 @@ import {
   sha256Hex,
   startServe,
 } from "../../scripts/mod.ts";
+import { confinedBundle } from "../_helpers/bundled.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -26,26 +27,13 @@ Deno.test("the single-file bundle serves, deploys and invokes away from the sour
       "the bundle names a path in the source tree",
     );
     await Deno.mkdir(`${tmp}/cwd`);
-    // Reads are allowed only inside the temp dir: a bundle that read a
-    // source file (a worker, a module) would fail here, not just be slow.
-    await using node = await startServe(Deno.execPath(), [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-sys",
-      // Mounts are confined by the kernel through libc (openat2), in workers.
-      "--allow-ffi",
-      `--allow-read=${tmp}`,
-      `--allow-write=${tmp}/data`,
-      file,
-      "serve",
-      "--port",
-      "0",
-      "--workers",
-      "1",
-      "--data-dir",
-      `${tmp}/data`,
-    ], { cwd: `${tmp}/cwd` });
+    const serve = () =>
+      startServe(
+        Deno.execPath(),
+        confinedBundle(tmp, file, ["--workers", "1"]),
+        { cwd: `${tmp}/cwd` },
+      );
+    await using node = await serve();
 
     await deploy(node.url, "echo", ECHO);
     const input = randomBytes(1 << 20);
@@ -69,6 +57,28 @@ Deno.test("the single-file bundle serves, deploys and invokes away from the sour
 
     assert.equal(await node.stop(), 0, node.stderr());
     assert.doesNotMatch(node.stderr(), /error/i);
+
+    // Workers start from a copy of the embedded worker in the data dir (V8
+    // caches compiled code for files). A copy that is not the embedded
+    // source is rewritten at start, never run.
+    const cached = [...Deno.readDirSync(`${tmp}/data/cache`)].map((e) =>
+      e.name
+    );
+    assert.equal(cached.length, 1, cached.join());
+    assert.match(cached[0], /^executor-worker-[0-9a-f]{16}\.js$/);
+    const copy = `${tmp}/data/cache/${cached[0]}`;
+    const worker = await Deno.readTextFile(copy);
+    // Named by the SHA-256 of the source the bundle embeds.
+    assert.equal(
+      (await sha256Hex(new TextEncoder().encode(worker))).slice(0, 16),
+      cached[0].slice("executor-worker-".length, -".js".length),
+    );
+    await Deno.writeTextFile(copy, "throw new Error('planted');");
+    await using again = await serve();
+    const after = await invoke(again.url, "echo", input);
+    assert.equal(await sha256Hex(after), await sha256Hex(input));
+    assert.equal(await Deno.readTextFile(copy), worker);
+    assert.equal(await again.stop(), 0, again.stderr());
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
