@@ -9,12 +9,14 @@
  * @module
  */
 import { InvocationError } from "../runtime/errors.ts";
+import type { JobResult } from "../runtime/executor/mod.ts";
+// Not through executor/mod.ts: its in-process runner would load the WASI
+// host into the main isolate, which runs no guest (~20 ms of every start).
 import {
   ExecutorPool,
   type ExecutorPoolOptions,
   type ExecutorStats,
-  type JobResult,
-} from "../runtime/executor/mod.ts";
+} from "../runtime/executor/pool.ts";
 
 /**
  * An {@linkcode ExecutorPool} created on first need, with the same methods.

@@ -14,13 +14,15 @@ import {
   type Locality,
 } from "../comm/mod.ts";
 import { InvocationError, NotFoundError } from "../runtime/errors.ts";
-import {
-  cacheExecutorWorker,
-  type CallOrigin,
-  type CallReply,
-  type JobResult,
-  type JobSpec,
+import type {
+  CallOrigin,
+  CallReply,
+  JobResult,
+  JobSpec,
 } from "../runtime/executor/mod.ts";
+// Not through executor/mod.ts: its in-process runner would load the WASI
+// host into the main isolate, which runs no guest (~20 ms of every start).
+import { cacheExecutorWorker } from "../runtime/executor/worker_url.ts";
 import {
   type FunctionOptions,
   type FunctionSpec,

@@ -30,7 +30,10 @@ import {
   type ModuleStoreOptions,
   pagesWithin,
 } from "./module/mod.ts";
-import { ConfinementUnavailable, requireConfinement } from "./wasi/mod.ts";
+import {
+  ConfinementUnavailable,
+  requireConfinement,
+} from "./wasi/confinement.ts";
 
 const STATE_FILE = "deployments.json";
 const STATE_VERSION = 1;

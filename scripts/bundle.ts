@@ -7,7 +7,7 @@
  *
  * Two passes of `deno bundle`: first the executor worker alone, then the
  * command line with that worker's code embedded as a string, which
- * `runtime/executor/_worker_url.ts` starts workers from. A one-file bundle
+ * `runtime/executor/worker_url.ts` starts workers from. A one-file bundle
  * has no `_worker.ts` to point `new Worker` at.
  *
  * @module
@@ -21,7 +21,7 @@ import { NODE_V8_FLAGS } from "../node/v8_flags.ts";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const WORKER = new URL("../runtime/executor/_worker.ts", import.meta.url);
 const WORKER_URL_MODULE = new URL(
-  "../runtime/executor/_worker_url.ts",
+  "../runtime/executor/worker_url.ts",
   import.meta.url,
 );
 const CLI_MAIN = new URL("../cli/main.ts", import.meta.url);

@@ -34,4 +34,4 @@ export {
   type ExecutorStats,
 } from "./pool.ts";
 export { TailBuffer } from "./tail_buffer.ts";
-export { cacheExecutorWorker } from "./_worker_url.ts";
+export { cacheExecutorWorker } from "./worker_url.ts";

@@ -17,7 +17,7 @@
 import { availableParallelism } from "node:os";
 import { transferable } from "../../comm/mod.ts";
 import { InvocationError } from "../errors.ts";
-import { executorWorkerUrl } from "./_worker_url.ts";
+import { executorWorkerUrl } from "./worker_url.ts";
 import {
   COMPILED_BASE_BYTES,
   type CompiledModule,
@@ -25,7 +25,7 @@ import {
   interruptible,
   jobTag,
 } from "../module/mod.ts";
-import { HostFdLedger } from "../wasi/mod.ts";
+import { HostFdLedger } from "../wasi/fd_ledger.ts";
 import type { MemoryBudget } from "../memory_budget.ts";
 import type { CallOrigin, CallReply } from "./guest_calls.ts";
 import { type JobResult, type JobSpec, timeoutFailure } from "./job.ts";

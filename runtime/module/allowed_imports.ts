@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { WASI_FUNCTIONS } from "../wasi/mod.ts";
+import { WASI_FUNCTIONS } from "../wasi/functions.ts";
 
 /**
  * Functions of the `eddy` import module: `call` another function by name and

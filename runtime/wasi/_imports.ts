@@ -50,75 +50,7 @@ import { pollOneoff } from "./_poll.ts";
 import { randomGet } from "./_random.ts";
 import { fdReaddir } from "./_readdir.ts";
 import { Errno } from "./errno.ts";
-
-/**
- * Every function of witx `wasi_snapshot_preview1`, in the spec's order.
- *
- * @example
- * ```ts
- * import { PREVIEW1_FUNCTIONS } from "./_imports.ts";
- * console.log(PREVIEW1_FUNCTIONS.length); // 46
- * ```
- */
-export const PREVIEW1_FUNCTIONS = [
-  "args_get",
-  "args_sizes_get",
-  "environ_get",
-  "environ_sizes_get",
-  "clock_res_get",
-  "clock_time_get",
-  "fd_advise",
-  "fd_allocate",
-  "fd_close",
-  "fd_datasync",
-  "fd_fdstat_get",
-  "fd_fdstat_set_flags",
-  "fd_fdstat_set_rights",
-  "fd_filestat_get",
-  "fd_filestat_set_size",
-  "fd_filestat_set_times",
-  "fd_pread",
-  "fd_prestat_get",
-  "fd_prestat_dir_name",
-  "fd_pwrite",
-  "fd_read",
-  "fd_readdir",
-  "fd_renumber",
-  "fd_seek",
-  "fd_sync",
-  "fd_tell",
-  "fd_write",
-  "path_create_directory",
-  "path_filestat_get",
-  "path_filestat_set_times",
-  "path_link",
-  "path_open",
-  "path_readlink",
-  "path_remove_directory",
-  "path_rename",
-  "path_symlink",
-  "path_unlink_file",
-  "poll_oneoff",
-  "proc_exit",
-  "proc_raise",
-  "sched_yield",
-  "random_get",
-  "sock_accept",
-  "sock_recv",
-  "sock_send",
-  "sock_shutdown",
-] as const;
-
-/**
- * Name of a preview1 function.
- *
- * @example
- * ```ts
- * import type { Preview1Function } from "./_imports.ts";
- * const name: Preview1Function = "fd_write";
- * ```
- */
-export type Preview1Function = (typeof PREVIEW1_FUNCTIONS)[number];
+import type { Preview1Function } from "./functions.ts";
 
 type Int = number;
 type I64 = bigint;

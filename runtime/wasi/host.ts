@@ -15,7 +15,7 @@
 import { jspi } from "../jspi.ts";
 import { StringList } from "./_args.ts";
 import { FdTable } from "./_fd_table.ts";
-import { createImports, PREVIEW1_FUNCTIONS } from "./_imports.ts";
+import { createImports } from "./_imports.ts";
 import type { WasiContext } from "./_context.ts";
 import { requireConfinement } from "./_libc.ts";
 import { GuestMemory } from "./_memory.ts";
@@ -117,20 +117,6 @@ function exit(code: number): never {
   }
   throw error;
 }
-
-/**
- * Names of every `wasi_snapshot_preview1` import eddy provides: all 46
- * functions of the preview1 spec.
- *
- * @example
- * ```ts
- * import { WASI_FUNCTIONS } from "./host.ts";
- * console.log(WASI_FUNCTIONS.includes("fd_write")); // true
- * ```
- */
-export const WASI_FUNCTIONS: readonly string[] = Object.freeze([
-  ...PREVIEW1_FUNCTIONS,
-]);
 
 /**
  * The WASI preview1 host of one guest run.

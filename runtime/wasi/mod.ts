@@ -30,13 +30,13 @@ export type {
   WasiFile,
   WasiHandle,
 } from "./dir.ts";
-export { ConfinementUnavailable, requireConfinement } from "./_libc.ts";
+export { ConfinementUnavailable, requireConfinement } from "./confinement.ts";
 export { adoptFdLedger, HostFdLedger } from "./fd_ledger.ts";
+export { WASI_FUNCTIONS } from "./functions.ts";
 export {
   importsPollOneoff,
   type Preopen,
   ProcExit,
-  WASI_FUNCTIONS,
   WasiHost,
   type WasiOptions,
 } from "./host.ts";

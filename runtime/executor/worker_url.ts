@@ -34,7 +34,7 @@ let cached: URL | undefined;
  *
  * @example
  * ```ts
- * import { embedExecutorWorker } from "./_worker_url.ts";
+ * import { embedExecutorWorker } from "./worker_url.ts";
  * const source = `self.onmessage = () => {};`;
  * const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(source));
  * embedExecutorWorker(source, Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(""));
@@ -58,7 +58,7 @@ const CACHED = /^executor-worker-[0-9a-f]{16}\.js$/;
  *
  * @example
  * ```ts
- * import { cacheExecutorWorker } from "./_worker_url.ts";
+ * import { cacheExecutorWorker } from "./worker_url.ts";
  * await cacheExecutorWorker(await Deno.makeTempDir()); // from source: nothing to do
  * ```
  */
@@ -101,7 +101,7 @@ async function readOrUndefined(path: string): Promise<string | undefined> {
  *
  * @example
  * ```ts
- * import { executorWorkerUrl } from "./_worker_url.ts";
+ * import { executorWorkerUrl } from "./worker_url.ts";
  * const worker = new Worker(executorWorkerUrl(), { type: "module" });
  * worker.terminate();
  * ```
@@ -115,7 +115,7 @@ export function executorWorkerUrl(): string | URL {
   }
   // From source and under `deno compile` this module keeps its own file
   // name; bundled, `import.meta.url` is the bundle's.
-  if (!import.meta.url.endsWith("/_worker_url.ts")) {
+  if (!import.meta.url.endsWith("/worker_url.ts")) {
     throw new Error(
       "this single-file build has no executor worker embedded; build it with `deno task bundle`",
     );
