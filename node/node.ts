@@ -379,7 +379,7 @@ export class EddyNode {
     bytes: Uint8Array<ArrayBuffer>,
     options: FunctionOptions = {},
   ): Promise<Deployment> {
-    const stored = this.registry.modules.has(digestOf(bytes));
+    const stored = this.registry.modules.has(await digestOf(bytes));
     const info = await this.registry.modules.put(bytes);
     try {
       const [deployment] = await this.apply([

@@ -7,7 +7,7 @@
  * @module
  */
 import { statusOf } from "../api/status.ts";
-import { timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "hono/utils/buffer";
 import {
   type CallOptions,
   chooseMode,
@@ -99,7 +99,7 @@ export class RemoteInvoker {
    */
   readonly receiveBuffers: ReceiveBuffers = new ReceiveBuffers();
   readonly #node: RemoteParts;
-  readonly #token?: Uint8Array;
+  readonly #token?: string;
   readonly #transports: {
     memory: MemoryTransport;
     unix: Transport;
@@ -109,9 +109,7 @@ export class RemoteInvoker {
 
   constructor(node: RemoteParts, options: RemoteInvokerOptions = {}) {
     this.#node = node;
-    this.#token = options.token
-      ? new TextEncoder().encode(options.token)
-      : undefined;
+    this.#token = options.token || undefined;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#transports = {
       memory: new MemoryTransport({ timeoutMs: this.#timeoutMs }),
@@ -132,7 +130,7 @@ export class RemoteInvoker {
    */
   readonly handler: CommHandler = async (request, signal) => {
     try {
-      this.#authorize(request.headers[TOKEN]);
+      await this.#authorize(request.headers[TOKEN]);
       if (Workflows.handles(request.target)) {
         return await this.#node.workflow(request);
       }
@@ -295,7 +293,7 @@ export class RemoteInvoker {
       ...request,
       headers: {
         ...request.headers,
-        [TOKEN]: new TextDecoder().decode(this.#token),
+        [TOKEN]: this.#token,
       },
     };
   }
@@ -305,13 +303,9 @@ export class RemoteInvoker {
     await Promise.all(Object.values(this.#transports).map((t) => t.close()));
   }
 
-  #authorize(given: string | undefined): void {
+  async #authorize(given: string | undefined): Promise<void> {
     if (!this.#token) return;
-    const bytes = new TextEncoder().encode(given ?? "");
-    if (
-      bytes.length !== this.#token.length ||
-      !timingSafeEqual(bytes, this.#token)
-    ) {
+    if (!await timingSafeEqual(given ?? "", this.#token)) {
       throw new RequestError(
         "unauthorized",
         "the peer's cluster token is not valid",

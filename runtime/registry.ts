@@ -381,7 +381,7 @@ export class Registry {
     ) {
       throw fail("name", `invalid function name '${spec.name}'`);
     }
-    const info = this.#moduleInfo(
+    const info = await this.#moduleInfo(
       spec.module,
       (problem) => fail("module", problem),
     );
@@ -429,10 +429,10 @@ export class Registry {
     });
   }
 
-  #moduleInfo(
+  async #moduleInfo(
     module: string,
     fail: (problem: string) => Error,
-  ): ModuleInfo {
+  ): Promise<ModuleInfo> {
     if (!isDigest(module)) {
       throw fail(
         `'${module}' is not a module digest; upload the module and deploy its sha256 digest`,
@@ -440,7 +440,7 @@ export class Registry {
     }
     let info: ModuleInfo | undefined;
     try {
-      info = this.modules.info(module);
+      info = await this.modules.info(module);
     } catch (error) {
       if (error instanceof EddyError) throw fail(error.message);
       throw error;

@@ -85,7 +85,7 @@ export function consoleAccess(
 export async function requireCsrf(c: Context, session: Session): Promise<void> {
   const form = await c.req.parseBody();
   const given = form[CSRF_FIELD];
-  if (typeof given !== "string" || !sameSecret(given, session.csrf)) {
+  if (typeof given !== "string" || !await sameSecret(given, session.csrf)) {
     throw new RequestError(
       "invalid_csrf_token",
       "the form's CSRF token is missing or belongs to another session; reload the page and send it again",

@@ -36,7 +36,9 @@ export function loginRoutes(
       const form = await c.req.parseBody();
       const next = safeNext(String(form.next ?? "/"));
       if (token === undefined) return c.redirect(next, 303);
-      if (typeof form.token !== "string" || !sameSecret(form.token, token)) {
+      if (
+        typeof form.token !== "string" || !await sameSecret(form.token, token)
+      ) {
         return c.html(
           <LoginPage
             nodeId={node.id}

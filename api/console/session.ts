@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "hono/utils/buffer";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 
@@ -112,13 +112,11 @@ export class Sessions {
  * @example
  * ```ts
  * import { sameSecret } from "./session.ts";
- * console.log(sameSecret("abc", "abc"), sameSecret("abc", "abd")); // true false
+ * console.log(await sameSecret("abc", "abc"), await sameSecret("abc", "abd")); // true false
  * ```
  */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = new TextEncoder().encode(given);
-  const b = new TextEncoder().encode(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+export function sameSecret(given: string, expected: string): Promise<boolean> {
+  return timingSafeEqual(given, expected);
 }
 
 function randomToken(): string {

@@ -121,14 +121,16 @@ export function moduleRoutes(
     })
     .openapi(
       list,
-      (c) => c.json({ modules: node.registry.modules.list() }, 200),
+      async (c) => c.json({ modules: await node.registry.modules.list() }, 200),
     )
     .openapi(remove, async (c) => {
       await node.removeModule(c.req.valid("param").digest);
       return c.json({ removed: c.req.valid("param").digest }, 200);
     })
-    .openapi(get, (c) => {
-      const info = node.registry.modules.info(c.req.valid("param").digest);
+    .openapi(get, async (c) => {
+      const info = await node.registry.modules.info(
+        c.req.valid("param").digest,
+      );
       if (!info) throw new NotFoundError("module", c.req.valid("param").digest);
       return c.json(info, 200);
     });

@@ -77,7 +77,7 @@ export async function inspectModule(
     throw new ModuleError([`${what}: ${error.message}`]);
   }
   const memory = readDefinedMemory(bytes);
-  const digest = digestOf(bytes);
+  const digest = await digestOf(bytes);
   const partial = {
     digest,
     size: bytes.length,
@@ -97,21 +97,23 @@ export async function inspectModule(
 }
 
 /**
- * The {@link ModuleInfo} of bytes already known to be valid (the store reads
- * it this way for modules validated in an earlier run). Pass `digest` when
- * it is already known, to save hashing the bytes again.
+ * The {@link ModuleInfo} of bytes already known to be valid, whose digest is
+ * `digest` (the store reads it this way for modules validated in an earlier
+ * run).
  *
  * @example
  * ```ts
  * import { describeModule } from "./inspect.ts";
+ * import { digestOf } from "./digest.ts";
  * const bytes = await Deno.readFile("examples/echo/echo.wasm");
- * console.log(describeModule(bytes, new WebAssembly.Module(bytes)).exports);
+ * const module = new WebAssembly.Module(bytes);
+ * console.log(describeModule(bytes, module, await digestOf(bytes)).exports);
  * ```
  */
 export function describeModule(
   bytes: Uint8Array,
   module: WebAssembly.Module,
-  digest: string = digestOf(bytes),
+  digest: string,
 ): ModuleInfo {
   const { limits, problems } = readDefinedMemory(bytes);
   if (!limits) {

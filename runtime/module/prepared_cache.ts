@@ -135,12 +135,12 @@ export class PreparedCache {
    * files by name only and deleting what another rewrite prepared.
    */
   static async open(parent: string): Promise<PreparedCache> {
-    const name = DIR_PREFIX + digestOf(
+    const name = DIR_PREFIX + (await digestOf(
       new Uint8Array([
         ...new TextEncoder().encode(VERSION),
         ...prepare(PROBE.slice(), 1).bytes,
       ]),
-    ).slice("sha256:".length, "sha256:".length + 16);
+    )).slice("sha256:".length, "sha256:".length + 16);
     const cache = new PreparedCache(join(parent, name));
     try {
       for await (const entry of Deno.readDir(parent)) {
@@ -182,7 +182,7 @@ export class PreparedCache {
     const path = join(this.dir, `${key}.${content}.wasm`);
     try {
       const bytes = await Deno.readFile(path);
-      if (digestOf(bytes) === `sha256:${content}`) return bytes;
+      if (await digestOf(bytes) === `sha256:${content}`) return bytes;
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
@@ -201,7 +201,7 @@ export class PreparedCache {
     bytes: Uint8Array<ArrayBuffer>,
   ): Promise<void> {
     const key = `${_hex(digest)}.${pages}`;
-    const content = _hex(digestOf(bytes));
+    const content = _hex(await digestOf(bytes));
     const name = `${key}.${content}.wasm`;
     if (!this.#made) {
       await Deno.mkdir(this.dir, { recursive: true });

@@ -194,7 +194,7 @@ export class ModuleStore {
 
   /**
    * The module's info, or `undefined` when it is not stored. A module not
-   * used yet in this process is read and checked synchronously; one whose
+   * used yet in this process is read and checked first; one whose
    * file no longer matches its digest throws an `EddyError` with code
    * `corrupt_module` and is dropped from the store (upload it again).
    *
@@ -204,22 +204,22 @@ export class ModuleStore {
    * const tmp = await Deno.makeTempDir();
    * const store = await ModuleStore.open(tmp);
    * const { digest } = await store.put(await Deno.readFile("examples/echo/echo.wasm"));
-   * console.log(store.info(digest)?.memory.initialPages);
+   * console.log((await store.info(digest))?.memory.initialPages);
    * await Deno.remove(tmp, { recursive: true });
    * ```
    */
-  info(digest: string): ModuleInfo | undefined {
+  async info(digest: string): Promise<ModuleInfo | undefined> {
     const entry = this.#entries.get(digest);
     if (!entry || entry.info) return entry?.info;
     let bytes: Uint8Array<ArrayBuffer>;
     try {
-      bytes = Deno.readFileSync(this.#path(digest));
+      bytes = await Deno.readFile(this.#path(digest));
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       this.#entries.delete(digest);
       return undefined;
     }
-    this.#verify(digest, bytes);
+    await this.#verify(digest, bytes);
     entry.verified = true;
     entry.info = describeModule(bytes, new WebAssembly.Module(bytes), digest);
     this.#droppedCompiled(estimatedCompiledBytes(bytes.length));
@@ -251,21 +251,23 @@ export class ModuleStore {
    * import { ModuleStore } from "./store.ts";
    * const tmp = await Deno.makeTempDir();
    * const store = await ModuleStore.open(tmp);
-   * console.log(store.list().map((m) => m.digest));
+   * console.log((await store.list()).map((m) => m.digest));
    * await Deno.remove(tmp, { recursive: true });
    * ```
    */
-  list(): ModuleInfo[] {
-    return [...this.#entries.keys()].sort().flatMap((digest) => {
+  async list(): Promise<ModuleInfo[]> {
+    const infos: ModuleInfo[] = [];
+    for (const digest of [...this.#entries.keys()].sort()) {
       try {
-        return this.info(digest) ?? [];
+        const info = await this.info(digest);
+        if (info) infos.push(info);
       } catch (error) {
-        if (error instanceof EddyError && error.code === "corrupt_module") {
-          return [];
+        if (!(error instanceof EddyError && error.code === "corrupt_module")) {
+          throw error;
         }
-        throw error;
       }
-    });
+    }
+    return infos;
   }
 
   /**
@@ -467,14 +469,14 @@ export class ModuleStore {
     }
     const entry = this.#entries.get(digest);
     if (!entry?.verified) {
-      this.#verify(digest, bytes);
+      await this.#verify(digest, bytes);
       if (entry) entry.verified = true;
     }
     return bytes;
   }
 
-  #verify(digest: string, bytes: Uint8Array): void {
-    if (digestOf(bytes) === digest) return;
+  async #verify(digest: string, bytes: Uint8Array): Promise<void> {
+    if (await digestOf(bytes) === digest) return;
     this.#entries.delete(digest);
     throw new EddyError(
       "corrupt_module",
@@ -495,7 +497,7 @@ function _cacheKey(digest: string, pages?: number): string {
 /** Whether `path` holds the bytes of `digest` (false when it does not exist). */
 async function _intact(path: string, digest: string): Promise<boolean> {
   try {
-    return digestOf(await Deno.readFile(path)) === digest;
+    return await digestOf(await Deno.readFile(path)) === digest;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;

@@ -90,7 +90,7 @@ Deno.test("oversized module upload is refused before it is stored", () =>
     });
     assert.equal(res.status, 413);
     assert.equal((await res.json()).error.code, "module_too_large");
-    assert.equal(node.registry.modules.list().length, 0);
+    assert.equal((await node.registry.modules.list()).length, 0);
   }));
 
 Deno.test("documents over 1 MiB are refused by their declared or streamed size", () =>

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { UnixTransport } from "../../comm/mod.ts";
 import { serveNode } from "../../mod.ts";
 import { REPO_ROOT } from "../_helpers/node_process.ts";
 import { tempDir } from "../_helpers/temp.ts";
@@ -83,4 +84,35 @@ Deno.test("an invocation a peer sends over unix gives its receive buffer back on
   assert.equal(missing.status, 404);
   // A failed run (a timeout, say) may still hold its input: not given back.
   assert.equal(buffers.idleBytes, 0, "a failed call does not give it back");
+});
+
+Deno.test("with a token, a caller on the node's unix socket without it runs nothing", async () => {
+  const echo = await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm"));
+  await using a = await serveNode({
+    dataDir: await tempDir(),
+    nodeId: "a",
+    workers: 1,
+    token: "s3cret",
+  });
+  await a.node.deployModule("echo", echo);
+  await using attacker = new UnixTransport({ timeoutMs: 5_000 });
+  const call = (headers: Record<string, string>) =>
+    attacker.call(a.node.endpoints.unix!, {
+      target: "echo",
+      headers: { args: "[]", ...headers },
+      payload: text("hello"),
+    });
+  const forged: Record<string, string>[] = [{}, { token: "wrong" }, {
+    token: "s3cre",
+  }];
+  for (const headers of forged) {
+    const refused = await call(headers);
+    assert.equal(refused.status, 401, JSON.stringify(headers));
+    assert.match(decode(refused.payload), /unauthorized/);
+  }
+  assert.equal(a.node.metrics.count("echo").invocations, 0);
+  const allowed = await call({ token: "s3cret" });
+  assert.equal(allowed.status, 200);
+  assert.equal(decode(allowed.payload), "hello");
+  assert.equal(a.node.metrics.count("echo").invocations, 1);
 });

@@ -33,8 +33,8 @@ Deno.test("put stores a module under its digest and reports its info", async () 
   assert.deepEqual(info.memory, { initialPages: 2 });
   assert.deepEqual(await Deno.readFile(fileOf(store, info.digest)), bytes);
   assert.equal(store.has(info.digest), true);
-  assert.deepEqual(store.info(info.digest), info);
-  assert.deepEqual(store.list(), [info]);
+  assert.deepEqual(await store.info(info.digest), info);
+  assert.deepEqual(await store.list(), [info]);
 });
 
 Deno.test("put is idempotent: the same bytes give the same digest and no rewrite", async () => {
@@ -60,7 +60,7 @@ Deno.test("put refuses an invalid module and stores nothing", async () => {
   assert.equal(error.code, "invalid_module");
   assert.match(error.problems[0], /^not a WebAssembly module: /);
   assert.deepEqual(await names(store.dir), []);
-  assert.deepEqual(store.list(), []);
+  assert.deepEqual(await store.list(), []);
 });
 
 Deno.test("a reopened store finds its modules lazily and compiles them", async () => {
@@ -73,9 +73,9 @@ Deno.test("a reopened store finds its modules lazily and compiles them", async (
   assert.equal(store.has(b.digest), true);
   const module = await store.compiled(a.digest, 4 * 65536);
   assert.equal(instantiate(module).grow(3), 1);
-  assert.deepEqual(store.info(a.digest), a);
+  assert.deepEqual(await store.info(a.digest), a);
   const byDigest = [a, b].sort((x, y) => x.digest < y.digest ? -1 : 1);
-  assert.deepEqual(store.list(), byDigest);
+  assert.deepEqual(await store.list(), byDigest);
 });
 
 Deno.test("open removes stray temp files and ignores unrelated files", async () => {
@@ -96,7 +96,7 @@ Deno.test("open removes stray temp files and ignores unrelated files", async () 
     await names(dir),
     [`${"g".repeat(64)}.wasm`, `${hex}.wasm`, "README"].sort(),
   );
-  assert.deepEqual(store.list().map((m) => m.digest), [digest]);
+  assert.deepEqual((await store.list()).map((m) => m.digest), [digest]);
 });
 
 Deno.test("a module whose file no longer matches its digest is reported corrupt", async () => {
@@ -117,7 +117,7 @@ Deno.test("a module whose file no longer matches its digest is reported corrupt"
   );
   assert.equal(error.details.digest, digest);
   assert.equal(store.has(digest), false);
-  assert.deepEqual(store.list(), []);
+  assert.deepEqual(await store.list(), []);
 
   // compiled() checks too, and uploading the module again repairs it.
   const again = await ModuleStore.open(dir);
@@ -237,12 +237,12 @@ Deno.test("compiled and info of an unknown or vanished module", async () => {
   assert.equal(error.code, "not_found");
   assert.equal(statusOf(error), 404);
   assert.equal(error.message, `no module named '${unknown}'`);
-  assert.equal(store.info(unknown), undefined);
+  assert.equal(await store.info(unknown), undefined);
 
   const { digest } = await store.put(guest());
   const reopened = await ModuleStore.open(store.dir);
   await Deno.remove(fileOf(store, digest));
-  assert.equal(reopened.info(digest), undefined);
+  assert.equal(await reopened.info(digest), undefined);
   assert.equal(reopened.has(digest), false);
   const again = await ModuleStore.open(store.dir);
   const gone = await caught(() => again.compiled(digest, MiB));
@@ -255,7 +255,7 @@ Deno.test("remove deletes the file, the index entry and the compiled forms", asy
   await store.compiled(digest, MiB);
   await store.remove(digest);
   assert.equal(store.has(digest), false);
-  assert.equal(store.info(digest), undefined);
+  assert.equal(await store.info(digest), undefined);
   assert.deepEqual(await names(store.dir), []);
   assert.ok(
     await caught(() => store.compiled(digest, MiB)) instanceof NotFoundError,
