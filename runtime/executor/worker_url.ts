@@ -46,13 +46,14 @@ export function embedExecutorWorker(source: string, sha256: string): void {
   cached = undefined;
 }
 
-/** Name of the cached worker: its digest's first 16 hex digits. */
-const CACHED = /^executor-worker-[0-9a-f]{16}\.js$/;
+/** A cached worker (its digest's first 16 hex digits), or one half written. */
+const CACHED = /^executor-worker-[0-9a-f]{16}\.js(\.\d+\.partial)?$/;
 
 /**
  * In a single-file build, keeps the embedded worker as a file in `dir`
  * (written only when missing or not the same source; copies from other
- * builds are removed) and starts workers from it. Does nothing when workers
+ * builds, and files a crash left half written, are removed) and starts
+ * workers from it. Does nothing when workers
  * start from `_worker.ts`. A directory that cannot be written leaves workers
  * starting from a blob URL, as before.
  *

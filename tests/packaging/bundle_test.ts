@@ -74,10 +74,22 @@ Deno.test("the single-file bundle serves, deploys and invokes away from the sour
       cached[0].slice("executor-worker-".length, -".js".length),
     );
     await Deno.writeTextFile(copy, "throw new Error('planted');");
+    // Another build's copy and one a crash left half written go.
+    const stale = [
+      "executor-worker-0000000000000000.js",
+      `${cached[0]}.4242.partial`,
+    ];
+    for (const name of stale) {
+      await Deno.writeTextFile(`${tmp}/data/cache/${name}`, "stale");
+    }
     await using again = await serve();
     const after = await invoke(again.url, "echo", input);
     assert.equal(await sha256Hex(after), await sha256Hex(input));
     assert.equal(await Deno.readTextFile(copy), worker);
+    assert.deepEqual(
+      [...Deno.readDirSync(`${tmp}/data/cache`)].map((e) => e.name),
+      cached,
+    );
     assert.equal(await again.stop(), 0, again.stderr());
   } finally {
     await Deno.remove(tmp, { recursive: true });
