@@ -221,6 +221,8 @@ export class ModuleStore {
     }
     await this.#verify(digest, bytes);
     entry.verified = true;
+    // Another call may have described it while this one read and hashed.
+    if (entry.info) return entry.info;
     entry.info = describeModule(bytes, new WebAssembly.Module(bytes), digest);
     this.#droppedCompiled(estimatedCompiledBytes(bytes.length));
     return entry.info;
