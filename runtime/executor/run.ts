@@ -19,6 +19,7 @@ import {
   importsPollOneoff,
   OutputBuffer,
   OutputLimitError,
+  readsClocks,
   type Sleep,
   StateDeadline,
   WasiHost,
@@ -197,6 +198,7 @@ class GuestRun {
       stderr: this.#stderr,
       // A run never calls its instance again after `_start`.
       reuseImports: true,
+      cpuClocksFromNow: readsClocks(runnable.module),
     });
     this.#calls = calls && importsGuestCalls(runnable.module)
       ? new GuestCalls(calls.caller, calls.hooks)

@@ -1,8 +1,9 @@
 /**
  * Clocks: realtime (the wall clock, from `performance.timeOrigin` so that it
  * has sub-millisecond steps), monotonic (`performance.now()`), and the
- * process and thread CPU-time clocks (the kernel's, see _cpu_clock.ts; the
- * thread is the worker the guest runs on).
+ * process and thread CPU-time clocks (the kernel's, see _cpu_clock.ts). A
+ * run given a CPU origin is its guest's process, on one thread: both CPU
+ * clocks then count that thread from the run's start.
  *
  * Readings are nanoseconds held in a number: exact to well under a
  * microsecond, which is the resolution the host gives.
@@ -28,16 +29,18 @@ const RESOLUTION_NS = 1000;
  * const wallNs = clockNow(0);
  * ```
  */
-export function clockNow(id: number): number {
+export function clockNow(id: number, cpuOrigin = 0): number {
   switch (id) {
     case ClockId.REALTIME:
       return Math.round((performance.timeOrigin + performance.now()) * 1e6);
     case ClockId.MONOTONIC:
       return Math.round(performance.now() * 1e6);
     case ClockId.PROCESS_CPUTIME:
-      return cpuTimeNs(false);
-    case ClockId.THREAD_CPUTIME:
-      return cpuTimeNs(true);
+    case ClockId.THREAD_CPUTIME: {
+      if (cpuOrigin === 0) return cpuTimeNs(id === ClockId.THREAD_CPUTIME);
+      const now = cpuTimeNs(true);
+      return now < 0 ? -1 : now - cpuOrigin;
+    }
     default:
       return -1;
   }
@@ -89,7 +92,7 @@ export function clockTimeGet(
   const mem = ctx.mem;
   mem.refresh();
   ptr >>>= 0;
-  const now = clockNow(id);
+  const now = clockNow(id, ctx.cpuOrigin);
   if (now < 0) return Errno.EINVAL;
   if (!mem.fits(ptr, 8)) return Errno.EFAULT;
   mem.setU64(ptr, now);

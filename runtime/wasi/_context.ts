@@ -1,6 +1,6 @@
 /**
  * What every WASI call works on: the guest's memory, its descriptors, its
- * argv and environ.
+ * argv and environ, where its CPU-time clocks start.
  *
  * @module
  */
@@ -24,6 +24,7 @@ import type { GuestMemory } from "./_memory.ts";
  *   fds: new FdTable(undefined, new OutputBuffer(), new OutputBuffer(), []),
  *   args: new StringList(["echo"]),
  *   env: new StringList([]),
+ *   cpuOrigin: 0,
  * };
  * ```
  */
@@ -32,4 +33,9 @@ export interface WasiContext {
   readonly fds: FdTable;
   readonly args: StringList;
   readonly env: StringList;
+  /**
+   * The thread's CPU time (ns) when the run started, which the CPU-time
+   * clocks count from; 0: they count the whole process and thread.
+   */
+  readonly cpuOrigin: number;
 }

@@ -79,6 +79,7 @@ function notSocket(ctx: WasiContext, fd: number): number {
  *   fds: new FdTable(undefined, new OutputBuffer(), new OutputBuffer(), []),
  *   args: new StringList(["guest"]),
  *   env: new StringList([]),
+ *   cpuOrigin: 0,
  * };
  * const imports = createImports(ctx, (code) => {
  *   throw new Error(`exit ${code}`);

@@ -40,12 +40,13 @@ function deadlineOf(
   timeout: bigint,
   flags: number,
   nowMs: number,
+  cpuOrigin: number,
 ): number {
   const timeoutMs = Number(timeout) / 1e6;
   if (id < 0 || id > ClockId.THREAD_CPUTIME) return NaN;
   if ((flags & SUBSCRIPTION_CLOCK_ABSTIME) === 0) return nowMs + timeoutMs;
   if (id === ClockId.MONOTONIC) return timeoutMs;
-  return nowMs + timeoutMs - clockNow(id) / 1e6;
+  return nowMs + timeoutMs - clockNow(id, cpuOrigin) / 1e6;
 }
 
 /** [errno, nbytes, flags] for an fd_read/fd_write subscription. */
@@ -142,6 +143,7 @@ export function pollOneoff(
         view.getBigUint64(sub + 24, true),
         view.getUint16(sub + 40, true),
         nowMs,
+        ctx.cpuOrigin,
       );
       if (Number.isNaN(due)) {
         writeEvent(mem, out, userdata, Errno.EINVAL, tag, 0, 0);

@@ -15,6 +15,7 @@
 import { jspi } from "../jspi.ts";
 import { StringList } from "./_args.ts";
 import { FdTable } from "./_fd_table.ts";
+import { cpuTimeNs } from "./_cpu_clock.ts";
 import { createImports } from "./_imports.ts";
 import type { WasiContext } from "./_context.ts";
 import { requireConfinement } from "./_libc.ts";
@@ -82,6 +83,14 @@ export interface WasiOptions {
    * they would then run against another guest's state.
    */
   reuseImports?: boolean;
+  /**
+   * Count the CPU-time clocks from now, the run's start: the guest then
+   * reads the CPU its run used (its worker thread's since then), not what
+   * the node or the guests before it on that thread used, which would tell
+   * one tenant about another's load. One clock read (~1.5 µs): give it for
+   * modules that can read a clock ({@linkcode readsClocks}).
+   */
+  cpuClocksFromNow?: boolean;
 }
 
 /**
@@ -171,6 +180,7 @@ export class WasiHost {
       ),
       args: new StringList(options.args ?? []),
       env: new StringList(environ),
+      cpuOrigin: options.cpuClocksFromNow ? Math.max(0, cpuTimeNs(true)) : 0,
     };
     const sleep = options.sleep;
     const session = this.#kv = options.kvSession;
@@ -307,6 +317,7 @@ function vacantContext(): WasiContext {
     fds: new FdTable(undefined, none, none, []),
     args: new StringList([]),
     env: new StringList([]),
+    cpuOrigin: 0,
   };
 }
 
@@ -346,3 +357,28 @@ export function importsPollOneoff(module: WebAssembly.Module): boolean {
 }
 
 const pollers = new WeakMap<WebAssembly.Module, boolean>();
+
+/**
+ * Whether `module` can read a clock: it imports `clock_time_get` or
+ * `poll_oneoff` (whose timeouts may be on a CPU-time clock).
+ *
+ * @example
+ * ```ts
+ * import { readsClocks } from "./host.ts";
+ * const module = await WebAssembly.compile(await Deno.readFile("examples/echo/echo.wasm"));
+ * console.log(readsClocks(module)); // false
+ * ```
+ */
+export function readsClocks(module: WebAssembly.Module): boolean {
+  let known = clockReaders.get(module);
+  if (known === undefined) {
+    known = WebAssembly.Module.imports(module).some((i) =>
+      i.module === "wasi_snapshot_preview1" &&
+      (i.name === "clock_time_get" || i.name === "poll_oneoff")
+    );
+    clockReaders.set(module, known);
+  }
+  return known;
+}
+
+const clockReaders = new WeakMap<WebAssembly.Module, boolean>();

@@ -37,6 +37,7 @@ export {
   importsPollOneoff,
   type Preopen,
   ProcExit,
+  readsClocks,
   WasiHost,
   type WasiOptions,
 } from "./host.ts";
