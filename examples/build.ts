@@ -261,7 +261,7 @@ async function compile(
 /** Lowercase hex SHA-256 of `data`. */
 async function sha256(data: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return digest.toHex();
 }
 
 /** What {@link build} did for one example. */

@@ -97,7 +97,7 @@ export async function sha256Hex(
   bytes: Uint8Array<ArrayBuffer>,
 ): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return digest.toHex();
 }
 
 /**

@@ -37,7 +37,7 @@ let cached: URL | undefined;
  * import { embedExecutorWorker } from "./worker_url.ts";
  * const source = `self.onmessage = () => {};`;
  * const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(source));
- * embedExecutorWorker(source, Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(""));
+ * embedExecutorWorker(source, new Uint8Array(digest).toHex());
  * ```
  */
 export function embedExecutorWorker(source: string, sha256: string): void {

@@ -29,11 +29,7 @@ export async function digestOf(bytes: Uint8Array): Promise<string> {
     "SHA-256",
     bytes as Uint8Array<ArrayBuffer>,
   );
-  return `sha256:${Array.from(new Uint8Array(digest), hex).join("")}`;
-}
-
-function hex(byte: number): string {
-  return byte.toString(16).padStart(2, "0");
+  return `sha256:${new Uint8Array(digest).toHex()}`;
 }
 
 /**
