@@ -346,17 +346,8 @@ function newBinding(): Binding {
  * ```
  */
 export function importsPollOneoff(module: WebAssembly.Module): boolean {
-  let known = pollers.get(module);
-  if (known === undefined) {
-    known = WebAssembly.Module.imports(module).some((i) =>
-      i.module === "wasi_snapshot_preview1" && i.name === "poll_oneoff"
-    );
-    pollers.set(module, known);
-  }
-  return known;
+  return preview1Imports(module).has("poll_oneoff");
 }
-
-const pollers = new WeakMap<WebAssembly.Module, boolean>();
 
 /**
  * Whether `module` can read a clock: it imports `clock_time_get` or
@@ -370,15 +361,22 @@ const pollers = new WeakMap<WebAssembly.Module, boolean>();
  * ```
  */
 export function readsClocks(module: WebAssembly.Module): boolean {
-  let known = clockReaders.get(module);
-  if (known === undefined) {
-    known = WebAssembly.Module.imports(module).some((i) =>
-      i.module === "wasi_snapshot_preview1" &&
-      (i.name === "clock_time_get" || i.name === "poll_oneoff")
-    );
-    clockReaders.set(module, known);
-  }
-  return known;
+  const names = preview1Imports(module);
+  return names.has("clock_time_get") || names.has("poll_oneoff");
 }
 
-const clockReaders = new WeakMap<WebAssembly.Module, boolean>();
+/** The `wasi_snapshot_preview1` functions `module` imports, read once. */
+function preview1Imports(module: WebAssembly.Module): ReadonlySet<string> {
+  let names = preview1Names.get(module);
+  if (names === undefined) {
+    names = new Set(
+      WebAssembly.Module.imports(module)
+        .filter((i) => i.module === "wasi_snapshot_preview1")
+        .map((i) => i.name),
+    );
+    preview1Names.set(module, names);
+  }
+  return names;
+}
+
+const preview1Names = new WeakMap<WebAssembly.Module, ReadonlySet<string>>();
