@@ -30,12 +30,43 @@ export interface ImportReport {
 /** Folders that are not the product: their circles are their own affair. */
 const NOT_PRODUCT = ["tests/", "bench/", "scripts/"];
 
-interface InfoModule {
+/** One module of `deno info --json`'s report, with what it imports. */
+export interface InfoModule {
   specifier: string;
   dependencies?: {
     code?: { specifier?: string };
     type?: { specifier?: string };
+    isDynamic?: boolean;
   }[];
+}
+
+/**
+ * The module graph `deno info --json` reports for `entry` (a path from
+ * `root`, or a file URL), with `root`'s deno.json.
+ *
+ * @example
+ * ```ts ignore
+ * import { denoInfo } from "./check_imports.ts";
+ * const { roots, modules } = await denoInfo(Deno.cwd(), "cli.ts");
+ * console.log(roots[0], modules.length);
+ * ```
+ */
+export async function denoInfo(
+  root: string,
+  entry: string,
+): Promise<{ roots: string[]; modules: InfoModule[] }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "--config", join(root, "deno.json"), entry],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(
+      `deno info failed: ${new TextDecoder().decode(output.stderr)}`,
+    );
+  }
+  return JSON.parse(new TextDecoder().decode(output.stdout));
 }
 
 /**
@@ -124,20 +155,7 @@ async function importGraph(
         `import ${JSON.stringify(pathToFileURL(join(root, entry)).href)};\n`
       ).join(""),
     );
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", "--config", join(root, "deno.json"), door],
-      cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!output.success) {
-      throw new Error(
-        `deno info failed: ${new TextDecoder().decode(output.stderr)}`,
-      );
-    }
-    const info = JSON.parse(new TextDecoder().decode(output.stdout)) as {
-      modules: InfoModule[];
-    };
+    const info = await denoInfo(root, door);
     const local = (specifier?: string) => {
       if (!specifier?.startsWith("file:")) return undefined;
       const path = relative(root, fileURLToPath(specifier));

@@ -1,10 +1,5 @@
-import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-
-interface InfoModule {
-  specifier: string;
-  dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
-}
+import { denoInfo } from "../../scripts/check_imports.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -18,15 +13,7 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
  * ```
  */
 export async function staticImports(entry: string): Promise<Set<string>> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", entry],
-    cwd: root,
-    stderr: "inherit",
-  }).output();
-  assert.ok(out.success, `deno info ${entry} failed`);
-  const info: { roots: string[]; modules: InfoModule[] } = JSON.parse(
-    new TextDecoder().decode(out.stdout),
-  );
+  const info = await denoInfo(root, entry);
   const modules = new Map(info.modules.map((m) => [m.specifier, m]));
   const seen = new Set<string>();
   const pending = [...info.roots];
