@@ -9,7 +9,7 @@
  * @module
  */
 import { InvocationError } from "../runtime/errors.ts";
-import type { JobResult } from "../runtime/executor/mod.ts";
+import type { JobResult, JobSpec } from "../runtime/executor/mod.ts";
 // Not through executor/mod.ts: its in-process runner would load the WASI
 // host into the main isolate, which runs no guest (~20 ms of every start).
 import {
@@ -48,16 +48,17 @@ export class LazyExecutorPool {
   /** {@linkcode ExecutorPool.run}, starting the workers first if needed. */
   run(...job: Parameters<ExecutorPool["run"]>): Promise<JobResult> {
     this.start();
-    if (!this.#pool) {
-      return Promise.reject(
-        new InvocationError(
-          job[2].fn,
-          "overloaded",
-          "the node is shutting down",
-        ),
-      );
-    }
+    if (!this.#pool) return Promise.reject(shuttingDown(job[2]));
     return this.#pool.run(...job);
+  }
+
+  /**
+   * {@linkcode ExecutorPool.refusal}; before a start nothing waits, so only
+   * a closed pool refuses.
+   */
+  refusal(spec: JobSpec): InvocationError | undefined {
+    if (this.#closed) return shuttingDown(spec);
+    return this.#pool?.refusal(spec);
   }
 
   /** {@linkcode ExecutorPool.retain}; nothing to drop before a start. */
@@ -83,4 +84,12 @@ export class LazyExecutorPool {
     this.#closed = true;
     await this.#pool?.close();
   }
+}
+
+function shuttingDown(spec: JobSpec): InvocationError {
+  return new InvocationError(
+    spec.fn,
+    "overloaded",
+    "the node is shutting down",
+  );
 }

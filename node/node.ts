@@ -425,22 +425,9 @@ export class EddyNode {
     if (input.byteLength > fn.limits.maxInputBytes) {
       throw inputTooLarge(fn, input.byteLength);
     }
-    const running = this.#running.get(name) ?? 0;
-    const limit = fn.limits.concurrency;
-    if (limit !== undefined && running >= limit) {
-      const refused = new InvocationError(
-        name,
-        "overloaded",
-        `it already runs ${running} invocations, its limit (limits.concurrency); retry later`,
-        { limit },
-      );
-      this.metrics.record(name, 0, refused.reason, {
-        message: refused.message,
-        stderr: "",
-      });
-      throw refused;
-    }
-    this.#running.set(name, running + 1);
+    const atLimit = this.#atLimit(fn);
+    if (atLimit) throw this.#refused(atLimit);
+    this.#running.set(name, (this.#running.get(name) ?? 0) + 1);
     let result: JobResult;
     let queuedAt = 0;
     try {
@@ -517,6 +504,49 @@ export class EddyNode {
       durationMs: result.durationMs,
       calls: result.calls,
     };
+  }
+
+  /**
+   * Why an invocation of `name` arriving now would be refused (`overloaded`:
+   * its function runs `limits.concurrency` invocations already, or it would
+   * wait past its bound for a worker), or `undefined`. The API asks before
+   * it reads a request's body, so that a refusal is answered at once and a
+   * flood's inputs are never buffered; {@linkcode invoke} decides again.
+   * A refusal counts in the metrics as a failed invocation.
+   *
+   * @example
+   * ```ts ignore
+   * const refusal = node.refusal("echo");
+   * if (refusal) throw refusal;
+   * ```
+   */
+  refusal(name: string): InvocationError | undefined {
+    const fn = this.registry.get(name);
+    if (!fn) return undefined;
+    const refusal = this.#atLimit(fn) ?? this.#pool.refusal(this.#spec(fn));
+    return refusal && this.#refused(refusal);
+  }
+
+  /** The refusal of one more invocation of `fn` past its concurrency. */
+  #atLimit(fn: Deployment): InvocationError | undefined {
+    const running = this.#running.get(fn.name) ?? 0;
+    const limit = fn.limits.concurrency;
+    if (limit === undefined || running < limit) return undefined;
+    return new InvocationError(
+      fn.name,
+      "overloaded",
+      `it already runs ${running} invocations, its limit (limits.concurrency); retry later`,
+      { limit },
+    );
+  }
+
+  /** `refusal`, counted in the metrics. */
+  #refused(refusal: InvocationError): InvocationError {
+    this.metrics.record(String(refusal.details.function), 0, refusal.reason, {
+      message: refusal.message,
+      stderr: "",
+    });
+    return refusal;
   }
 
   /**

@@ -68,6 +68,9 @@ export async function answerInvocation(
 ): Promise<Response> {
   const fn = node.registry.get(name);
   if (!fn) return await forward(node, name, request, args);
+  // Refused before its body is read: a flood's inputs are never buffered.
+  const refusal = node.refusal(name);
+  if (refusal) throw refusal;
   const reservation = new Reservation(node.budget);
   let result;
   try {

@@ -414,21 +414,7 @@ export class ExecutorPool {
     stdin: Uint8Array,
     signal?: AbortSignal,
   ): Promise<JobResult> {
-    if (this.#closed) {
-      return Promise.reject(
-        new InvocationError(spec.fn, "overloaded", "the node is shutting down"),
-      );
-    }
-    if (this.#queue.length >= this.#maxQueued) {
-      return Promise.reject(
-        new InvocationError(
-          spec.fn,
-          "overloaded",
-          `${this.#queue.length} invocations already queued; retry later`,
-        ),
-      );
-    }
-    const refusal = this.#admission(spec);
+    const refusal = this.refusal(spec);
     if (refusal) return Promise.reject(refusal);
     if (signal?.aborted) {
       return Promise.resolve(cancelled(signal, "before it started"));
@@ -452,6 +438,30 @@ export class ExecutorPool {
       this.#queue.push(job);
       this.#scheduleDispatch();
     });
+  }
+
+  /**
+   * Why a job with `spec` posted now would be refused (`overloaded`: the
+   * pool is closing, its queue is full, or the job's expected wait for a
+   * worker is past its bound), or `undefined`. {@linkcode run} asks too;
+   * asking first lets a caller refuse before it reads the job's input.
+   */
+  refusal(spec: JobSpec): InvocationError | undefined {
+    if (this.#closed) {
+      return new InvocationError(
+        spec.fn,
+        "overloaded",
+        "the node is shutting down",
+      );
+    }
+    if (this.#queue.length >= this.#maxQueued) {
+      return new InvocationError(
+        spec.fn,
+        "overloaded",
+        `${this.#queue.length} invocations already queued; retry later`,
+      );
+    }
+    return this.#admission(spec);
   }
 
   /**

@@ -86,3 +86,50 @@ Deno.test("limits.concurrency refuses a function's excess at once; others keep a
     /eddy_invocation_queue_seconds_count\{function="echo"\} 10/,
   );
 });
+
+Deno.test("an invocation past limits.concurrency is refused before its body is read", async () => {
+  await using node = await startNode({ flags: ["--workers", "2"] });
+  const spin = await uploadModule(node.url, spinner());
+  const applied = await apply(
+    node.url,
+    `functions: [{name: busy, module: "${spin}", limits: {timeout: 2s, concurrency: 1}}]`,
+  );
+  assert.equal(applied.status, 200, await applied.clone().text());
+  await applied.body?.cancel();
+  const held = fetch(`${node.url}/invoke/busy`, { method: "POST" });
+  await new Promise((r) => setTimeout(r, 200));
+
+  // Headers and 5 of the 1,000,000 bytes they announce; the rest never
+  // comes. The refusal must not wait for it.
+  const { hostname, port } = new URL(node.url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  // A node that waits for the body answers nothing: fail, do not hang.
+  const giveUp = setTimeout(() => conn.close(), 5000);
+  try {
+    await conn.write(new TextEncoder().encode(
+      `POST /invoke/busy HTTP/1.1\r\nhost: ${hostname}\r\ncontent-length: 1000000\r\n\r\nhello`,
+    ));
+    const buffer = new Uint8Array(4096);
+    const n = await conn.read(buffer);
+    const head = new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+    assert.match(head, /^HTTP\/1\.1 503 /);
+    assert.match(head, /retry-after: 1/i);
+    assert.match(head, /"code":"overloaded"/);
+  } finally {
+    clearTimeout(giveUp);
+    try {
+      conn.close();
+    } catch {
+      // Closed by giveUp already.
+    }
+  }
+
+  const res = await held;
+  assert.equal(res.status, 504);
+  await res.body?.cancel();
+  const metrics = await (await fetch(`${node.url}/metrics`)).text();
+  assert.match(
+    metrics,
+    /eddy_invocation_errors_total\{function="busy",reason="overloaded"\} 1/,
+  );
+});
