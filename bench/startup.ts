@@ -3,7 +3,9 @@
  * process, the way an executor worker starts every invocation: the echo
  * example compiled with its memory imported (`withImportedMemory`), a
  * recycled memory from a `MemoryPool`, `runGuestSync` with 1 KB of stdin
- * (instantiate, run `_start`, collect stdout). Floors, in the same loop: a
+ * (instantiate, run `_start`) writing stdout into the worker's kind of
+ * `BudgetedOutput`, then copied out into a 16 KiB buffer (where a worker
+ * copies a small output into its ring's slot). Floors, in the same loop: a
  * bare `new WebAssembly.Instance` of the module as uploaded (its own fresh
  * memory) and of the rewritten module given a recycled memory.
  * Target: p50 ≤ 10 µs.
@@ -17,6 +19,8 @@
  * @module
  */
 import { MemoryPool, runGuestSync } from "../runtime/executor/mod.ts";
+import { BudgetedOutput } from "../runtime/executor/budgeted_output.ts";
+import { MemoryBudget } from "../runtime/memory_budget.ts";
 import {
   MEMORY_IMPORT,
   pagesWithin,
@@ -66,6 +70,8 @@ export function measureInstantiation(
   );
   const module = new WebAssembly.Module(bytes);
   const memories = new MemoryPool();
+  const budget = new MemoryBudget(64 << 20);
+  const slot = new Uint8Array(16 << 10);
   const imports = new WasiHost().imports;
   const spec = {
     fn: "echo",
@@ -90,7 +96,14 @@ export function measureInstantiation(
     });
     const t2 = performance.now();
     const memory = memories.acquire(limits);
-    const result = runGuestSync({ module, memory }, spec, { stdin: input });
+    const stdout = new BudgetedOutput(spec.maxOutputBytes, budget);
+    const result = runGuestSync({ module, memory }, spec, {
+      stdin: input,
+      stdout,
+    });
+    slot.set(result.stdout);
+    stdout.clear();
+    budget.release(stdout.reserved);
     const t3 = performance.now();
     memories.release(memory, limits);
     if (result.stdout.byteLength !== input.byteLength) {

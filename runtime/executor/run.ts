@@ -42,7 +42,13 @@ export const STDERR_TAIL_BYTES = 4096;
 /** Where a run's stdio goes, when not to in-memory buffers. */
 export interface RunStdio {
   stdin?: Uint8Array | ByteSource;
-  /** Defaults to an in-memory buffer capped at `spec.maxOutputBytes`. */
+  /**
+   * Defaults to an in-memory buffer capped at `spec.maxOutputBytes`, which
+   * the result's `stdout` takes. An {@linkcode OutputBuffer} given here is
+   * the caller's: it keeps the output, the result's `stdout` is a view of
+   * it (valid until it is written to, taken or cleared), and the caller
+   * takes or clears it, e.g. after copying a small output where it goes.
+   */
   stdout?: ByteSink;
   /** Defaults to a tail buffer of {@linkcode STDERR_TAIL_BYTES}. */
   stderr?: ByteSink;
@@ -167,6 +173,8 @@ class GuestRun {
   readonly #spec: JobSpec;
   readonly #runnable: Runnable;
   readonly #stdout: ByteSink;
+  /** Whether `#stdout` is the run's own buffer, whose bytes leave taken. */
+  readonly #ownStdout: boolean;
   readonly #stderr: ByteSink;
   readonly #host: WasiHost;
   readonly #calls: GuestCalls | undefined;
@@ -184,6 +192,7 @@ class GuestRun {
     this.#runnable = runnable;
     this.#state = state;
     this.#spec = spec;
+    this.#ownStdout = stdio.stdout === undefined;
     this.#stdout = stdio.stdout ?? new OutputBuffer(spec.maxOutputBytes);
     this.#stderr = stdio.stderr ?? new TailBuffer(STDERR_TAIL_BYTES);
     this.#host = new WasiHost({
@@ -278,8 +287,11 @@ class GuestRun {
     const stderr = this.#stderr;
     return {
       exitCode,
-      // The output leaves in a buffer of its own: the run's buffer is reused.
-      stdout: stdout instanceof OutputBuffer ? stdout.take() : new Uint8Array(),
+      stdout: stdout instanceof OutputBuffer
+        // The run's own output leaves in a buffer of its own (the run's
+        // buffer is reused); a caller's stays where the caller can copy it.
+        ? this.#ownStdout ? stdout.take() : stdout.bytes()
+        : new Uint8Array(),
       stderr: stderr instanceof TailBuffer ? stderr.text() : "",
       durationMs: performance.now() - this.#started,
       failure,

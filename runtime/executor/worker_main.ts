@@ -35,7 +35,7 @@ import { MemoryBudget } from "../memory_budget.ts";
 import { BudgetedOutput } from "./budgeted_output.ts";
 import { MemoryPool } from "./memory_pool.ts";
 import { runGuest } from "./run.ts";
-import { adoptFdLedger } from "../wasi/mod.ts";
+import { adoptFdLedger, OutputBuffer } from "../wasi/mod.ts";
 import { Ring, type RingJob } from "./_ring.ts";
 import { currentThreadId } from "./thread_id.ts";
 
@@ -187,12 +187,15 @@ export function startExecutorWorker(): void {
     const tag = jobTag(job.seq);
     /** Its deadline came while it slept. */
     let overdue = false;
-    const stdout = budget &&
-      new BudgetedOutput(
+    // The worker's own: a small output is copied from it into the ring,
+    // a larger one taken from it to be transferred.
+    const stdout = budget
+      ? new BudgetedOutput(
         job.spec.maxOutputBytes,
         budget,
         (bytes) => status[STATUS_RESERVED] += bytes,
-      );
+      )
+      : new OutputBuffer(job.spec.maxOutputBytes);
     const finish = (done: JobResult) => {
       let result = done;
       if (result.failure && (overdue || cell?.requested(tag))) {
@@ -200,7 +203,7 @@ export function startExecutorWorker(): void {
         result = { ...result, failure: timeoutFailure(job.spec, deadline) };
       }
       cell?.clear(tag);
-      const reserved = stdout?.reserved ?? 0;
+      const reserved = stdout instanceof BudgetedOutput ? stdout.reserved : 0;
       status[STATUS_RESERVED] -= reserved;
       if (result.failure) {
         // A failed run's output is never sent on: free it here.
@@ -209,7 +212,11 @@ export function startExecutorWorker(): void {
       } else if (reserved) {
         result = { ...result, reserved };
       }
-      if (!ring!.tryWriteResult(job.seq, result)) {
+      if (ring!.tryWriteResult(job.seq, result)) {
+        stdout.clear();
+      } else {
+        if (!result.failure) result = { ...result, stdout: stdout.take() };
+        else stdout.clear();
         post({ type: "result", seq: job.seq, result }, [
           result.stdout.buffer as ArrayBuffer,
         ]);

@@ -112,6 +112,9 @@ const spares: Uint8Array<ArrayBuffer>[] = [];
  * out.write(new TextEncoder().encode("world"));
  * console.log(out.size, out.tail()); // 11 "hello world"
  * console.log(out.take().byteLength, out.size); // 11 0
+ * out.write(new Uint8Array(3));
+ * out.clear();
+ * console.log(out.size); // 0
  * ```
  */
 export class OutputBuffer implements ByteSink {
@@ -201,8 +204,18 @@ export class OutputBuffer implements ByteSink {
     else if (spares.length < SPARES_KEPT) spares.push(reused);
   }
 
+  /**
+   * Drops what was written, as `take` does but without handing it out: the
+   * reused buffer goes back for the isolate's next runs.
+   */
+  clear(): void {
+    this.#grown = undefined;
+    this.#release();
+    this.#size = 0;
+  }
+
   /** All bytes written so far: a view, valid until the next write or `take`. */
-  bytes(): Uint8Array {
+  bytes(): Uint8Array<ArrayBuffer> {
     if (this.#grown) return new Uint8Array(this.#grown, 0, this.#size);
     return this.#reused?.subarray(0, this.#size) ?? new Uint8Array();
   }

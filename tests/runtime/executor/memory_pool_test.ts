@@ -5,6 +5,7 @@ import {
   pagesWithin,
   withImportedMemory,
 } from "../../../runtime/module/mod.ts";
+import { OutputBuffer } from "../../../runtime/wasi/mod.ts";
 import { REPO_ROOT, sha256 } from "../../_helpers/node_process.ts";
 
 const PAGE = 65536;
@@ -68,4 +69,30 @@ Deno.test("MemoryPool: a guest that grows its memory runs right on the memory it
     pool.release(memory, limits);
   }
   assert.equal(pool.acquire(limits), first, "the grown memory was reused");
+});
+
+Deno.test("runGuestSync: the run's own stdout leaves taken; a caller's buffer keeps it, the result a view", async () => {
+  const module = new WebAssembly.Module(
+    await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
+  );
+  const spec = {
+    fn: "echo",
+    args: ["echo"],
+    env: {},
+    preopens: [],
+    timeoutMs: 1000,
+    maxMemoryBytes: 1 << 26,
+    maxOutputBytes: 1 << 20,
+  };
+  const input = crypto.getRandomValues(new Uint8Array(1000));
+  const own = runGuestSync({ module }, spec, { stdin: input });
+  assert.deepEqual(own.stdout, input);
+  assert.equal(own.stdout.buffer.byteLength, 1000, "a buffer of its own");
+
+  const stdout = new OutputBuffer(spec.maxOutputBytes);
+  const kept = runGuestSync({ module }, spec, { stdin: input, stdout });
+  assert.deepEqual(kept.stdout, input);
+  assert.equal(stdout.size, 1000, "still in the caller's buffer");
+  assert.equal(kept.stdout.buffer, stdout.bytes().buffer, "a view, no copy");
+  assert.deepEqual(stdout.take(), input);
 });

@@ -36,6 +36,19 @@ Deno.test("OutputBuffer: the next run writes into the buffer the last one gave b
   assert.equal(new TextDecoder().decode(second.take()), "next");
 });
 
+Deno.test("OutputBuffer.clear drops the output and gives its buffer to the next run, uncopied", () => {
+  const first = new OutputBuffer();
+  first.write(enc("secret"));
+  const used = first.bytes().buffer;
+  first.clear();
+  assert.equal(first.size, 0);
+  assert.equal(first.bytes().length, 0);
+  const second = new OutputBuffer();
+  second.write(enc("x"));
+  assert.equal(second.bytes().buffer, used, "reused, not allocated");
+  assert.equal(new TextDecoder().decode(second.bytes()), "x");
+});
+
 Deno.test("OutputBuffer limit: exactly the limit fits, one more byte throws", () => {
   const out = new OutputBuffer(4);
   out.write(enc("ab"));
