@@ -4,21 +4,25 @@
  * effect on a running isolate), so the `serve` task, the bundle's shebang,
  * the compile tasks, the systemd unit and the benchmarks pass them.
  *
- * `--max-semi-space-size=2` caps each isolate's young generation at a few
- * MiB. Under a 1 KB echo load at 64 connections the young generations of
- * the main isolate and the workers grew to 43-52 MB each and the process
- * held 373-402 MB; capped, it held 216-255 MB at the same throughput
- * (measured side by side, 4 rounds each, req/s within the runs' noise).
+ * `--max-semi-space-size=4` caps each isolate's young generation at a few
+ * MiB. Uncapped, under a 1 KB echo load at 64 connections, the young
+ * generations of the main isolate and the workers grew to 43-52 MB each and
+ * the process held 373-402 MB; capped at 2, 216-255 MB at the same
+ * throughput (measured side by side, 4 rounds each).
  *
- * `--heap-growing-percent=20` lets each isolate's heap limit grow by a fifth
- * after a full collection instead of V8's own factor (up to 4x when
- * collections are fast), so garbage the young generation promoted (a
+ * `--heap-growing-percent=100` lets each isolate's heap limit double after a
+ * full collection instead of growing by V8's own factor (up to 4x when
+ * collections are fast), so what the young generation promoted (a
  * request's objects that outlived two scavenges while its guest ran) and
- * the buffers it holds outside the heap are collected sooner. Under the
- * same load, 3 rounds side by side: 206-218 MB -> 146-152 MB (V8's pages
- * 83 -> 53 MB, malloc's heap 49 -> 18 MB), for 2-12% fewer req/s in each
- * round (9.9k -> 9.0k on average, within what one round's noise moves).
- * An edge node is short of memory before it is short of cores.
+ * the buffers it holds outside the heap are collected sooner. Measured side
+ * by side, in alternating runs, against `--max-semi-space-size=2` alone:
+ * under that echo load 171-177 MB instead of 210-219, at 5% fewer req/s
+ * (9.6k against 10.0-10.4k); 1 MiB workflow chains 0-9% fewer a second.
+ * A lower percentage saves more and costs more: at 20, 146-152 MB, but
+ * 9% fewer echoes and a quarter fewer Unix-socket chains (more full
+ * collections with megabyte buffers alive); a semi-space of 2 with 100,
+ * 160-165 MB at 12% fewer echoes. An edge node runs short of memory before
+ * it runs short of cores.
  *
  * @module
  */
@@ -29,8 +33,8 @@
  * @example
  * ```ts
  * import { NODE_V8_FLAGS } from "./v8_flags.ts";
- * console.log(NODE_V8_FLAGS); // --v8-flags=--max-semi-space-size=2,--heap-growing-percent=20
+ * console.log(NODE_V8_FLAGS); // --v8-flags=--max-semi-space-size=4,--heap-growing-percent=100
  * ```
  */
 export const NODE_V8_FLAGS =
-  "--v8-flags=--max-semi-space-size=2,--heap-growing-percent=20";
+  "--v8-flags=--max-semi-space-size=4,--heap-growing-percent=100";
