@@ -35,7 +35,7 @@ import { MemoryBudget } from "../memory_budget.ts";
 import { BudgetedOutput } from "./budgeted_output.ts";
 import { MemoryPool } from "./memory_pool.ts";
 import { runGuest } from "./run.ts";
-import { adoptFdLedger, OutputBuffer } from "../wasi/mod.ts";
+import { adoptFdLedger, OutputBuffer, recycleBuffer } from "../wasi/mod.ts";
 import { Ring, type RingJob } from "./_ring.ts";
 import { currentThreadId } from "./thread_id.ts";
 
@@ -52,16 +52,17 @@ const COLLECT_EVERY = 16;
 const FREED_FROM_BYTES = 64 << 10;
 
 /**
- * Frees a large input's memory now, not at the isolate's next collection:
- * the run has read what it needed, and inputs that wait for a collection
- * keep the GC threads busy (1 MiB chains: GC 0.25 → 0.17 ms a chain,
- * 10–15% more chains/s). The job's input is this isolate's own: it came
- * by transfer, as a clone, or as a copy out of the ring.
+ * Done with a large input now, not at the isolate's next collection: the
+ * run has read what it needed, and inputs that wait for a collection keep
+ * the GC threads busy (1 MiB chains: GC 0.25 → 0.17 ms a chain, 10–15%
+ * more chains/s). Its buffer becomes a spare for the isolate's outputs
+ * (see `recycleBuffer`), or is freed. The job's input is this isolate's
+ * own: it came by transfer, as a clone, or as a copy out of the ring.
  */
 function free(input: Uint8Array): void {
   const buffer = input.buffer;
   if (input.byteLength < FREED_FROM_BYTES) return;
-  if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
+  if (buffer instanceof ArrayBuffer) recycleBuffer(buffer);
 }
 
 /**

@@ -56,4 +56,5 @@ export {
   type ByteSource,
   OutputBuffer,
   OutputLimitError,
+  recycleBuffer,
 } from "./stdio.ts";

@@ -64,11 +64,20 @@ const decoder = new TextDecoder();
 /**
  * Up to this many bytes an output is written into a buffer its isolate
  * reuses run after run (pages already faulted in, no allocation per
- * write), and copied out once at its exact size by
- * {@link OutputBuffer.take}. Past it the buffer keeps doubling but is not
- * kept for the next run, and leaves without a copy when it is mostly full.
+ * write). Past it the buffer keeps doubling but is not kept for the next
+ * run.
  */
 const REUSED_UP_TO = 4 << 20;
+/**
+ * From this many bytes {@link OutputBuffer.take} hands out the buffer
+ * itself when the output fills at least 3/4 of it, instead of a copy at its
+ * exact size: a fresh buffer that large is mapped anew and faulted in page
+ * by page (a 1 MiB copy took 0.55-0.65 ms here, a third of a 1 MiB
+ * memory-mode chain). The isolate's next outputs get another spare,
+ * often an input a run consumed ({@link recycleBuffer}). Below it the copy
+ * comes from the allocator's heap and costs less than a spare.
+ */
+const HANDED_OUT_FROM = 128 << 10;
 /**
  * Past this many bytes the output moves into one resizable buffer that
  * grows in place and is handed out as it is: a large output is held once
@@ -96,6 +105,61 @@ const MAX_OUTPUT_BYTES = 2 ** 32;
 
 /** This isolate's idle reusable buffers. */
 const spares: Uint8Array<ArrayBuffer>[] = [];
+/** The size of the last buffer this isolate's outputs handed out. */
+let lastHandedOut = 0;
+
+/** The smallest spare of at least `bytes`, taken from the spares. */
+function spareOf(bytes: number): Uint8Array<ArrayBuffer> | undefined {
+  let best = -1;
+  for (let i = 0; i < spares.length; i++) {
+    const length = spares[i].length;
+    if (length >= bytes && (best < 0 || length < spares[best].length)) {
+      best = i;
+    }
+  }
+  return best < 0 ? undefined : spares.splice(best, 1)[0];
+}
+
+/**
+ * Keeps `buffer`, which this isolate owns and nothing reads any more (an
+ * input its run consumed), as a spare for the isolate's next outputs, so
+ * that they write into pages already faulted in; frees it now if it is not
+ * worth keeping (too small, too large, resizable, or smaller than every
+ * spare kept). Its old bytes never leave: an output is read and handed out
+ * only as far as it was written.
+ *
+ * @example
+ * ```ts
+ * import { OutputBuffer, recycleBuffer } from "./stdio.ts";
+ * const input = new ArrayBuffer(1 << 20);
+ * recycleBuffer(input);
+ * const out = new OutputBuffer();
+ * out.write(new Uint8Array(1 << 20).fill(7));
+ * console.log(out.take().buffer === input); // true: written in place
+ * ```
+ */
+export function recycleBuffer(buffer: ArrayBuffer): void {
+  if (buffer.detached) return;
+  const size = buffer.byteLength;
+  if (buffer.resizable || size < HANDED_OUT_FROM || size > REUSED_UP_TO) {
+    buffer.transfer(0);
+    return;
+  }
+  let smallest = -1;
+  for (let i = 0; i < spares.length; i++) {
+    if (smallest < 0 || spares[i].length < spares[smallest].length) {
+      smallest = i;
+    }
+  }
+  if (spares.length < SPARES_KEPT) {
+    spares.push(new Uint8Array(buffer));
+  } else if (spares[smallest].length < size) {
+    spares[smallest].buffer.transfer(0);
+    spares[smallest] = new Uint8Array(buffer);
+  } else {
+    buffer.transfer(0);
+  }
+}
 
 /**
  * An in-memory stdout/stderr: one growable buffer. Up to 4 MiB it is a
@@ -174,7 +238,10 @@ export class OutputBuffer implements ByteSink {
     if (size > reused.length) {
       let capacity = reused.length;
       while (capacity < size) capacity *= 2;
-      const bigger = new Uint8Array(Math.min(capacity, IN_PLACE_FROM));
+      // Straight to the size of the last output handed out, which the
+      // next is likely to reach too, rather than doubling up to it.
+      capacity = Math.min(Math.max(capacity, lastHandedOut), IN_PLACE_FROM);
+      const bigger = spareOf(capacity) ?? new Uint8Array(capacity);
       bigger.set(reused.subarray(0, this.#size));
       // Freed now past the reused size: a collection would come late.
       if (reused.length > REUSED_UP_TO) reused.buffer.transfer(0);
@@ -222,11 +289,11 @@ export class OutputBuffer implements ByteSink {
 
   /**
    * All bytes written, in a buffer of their own, so that they can be
-   * transferred; the output is empty again after. Up to 4 MiB that is one
-   * copy out of the reused buffer, of exactly their size; past it the
-   * doubling buffer itself when at least 3/4 full (so at most a third more
-   * is held than was written), else a copy; an output grown in place is
-   * handed out as it is, the start of its resizable buffer.
+   * transferred; the output is empty again after. Under 128 KiB that is
+   * one copy out of the reused buffer, of exactly their size; from it the
+   * buffer itself when at least 3/4 full (so at most a third more is held
+   * than was written; the rest zeroed), else a copy; an output grown in
+   * place is handed out as it is, the start of its resizable buffer.
    */
   take(): Uint8Array<ArrayBuffer> {
     let taken: Uint8Array<ArrayBuffer>;
@@ -238,9 +305,12 @@ export class OutputBuffer implements ByteSink {
     } else {
       const reused = this.#reused;
       if (
-        reused && this.#size > REUSED_UP_TO &&
+        reused && this.#size >= HANDED_OUT_FROM &&
         this.#size * 4 >= reused.length * 3
       ) {
+        // An earlier output's bytes past this one do not leave with it.
+        reused.fill(0, this.#size);
+        if (reused.length <= REUSED_UP_TO) lastHandedOut = reused.length;
         taken = reused.subarray(0, this.#size);
         this.#reused = undefined;
       } else {
