@@ -96,15 +96,46 @@ const IN_PLACE_FROM = 16 << 20;
 /** The first reusable buffer's size; it doubles as outputs need. */
 const FIRST_CAPACITY = 64 << 10;
 /**
- * Reusable buffers an isolate keeps: runs in one isolate interleave only
- * while suspended on a call, so a couple cover the usual case.
+ * Bytes of spare buffers an isolate keeps: runs in one isolate interleave
+ * only while suspended on a call, but the inputs its runs consume (see
+ * {@link recycleBuffer}) and the outputs it hands out come in turns, and
+ * a worker that runs producers and consumers of 1 MiB alike needs a few
+ * at hand (1 MiB memory-mode chains, alternating runs: 2 spares 1406-1577,
+ * up to 4 1547-1649, 8 1608-1652 a second).
  */
-const SPARES_KEPT = 2;
+const SPARE_BYTES_KEPT = 4 << 20;
 /** The most one output can hold: what a 32-bit guest can address. */
 const MAX_OUTPUT_BYTES = 2 ** 32;
 
-/** This isolate's idle reusable buffers. */
+/** This isolate's idle reusable buffers, and their bytes. */
 const spares: Uint8Array<ArrayBuffer>[] = [];
+let spareBytes = 0;
+
+/**
+ * Keeps `spare` for later outputs, then frees the smallest spares (it
+ * among them) until they are within {@link SPARE_BYTES_KEPT}.
+ */
+function keepSpare(spare: Uint8Array<ArrayBuffer>): void {
+  spares.push(spare);
+  spareBytes += spare.length;
+  while (spareBytes > SPARE_BYTES_KEPT) {
+    let smallest = 0;
+    for (let i = 1; i < spares.length; i++) {
+      if (spares[i].length < spares[smallest].length) smallest = i;
+    }
+    const [freed] = spares.splice(smallest, 1);
+    spareBytes -= freed.length;
+    freed.buffer.transfer(0);
+  }
+}
+
+/** A spare to write into (the last kept), taken from the spares. */
+function anySpare(): Uint8Array<ArrayBuffer> | undefined {
+  const spare = spares.pop();
+  if (spare) spareBytes -= spare.length;
+  return spare;
+}
+
 /** The size of the last buffer this isolate's outputs handed out. */
 let lastHandedOut = 0;
 
@@ -117,15 +148,17 @@ function spareOf(bytes: number): Uint8Array<ArrayBuffer> | undefined {
       best = i;
     }
   }
-  return best < 0 ? undefined : spares.splice(best, 1)[0];
+  if (best < 0) return undefined;
+  spareBytes -= spares[best].length;
+  return spares.splice(best, 1)[0];
 }
 
 /**
  * Keeps `buffer`, which this isolate owns and nothing reads any more (an
  * input its run consumed), as a spare for the isolate's next outputs, so
  * that they write into pages already faulted in; frees it now if it is not
- * worth keeping (too small, too large, resizable, or smaller than every
- * spare kept). Its old bytes never leave: an output is read and handed out
+ * worth keeping (too small, too large, resizable, or the smallest when the
+ * spares are over their bytes). Its old bytes never leave: an output is read and handed out
  * only as far as it was written.
  *
  * @example
@@ -145,28 +178,15 @@ export function recycleBuffer(buffer: ArrayBuffer): void {
     buffer.transfer(0);
     return;
   }
-  let smallest = -1;
-  for (let i = 0; i < spares.length; i++) {
-    if (smallest < 0 || spares[i].length < spares[smallest].length) {
-      smallest = i;
-    }
-  }
-  if (spares.length < SPARES_KEPT) {
-    spares.push(new Uint8Array(buffer));
-  } else if (spares[smallest].length < size) {
-    spares[smallest].buffer.transfer(0);
-    spares[smallest] = new Uint8Array(buffer);
-  } else {
-    buffer.transfer(0);
-  }
+  keepSpare(new Uint8Array(buffer));
 }
 
 /**
  * An in-memory stdout/stderr: one growable buffer. Up to 4 MiB it is a
  * buffer reused by the isolate's runs, so a run allocates nothing per
- * write and `take()` makes the one copy the output leaves with; up to
- * 16 MiB a buffer of its own that doubles; past that a resizable buffer
- * grown in place, handed out without a copy.
+ * write, and `take()` copies a small output out of it and hands a large
+ * one out in it; up to 16 MiB a buffer of its own that doubles; past that
+ * a resizable buffer grown in place, handed out without a copy.
  *
  * @example
  * ```ts
@@ -233,7 +253,7 @@ export class OutputBuffer implements ByteSink {
 
   /** The reused buffer, with room for `size` bytes. */
   #reserve(size: number): Uint8Array<ArrayBuffer> {
-    let reused = this.#reused ??= spares.pop() ??
+    let reused = this.#reused ??= anySpare() ??
       new Uint8Array(FIRST_CAPACITY);
     if (size > reused.length) {
       let capacity = reused.length;
@@ -268,7 +288,7 @@ export class OutputBuffer implements ByteSink {
     this.#reused = undefined;
     if (!reused) return;
     if (reused.length > REUSED_UP_TO) reused.buffer.transfer(0);
-    else if (spares.length < SPARES_KEPT) spares.push(reused);
+    else keepSpare(reused);
   }
 
   /**
