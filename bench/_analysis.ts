@@ -96,10 +96,13 @@ function exchangeAnalysis(
             kb.breakdownMsP50!["producer step"],
         )
       } ms to the producer step (p50): the guest's output is copied per ` +
-      "`fd_write` into a buffer its worker reuses, then once into a fresh " +
-      "buffer of its size that leaves for the consumer (runtime/wasi " +
-      "OutputBuffer); a fresh 1 MB buffer costs " +
-      `${f(fresh)} ms to fill here, a reused one ${f(reused)} ms (floors).`,
+      "`fd_write` into a buffer its worker reuses, most often an input a " +
+      "consumer in that worker has finished with, and leaves in it for the " +
+      "consumer (runtime/wasi OutputBuffer, `recycleBuffer`); a fresh 1 MB " +
+      `buffer costs ${f(fresh)} ms to fill here, a reused one ` +
+      `${f(reused)} ms (floors). The Redis baseline's producer and ` +
+      "consumer are two invocations through eddy's HTTP API, so whatever " +
+      "shortens eddy's invocation path lifts the baseline as well.",
     "",
     "**Unix mode at 1 MB.** The edge takes " +
       `${f(unix.transferMs?.p50)} ms p50. A raw Unix socket echo moves 1 MB ` +
@@ -138,8 +141,10 @@ function largePayloads(
   return "**Large payloads.** At " + label + ", " +
     `${f(producer / mem.latencyMs.p50 * 100)}% of a memory-mode chain ` +
     `(${f(mem.latencyMs.p50)} ms) is the producer step (${f(producer)} ms): ` +
-    "the output is assembled in fresh memory, once in 64 KiB copies per " +
-    "`fd_write` and once more joined, and filling one fresh buffer of " +
+    "the output is assembled in 64 KiB copies per `fd_write` in memory " +
+    "that is fresh at these sizes (past 16 MiB one resizable buffer grown " +
+    "in place, handed to the consumer as it is), and filling one fresh " +
+    "buffer of " +
     `${label} takes ${f(fresh)} ms on this VM (floor: memcpy into a fresh ` +
     `buffer; ${f(t?.["memcpy, reused buffer"]?.[label]?.p50Ms)} ms into a ` +
     "reused one). Every system pays page faults for each fresh copy of the " +
@@ -191,10 +196,9 @@ function workflowAnalysis(w: WorkflowResults | undefined): string {
     "each step's executor work, which both systems pay per step: a fresh " +
     "instance per invocation (a Rust or AssemblyScript module costs more " +
     "to instantiate than the C echo of the start-up figures), and a fresh " +
-    "memory for a guest that grew its memory in its last run " +
-    "(runtime/executor/memory_pool.ts recycles only memories still at their " +
-    "initial size; examples/sha256 grows from 17 to 18 pages on this " +
-    "input, every run). Under " +
+    "memory to zero after each run (runtime/executor/memory_pool.ts " +
+    "recycles memories, grown or not, and zeroes all of one: " +
+    "examples/sha256 grows from 17 to 18 pages on this input). Under " +
     "the open loop, the worst p99 ratio was " +
     `${f(worst.ratio)} at ${worst.rate}/s. Once a system is past its ` +
     "capacity its queue grows for the whole step and p99 is the queue, not " +
