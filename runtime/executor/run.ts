@@ -209,8 +209,19 @@ class GuestRun {
       reuseImports: true,
       cpuClocksFromNow: readsClocks(runnable.module),
     });
+    const host = this.#host;
     this.#calls = calls && importsGuestCalls(runnable.module)
-      ? new GuestCalls(calls.caller, calls.hooks)
+      ? new GuestCalls(calls.caller, {
+        // Other runs use the thread while this one waits for its call.
+        suspend: () => {
+          host.suspendCpu();
+          calls.hooks?.suspend();
+        },
+        resume: () => {
+          calls.hooks?.resume();
+          host.resumeCpu();
+        },
+      })
       : undefined;
     // In a node (calls can be made) a function without `state:` has
     // declared no bucket; under `eddy run` state is not available at all.

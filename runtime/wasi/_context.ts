@@ -35,7 +35,9 @@ export interface WasiContext {
   readonly env: StringList;
   /**
    * The thread's CPU time (ns) when the run started, which the CPU-time
-   * clocks count from; 0: they count the whole process and thread.
+   * clocks count from, moved on by what the thread spent on other runs
+   * while this one was suspended; 0: they count the whole process and
+   * thread.
    */
-  readonly cpuOrigin: number;
+  cpuOrigin: number;
 }

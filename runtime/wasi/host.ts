@@ -155,6 +155,9 @@ export class WasiHost {
   readonly #kv: KvSession | undefined;
   #binding: Binding | undefined;
   #started = false;
+  readonly #ctx: WasiContext;
+  /** The thread's CPU time when the guest was suspended; -1: running. */
+  #suspendedAt = -1;
 
   /**
    * Throws `ConfinementUnavailable` when `options.preopens` is not empty
@@ -188,14 +191,17 @@ export class WasiHost {
       const binding = idleBindings.pop() ?? newBinding();
       Object.assign(binding.ctx, ctx);
       this.#binding = binding;
+      this.#ctx = binding.ctx;
       this.imports = binding.imports;
       return;
     }
+    this.#ctx = ctx;
     const calls: Record<string, unknown> = createImports(ctx, exit);
     if (sleep) {
+      const asleep: Sleep = (ms) => this.#whileSuspended(sleep(ms));
       calls.poll_oneoff = new jspi.Suspending(
         ((i: number, o: number, n: number, r: number) =>
-          pollOneoff(ctx, i, o, n, r, sleep)) as (
+          pollOneoff(ctx, i, o, n, r, asleep)) as (
             ...args: number[]
           ) => Promise<number>,
       );
@@ -206,7 +212,9 @@ export class WasiHost {
         // Returns a promise (and so suspends) only when a write was started.
         const awaiting = (...args: unknown[]) => {
           const result = call(...args);
-          return session.busy ? session.drain(result) : result;
+          return session.busy
+            ? this.#whileSuspended(session.drain(result))
+            : result;
         };
         calls[name] = new jspi.Suspending(
           awaiting as (...args: unknown[]) => Promise<number>,
@@ -262,6 +270,32 @@ export class WasiHost {
       // Files left open are put back as on close; wait until they are.
       await this.#kv?.drain(0);
     }
+  }
+
+  /**
+   * Told that the guest is suspended (JSPI: asleep, in a call, waiting for
+   * a write): until {@linkcode resumeCpu}, what its thread spends on other
+   * runs stays out of this run's CPU-time clocks, which would otherwise
+   * tell one tenant about another's work.
+   */
+  suspendCpu(): void {
+    if (this.#ctx.cpuOrigin !== 0 && this.#suspendedAt < 0) {
+      this.#suspendedAt = cpuTimeNs(true);
+    }
+  }
+
+  /** Told that the guest runs again (see {@linkcode suspendCpu}). */
+  resumeCpu(): void {
+    const at = this.#suspendedAt;
+    if (at < 0) return;
+    this.#suspendedAt = -1;
+    const now = cpuTimeNs(true);
+    if (now >= 0) this.#ctx.cpuOrigin += now - at;
+  }
+
+  #whileSuspended<T>(wait: Promise<T>): Promise<T> {
+    this.suspendCpu();
+    return wait.finally(() => this.resumeCpu());
   }
 
   #bind(instance: WebAssembly.Instance): () => void {
