@@ -60,7 +60,9 @@ const CACHED = /^executor-worker-[0-9a-f]{16}\.js(\.\d+\.partial)?$/;
  * @example
  * ```ts
  * import { cacheExecutorWorker } from "./worker_url.ts";
- * await cacheExecutorWorker(await Deno.makeTempDir()); // from source: nothing to do
+ * const dir = await Deno.makeTempDir();
+ * await cacheExecutorWorker(dir); // from source: nothing to do
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function cacheExecutorWorker(dir: string): Promise<void> {
