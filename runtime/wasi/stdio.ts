@@ -158,8 +158,8 @@ function spareOf(bytes: number): Uint8Array<ArrayBuffer> | undefined {
  * input its run consumed), as a spare for the isolate's next outputs, so
  * that they write into pages already faulted in; frees it now if it is not
  * worth keeping (too small, too large, resizable, or the smallest when the
- * spares are over their bytes). Its old bytes never leave: an output is read and handed out
- * only as far as it was written.
+ * spares are over their bytes). Its old bytes never leave: an output is
+ * read and handed out only as far as it was written, the rest zeroed.
  *
  * @example
  * ```ts
