@@ -107,9 +107,8 @@ const SPARE_BYTES_KEPT = 4 << 20;
 /** The most one output can hold: what a 32-bit guest can address. */
 const MAX_OUTPUT_BYTES = 2 ** 32;
 
-/** This isolate's idle reusable buffers, and their bytes. */
+/** This isolate's idle reusable buffers. */
 const spares: Uint8Array<ArrayBuffer>[] = [];
-let spareBytes = 0;
 
 /**
  * Keeps `spare` for later outputs, then frees the smallest spares (it
@@ -117,23 +116,17 @@ let spareBytes = 0;
  */
 function keepSpare(spare: Uint8Array<ArrayBuffer>): void {
   spares.push(spare);
-  spareBytes += spare.length;
-  while (spareBytes > SPARE_BYTES_KEPT) {
+  let bytes = 0;
+  for (const kept of spares) bytes += kept.length;
+  while (bytes > SPARE_BYTES_KEPT) {
     let smallest = 0;
     for (let i = 1; i < spares.length; i++) {
       if (spares[i].length < spares[smallest].length) smallest = i;
     }
     const [freed] = spares.splice(smallest, 1);
-    spareBytes -= freed.length;
+    bytes -= freed.length;
     freed.buffer.transfer(0);
   }
-}
-
-/** A spare to write into (the last kept), taken from the spares. */
-function anySpare(): Uint8Array<ArrayBuffer> | undefined {
-  const spare = spares.pop();
-  if (spare) spareBytes -= spare.length;
-  return spare;
 }
 
 /** The size of the last buffer this isolate's outputs handed out. */
@@ -148,9 +141,7 @@ function spareOf(bytes: number): Uint8Array<ArrayBuffer> | undefined {
       best = i;
     }
   }
-  if (best < 0) return undefined;
-  spareBytes -= spares[best].length;
-  return spares.splice(best, 1)[0];
+  return best < 0 ? undefined : spares.splice(best, 1)[0];
 }
 
 /**
@@ -253,7 +244,7 @@ export class OutputBuffer implements ByteSink {
 
   /** The reused buffer, with room for `size` bytes. */
   #reserve(size: number): Uint8Array<ArrayBuffer> {
-    let reused = this.#reused ??= anySpare() ??
+    let reused = this.#reused ??= spares.pop() ??
       new Uint8Array(FIRST_CAPACITY);
     if (size > reused.length) {
       let capacity = reused.length;
