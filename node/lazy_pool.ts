@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { InvocationError } from "../runtime/errors.ts";
+import type { InvocationError } from "../runtime/errors.ts";
 import type { JobResult, JobSpec } from "../runtime/executor/mod.ts";
 // Not through executor/mod.ts: its in-process runner would load the WASI
 // host into the main isolate, which runs no guest (~20 ms of every start).
@@ -16,6 +16,7 @@ import {
   ExecutorPool,
   type ExecutorPoolOptions,
   type ExecutorStats,
+  shuttingDown,
 } from "../runtime/executor/pool.ts";
 
 /**
@@ -48,7 +49,7 @@ export class LazyExecutorPool {
   /** {@linkcode ExecutorPool.run}, starting the workers first if needed. */
   run(...job: Parameters<ExecutorPool["run"]>): Promise<JobResult> {
     this.start();
-    if (!this.#pool) return Promise.reject(shuttingDown(job[2]));
+    if (!this.#pool) return Promise.reject(shuttingDown(job[2].fn));
     return this.#pool.run(...job);
   }
 
@@ -57,7 +58,7 @@ export class LazyExecutorPool {
    * a closed pool refuses.
    */
   refusal(spec: JobSpec): InvocationError | undefined {
-    if (this.#closed) return shuttingDown(spec);
+    if (this.#closed) return shuttingDown(spec.fn);
     return this.#pool?.refusal(spec);
   }
 
@@ -84,12 +85,4 @@ export class LazyExecutorPool {
     this.#closed = true;
     await this.#pool?.close();
   }
-}
-
-function shuttingDown(spec: JobSpec): InvocationError {
-  return new InvocationError(
-    spec.fn,
-    "overloaded",
-    "the node is shutting down",
-  );
 }

@@ -426,7 +426,7 @@ export class EddyNode {
       throw inputTooLarge(fn, input.byteLength);
     }
     const atLimit = this.#atLimit(fn);
-    if (atLimit) throw this.#refused(atLimit);
+    if (atLimit) throw this.#refused(name, atLimit);
     this.#running.set(name, (this.#running.get(name) ?? 0) + 1);
     let result: JobResult;
     let queuedAt = 0;
@@ -524,7 +524,7 @@ export class EddyNode {
     const fn = this.registry.get(name);
     if (!fn) return undefined;
     const refusal = this.#atLimit(fn) ?? this.#pool.refusal(this.#spec(fn));
-    return refusal && this.#refused(refusal);
+    return refusal && this.#refused(name, refusal);
   }
 
   /** The refusal of one more invocation of `fn` past its concurrency. */
@@ -540,9 +540,9 @@ export class EddyNode {
     );
   }
 
-  /** `refusal`, counted in the metrics. */
-  #refused(refusal: InvocationError): InvocationError {
-    this.metrics.record(String(refusal.details.function), 0, refusal.reason, {
+  /** `refusal` of an invocation of `name`, counted in the metrics. */
+  #refused(name: string, refusal: InvocationError): InvocationError {
+    this.metrics.record(name, 0, refusal.reason, {
       message: refusal.message,
       stderr: "",
     });

@@ -267,6 +267,20 @@ interface Executor {
 }
 
 /**
+ * The refusal of a job of `fn` by a pool that is closing (503
+ * `overloaded`: another node, or this one restarted, may take it).
+ *
+ * @example
+ * ```ts
+ * import { shuttingDown } from "./pool.ts";
+ * console.log(shuttingDown("echo").code); // overloaded
+ * ```
+ */
+export function shuttingDown(fn: string): InvocationError {
+  return new InvocationError(fn, "overloaded", "the node is shutting down");
+}
+
+/**
  * Runs guests in Deno workers.
  *
  * @example
@@ -447,13 +461,7 @@ export class ExecutorPool {
    * asking first lets a caller refuse before it reads the job's input.
    */
   refusal(spec: JobSpec): InvocationError | undefined {
-    if (this.#closed) {
-      return new InvocationError(
-        spec.fn,
-        "overloaded",
-        "the node is shutting down",
-      );
-    }
+    if (this.#closed) return shuttingDown(spec.fn);
     if (this.#queue.length >= this.#maxQueued) {
       return new InvocationError(
         spec.fn,
@@ -785,13 +793,7 @@ export class ExecutorPool {
     job.settled = true;
     if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
     job.calls?.abort(new Error("the node is shutting down"));
-    job.reject(
-      new InvocationError(
-        job.posted.spec.fn,
-        "overloaded",
-        "the node is shutting down",
-      ),
-    );
+    job.reject(shuttingDown(job.posted.spec.fn));
   }
 
   #spawn(onReady?: () => void): Executor {
