@@ -261,7 +261,11 @@ export function sledgeSection(
         "paravirtualised VM, then first-touch page faults), which is why " +
         "eddy recycles memories (MemoryPool, zeroed on release); echo's " +
         "memory is small (3 pages), so here the cost shows mostly in the " +
-        "fresh-memory floor's p99.",
+        "fresh-memory floor's p99. Each kind runs 500 times in a row, in " +
+        "turns: a worker starts invocation after invocation, and a " +
+        "fresh-memory floor between two of eddy's would evict the caches " +
+        "eddy finds warm in a worker (eddy's p50 measured that way was " +
+        "~13 µs, against ~7 µs in a row).",
       "",
       table(["", "p50", "p99", "n", "eddy p50 ÷ this p50"], [
         ["eddy: instantiate + run echo 1 KB", ...triple(s.invokeEcho1KB), ""],
