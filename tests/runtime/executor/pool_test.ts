@@ -3,6 +3,7 @@ import { ExecutorPool, type JobSpec } from "../../../runtime/executor/mod.ts";
 import { InvocationError } from "../../../runtime/errors.ts";
 import { wat } from "../../_helpers/wat.ts";
 import { caller, longSpin } from "../../_helpers/guests.ts";
+import { until } from "../../_helpers/data.ts";
 
 const ECHO = await WebAssembly.compile(wat(`(module
   (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
@@ -143,6 +144,7 @@ Deno.test("cancelled jobs: queued dropped, running stopped, the jobs around them
     maxWorkers: 1,
     pipelineDepth: 3,
   });
+  let jobs: Promise<unknown>[] = [];
   try {
     // A worker that is up starts the spin at once. Echo's cost is learnt
     // from its runs, the first (cold) one included: enough warm runs make
@@ -161,18 +163,22 @@ Deno.test("cancelled jobs: queued dropped, running stopped, the jobs around them
         signals[i].signal,
       );
     // spin runs; echo 1 and 2 are sent ahead; 3 and 4 queue.
-    const jobs = [
+    const running = [
       run(0, SPIN, "spin"),
       run(1, ECHO, "echo"),
       run(2, ECHO, "echo"),
       run(3, ECHO, "echo"),
       run(4, ECHO, "echo"),
     ];
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(pool.stats().queued, 2);
+    jobs = running;
+    await until(
+      "echo 3 and 4 queued behind the spin",
+      () => Promise.resolve(pool.stats().queued === 2),
+      3000,
+    );
     signals[4].abort();
     signals[0].abort();
-    const results = await Promise.all(jobs);
+    const results = await Promise.all(running);
     assert.equal(results[0].failure?.reason, "cancelled");
     assert.equal(results[4].failure?.reason, "cancelled");
     assert.match(results[4].failure!.message, /client went away/);
@@ -185,7 +191,11 @@ Deno.test("cancelled jobs: queued dropped, running stopped, the jobs around them
     assert.ok(pool.stats().restarts <= 1);
     assert.equal(pool.stats().running, 0);
   } finally {
+    // A failed check leaves jobs in flight: closing fails them, and they are
+    // awaited here so that the check's error is the one reported.
+    const settled = Promise.allSettled(jobs);
     await pool.close();
+    await settled;
   }
 });
 
