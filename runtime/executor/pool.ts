@@ -1062,7 +1062,11 @@ export class ExecutorPool {
       batch.push(head);
       batches.set(executor, batch);
     }
-    for (const executor of touched) executor.ring.notifyWorker();
+    // A worker that gets a message drains its ring when it comes: waking it
+    // through the ring as well would cost a second cross-thread wake.
+    for (const executor of touched) {
+      if (!batches.has(executor)) executor.ring.notifyWorker();
+    }
     for (const [executor, batch] of batches) {
       this.#post(
         executor,
