@@ -119,17 +119,19 @@ export function measureInstantiation(
     },
   ];
   const samples: number[][] = kinds.map(() => []);
-  for (let done = -warmup; done < iterations; done += BLOCK) {
-    const count = Math.min(BLOCK, iterations - done);
+  const turn = (count: number, record: boolean) =>
     kinds.forEach((startUp, kind) => {
       for (let i = 0; i < count; i++) {
         const t0 = performance.now();
         const after = startUp();
         const t1 = performance.now();
         after?.();
-        if (done >= 0) samples[kind].push((t1 - t0) * 1000);
+        if (record) samples[kind].push((t1 - t0) * 1000);
       }
     });
+  turn(warmup, false);
+  for (let done = 0; done < iterations; done += BLOCK) {
+    turn(Math.min(BLOCK, iterations - done), true);
   }
   const [fresh, recycled, invoke] = samples.map(summarize);
   return { floorFresh: fresh, floorRecycled: recycled, invoke };

@@ -93,6 +93,16 @@ Deno.test({
       const startup = JSON.parse(
         await Deno.readTextFile(`${dir}/startup.json`),
       ).results;
+      // Every kind of in-process start-up timed as often as asked.
+      for (
+        const kind of [
+          "invokeEcho1KB",
+          "floorInstanceFreshMemory",
+          "floorInstanceRecycledMemory",
+        ]
+      ) {
+        assert.ok(startup[kind].p50 > 0 && startup[kind].n === 200, kind);
+      }
       // A whole node's start, from source and bundled, to a real answer.
       for (const way of ["fromSource", "bundled"]) {
         assert.ok(startup.process[way].p50 > 0, way);
