@@ -21,7 +21,8 @@
  *
  * Latency: one chain at a time, systems in turn (p50/p99). Throughput: a
  * closed loop of 4 chains in flight (2 from 16 MB, 1 at 256 MB), in chains/s
- * and MB/s. All functions run on node a for the baselines.
+ * and MB/s, 3 rounds of 2 s per system, the systems taking turns in
+ * alternating order. All functions run on node a for the baselines.
  *
  * @module
  */
@@ -41,7 +42,7 @@ import {
   sizeLabel,
 } from "./_experiment.ts";
 import { guest } from "./_guests.ts";
-import { closedLoop, roundRobin } from "./_loops.ts";
+import { closedLoopsInTurns, type LoopResult, roundRobin } from "./_loops.ts";
 import { deploy, deployWorkflow, startNode, waitForPeers } from "./_nodes.ts";
 import { connectRedis, startRedis } from "./_redis.ts";
 import { round, summarize } from "./_stats.ts";
@@ -157,14 +158,18 @@ export async function runExchange(
         minIterations: ctx.scale === "tiny" ? 3 : 2,
       },
     );
-    for (const [i, system] of SYSTEMS.entries()) {
-      const k = concurrency(bytes);
-      const loop = await closedLoop({
+    const k = concurrency(bytes);
+    const loops = await closedLoopsInTurns(
+      SYSTEMS.map((s) => () => chains[s](bytes)),
+      {
         concurrency: k,
-        maxMs: byScale(ctx.scale, { full: 5000, quick: 1500, tiny: 300 }),
+        maxMs: byScale(ctx.scale, { full: 6000, quick: 1500, tiny: 300 }),
         maxCount: 20_000,
-        run: () => chains[system](bytes),
-      });
+        rounds: byScale(ctx.scale, { full: 3, quick: 1, tiny: 1 }),
+      },
+    );
+    for (const [i, system] of SYSTEMS.entries()) {
+      const loop = loops[i];
       if (loop.errors > 0) {
         throw new Error(`exchange ${system} ${label}: ${loop.firstError}`);
       }
@@ -220,7 +225,7 @@ function atLeast(min: number, value: number) {
 
 function cell(
   samples: Sample[],
-  loop: Awaited<ReturnType<typeof closedLoop>>,
+  loop: LoopResult,
   k: number,
   bytes: number,
 ): ExchangeCell {
