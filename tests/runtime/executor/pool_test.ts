@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { ExecutorPool, type JobSpec } from "../../../runtime/executor/mod.ts";
+import {
+  ExecutorPool,
+  type JobResult,
+  type JobSpec,
+} from "../../../runtime/executor/mod.ts";
 import { InvocationError } from "../../../runtime/errors.ts";
 import { wat } from "../../_helpers/wat.ts";
 import { caller, longSpin } from "../../_helpers/guests.ts";
@@ -144,7 +148,7 @@ Deno.test("cancelled jobs: queued dropped, running stopped, the jobs around them
     maxWorkers: 1,
     pipelineDepth: 3,
   });
-  let jobs: Promise<unknown>[] = [];
+  let jobs: Promise<JobResult>[] = [];
   try {
     // A worker that is up starts the spin at once. Echo's cost is learnt
     // from its runs, the first (cold) one included: enough warm runs make
@@ -163,14 +167,13 @@ Deno.test("cancelled jobs: queued dropped, running stopped, the jobs around them
         signals[i].signal,
       );
     // spin runs; echo 1 and 2 are sent ahead; 3 and 4 queue.
-    const running = [
+    jobs = [
       run(0, SPIN, "spin"),
       run(1, ECHO, "echo"),
       run(2, ECHO, "echo"),
       run(3, ECHO, "echo"),
       run(4, ECHO, "echo"),
     ];
-    jobs = running;
     await until(
       "echo 3 and 4 queued behind the spin",
       () => Promise.resolve(pool.stats().queued === 2),
@@ -178,7 +181,7 @@ Deno.test("cancelled jobs: queued dropped, running stopped, the jobs around them
     );
     signals[4].abort();
     signals[0].abort();
-    const results = await Promise.all(running);
+    const results = await Promise.all(jobs);
     assert.equal(results[0].failure?.reason, "cancelled");
     assert.equal(results[4].failure?.reason, "cancelled");
     assert.match(results[4].failure!.message, /client went away/);
