@@ -62,6 +62,11 @@ export class LazyExecutorPool {
     return this.#pool?.refusal(spec);
   }
 
+  /** {@linkcode ExecutorPool.recycle}; before a start nobody takes it. */
+  recycle(bytes: Uint8Array): boolean {
+    return this.#pool?.recycle(bytes) ?? false;
+  }
+
   /** {@linkcode ExecutorPool.retain}; nothing to drop before a start. */
   retain(moduleKeys: Iterable<string>): void {
     this.#pool?.retain(moduleKeys);

@@ -272,7 +272,9 @@ export class EddyNode {
         node.remote.send(nodeId, mode, request, options),
       info: () => node.info(),
       peers: node.peers,
-      release: node.remote.receiveBuffers.give,
+      // Shared buffers came from a unix socket, others from a worker's run.
+      release: (bytes) =>
+        void (node.remote.receiveBuffers.give(bytes) || pool.recycle(bytes)),
     });
     node.sweptModules = await registry.sweepModules();
     state.follow(registry.list()).catch(() => {});

@@ -82,8 +82,11 @@ export interface WorkflowRunOptions {
   /**
    * Takes back bytes the run is done with and owns alone: a step's input
    * its executor kept intact (it copied rather than transferred it), the
-   * parts of a fan-in once joined. The node recycles them as receive
-   * buffers; by default they are left to the collector.
+   * parts of a fan-in once joined, a local step's output once every send
+   * of it that only read it (unix, http2, copies for memory consumers)
+   * succeeded. The node recycles them as receive buffers or as buffers
+   * its workers write later outputs in; by default they are left to the
+   * collector.
    */
   release?: (bytes: Uint8Array) => void;
 }
@@ -321,6 +324,7 @@ export class WorkflowRun {
     const trace = this.#isLastPush(from, edges) ? this.#sorted() : undefined;
     // Read before the pushes: a consumer that takes the bytes may empty them.
     const size = bytes.byteLength;
+    let sent = 0;
     await Promise.all(edges.map(async (edge, i) => {
       const start = epochMs();
       try {
@@ -329,8 +333,16 @@ export class WorkflowRun {
         this.#fail(pushFailed(this.plan.workflow, this.runId, edge, error));
         return;
       }
+      sent++;
       this.#trace.push(edgeTrace(edge, size, start));
     }));
+    // Every send only read a local step's output, and finished reading it
+    // (a failed one may still be writing it): the run owns it alone.
+    if (
+      from !== WORKFLOW_INPUT && sent === edges.length && !owns.includes(true)
+    ) {
+      this.#release(bytes);
+    }
   }
 
   /**

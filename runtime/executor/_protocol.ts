@@ -38,7 +38,9 @@ export type ToWorker =
   | { type: "cancel"; seq: number }
   | { type: "fdLedger"; buffer: SharedArrayBuffer }
   /** Its `InterruptCell`'s memory, which the pool's watchdog writes. */
-  | { type: "interrupt"; memory: WebAssembly.Memory };
+  | { type: "interrupt"; memory: WebAssembly.Memory }
+  /** A buffer nothing reads any more, for its next outputs (`recycle`). */
+  | { type: "spare"; buffer: ArrayBuffer };
 
 export type FromWorker =
   /** Loaded; `thread` is its OS thread id, where the OS tells it. */

@@ -333,6 +333,9 @@ export function startExecutorWorker(): void {
       case "budget":
         budget = new MemoryBudget(message.shared);
         return;
+      case "spare":
+        recycleBuffer(message.buffer);
+        return;
       case "forget":
         modules.delete(message.key);
         status[STATUS_MODULES] = modules.size;

@@ -54,6 +54,7 @@ export type { Sleep } from "./_poll.ts";
 export {
   type ByteSink,
   type ByteSource,
+  isSpareSized,
   OutputBuffer,
   OutputLimitError,
   recycleBuffer,

@@ -164,12 +164,27 @@ function spareOf(bytes: number): Uint8Array<ArrayBuffer> | undefined {
  */
 export function recycleBuffer(buffer: ArrayBuffer): void {
   if (buffer.detached) return;
-  const size = buffer.byteLength;
-  if (buffer.resizable || size < HANDED_OUT_FROM || size > REUSED_UP_TO) {
+  if (!isSpareSized(buffer)) {
     buffer.transfer(0);
     return;
   }
   keepSpare(new Uint8Array(buffer));
+}
+
+/**
+ * Whether `buffer` is of a kind and size {@linkcode recycleBuffer} keeps:
+ * a fixed-length buffer an output of 128 KiB to 4 MiB could be written in.
+ *
+ * @example
+ * ```ts
+ * import { isSpareSized } from "./stdio.ts";
+ * console.log(isSpareSized(new ArrayBuffer(1 << 20))); // true
+ * console.log(isSpareSized(new ArrayBuffer(1024))); // false: a copy costs less
+ * ```
+ */
+export function isSpareSized(buffer: ArrayBuffer): boolean {
+  const size = buffer.byteLength;
+  return !buffer.resizable && size >= HANDED_OUT_FROM && size <= REUSED_UP_TO;
 }
 
 /**

@@ -430,3 +430,70 @@ Deno.test("WorkflowRun: gives back a step's input its executor kept intact, and 
     "b!,c!",
   );
 });
+
+Deno.test("WorkflowRun: gives back a local step's output once every send that only read it succeeded", async () => {
+  const p = plan(
+    { n1: ["f"], n2: ["g"] },
+    "{ name: a, function: f }",
+    "{ name: b, function: g, after: [a] }",
+  );
+  const outputs = new Map<string, Uint8Array>();
+  const released: Uint8Array[] = [];
+  const { runs } = wireRuns(
+    p,
+    (step, input) => {
+      const output = enc.encode(`${step.name}(${dec.decode(input)})`);
+      outputs.set(step.name, output);
+      return Promise.resolve(output);
+    },
+    ["n1", "n2"],
+    undefined,
+    (bytes) => released.push(bytes),
+  );
+  runs.get("n1")!.start(enc.encode("x"));
+  const [{ output, trace }] = await Promise.all([
+    runs.get("n1")!.result(),
+    runs.get("n2")!.settled(),
+  ]);
+  assert.equal(dec.decode(output), "b(a(x))");
+  assert.ok(
+    trace.some((e) =>
+      e.kind === "edge" && e.from === "a" && e.mode !== "memory"
+    ),
+  );
+  // a's output crossed to n2 by a socket mode; b's went back to the origin.
+  assert.ok(released.includes(outputs.get("a")!), "a's output comes back");
+  assert.ok(released.includes(outputs.get("b")!), "b's output comes back");
+  assert.equal(dec.decode(outputs.get("a")!), "a(x)", "read, never emptied");
+});
+
+Deno.test("WorkflowRun: keeps a step's output whose send failed (it may still be written)", async () => {
+  const p = plan(
+    { n1: ["f"], n2: ["g"] },
+    "{ name: a, function: f }",
+    "{ name: b, function: g, after: [a] }",
+  );
+  let aOutput: Uint8Array | undefined;
+  const released: Uint8Array[] = [];
+  const within: { comm?: PushFn } = {};
+  const { runs, comm } = wireRuns(
+    p,
+    (step) => {
+      const output = enc.encode(`${step.name}!`);
+      if (step.name === "a") aOutput = output;
+      return Promise.resolve(output);
+    },
+    ["n1", "n2"],
+    // Sends within n1 go through; the one to n2 fails.
+    (edge, payload, transfer) =>
+      edge.mode === "memory"
+        ? within.comm!(edge, payload, transfer)
+        : Promise.reject(new Error("peer gone")),
+    (bytes) => released.push(bytes),
+  );
+  within.comm = comm;
+  runs.get("n1")!.start(enc.encode("x"));
+  await assert.rejects(runs.get("n1")!.result());
+  assert.ok(aOutput, "a ran");
+  assert.ok(!released.includes(aOutput!), "a failed send keeps the output");
+});

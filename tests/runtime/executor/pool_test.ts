@@ -7,7 +7,7 @@ import {
 import { InvocationError } from "../../../runtime/errors.ts";
 import { wat } from "../../_helpers/wat.ts";
 import { caller, longSpin } from "../../_helpers/guests.ts";
-import { until } from "../../_helpers/data.ts";
+import { randomBytes, until } from "../../_helpers/data.ts";
 
 const ECHO = await WebAssembly.compile(wat(`(module
   (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
@@ -254,6 +254,51 @@ Deno.test("a job cancelled before its worker starts it is skipped, a parked one 
       await new Promise((r) => setTimeout(r, 5));
     }
     assert.equal(pool.stats().restarts, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("recycle: a worker takes whole 128 KiB-4 MiB buffers, and outputs written in them come back exact", async () => {
+  const pool = new ExecutorPool({ workers: 1 });
+  try {
+    await pool.run({ module: ECHO }, "echo", spec("echo"), text("up"));
+    const refused = [
+      new Uint8Array(new SharedArrayBuffer(1 << 20)),
+      new Uint8Array(64 << 10),
+      new Uint8Array(8 << 20),
+      new Uint8Array(2 << 20).subarray(1),
+      new Uint8Array(new ArrayBuffer(1 << 20, { maxByteLength: 2 << 20 })),
+    ];
+    for (const bytes of refused) {
+      const before = bytes.byteLength;
+      assert.equal(pool.recycle(bytes), false);
+      assert.equal(bytes.byteLength, before, "a refused buffer stays");
+    }
+    // Spares full of someone else's bytes: none may leak into an output.
+    for (let i = 0; i < 3; i++) {
+      const spare = new Uint8Array(1 << 20).fill(0xaa);
+      assert.equal(pool.recycle(spare), true);
+      assert.equal(spare.byteLength, 0, "the buffer left this isolate");
+    }
+    for (const size of [1 << 20, (1 << 20) - 3, 200_000]) {
+      const input = randomBytes(size);
+      const expected = input.slice();
+      const result = await pool.run(
+        { module: ECHO },
+        "echo",
+        spec("echo"),
+        input,
+      );
+      assert.equal(result.failure, undefined);
+      assert.deepEqual(result.stdout, expected);
+      const { buffer, byteOffset, byteLength } = result.stdout;
+      const around = [
+        ...new Uint8Array(buffer, 0, byteOffset),
+        ...new Uint8Array(buffer, byteOffset + byteLength),
+      ];
+      assert.ok(around.every((b) => b === 0), "nothing else in its buffer");
+    }
   } finally {
     await pool.close();
   }
