@@ -39,8 +39,11 @@ export type ToWorker =
   | { type: "fdLedger"; buffer: SharedArrayBuffer }
   /** Its `InterruptCell`'s memory, which the pool's watchdog writes. */
   | { type: "interrupt"; memory: WebAssembly.Memory }
-  /** A buffer nothing reads any more, for its next outputs (`recycle`). */
-  | { type: "spare"; buffer: ArrayBuffer };
+  /**
+   * Buffers nothing reads any more, for its next outputs (`recycle`); like
+   * a job message, it has the worker drain its ring.
+   */
+  | { type: "spares"; buffers: ArrayBuffer[] };
 
 export type FromWorker =
   /** Loaded; `thread` is its OS thread id, where the OS tells it. */

@@ -225,6 +225,12 @@ const EXTRA_IDLE_MS = 5000;
  */
 const RETIRE_AFTER_FORGOTTEN = 16;
 
+/**
+ * Bytes of spares (`recycle`) kept for one worker until its next wake-up:
+ * as many as it keeps itself.
+ */
+const SPARE_BYTES_PENDING = 4 << 20;
+
 /** Whether `job` still needs its worker's CPU: not parked in a call, not settled. */
 function awaitsCpu(job: PendingJob): boolean {
   return job.parked === 0 && !job.settled;
@@ -265,6 +271,10 @@ interface Executor {
   thread?: number;
   /** Its thread runs in the background (see `BACKGROUND_AFTER_MS`). */
   background?: boolean;
+  /** Buffers for its outputs, posted with its next wake (see `recycle`). */
+  spares: ArrayBuffer[];
+  /** Their bytes added up. */
+  spareBytes: number;
 }
 
 /**
@@ -673,12 +683,15 @@ export class ExecutorPool {
   }
 
   /**
-   * Gives `bytes`' buffer to a worker (each in turn) for its next outputs to
-   * be written in, when it is a whole buffer of a size worth keeping (see
-   * `recycleBuffer`); says whether it did. The caller must own `bytes` alone
-   * and be done with it: the buffer leaves this isolate. A large output that
-   * left its worker for a socket otherwise costs that worker fresh pages for
-   * the next one (page faults were most of a 1 MiB producer's run here).
+   * Keeps `bytes`' buffer for a worker (each in turn) to write its next
+   * outputs in, when it is a whole buffer of a size worth keeping (see
+   * `recycleBuffer`) and the worker has fewer than `SPARE_BYTES_PENDING`
+   * waiting; says whether it took it. The caller must own `bytes` alone and
+   * be done with it: the buffer leaves this isolate with the worker's next
+   * wake-up (not a wake-up of its own, which costs as much as a job's). A
+   * large output that left its worker for a socket otherwise costs that
+   * worker fresh pages for the next one (page faults were most of a 1 MiB
+   * producer's run here).
    */
   recycle(bytes: Uint8Array): boolean {
     const buffer = bytes.buffer;
@@ -691,7 +704,11 @@ export class ExecutorPool {
     const regular = this.#executors.filter((e) => !e.extra && !e.replacing);
     if (regular.length === 0) return false;
     const executor = regular[this.#recycled++ % regular.length];
-    this.#post(executor, { type: "spare", buffer }, [buffer]);
+    if (executor.spareBytes + buffer.byteLength > SPARE_BYTES_PENDING) {
+      return false;
+    }
+    executor.spares.push(buffer);
+    executor.spareBytes += buffer.byteLength;
     return true;
   }
 
@@ -860,6 +877,8 @@ export class ExecutorPool {
       moduleBytes: 0,
       posted: 0,
       forgotten: 0,
+      spares: [],
+      spareBytes: 0,
     };
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
@@ -1089,9 +1108,11 @@ export class ExecutorPool {
       batches.set(executor, batch);
     }
     // A worker that gets a message drains its ring when it comes: waking it
-    // through the ring as well would cost a second cross-thread wake.
+    // through the ring as well would cost a second cross-thread wake. Spares
+    // kept for it ride the same wake.
     for (const executor of touched) {
-      if (!batches.has(executor)) executor.ring.notifyWorker();
+      if (executor.spares.length > 0) this.#postSpares(executor);
+      else if (!batches.has(executor)) executor.ring.notifyWorker();
     }
     for (const [executor, batch] of batches) {
       this.#post(
@@ -1137,6 +1158,12 @@ export class ExecutorPool {
     executor.fds.closeAfterExit();
     this.#budget?.release(executor.status[STATUS_RESERVED]);
     executor.status[STATUS_RESERVED] = 0;
+  }
+
+  #postSpares(executor: Executor): void {
+    const buffers = executor.spares.splice(0);
+    executor.spareBytes = 0;
+    this.#post(executor, { type: "spares", buffers }, buffers);
   }
 
   #post(

@@ -333,8 +333,9 @@ export function startExecutorWorker(): void {
       case "budget":
         budget = new MemoryBudget(message.shared);
         return;
-      case "spare":
-        recycleBuffer(message.buffer);
+      case "spares":
+        for (const buffer of message.buffers) recycleBuffer(buffer);
+        drain();
         return;
       case "forget":
         modules.delete(message.key);

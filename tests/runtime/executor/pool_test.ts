@@ -276,11 +276,14 @@ Deno.test("recycle: a worker takes whole 128 KiB-4 MiB buffers, and outputs writ
       assert.equal(bytes.byteLength, before, "a refused buffer stays");
     }
     // Spares full of someone else's bytes: none may leak into an output.
-    for (let i = 0; i < 3; i++) {
-      const spare = new Uint8Array(1 << 20).fill(0xaa);
-      assert.equal(pool.recycle(spare), true);
-      assert.equal(spare.byteLength, 0, "the buffer left this isolate");
-    }
+    const spares = Array.from(
+      { length: 4 },
+      () => new Uint8Array(1 << 20).fill(0xaa),
+    );
+    for (const spare of spares) assert.equal(pool.recycle(spare), true);
+    const over = new Uint8Array(1 << 20);
+    assert.equal(pool.recycle(over), false, "4 MiB wait for the worker");
+    assert.equal(over.byteLength, 1 << 20);
     for (const size of [1 << 20, (1 << 20) - 3, 200_000]) {
       const input = randomBytes(size);
       const expected = input.slice();
@@ -298,6 +301,9 @@ Deno.test("recycle: a worker takes whole 128 KiB-4 MiB buffers, and outputs writ
         ...new Uint8Array(buffer, byteOffset + byteLength),
       ];
       assert.ok(around.every((b) => b === 0), "nothing else in its buffer");
+    }
+    for (const spare of spares) {
+      assert.equal(spare.byteLength, 0, "left with the worker's next job");
     }
   } finally {
     await pool.close();
