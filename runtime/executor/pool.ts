@@ -229,7 +229,7 @@ const RETIRE_AFTER_FORGOTTEN = 16;
  * Bytes of spares (`recycle`) kept for one worker until its next wake-up:
  * as many as it keeps itself.
  */
-const SPARE_BYTES_PENDING = 4 << 20;
+const SPARE_BYTES_PENDING = 16 << 20;
 
 /** Whether `job` still needs its worker's CPU: not parked in a call, not settled. */
 function awaitsCpu(job: PendingJob): boolean {

@@ -64,8 +64,8 @@ const decoder = new TextDecoder();
 /**
  * Up to this many bytes an output is written into a buffer its isolate
  * reuses run after run (pages already faulted in, no allocation per
- * write). Past it the buffer keeps doubling but is not kept for the next
- * run.
+ * write). Past it the buffer keeps doubling, and is kept only as the
+ * isolate's one larger spare, for a while (see {@link LARGE_SPARE_IDLE_MS}).
  */
 const REUSED_UP_TO = 4 << 20;
 /**
@@ -104,17 +104,55 @@ const FIRST_CAPACITY = 64 << 10;
  * up to 4 1547-1649, 8 1608-1652 a second).
  */
 const SPARE_BYTES_KEPT = 4 << 20;
+/**
+ * How long the one larger spare (over {@link REUSED_UP_TO}) is kept unused:
+ * long enough for the next output of a stream of large ones (a fresh 16
+ * MiB output buffer cost its producer 30-100 ms of page faults here, one
+ * written into a spare 3 ms), short enough that an isolate done with large
+ * outputs does not hold one for good.
+ */
+const LARGE_SPARE_IDLE_MS = 2000;
 /** The most one output can hold: what a 32-bit guest can address. */
 const MAX_OUTPUT_BYTES = 2 ** 32;
 
-/** This isolate's idle reusable buffers. */
+/** This isolate's idle reusable buffers of up to {@link REUSED_UP_TO}. */
 const spares: Uint8Array<ArrayBuffer>[] = [];
+/** Its one larger idle buffer, if any, and the timer that frees it. */
+let largeSpare:
+  | { bytes: Uint8Array<ArrayBuffer>; expiry: ReturnType<typeof setTimeout> }
+  | undefined;
+
+/** Takes the larger spare, if there is one of at least `bytes`. */
+function takeLargeSpare(bytes: number): Uint8Array<ArrayBuffer> | undefined {
+  if (!largeSpare || largeSpare.bytes.length < bytes) return undefined;
+  clearTimeout(largeSpare.expiry);
+  const taken = largeSpare.bytes;
+  largeSpare = undefined;
+  return taken;
+}
 
 /**
  * Keeps `spare` for later outputs, then frees the smallest spares (it
- * among them) until they are within {@link SPARE_BYTES_KEPT}.
+ * among them) until they are within {@link SPARE_BYTES_KEPT}. One over
+ * {@link REUSED_UP_TO} is kept alone, the larger of it and the one kept
+ * before, for {@link LARGE_SPARE_IDLE_MS}.
  */
 function keepSpare(spare: Uint8Array<ArrayBuffer>): void {
+  if (spare.length > REUSED_UP_TO) {
+    const kept = takeLargeSpare(0);
+    const [larger, smaller] = kept && kept.length > spare.length
+      ? [kept, spare]
+      : [spare, kept];
+    smaller?.buffer.transfer(0);
+    const expiry = setTimeout(() => {
+      if (largeSpare?.bytes === larger) largeSpare = undefined;
+      larger.buffer.transfer(0);
+    }, LARGE_SPARE_IDLE_MS);
+    // A spare is no reason for a process to stay alive.
+    Deno.unrefTimer(expiry);
+    largeSpare = { bytes: larger, expiry };
+    return;
+  }
   spares.push(spare);
   let bytes = 0;
   for (const kept of spares) bytes += kept.length;
@@ -141,7 +179,9 @@ function spareOf(bytes: number): Uint8Array<ArrayBuffer> | undefined {
       best = i;
     }
   }
-  return best < 0 ? undefined : spares.splice(best, 1)[0];
+  if (best >= 0) return spares.splice(best, 1)[0];
+  // Only an output past the reused sizes takes the larger one.
+  return bytes > REUSED_UP_TO ? takeLargeSpare(bytes) : undefined;
 }
 
 /**
@@ -173,7 +213,7 @@ export function recycleBuffer(buffer: ArrayBuffer): void {
 
 /**
  * Whether `buffer` is of a kind and size {@linkcode recycleBuffer} keeps:
- * a fixed-length buffer an output of 128 KiB to 4 MiB could be written in.
+ * a fixed-length buffer an output of 128 KiB to 16 MiB could be written in.
  *
  * @example
  * ```ts
@@ -184,15 +224,16 @@ export function recycleBuffer(buffer: ArrayBuffer): void {
  */
 export function isSpareSized(buffer: ArrayBuffer): boolean {
   const size = buffer.byteLength;
-  return !buffer.resizable && size >= HANDED_OUT_FROM && size <= REUSED_UP_TO;
+  return !buffer.resizable && size >= HANDED_OUT_FROM && size <= IN_PLACE_FROM;
 }
 
 /**
  * An in-memory stdout/stderr: one growable buffer. Up to 4 MiB it is a
  * buffer reused by the isolate's runs, so a run allocates nothing per
  * write, and `take()` copies a small output out of it and hands a large
- * one out in it; up to 16 MiB a buffer of its own that doubles; past that
- * a resizable buffer grown in place, handed out without a copy.
+ * one out in it; up to 16 MiB a buffer of its own that doubles (or the
+ * isolate's larger spare, see {@link recycleBuffer}); past that a resizable
+ * buffer grown in place, handed out without a copy.
  *
  * @example
  * ```ts
@@ -269,8 +310,8 @@ export class OutputBuffer implements ByteSink {
       capacity = Math.min(Math.max(capacity, lastHandedOut), IN_PLACE_FROM);
       const bigger = spareOf(capacity) ?? new Uint8Array(capacity);
       bigger.set(reused.subarray(0, this.#size));
-      // Freed now past the reused size: a collection would come late.
-      if (reused.length > REUSED_UP_TO) reused.buffer.transfer(0);
+      // Past the reused size it is the isolate's larger spare for a while.
+      if (reused.length > REUSED_UP_TO) keepSpare(reused);
       reused = this.#reused = bigger;
     }
     return reused;
@@ -286,15 +327,13 @@ export class OutputBuffer implements ByteSink {
   }
 
   /**
-   * Gives the buffer back to the isolate for its next runs, or, past
-   * {@link REUSED_UP_TO}, frees it now rather than at a collection.
+   * Gives the buffer back to the isolate for its next runs (past
+   * {@link REUSED_UP_TO}, as its larger spare for a while).
    */
   #release(): void {
     const reused = this.#reused;
     this.#reused = undefined;
-    if (!reused) return;
-    if (reused.length > REUSED_UP_TO) reused.buffer.transfer(0);
-    else keepSpare(reused);
+    if (reused) keepSpare(reused);
   }
 
   /**
