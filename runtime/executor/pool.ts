@@ -227,7 +227,7 @@ const RETIRE_AFTER_FORGOTTEN = 16;
 
 /**
  * Bytes of spares (`recycle`) kept for one worker until its next wake-up:
- * as many as it keeps itself.
+ * its largest spare (one 16 MiB output's buffer).
  */
 const SPARE_BYTES_PENDING = 16 << 20;
 
