@@ -115,7 +115,10 @@ function exchangeAnalysis(
       "eddy's receiving node reads payloads into shared buffers " +
       "(comm/receive_buffers.ts) that reach the consumer's worker without " +
       "moving and serve the next payload of their size once the run is " +
-      "done; bench/comm.ts measures `UnixTransport` itself close to the raw " +
+      "done; on the sending node, the producer's output goes back to a " +
+      "worker as a spare once its push succeeded (`ExecutorPool.recycle`), " +
+      "so the next producer writes into pages already faulted in; " +
+      "bench/comm.ts measures `UnixTransport` itself close to the raw " +
       "socket. Around the edge, a run across two nodes adds hops the " +
       "memory mode does not make: the run's start message to the other " +
       "node, the output's push back, and the origin waiting for the other " +
