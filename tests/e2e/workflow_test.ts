@@ -210,17 +210,18 @@ output: back
 
 Deno.test("payloads over a Unix socket, many runs at once: every output exact, none served twice", async () => {
   // The receiving node reads payloads into shared buffers it hands out
-  // again once a run is done with them: one reused too early would give
-  // some run another run's bytes.
+  // again once a run is done with them, and each node gives a sent output
+  // back to its workers for later outputs (one larger spare past 4 MiB):
+  // one reused too early would give some run another run's bytes.
   await using cluster = await startCluster();
   const { a, b } = cluster;
   await deploy(a.url, "up", "uppercase");
   await deploy(b.url, "back", "echo");
   await until("a sees back", () => seesAll(a.url, ["back"]));
   await putWorkflow(a.url, ROUND_TRIP);
-  for (let round = 0; round < 3; round++) {
+  for (const [round, size] of [1 << 20, 1 << 20, 1 << 20, 6 << 20].entries()) {
     await Promise.all(Array.from({ length: 6 }, async (_, i) => {
-      const input = randomBytes(1 << 20);
+      const input = randomBytes(size);
       const res = await fetch(`${a.url}/workflows/round-trip`, {
         method: "POST",
         body: input,
