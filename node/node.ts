@@ -274,7 +274,7 @@ export class EddyNode {
       peers: node.peers,
       // Shared buffers came from a unix socket, others from a worker's run.
       release: (bytes) =>
-        void (node.remote.receiveBuffers.give(bytes) || pool.recycle(bytes)),
+        void (node.remote.receiveBuffers.give(bytes) || node.recycle(bytes)),
     });
     node.sweptModules = await registry.sweepModules();
     state.follow(registry.list()).catch(() => {});
@@ -506,6 +506,23 @@ export class EddyNode {
       durationMs: result.durationMs,
       calls: result.calls,
     };
+  }
+
+  /**
+   * Gives `bytes`, which the caller owns alone and is done with (an
+   * invocation's output once its response is sent), back to the executors
+   * for later outputs to be written in, when it is worth it; says whether
+   * it was taken (see `ExecutorPool.recycle`).
+   *
+   * @example
+   * ```ts ignore
+   * const out = await node.invoke("gen", input);
+   * await send(out.stdout);
+   * node.recycle(out.stdout);
+   * ```
+   */
+  recycle(bytes: Uint8Array): boolean {
+    return this.#pool.recycle(bytes);
   }
 
   /**

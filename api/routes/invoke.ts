@@ -46,14 +46,34 @@ export function invokeRoutes(node: EddyNode): Hono {
         c.req.param("name"),
         c.req.raw,
         c.req.queries("arg") ?? [],
+        responseSent(c.env),
       ),
   );
 }
 
 /**
+ * When the response to a request `Deno.serve` handed over with `env` (its
+ * handler info) has been sent; `undefined` for a request from elsewhere
+ * (`app.request` in tests, say).
+ *
+ * @example
+ * ```ts
+ * import { responseSent } from "./invoke.ts";
+ * console.log(responseSent(undefined)); // undefined
+ * ```
+ */
+export function responseSent(env: unknown): Promise<void> | undefined {
+  return typeof env === "object" && env !== null && "completed" in env
+    ? (env as Deno.ServeHandlerInfo).completed
+    : undefined;
+}
+
+/**
  * Runs `name` here with `request`'s body as stdin, or sends it to the
  * nearest peer that runs it, and answers as {@linkcode invokeRoutes}
- * describes (errors are thrown, for the caller's error handler).
+ * describes (errors are thrown, for the caller's error handler). Once
+ * `sent` resolves (the response is out, see {@linkcode responseSent}), the
+ * output's buffer goes back to the executors for later outputs.
  *
  * @example
  * ```ts ignore
@@ -65,6 +85,7 @@ export async function answerInvocation(
   name: string,
   request: Request,
   args: string[],
+  sent?: Promise<void>,
 ): Promise<Response> {
   const fn = node.registry.get(name);
   if (!fn) return await forward(node, name, request, args);
@@ -99,7 +120,10 @@ export async function answerInvocation(
     "x-eddy-via": "local",
   };
   if (result.calls) headers["x-eddy-calls"] = JSON.stringify(result.calls);
-  return new Response(sent(result.stdout, reservation), { headers });
+  // A response that was not sent whole may still be written: kept.
+  const output = result.stdout;
+  sent?.then(() => node.recycle(output), () => {});
+  return new Response(body(output, reservation), { headers });
 }
 
 /**
@@ -108,7 +132,7 @@ export async function answerInvocation(
  * that releases the budget once the last piece is taken or the client
  * goes away.
  */
-function sent(
+function body(
   output: Uint8Array<ArrayBuffer>,
   reservation: Reservation,
 ): Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> {
