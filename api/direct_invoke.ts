@@ -15,7 +15,7 @@ import type { EddyNode } from "../node/node.ts";
 import type { Fetch } from "./console/dispatch.ts";
 import { failureResponse } from "./failure.ts";
 import type { RequestCheck } from "./request_check.ts";
-import { answerInvocation, responseSent } from "./routes/invoke.ts";
+import { answerInvocation, serveInfo } from "./routes/invoke.ts";
 
 const PATH = "/invoke/";
 
@@ -51,7 +51,7 @@ export function directInvocations(
       const refusal = check(request);
       if (refusal) return failureResponse(refusal, request);
     }
-    return answerInvocation(node, name, request, [], responseSent(env))
+    return answerInvocation(node, name, request, [], serveInfo(env))
       .catch((error) => failureResponse(error, request));
   };
 }

@@ -9,6 +9,7 @@ import { type EddyNode, inputTooLarge } from "../../node/node.ts";
 import { RESULT_HEADERS } from "../../node/remote.ts";
 import { InvocationError, RequestError } from "../../runtime/errors.ts";
 import { Reservation } from "../../runtime/memory_budget.ts";
+import { isSpareSized } from "../../runtime/wasi/stdio.ts";
 import { readBody } from "../body.ts";
 
 /** Largest input a node accepts for a function it forwards to a peer. */
@@ -46,25 +47,26 @@ export function invokeRoutes(node: EddyNode): Hono {
         c.req.param("name"),
         c.req.raw,
         c.req.queries("arg") ?? [],
-        responseSent(c.env),
+        serveInfo(c.env),
       ),
   );
 }
 
 /**
- * When the response to a request `Deno.serve` handed over with `env` (its
- * handler info) has been sent; `undefined` for a request from elsewhere
- * (`app.request` in tests, say).
+ * `Deno.serve`'s handler info when `env` is it (its `completed` says when
+ * the response has been sent); `undefined` for a request from elsewhere
+ * (`app.request` in tests, say). Looking does not make Deno create the
+ * `completed` promise, which it does only once it is read.
  *
  * @example
  * ```ts
- * import { responseSent } from "./invoke.ts";
- * console.log(responseSent(undefined)); // undefined
+ * import { serveInfo } from "./invoke.ts";
+ * console.log(serveInfo(undefined)); // undefined
  * ```
  */
-export function responseSent(env: unknown): Promise<void> | undefined {
+export function serveInfo(env: unknown): Deno.ServeHandlerInfo | undefined {
   return typeof env === "object" && env !== null && "completed" in env
-    ? (env as Deno.ServeHandlerInfo).completed
+    ? env as Deno.ServeHandlerInfo
     : undefined;
 }
 
@@ -72,7 +74,7 @@ export function responseSent(env: unknown): Promise<void> | undefined {
  * Runs `name` here with `request`'s body as stdin, or sends it to the
  * nearest peer that runs it, and answers as {@linkcode invokeRoutes}
  * describes (errors are thrown, for the caller's error handler). Once
- * `sent` resolves (the response is out, see {@linkcode responseSent}), the
+ * `info` says the response is out (see {@linkcode serveInfo}), a large
  * output's buffer goes back to the executors for later outputs.
  *
  * @example
@@ -85,7 +87,7 @@ export async function answerInvocation(
   name: string,
   request: Request,
   args: string[],
-  sent?: Promise<void>,
+  info?: Deno.ServeHandlerInfo,
 ): Promise<Response> {
   const fn = node.registry.get(name);
   if (!fn) return await forward(node, name, request, args);
@@ -120,9 +122,13 @@ export async function answerInvocation(
     "x-eddy-via": "local",
   };
   if (result.calls) headers["x-eddy-calls"] = JSON.stringify(result.calls);
-  // A response that was not sent whole may still be written: kept.
   const output = result.stdout;
-  sent?.then(() => node.recycle(output), () => {});
+  // Only an output worth keeping waits for its response (reading
+  // `completed` costs Deno a promise per request); one not sent whole may
+  // still be written, so it is kept.
+  if (info && isSpareSized(output.buffer)) {
+    info.completed.then(() => node.recycle(output), () => {});
+  }
   return new Response(body(output, reservation), { headers });
 }
 
