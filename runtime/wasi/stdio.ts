@@ -144,8 +144,10 @@ function keepSpare(spare: Uint8Array<ArrayBuffer>): void {
       ? [kept, spare]
       : [spare, kept];
     smaller?.buffer.transfer(0);
+    // Taking or replacing the spare clears this timer: when it fires,
+    // `larger` is still the spare.
     const expiry = setTimeout(() => {
-      if (largeSpare?.bytes === larger) largeSpare = undefined;
+      largeSpare = undefined;
       larger.buffer.transfer(0);
     }, LARGE_SPARE_IDLE_MS);
     // A spare is no reason for a process to stay alive.
