@@ -46,6 +46,7 @@ import {
 } from "./_protocol.ts";
 import { Ring, SLOT_BYTES } from "./_ring.ts";
 import { ThreadPriority } from "./thread_priority.ts";
+import { threadCpuTimeNs } from "../cpu_clock.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import { expectedWaitMs, RunCosts } from "./_admission.ts";
 
@@ -267,6 +268,13 @@ interface Executor {
   /** The job the watchdog last saw on its CPU, and since when (ms). */
   onCpuSeq?: number;
   onCpuSince?: number;
+  /**
+   * Its thread's CPU time (ms) at the watchdog's last reading, and the job
+   * on its CPU then; and, for the job on it now, a reading from before it
+   * started (see `#cpuOnJobMs`).
+   */
+  cpuRead?: { ms: number; seq: number };
+  cpuOrigin?: { ms: number; seq: number };
   /** Its OS thread, once it is ready (Linux). */
   thread?: number;
   /** Its thread runs in the background (see `BACKGROUND_AFTER_MS`). */
@@ -576,10 +584,54 @@ export class ExecutorPool {
       // The longest job it holds (between two jobs too), or what it has
       // been running for, whichever says longer: a line of jobs as short
       // as this one is no reason to overtake.
-      const expected = Math.max(this.#longestMs(e), this.#onCpuMs(e, now));
-      if (expected < longer) return false;
+      if (this.#longestMs(e) >= longer) continue;
+      if (!this.#onCpuFor(e, now, longer)) return false;
     }
     return true;
+  }
+
+  /**
+   * Whether the job on `executor`'s CPU has had a core for `ms` or more:
+   * by wall time, then, if that says so, by its thread's CPU time, which
+   * does not grow while the thread waits for a core (a worker starved by
+   * the node's other threads is no long guest).
+   */
+  #onCpuFor(executor: Executor, now: number, ms: number): boolean {
+    if (this.#onCpuMs(executor, now) < ms) return false;
+    const cpu = this.#cpuOnJobMs(executor);
+    return cpu === undefined || cpu >= ms;
+  }
+
+  /**
+   * The CPU time (ms) `executor`'s thread has used since a reading from
+   * before its current job started, which counts the job's own time and at
+   * most one watchdog interval of what ran before it; `undefined` where
+   * thread clocks cannot be read or no reading precedes the job.
+   */
+  #cpuOnJobMs(executor: Executor): number | undefined {
+    const seq = executor.status[STATUS_SEQ];
+    const origin = executor.cpuOrigin?.seq === seq
+      ? executor.cpuOrigin
+      : executor.cpuRead?.seq === seq
+      ? undefined
+      : executor.cpuRead;
+    if (!origin || executor.thread === undefined) return undefined;
+    const ns = threadCpuTimeNs(executor.thread);
+    return ns < 0 ? undefined : ns / 1e6 - origin.ms;
+  }
+
+  /** Reads `executor`'s thread CPU time for `#cpuOnJobMs` (each patrol). */
+  #readCpu(executor: Executor): void {
+    if (executor.thread === undefined) return;
+    const seq = executor.status[STATUS_SEQ];
+    const ns = threadCpuTimeNs(executor.thread);
+    if (ns < 0) return;
+    const last = executor.cpuRead;
+    // The last reading saw another job (or none): it precedes this one.
+    if (last && last.seq !== seq) {
+      executor.cpuOrigin = { ms: last.ms, seq };
+    }
+    executor.cpuRead = { ms: ns / 1e6, seq };
   }
 
   /**
@@ -604,7 +656,7 @@ export class ExecutorPool {
     if (executor.thread === undefined || !this.#priority.canBackground) return;
     const onCpu = executor.inflight.get(executor.status[STATUS_SEQ]);
     const long = executor.inflight.size > 0 &&
-      (this.#onCpuMs(executor, now) >= BACKGROUND_AFTER_MS ||
+      (this.#onCpuFor(executor, now, BACKGROUND_AFTER_MS) ||
         (onCpu !== undefined &&
           this.#costs.of(onCpu.fn) >= BACKGROUND_AFTER_MS));
     if (long === Boolean(executor.background)) return;
@@ -1235,6 +1287,7 @@ export class ExecutorPool {
         }
       }
       if (this.#endIfRetired(executor)) continue;
+      this.#readCpu(executor);
       this.#prioritise(executor, now);
       // A guest on the CPU past its deadline, or cancelled and still there
       // after a grace to finish (or unwind), loses its worker: the jobs

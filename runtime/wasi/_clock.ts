@@ -1,7 +1,7 @@
 /**
  * Clocks: realtime (the wall clock, from `performance.timeOrigin` so that it
  * has sub-millisecond steps), monotonic (`performance.now()`), and the
- * process and thread CPU-time clocks (the kernel's, see _cpu_clock.ts). A
+ * process and thread CPU-time clocks (the kernel's, see ../cpu_clock.ts). A
  * run given a CPU origin is its guest's process, on one thread: both CPU
  * clocks then count that thread from the run's start.
  *
@@ -13,7 +13,7 @@
 
 import { ClockId } from "./_abi.ts";
 import type { WasiContext } from "./_context.ts";
-import { cpuTimeNs } from "./_cpu_clock.ts";
+import { cpuTimeNs } from "../cpu_clock.ts";
 import { Errno } from "./errno.ts";
 
 /** Resolution reported for every clock: 1 µs. */

@@ -15,7 +15,7 @@
 import { jspi } from "../jspi.ts";
 import { StringList } from "./_args.ts";
 import { FdTable } from "./_fd_table.ts";
-import { cpuTimeNs } from "./_cpu_clock.ts";
+import { cpuTimeNs } from "../cpu_clock.ts";
 import { createImports } from "./_imports.ts";
 import type { WasiContext } from "./_context.ts";
 import { requireConfinement } from "./_libc.ts";
