@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { AdmissionResults, AdmissionRun } from "./admission.ts";
+import type { AdmissionResults, AdmissionRun, BurstRun } from "./admission.ts";
 import type { DistinctResults } from "./_distinct.ts";
 import { fmt, met } from "./_format.ts";
 import type { PreemptResults } from "./preempt.ts";
@@ -114,14 +114,19 @@ export function nodeLabel(run: { flags: string[] }): string {
  */
 export function admissionTargets(a: AdmissionResults | undefined): Verdict[] {
   const runs: (AdmissionRun | undefined)[] = a?.runs ?? [undefined];
-  return runs.flatMap((run) => [
-    ...besideLong(run),
-    ...flood(run),
-    ...burst(run),
-  ]);
+  return [
+    ...runs.flatMap((run) => [
+      ...besideLong(run),
+      ...flood(run),
+      ...burst(run),
+    ]),
+    // The nodes that took the burst alone, at tighter bounds.
+    ...(a?.sweep ?? []).flatMap(burst),
+  ];
 }
 
-const on = (run: AdmissionRun | undefined) => run ? ` (${nodeLabel(run)})` : "";
+const on = (run: { flags: string[] } | undefined) =>
+  run ? ` (${nodeLabel(run)})` : "";
 
 function besideLong(run: AdmissionRun | undefined): Verdict[] {
   const max = ISSUE_11.besideLong.maxEchoP99Ms;
@@ -166,7 +171,7 @@ function floodSetup(f: AdmissionRun["fairness"]): string {
     : `${clients} closed-loop clients, \`concurrency\` ${concurrency}`;
 }
 
-function burst(run: AdmissionRun | undefined): Verdict[] {
+function burst(run: BurstRun | undefined): Verdict[] {
   const t = ISSUE_11.burst;
   const label = `burst at 2x capacity for ${t.seconds} s${on(run)}`;
   const b = run?.burst;

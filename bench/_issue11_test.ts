@@ -72,3 +72,24 @@ Deno.test("issue 11's burst verdicts follow the figures", async () => {
   run.burst.seconds = 2;
   assert.equal(of("admitted p99"), undefined);
 });
+
+Deno.test("issue 11's burst verdicts cover the nodes that took only the burst", async () => {
+  const admission = await fixture<AdmissionResults>("admission");
+  const bounded = admission.runs[1];
+  const tighter = {
+    flags: ["--max-queue-wait", "10ms"],
+    capacityPerSecond: bounded.capacityPerSecond,
+    burst: { ...bounded.burst, seconds: 5, admittedMs: { p50: 9, p99: 18 } },
+  };
+  const verdicts = admissionTargets({ ...admission, sweep: [tighter] });
+  const ours = verdicts.filter((v) =>
+    v.target.includes("(`--max-queue-wait 10ms`)")
+  );
+  assert.equal(ours.length, 4);
+  assert.equal(ours.find((v) => v.target.includes("admitted p99"))!.ok, true);
+  const { sweep: _, ...older } = admission;
+  assert.equal(
+    admissionTargets(older).length,
+    verdicts.length - 4,
+  );
+});

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AdmissionRun } from "./admission.ts";
+import type { AdmissionRun, BurstRun } from "./admission.ts";
 import { fmt, table } from "./_format.ts";
 import {
   admissionTargets,
@@ -259,8 +259,49 @@ export function admissionSection(r: Results): string {
       ),
     ]),
     "",
+    ...boundSweep(a.runs, a.sweep),
     ...targetsAndNotes(admissionTargets(a), a.notes),
   ].join("\n");
+}
+
+/**
+ * The burst by bound: the two full runs' and the sweep's nodes, loosest
+ * first (nothing without a sweep, as in older results).
+ */
+function boundSweep(
+  runs: AdmissionRun[],
+  sweep: BurstRun[] | undefined,
+): string[] {
+  if (!sweep?.length) return [];
+  const nodes: BurstRun[] = [...runs, ...sweep];
+  return [
+    "The same burst by `--max-queue-wait` (the tighter bounds on nodes " +
+    "that took only the burst): the bound sets how long the admitted wait; " +
+    "one shorter than the wait the steady load itself needs (4 clients on " +
+    "2 workers) also refuses part of that load (the second after).",
+    "",
+    table(
+      [
+        "node",
+        "admitted: p50 / p99",
+        "refused: p50 / p99",
+        "other failures",
+        "the second after (of capacity)",
+      ],
+      nodes.map((x) => [
+        nodeLabel(x),
+        `${x.burst.admitted} of ${x.burst.sent}: ${pair(x.burst.admittedMs)}`,
+        x.burst.refusalMs
+          ? `${x.burst.refused}: ${pair(x.burst.refusalMs)}`
+          : String(x.burst.refused),
+        failures(x.burst.failures),
+        `${fmt(x.burst.secondAfterPerSecond)}/s (${
+          fmt(x.burst.secondAfterShareOfCapacity * 100)
+        }%)`,
+      ]),
+    ),
+    "",
+  ];
 }
 
 function failures(byReason: Record<string, number>): string {

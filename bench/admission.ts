@@ -9,7 +9,8 @@
  *   and on one with `--max-queue-wait 20ms`: admitted latency p50/p99,
  *   refusal latency p50/p99, timeouts and other failures, and the
  *   throughput of 4 closed-loop clients in the second right after the
- *   burst, as a share of capacity;
+ *   burst, as a share of capacity; then the same burst (at the same rate)
+ *   alone on nodes with `--max-queue-wait` 10ms and 5ms;
  * - fairness: echo latency alone, then while `flood` (the same guest) is
  *   invoked by 64 closed-loop clients of another process (far above what
  *   the node runs; in the echo client's own process they would time its
@@ -64,6 +65,11 @@ const CLIENTS = 4;
 const FLOOD_CONCURRENCY = 4;
 /** The bounded node's `--max-queue-wait`. */
 const BOUND = "20ms";
+/**
+ * Tighter bounds the burst also meets, each on a node of its own: what an
+ * operator trades (admitted share for admitted latency) when choosing one.
+ */
+const SWEEP = ["10ms", "5ms"];
 
 interface Answer {
   status: number;
@@ -162,6 +168,54 @@ function echoMs(answers: Answer[]) {
   );
 }
 
+/**
+ * Capacity of the node at `url` (4 closed-loop clients of `work`), then an
+ * open-loop burst at 2x `capacity` (or at 2x what it measured) and the
+ * second right after it.
+ */
+async function capacityAndBurst(url: string, capacity: number | undefined) {
+  await closedLoop(url, "work", PRIMES, CLIENTS, 1000);
+  const measured = await closedLoop(url, "work", PRIMES, CLIENTS, 2000);
+  const rate = 2 * (capacity ?? measured.perSecond);
+  const burst = await openLoop(url, rate, BURST_MS);
+  const after = await closedLoop(url, "work", PRIMES, CLIENTS, 1000);
+  const admitted = burst.filter((a) => a.status === 200).map((a) => a.ms);
+  const refused = burst.filter((a) => a.reason === "overloaded").map((a) =>
+    a.ms
+  );
+  const failures: Record<string, number> = {};
+  for (const a of burst) {
+    if (a.status === 200 || a.reason === "overloaded") continue;
+    failures[a.reason!] = (failures[a.reason!] ?? 0) + 1;
+  }
+  return {
+    capacityPerSecond: measured.perSecond,
+    burst: {
+      ratePerSecond: round(rate, 1),
+      seconds: BURST_MS / 1000,
+      sent: burst.length,
+      admitted: admitted.length,
+      refused: refused.length,
+      failures,
+      admittedMs: ms(summarize(admitted)),
+      refusalMs: refused.length ? ms(summarize(refused)) : null,
+      secondAfterPerSecond: after.perSecond,
+      secondAfterShareOfCapacity: round(
+        after.perSecond / (capacity ?? measured.perSecond),
+        2,
+      ),
+    },
+  };
+}
+
+/** The burst alone on a fresh node with `flags`, at 2x `capacity`. */
+async function burstOnly(flags: string[], capacity: number) {
+  await using node = await start(flags, undefined);
+  const primes = await Deno.readFile(`${ROOT}examples/primes/primes.wasm`);
+  await deploy(node, [{ name: "work", wasm: primes }]);
+  return { flags, ...await capacityAndBurst(node.url, capacity) };
+}
+
 /** A node of this tree, or of the baseline's, with 2 workers. */
 async function start(
   flags: string[],
@@ -189,20 +243,10 @@ async function run(
     },
     { name: "echo", wasm: echo },
   ]);
-  await closedLoop(node.url, "work", PRIMES, CLIENTS, 1000);
-  const measured = await closedLoop(node.url, "work", PRIMES, CLIENTS, 2000);
-  const rate = 2 * (capacity ?? measured.perSecond);
-  const burst = await openLoop(node.url, rate, BURST_MS);
-  const after = await closedLoop(node.url, "work", PRIMES, CLIENTS, 1000);
-  const admitted = burst.filter((a) => a.status === 200).map((a) => a.ms);
-  const refused = burst.filter((a) => a.reason === "overloaded").map((a) =>
-    a.ms
+  const { capacityPerSecond, burst } = await capacityAndBurst(
+    node.url,
+    capacity,
   );
-  const failures: Record<string, number> = {};
-  for (const a of burst) {
-    if (a.status === 200 || a.reason === "overloaded") continue;
-    failures[a.reason!] = (failures[a.reason!] ?? 0) + 1;
-  }
   // Fairness: echo alone, then beside a flood of another function.
   await closedLoop(node.url, "echo", "hi", 1, 500);
   const alone = await closedLoop(node.url, "echo", "hi", 1, 2000);
@@ -226,22 +270,8 @@ async function run(
   await longRuns;
   return {
     flags,
-    capacityPerSecond: measured.perSecond,
-    burst: {
-      ratePerSecond: round(rate, 1),
-      seconds: BURST_MS / 1000,
-      sent: burst.length,
-      admitted: admitted.length,
-      refused: refused.length,
-      failures,
-      admittedMs: ms(summarize(admitted)),
-      refusalMs: refused.length ? ms(summarize(refused)) : null,
-      secondAfterPerSecond: after.perSecond,
-      secondAfterShareOfCapacity: round(
-        after.perSecond / (capacity ?? measured.perSecond),
-        2,
-      ),
-    },
+    capacityPerSecond,
+    burst,
     fairness: {
       echoAloneMs: echoMs(alone.answers),
       ...uncapped,
@@ -257,12 +287,17 @@ async function run(
 /** One node's figures: its capacity, the burst, fairness, short beside long. */
 export type AdmissionRun = Awaited<ReturnType<typeof run>>;
 
+/** A node that took the burst alone (one more `--max-queue-wait`). */
+export type BurstRun = Awaited<ReturnType<typeof burstOnly>>;
+
 /** What `bench/results/admission.json` holds. */
 export interface AdmissionResults extends Standalone {
   benchmark: "admission";
   guest: string;
   /** Without `--max-queue-wait`, then with it. */
   runs: AdmissionRun[];
+  /** The burst on nodes with tighter bounds (`SWEEP`); older results lack it. */
+  sweep?: BurstRun[];
   /** The same on an older tree (`--baseline DIR`), or null. */
   baseline: (AdmissionRun & { tree?: string }) | null;
   notes: string[];
@@ -277,6 +312,18 @@ const bounded = await run(
   unbounded.capacityPerSecond,
 );
 console.error(`--max-queue-wait ${BOUND}:`, JSON.stringify(bounded));
+const sweep: BurstRun[] = [];
+for (const bound of SWEEP) {
+  const burst = await burstOnly(
+    ["--max-queue-wait", bound],
+    unbounded.capacityPerSecond,
+  );
+  console.error(
+    `--max-queue-wait ${bound}, burst only:`,
+    JSON.stringify(burst),
+  );
+  sweep.push(burst);
+}
 const baseline = values.baseline
   ? await run([], unbounded.capacityPerSecond, values.baseline)
   : undefined;
@@ -288,9 +335,11 @@ const results: AdmissionResults = {
   loadAverage: { before: round(loadBefore), after: round(loadavg()[0]) },
   guest: `primes to ${PRIMES} (~4 ms of CPU), 2 workers`,
   runs: [unbounded, bounded],
+  sweep,
   baseline: baseline ? { tree: values.baseline, ...baseline } : null,
   notes: [
     "burst: open loop from one client process at 2x the closed-loop capacity the first node measured; admittedMs and refusalMs are client-side latencies of answered 200s and 503 overloaded; failures counts every other answer by reason (timeouts would show here). secondAfter: 4 closed-loop clients right after the burst (the burst's admitted work may still drain in it).",
+    "sweep: the same burst, at the same offered rate, alone on a fresh node per tighter --max-queue-wait.",
     `fairness: 1 closed-loop echo client, alone and while 64 closed-loop clients of another process invoke another function of the same node; fairnessCapped: the same while ${
       10 * FLOOD_CONCURRENCY
     } clients invoke one deployed with limits.concurrency ${FLOOD_CONCURRENCY} (10x its concurrency; refused clients retry at once, so the node answers thousands of refusals a second).`,

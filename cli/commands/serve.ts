@@ -37,7 +37,9 @@ core, deployments restored from the data directory.
   --max-queue-wait DURATION
                          refuse an invocation (503 overloaded) whose expected
                          wait for an executor exceeds this (e.g. 50ms); each
-                         is refused past its own timeout regardless
+                         is refused past its own timeout regardless. About
+                         half the latency an admitted one may take, and more
+                         than a few runs of your functions
 
 locality and peering:
   --node-id ID           this node's id (default: the host name)

@@ -50,6 +50,45 @@ Deno.test("the report has a section per standalone script and issue 11's targets
     .filter((line) =>
       /\| (\*\*met\*\*|\*\*missed\*\*|not measured) \|$/.test(line)
     );
-  // Sleepers, 6 per admission node, 3 for distinct modules.
-  assert.equal(rows.length, 1 + 6 * admission.runs.length + 3);
+  // Sleepers, 6 per admission node, 4 per node that took only the burst,
+  // 3 for distinct modules.
+  assert.equal(
+    rows.length,
+    1 + 6 * admission.runs.length + 4 * (admission.sweep?.length ?? 0) + 3,
+  );
+});
+
+Deno.test("the admission section shows the burst by bound when the results have a sweep", async () => {
+  const admission = await fixture<AdmissionResults>("admission");
+  const { flags: _, ...bounded } = admission.runs[1];
+  const tighter = {
+    flags: ["--max-queue-wait", "10ms"],
+    capacityPerSecond: bounded.capacityPerSecond,
+    burst: { ...bounded.burst, admitted: 1234 },
+  };
+  const section = async (results: AdmissionResults) => {
+    const dir = await tempDir({ prefix: "eddy-report-test-" });
+    await Deno.writeTextFile(
+      `${dir}/admission.json`,
+      JSON.stringify(results),
+    );
+    await writeReport(dir);
+    const report = await Deno.readTextFile(`${dir}/REPORT.md`);
+    const start = report.indexOf("## Admission under bursts and floods");
+    const end = report.indexOf("\n## ", start + 1);
+    return report.slice(start, end < 0 ? undefined : end);
+  };
+  const { sweep: __, ...older } = admission;
+  const withSweep = await section({ ...older, sweep: [tighter] });
+  const rows = withSweep.split("\n").filter((l) =>
+    l.startsWith("| `--max-queue-wait 10ms` |")
+  );
+  assert.equal(rows.length, 1);
+  assert.match(rows[0], new RegExp(`\\| 1234 of ${bounded.burst.sent}: `));
+  // The loosest first: no bound, the full run's bound, then the sweep.
+  const order = ["| no bound |", "| `--max-queue-wait 20ms` |", rows[0]].map(
+    (row) => withSweep.lastIndexOf(row),
+  );
+  assert.deepEqual(order, [...order].sort((a, b) => a - b));
+  assert.ok(!(await section(older)).includes("The same burst by"));
 });
