@@ -191,7 +191,8 @@ export function admissionSection(r: Results): string {
     "Short beside " +
     "long: the echo client while 4 closed-loop clients keep long guests " +
     "(primes to 3,000,000, ~350 ms of CPU) running. Latencies are " +
-    `client-side (ms, p50 / p99). Load average ${a.loadAverage.before} ` +
+    "client-side (ms, p50 / p99), timed as the notes say. Load average " +
+    `${a.loadAverage.before} ` +
     `before, ${a.loadAverage.after} after.`,
     "",
     table(["", ...runs.map(([label]) => label)], [

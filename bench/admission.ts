@@ -44,6 +44,7 @@ import {
 } from "./_nodes.ts";
 import type { Standalone } from "./_experiment.ts";
 import { whileFlooding } from "./_flood.ts";
+import { RawHttpClient } from "./_raw_http.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
 
 const { values } = parseArgs({
@@ -77,19 +78,39 @@ interface Answer {
   ms: number;
 }
 
+/**
+ * The client timing each node under test, by its URL: plain TCP, since
+ * fetch's own cost lagged this process's event loop under the burst and
+ * showed as the node's latency (see bench/_raw_http.ts).
+ */
+const clients = new Map<string, RawHttpClient>();
+
+/** Opens the client `invoke` uses for the node at `url`, until disposed. */
+function clientFor(url: string): Disposable {
+  const { hostname, port } = new URL(url);
+  const client = new RawHttpClient(hostname, Number(port));
+  clients.set(url, client);
+  return {
+    [Symbol.dispose]() {
+      clients.delete(url);
+      client[Symbol.dispose]();
+    },
+  };
+}
+
 async function invoke(url: string, fn: string, body: string): Promise<Answer> {
   const at = performance.now();
-  const res = await fetch(`${url}/invoke/${fn}`, { method: "POST", body });
-  const text = await res.text();
+  const answer = await clients.get(url)!.post(`/invoke/${fn}`, body);
   const ms = performance.now() - at;
-  if (res.ok) return { status: res.status, ms };
+  if (answer.status === 200) return { status: answer.status, ms };
   let reason = "unknown";
   try {
-    reason = JSON.parse(text).error.reason ?? JSON.parse(text).error.code;
+    const { error } = JSON.parse(new TextDecoder().decode(answer.body));
+    reason = error.reason ?? error.code;
   } catch {
     // Not JSON: the status says enough.
   }
-  return { status: res.status, reason, ms };
+  return { status: answer.status, reason, ms };
 }
 
 const ms = (s: Summary) => ({ p50: round(s.p50, 1), p99: round(s.p99, 1) });
@@ -211,6 +232,7 @@ async function capacityAndBurst(url: string, capacity: number | undefined) {
 /** The burst alone on a fresh node with `flags`, at 2x `capacity`. */
 async function burstOnly(flags: string[], capacity: number) {
   await using node = await start(flags, undefined);
+  using _client = clientFor(node.url);
   const primes = await Deno.readFile(`${ROOT}examples/primes/primes.wasm`);
   await deploy(node, [{ name: "work", wasm: primes }]);
   return { flags, ...await capacityAndBurst(node.url, capacity) };
@@ -231,6 +253,7 @@ async function run(
   baseline?: string,
 ) {
   await using node = await start(flags, baseline);
+  using _client = clientFor(node.url);
   const primes = await Deno.readFile(`${ROOT}examples/primes/primes.wasm`);
   const echo = await Deno.readFile(`${ROOT}examples/echo/echo.wasm`);
   await deploy(node, [
@@ -338,6 +361,7 @@ const results: AdmissionResults = {
   sweep,
   baseline: baseline ? { tree: values.baseline, ...baseline } : null,
   notes: [
+    "clients: the measuring ones (capacity, burst, echo, long guests) send over kept-alive plain TCP connections (bench/_raw_http.ts), since fetch lagged this process's event loop 5-15 ms under the burst; the floods, from their own process, use fetch.",
     "burst: open loop from one client process at 2x the closed-loop capacity the first node measured; admittedMs and refusalMs are client-side latencies of answered 200s and 503 overloaded; failures counts every other answer by reason (timeouts would show here). secondAfter: 4 closed-loop clients right after the burst (the burst's admitted work may still drain in it).",
     "sweep: the same burst, at the same offered rate, alone on a fresh node per tighter --max-queue-wait.",
     `fairness: 1 closed-loop echo client, alone and while 64 closed-loop clients of another process invoke another function of the same node; fairnessCapped: the same while ${
