@@ -21,6 +21,9 @@ export interface RawAnswer {
   body: Uint8Array;
 }
 
+/** The server closed a connection before any byte of its answer came. */
+class ClosedBeforeAnswer extends Error {}
+
 /** One kept-alive connection and what it has read past its last answer. */
 class Connection {
   #buffer = new Uint8Array(16 * 1024);
@@ -29,9 +32,17 @@ class Connection {
   constructor(readonly conn: Deno.TcpConn) {}
 
   async exchange(request: Uint8Array): Promise<RawAnswer> {
-    let written = 0;
-    while (written < request.byteLength) {
-      written += await this.conn.write(request.subarray(written));
+    try {
+      let written = 0;
+      while (written < request.byteLength) {
+        written += await this.conn.write(request.subarray(written));
+      }
+    } catch (error) {
+      if (
+        error instanceof Deno.errors.BrokenPipe ||
+        error instanceof Deno.errors.ConnectionReset
+      ) throw new ClosedBeforeAnswer(String(error));
+      throw error;
     }
     for (;;) {
       const answer = this.#answer();
@@ -41,9 +52,16 @@ class Connection {
         grown.set(this.#buffer);
         this.#buffer = grown;
       }
-      const n = await this.conn.read(this.#buffer.subarray(this.#length));
+      const n = await this.conn.read(this.#buffer.subarray(this.#length))
+        .catch((error) => {
+          if (error instanceof Deno.errors.ConnectionReset) return null;
+          throw error;
+        });
       if (n === null) {
-        throw new Error("the server closed the connection before answering");
+        const why = "the server closed the connection before answering";
+        throw this.#length === 0
+          ? new ClosedBeforeAnswer(why)
+          : new Error(`${why} whole`);
       }
       this.#length += n;
     }
@@ -85,7 +103,8 @@ class Connection {
 /**
  * Requests to one server over kept-alive connections: an idle one if there
  * is one, else a new one, so that requests in flight at once each have
- * their own.
+ * their own. A request on an idle connection the server closed meanwhile
+ * (nothing of an answer came) goes again once, on a new connection.
  *
  * @example
  * ```ts ignore
@@ -109,7 +128,23 @@ export class RawHttpClient implements Disposable {
     const request = new Uint8Array(head.byteLength + payload.byteLength);
     request.set(head);
     request.set(payload, head.byteLength);
-    const connection = this.#idle.pop() ?? await this.#connect();
+    const idle = this.#idle.pop();
+    if (idle) {
+      try {
+        return await this.#exchange(idle, request);
+      } catch (error) {
+        // Closed by the server while it was idle: the request never got
+        // there, so it goes again on a new connection.
+        if (!(error instanceof ClosedBeforeAnswer)) throw error;
+      }
+    }
+    return await this.#exchange(await this.#connect(), request);
+  }
+
+  async #exchange(
+    connection: Connection,
+    request: Uint8Array,
+  ): Promise<RawAnswer> {
     try {
       const answer = await connection.exchange(request);
       this.#idle.push(connection);

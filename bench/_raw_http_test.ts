@@ -77,3 +77,39 @@ Deno.test("an answer split across reads is put together; one without content-len
     await serving.catch(() => {});
   }
 });
+
+Deno.test("a request on a connection the server closed while idle goes again on a new one; a new one closed unanswered is an error", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let accepted = 0;
+  const serving = (async () => {
+    for await (const conn of listener) {
+      // The third connection closes without answering; the others answer
+      // one request, then close.
+      if (++accepted === 3) {
+        conn.close();
+        continue;
+      }
+      await conn.read(new Uint8Array(1024));
+      await conn.write(
+        new TextEncoder().encode(
+          `HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n${accepted}`,
+        ),
+      );
+      conn.close();
+    }
+  })();
+  try {
+    using client = new RawHttpClient("127.0.0.1", listener.addr.port);
+    const first = await client.post("/", "a");
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await client.post("/", "b");
+    assert.equal(new TextDecoder().decode(first.body), "1");
+    assert.equal(new TextDecoder().decode(second.body), "2");
+    await new Promise((r) => setTimeout(r, 20));
+    await assert.rejects(client.post("/", "c"), /before answering/);
+    assert.equal(accepted, 3);
+  } finally {
+    listener.close();
+    await serving.catch(() => {});
+  }
+});
