@@ -22,6 +22,10 @@
  *   keep long guests (primes to 3,000,000, ~350 ms of CPU) running on the
  *   2 workers.
  *
+ * The clients that time the node speak HTTP/1.1 over plain TCP
+ * (bench/_raw_http.ts): fetch's own cost, at the burst's rate, lagged this
+ * process's event loop and showed as the node's latency.
+ *
  * With `--baseline DIR` (an older tree, e.g. `git archive d907d38 | tar -x
  * -C DIR`), the burst without a bound, fairness and short beside long run
  * on it too.
