@@ -498,13 +498,15 @@ export class ExecutorPool {
    * exceeds its bound (its timeout, what is left to its caller's deadline,
    * `maxQueueWaitMs`). Its own function's line counts in full, others' one
    * job per job of its own (they are served in turn): a function that
-   * floods the node is refused while others are still admitted.
+   * floods the node is refused while others are still admitted. A job on a
+   * worker's CPU counts for what it has left of its estimate.
    */
   #admission(spec: JobSpec): InvocationError | undefined {
+    const now = Date.now();
     const bound = Math.min(
       spec.timeoutMs,
       this.#maxQueueWaitMs,
-      (spec.deadline ?? Infinity) - Date.now(),
+      (spec.deadline ?? Infinity) - now,
     );
     // A short job is not held up by long ones while extra workers (running
     // or yet to start) can take it: only short work counts ahead of it.
@@ -516,7 +518,8 @@ export class ExecutorPool {
     for (const e of this.#executors) {
       const load = this.#aheadMs(e, onlyShort);
       if (load === 0) idle = true;
-      runningMs += load;
+      // What the job on its CPU has done is not ahead any more.
+      runningMs += Math.max(0, load - this.#doneMs(e, now, onlyShort));
     }
     if (idle && this.#queue.length === 0) return undefined;
     const lines = [...this.#queue.lines()];
@@ -554,6 +557,17 @@ export class ExecutorPool {
       if (!onlyShort || this.#short(job.fn)) ms += this.#costs.of(job.fn);
     }
     return ms;
+  }
+
+  /**
+   * How much of its estimated run the job on `executor`'s CPU has done
+   * (ms): the time it has been there, at most its estimate.
+   */
+  #doneMs(executor: Executor, now: number, onlyShort: boolean): number {
+    const onCpu = executor.inflight.get(executor.status[STATUS_SEQ]);
+    if (!onCpu || !awaitsCpu(onCpu)) return 0;
+    if (onlyShort && !this.#short(onCpu.fn)) return 0;
+    return Math.min(this.#costs.of(onCpu.fn), this.#onCpuMs(executor, now));
   }
 
   /** Estimated run (ms) of the longest job `executor` holds, not parked. */

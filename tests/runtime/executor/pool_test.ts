@@ -309,3 +309,37 @@ Deno.test("recycle: a worker takes whole 128 KiB-16 MiB buffers, and outputs wri
     await pool.close();
   }
 });
+
+Deno.test("admission counts a job on a worker's CPU for what it has left of its run", async () => {
+  const count = await WebAssembly.compile(wat(`(module
+    (memory (export "memory") 1)
+    (func (export "_start") (local $i i32)
+      (local.set $i (i32.const 1000000000))
+      (loop $l
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (br_if $l (local.get $i)))))`));
+  const pool = new ExecutorPool({ workers: 1 });
+  const run = () =>
+    pool.run({ module: count }, "count", spec("count", 30_000), text(""));
+  try {
+    assert.equal((await run()).failure, undefined);
+    let ended = false;
+    const second = run().finally(() => ended = true);
+    await new Promise((r) => setTimeout(r, 0));
+    // A whole run is ahead of a job bounded by 1 ms: refused, with the
+    // wait it expects.
+    const refused = pool.refusal(spec("count", 1));
+    assert.ok(refused instanceof InvocationError);
+    const expected = refused.details.expectedWaitMs as number;
+    assert.ok(expected > 0);
+    // 40 ms into the run, a job bounded by all but 20 ms of that wait is
+    // admitted: the run on the CPU counts for what it has left.
+    const ms = 40;
+    await new Promise((r) => setTimeout(r, ms));
+    assert.ok(!ended, "the run on the CPU is still going");
+    assert.equal(pool.refusal(spec("count", expected - ms / 2)), undefined);
+    assert.equal((await second).failure, undefined);
+  } finally {
+    await pool.close();
+  }
+});
