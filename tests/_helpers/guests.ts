@@ -209,3 +209,23 @@ export function longSpin(): Promise<WebAssembly.Module> {
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $l (i32.lt_u (local.get $i) (i32.const 3000000000))))))`));
 }
+
+/**
+ * A compiled module whose `_start` counts down from `turns` and ends:
+ * CPU-bound work of a length set by the test (400 million turns are a few
+ * hundred ms here).
+ *
+ * @example
+ * ```ts ignore
+ * const result = await pool.run({ module: await countdown(1e8) }, "count", spec, input);
+ * ```
+ */
+export function countdown(turns: number): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(wat(`(module
+    (memory (export "memory") 1)
+    (func (export "_start") (local $i i32)
+      (local.set $i (i32.const ${turns}))
+      (loop $l
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (br_if $l (local.get $i)))))`));
+}

@@ -6,7 +6,7 @@ import {
 } from "../../../runtime/executor/mod.ts";
 import { InvocationError } from "../../../runtime/errors.ts";
 import { wat } from "../../_helpers/wat.ts";
-import { caller, longSpin } from "../../_helpers/guests.ts";
+import { caller, countdown, longSpin } from "../../_helpers/guests.ts";
 import { randomBytes, until } from "../../_helpers/data.ts";
 
 const ECHO = await WebAssembly.compile(wat(`(module
@@ -311,13 +311,7 @@ Deno.test("recycle: a worker takes whole 128 KiB-16 MiB buffers, and outputs wri
 });
 
 Deno.test("admission counts a job on a worker's CPU for what it has left of its run", async () => {
-  const count = await WebAssembly.compile(wat(`(module
-    (memory (export "memory") 1)
-    (func (export "_start") (local $i i32)
-      (local.set $i (i32.const 1000000000))
-      (loop $l
-        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
-        (br_if $l (local.get $i)))))`));
+  const count = await countdown(1_000_000_000);
   const pool = new ExecutorPool({ workers: 1 });
   const run = () =>
     pool.run({ module: count }, "count", spec("count", 30_000), text(""));

@@ -6,16 +6,10 @@ import {
   ThreadPriority,
 } from "../../../runtime/executor/thread_priority.ts";
 import { threads } from "../../_helpers/probe.ts";
-import { wat } from "../../_helpers/wat.ts";
+import { countdown } from "../../_helpers/guests.ts";
 
-/** Counts down from 400 million: a few hundred ms on one core. */
-const COUNT = await WebAssembly.compile(wat(`(module
-  (memory (export "memory") 1)
-  (func (export "_start") (local $i i32)
-    (local.set $i (i32.const 400000000))
-    (loop $l
-      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
-      (br_if $l (local.get $i)))))`));
+/** A few hundred ms on one core. */
+const COUNT = await countdown(400_000_000);
 const ECHO = await Deno.readFile(
   new URL("../../../examples/echo/echo.wasm", import.meta.url),
 ).then((bytes) => WebAssembly.compile(bytes));
