@@ -38,8 +38,8 @@ core, deployments restored from the data directory.
                          refuse an invocation (503 overloaded) whose expected
                          wait for an executor exceeds this (e.g. 50ms); each
                          is refused past its own timeout regardless. About
-                         half the latency an admitted one may take, and more
-                         than a few runs of your functions
+                         half the latency an admitted one may take, and above
+                         the wait your steady load already has
 
 locality and peering:
   --node-id ID           this node's id (default: the host name)
