@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { AdmissionResults } from "./admission.ts";
 import type { ExchangeResults } from "./exchange.ts";
 import type { FloorResults } from "./floors.ts";
 import { fmt as f } from "./_format.ts";
@@ -27,6 +28,7 @@ export function analysis(r: Results): string {
     exchangeAnalysis(r.exchange?.results, r.floors?.results),
     workflowAnalysis(r.workflows?.results),
     sledgeAnalysis(r),
+    admissionAnalysis(r.admission?.results),
   ].join("\n");
 }
 
@@ -289,6 +291,65 @@ function sledgeAnalysis(r: Results): string {
           "Deno.serve answering the same echo through one worker hop: " +
           `${Math.round(floor.requestsPerSecond)} req/s at ${connections} ` +
           "connections.",
+      "",
+    );
+  }
+  return parts.join("\n");
+}
+
+/** The `--max-queue-wait` value of a node's flags, if it has one. */
+function boundOf(flags: string[]): string | undefined {
+  const at = flags.indexOf("--max-queue-wait");
+  return at < 0 ? undefined : flags[at + 1];
+}
+
+/** Why issue 11's burst and flood figures are what they are. */
+function admissionAnalysis(a: AdmissionResults | undefined): string {
+  if (!a) return "";
+  const nodes = [...a.runs, ...(a.sweep ?? [])];
+  const bounded = nodes.filter((x) => boundOf(x.flags) && x.burst.refusalMs);
+  const open = nodes.find((x) => !boundOf(x.flags));
+  const capacity = a.runs[0].capacityPerSecond;
+  const parts = ["### Admission under bursts and floods", ""];
+  if (bounded.length) {
+    parts.push(
+      "**Bursts.** An admitted invocation may wait up to its bound, then " +
+        `runs (2 workers completed ${f(capacity)}/s: ~${
+          f(2000 / capacity)
+        } ms a run) and comes back: the admitted p99 was ${
+          bounded.map((x) =>
+            `${f(x.burst.admittedMs.p99)} ms at a ${boundOf(x.flags)} bound`
+          ).join(", ")
+        }, so a node meets an admitted-latency goal with a bound of about ` +
+        "half of it. " +
+        (open
+          ? `Without a bound all ${open.burst.admitted} were admitted, at ` +
+            `p99 ${f(open.burst.admittedMs.p99)} ms. `
+          : "") +
+        "Refusals are answered before the request's body is read, at p99 " +
+        `${
+          bounded.map((x) => f(x.burst.refusalMs!.p99)).join(" / ")
+        } ms (the same order): by the node's thread, which shares the 2 ` +
+        "cores with the busy workers and with the client timing it, so the " +
+        "slowest wait for a core or for a collection.",
+      "",
+    );
+  }
+  const capped = a.runs.map((x) => x.fairnessCapped).filter((c) => c);
+  if (capped.length) {
+    parts.push(
+      "**Floods.** Beside a function flooded at 10x its " +
+        "`limits.concurrency` (its clients retry each refusal at once) the " +
+        `echo's p99 was ${
+          capped.map((c) =>
+            `${f(c!.echoBesideFloodMs.p99)} ms (alone ${f(c!.echoAloneMs.p99)})`
+          ).join(", ")
+        }. The flood's guests keep both workers busy, and its clients, in ` +
+        "a process of their own on the same 2 cores, were refused " +
+        `${capped.map((c) => c!.flood.refused).join(" / ")} times: the ` +
+        "echo does not wait in the flood's line (each function has its " +
+        "own, and a short job overtakes on an extra worker), but each wake " +
+        "of its worker and of the node's thread waits for a core.",
       "",
     );
   }

@@ -45,6 +45,21 @@ Deno.test("the report has a section per standalone script and issue 11's targets
     );
   }
   const admission = await fixture<AdmissionResults>("admission");
+  // The analysis reads the admission figures: each bounded node's
+  // admitted p99 is quoted with its bound.
+  const analysis = report.slice(
+    report.indexOf("### Admission under bursts and floods"),
+  );
+  assert.ok(analysis.startsWith("### Admission"), "an admission analysis");
+  for (const node of [...admission.runs, ...(admission.sweep ?? [])]) {
+    const bound = node.flags[node.flags.indexOf("--max-queue-wait") + 1];
+    if (!node.flags.includes("--max-queue-wait")) continue;
+    assert.ok(
+      analysis.includes(`ms at a ${bound} bound`),
+      `the ${bound} node's admitted p99`,
+    );
+  }
+  assert.ok(analysis.includes("**Floods.**"));
   const issue11 = report.slice(report.indexOf("### Issue 11"));
   const rows = issue11.slice(0, issue11.indexOf("\n## ")).split("\n")
     .filter((line) =>
