@@ -335,18 +335,20 @@ function admissionAnalysis(a: AdmissionResults | undefined): string {
       "",
     );
   }
-  const capped = a.runs.map((x) => x.fairnessCapped).filter((c) => c);
+  const capped = a.runs.flatMap((x) =>
+    x.fairnessCapped ? [x.fairnessCapped] : []
+  );
   if (capped.length) {
     parts.push(
       "**Floods.** Beside a function flooded at 10x its " +
         "`limits.concurrency` (its clients retry each refusal at once) the " +
         `echo's p99 was ${
           capped.map((c) =>
-            `${f(c!.echoBesideFloodMs.p99)} ms (alone ${f(c!.echoAloneMs.p99)})`
+            `${f(c.echoBesideFloodMs.p99)} ms (alone ${f(c.echoAloneMs.p99)})`
           ).join(", ")
         }. The flood's guests keep both workers busy, and its clients, in ` +
         "a process of their own on the same 2 cores, were refused " +
-        `${capped.map((c) => c!.flood.refused).join(" / ")} times: the ` +
+        `${capped.map((c) => c.flood.refused).join(" / ")} times: the ` +
         "echo does not wait in the flood's line (each function has its " +
         "own, and a short job overtakes on an extra worker), but each wake " +
         "of its worker and of the node's thread waits for a core.",

@@ -52,8 +52,9 @@ Deno.test("the report has a section per standalone script and issue 11's targets
   );
   assert.ok(analysis.startsWith("### Admission"), "an admission analysis");
   for (const node of [...admission.runs, ...(admission.sweep ?? [])]) {
-    const bound = node.flags[node.flags.indexOf("--max-queue-wait") + 1];
-    if (!node.flags.includes("--max-queue-wait")) continue;
+    const at = node.flags.indexOf("--max-queue-wait");
+    if (at < 0) continue;
+    const bound = node.flags[at + 1];
     assert.ok(
       analysis.includes(`ms at a ${bound} bound`),
       `the ${bound} node's admitted p99`,
