@@ -14,6 +14,15 @@ export interface PostedJob {
   stdin: Uint8Array;
 }
 
+/**
+ * A job as it travels in a `jobs` message: a job of a function whose spec
+ * the worker holds (a template) names it by id rather than carrying it, so
+ * that a large input costs no clone of its spec.
+ */
+export type MessageJob =
+  | PostedJob
+  | { seq: number; template: number; stdin: Uint8Array };
+
 export type ToWorker =
   | {
     type: "module";
@@ -32,8 +41,11 @@ export type ToWorker =
   }
   | { type: "forgetTemplate"; id: number }
   | { type: "budget"; shared: SharedArrayBuffer }
-  /** Jobs whose ring slots say they come by message. */
-  | { type: "jobs"; jobs: PostedJob[] }
+  /**
+   * Jobs whose ring slots say they come by message, and the spares kept
+   * for the worker (see `spares`), which ride the same wake.
+   */
+  | { type: "jobs"; jobs: MessageJob[]; spares: ArrayBuffer[] }
   | { type: "callReply"; callId: number; reply: CallReply }
   | { type: "cancel"; seq: number }
   | { type: "fdLedger"; buffer: SharedArrayBuffer }

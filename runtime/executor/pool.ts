@@ -34,6 +34,7 @@ import {
   CANCEL_SLOTS,
   type FromWorker,
   IDLE,
+  type MessageJob,
   type PostedJob,
   STATUS_CANCEL,
   STATUS_DEADLINE,
@@ -1069,14 +1070,11 @@ export class ExecutorPool {
 
   /**
    * The id `executor` knows `job`'s spec by, sending it first if needed;
-   * `undefined` when the job must come by message (its spec is not a
-   * frozen one, or its input does not fit a ring slot).
+   * `undefined` when the job must carry its spec (it is not a frozen one).
    */
   #template(executor: Executor, job: PendingJob): number | undefined {
-    const { spec, moduleKey, stdin } = job.posted;
-    if (!Object.isFrozen(spec) || stdin.byteLength > SLOT_BYTES) {
-      return undefined;
-    }
+    const { spec, moduleKey } = job.posted;
+    if (!Object.isFrozen(spec)) return undefined;
     let id = this.#templateIds.get(spec);
     if (id === undefined) {
       id = this.#nextTemplate++;
@@ -1146,7 +1144,7 @@ export class ExecutorPool {
   }
 
   #dispatch(): void {
-    const batches = new Map<Executor, PendingJob[]>();
+    const batches = new Map<Executor, [PendingJob, MessageJob][]>();
     const touched = new Set<Executor>();
     while (this.#queue.length > 0) {
       if (this.#unstarted > 0) this.#startNext(true);
@@ -1162,31 +1160,40 @@ export class ExecutorPool {
       executor.inflight.set(head.posted.seq, head);
       touched.add(executor);
       this.#holdModule(executor, head);
+      const { seq, stdin } = head.posted;
       const template = this.#template(executor, head);
-      if (template !== undefined) {
-        executor.ring.writeJob(head.posted.seq, template, head.posted.stdin);
+      if (template !== undefined && stdin.byteLength <= SLOT_BYTES) {
+        executor.ring.writeJob(seq, template, stdin);
         continue;
       }
-      head.transferred = idle && !shared(head.posted.stdin);
-      executor.ring.writeJob(head.posted.seq, -1);
+      head.transferred = idle && !shared(stdin);
+      executor.ring.writeJob(seq, -1);
       const batch = batches.get(executor) ?? [];
-      batch.push(head);
+      batch.push([
+        head,
+        template === undefined ? head.posted : { seq, template, stdin },
+      ]);
       batches.set(executor, batch);
     }
     // A worker that gets a message drains its ring when it comes: waking it
     // through the ring as well would cost a second cross-thread wake. Spares
-    // kept for it ride the same wake.
+    // kept for it ride the same wake, in the jobs message if there is one.
     for (const executor of touched) {
+      if (batches.has(executor)) continue;
       if (executor.spares.length > 0) this.#postSpares(executor);
-      else if (!batches.has(executor)) executor.ring.notifyWorker();
+      else executor.ring.notifyWorker();
     }
     for (const [executor, batch] of batches) {
+      const spares = this.#takeSpares(executor);
       this.#post(
         executor,
-        { type: "jobs", jobs: batch.map((j) => j.posted) },
-        batch.filter((j) => j.transferred).map((j) =>
-          j.posted.stdin.buffer as ArrayBuffer
-        ),
+        { type: "jobs", jobs: batch.map(([, message]) => message), spares },
+        [
+          ...batch.flatMap(([job]) =>
+            job.transferred ? [job.posted.stdin.buffer as ArrayBuffer] : []
+          ),
+          ...spares,
+        ],
       );
     }
     this.#armWatchdog();
@@ -1227,9 +1234,14 @@ export class ExecutorPool {
   }
 
   #postSpares(executor: Executor): void {
-    const buffers = executor.spares.splice(0);
-    executor.spareBytes = 0;
+    const buffers = this.#takeSpares(executor);
     this.#post(executor, { type: "spares", buffers }, buffers);
+  }
+
+  /** The spares kept for `executor`, which the caller posts to it. */
+  #takeSpares(executor: Executor): ArrayBuffer[] {
+    executor.spareBytes = 0;
+    return executor.spares.splice(0);
   }
 
   #post(

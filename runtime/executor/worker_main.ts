@@ -376,7 +376,20 @@ export function startExecutorWorker(): void {
         }
         return;
       case "jobs":
-        for (const job of message.jobs) byMessage.set(job.seq, job);
+        for (const buffer of message.spares) recycleBuffer(buffer);
+        for (const job of message.jobs) {
+          // A template always comes before the first job that names it.
+          byMessage.set(
+            job.seq,
+            "template" in job
+              ? {
+                seq: job.seq,
+                ...templates.get(job.template)!,
+                stdin: job.stdin,
+              }
+              : job,
+          );
+        }
         drain();
     }
   };

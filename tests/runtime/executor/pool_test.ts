@@ -81,6 +81,37 @@ Deno.test("large inputs, more than workers can take at once, come back exact", a
   }
 });
 
+Deno.test("jobs of frozen specs run by their own spec, large inputs by message and small ones in the ring", async () => {
+  // A large input comes by message naming its spec's template (sent once),
+  // like the small ones in the ring: two functions of one module must each
+  // keep their own limits, however their jobs travel.
+  const pool = new ExecutorPool({ workers: 2 });
+  const roomy = Object.freeze(spec("roomy"));
+  const tight = Object.freeze({ ...spec("tight"), maxOutputBytes: 100_000 });
+  try {
+    const jobs = Array.from({ length: 24 }, (_, i) => {
+      const size = i % 3 === 0 ? 100 : 150_000 + i * 1000;
+      return { spec: i % 2 ? tight : roomy, input: randomBytes(size) };
+    });
+    const results = await Promise.all(
+      jobs.map(({ spec, input }) =>
+        pool.run({ module: ECHO }, spec.fn, spec, input.slice())
+      ),
+    );
+    results.forEach((r, i) => {
+      const { spec, input } = jobs[i];
+      if (spec === tight && input.byteLength > 100_000) {
+        assert.equal(r.failure?.reason, "output_too_large", `job ${i}`);
+      } else {
+        assert.equal(r.failure, undefined, `job ${i}`);
+        assert.deepEqual(r.stdout, input, `job ${i}`);
+      }
+    });
+  } finally {
+    await pool.close();
+  }
+});
+
 Deno.test("a runaway guest times out alone; jobs behind it still run", async () => {
   const pool = new ExecutorPool({ workers: 1, pipelineDepth: 4 });
   try {
