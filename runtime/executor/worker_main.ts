@@ -285,6 +285,12 @@ export function startExecutorWorker(): void {
 
   let draining = false;
   let waiting = false;
+  // Lets messages in between two batches and drains again: a task of its
+  // own, not `setTimeout(drain, 0)`, which waits ~2 ms here (Deno's timers
+  // fire on a millisecond clock) and idled a busy worker after every batch:
+  // 2 workers ran ~6,400 1 KB echoes a second, with half their time idle.
+  const nextBatch = new MessageChannel();
+  nextBatch.port1.onmessage = () => drain();
   /**
    * Runs the jobs in the ring in order, a batch at a time (then lets
    * messages in), and waits for more once it is empty. A job whose module,
@@ -300,7 +306,7 @@ export function startExecutorWorker(): void {
         if (!slot) break;
         const job = ready(slot);
         if (!job) return;
-        if (ran === BATCH) return void setTimeout(drain, 0);
+        if (ran === BATCH) return void nextBatch.port2.postMessage(null);
         ring.take();
         run(job);
       }
