@@ -90,7 +90,8 @@ function exchangeAnalysis(
       `${f(40 * redis.throughput.chainsPerS)} chains/s of 1 MB; memory mode ` +
       `runs ${f(kb?.throughput.chainsPerS)} chains/s even at 1 KB, where ` +
       "there is nothing to move: the fixed cost of a chain (the HTTP request, " +
-      "two executor dispatches and their postMessage round trips, the " +
+      "two executor dispatches and their hand-offs to a worker and back " +
+      "(a wake each where the other side sleeps; see the floors), the " +
       "workflow's bookkeeping) on 2 cores shared with the client caps it. " +
       `Moving 1 MB then adds ${
         f(
@@ -219,6 +220,7 @@ function sledgeAnalysis(r: Results): string {
   const s = r.startup?.results;
   const v = r.serving?.results;
   const floor = r.floors?.results.http.postEchoThroughWorker1KB;
+  const wakes = r.floors?.results.wakes;
   const parts: string[] = ["### Start-up and serving", ""];
   if (s) {
     parts.push(
@@ -269,14 +271,28 @@ function sledgeAnalysis(r: Results): string {
           f(q["Deno.serve echo via a worker"])
         }x the same through one worker hop${
           q["Deno.serve echo via a worker"]! < 1
-            ? "; the rest is eddy's own work per invocation (routing, " +
-              "limits, the job's structured clone to the worker, a fresh " +
-              "instance, metrics)"
+            ? "; the rest is eddy's own work per invocation (the request " +
+              "checks, limits and admission, the job's slot in the ring, a " +
+              "fresh instance, metrics)"
             : " (above a floor: the machine's other load moved between turns)"
         }. ${workerd} The load generator shares the 2 cores with the server ` +
         "it loads, so every server's figure is also bounded by it.",
       "",
     );
+    if (wakes) {
+      parts.push(
+        "A worker that runs out of jobs sleeps, and the main isolate wakes " +
+          "it for the next one; the worker wakes the main isolate for a " +
+          "result when it sleeps too. On this machine a wake of an idle " +
+          `isolate and back takes ${f(wakes.ring.p50)} µs p50 through shared ` +
+          `memory (the waking side spends ${f(wakes.notify.p50)} µs of it in ` +
+          `\`Atomics.notify\`) and ${f(wakes.message.p50)} µs through ` +
+          "postMessage (floors): under load the ring's wakes are fewer than " +
+          "the jobs (a worker drains every job written before it sleeps), " +
+          "while the bare echo hands nothing to another thread at all.",
+        "",
+      );
+    }
   } else if (v && floor) {
     const connections = r.floors!.results.http.connections;
     const step = v.steps.find((p) => p.connections === connections);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { System } from "./exchange.ts";
+import type { FloorResults } from "./floors.ts";
 import { fmt, lowerOrHigher, met, SYSTEM_LABEL, table } from "./_format.ts";
 import type { DistinctResults } from "./_distinct.ts";
 import { footprintTargets } from "./_footprint_section.ts";
@@ -547,7 +548,30 @@ export function floorsSection(
       ["POST echo 1 KB through a worker", rps(h.postEchoThroughWorker1KB)],
     ]),
     "",
+    ...wakeLines(f.wakes),
   ].join("\n");
+}
+
+/** The wake floors, when the results have them. */
+function wakeLines(w: FloorResults["wakes"]): string[] {
+  if (!w) return [];
+  const us = (m: { p50: number; p99: number }) =>
+    `p50 ${fmt(m.p50)} µs (p99 ${fmt(m.p99)})`;
+  return [
+    "Waking an idle worker isolate of the same process and being woken " +
+    `back (${w.n} round trips each way, each after 1 ms idle):`,
+    "",
+    table(["", "round trip"], [
+      [
+        "shared memory: `Atomics.notify` to an `Atomics.waitAsync` (the " +
+        "executor ring's hand-off)",
+        us(w.ring),
+      ],
+      ["of which the waking side's `Atomics.notify`", us(w.notify)],
+      ["postMessage", us(w.message)],
+    ]),
+    "",
+  ];
 }
 
 /** Density at scale: N distinct modules, against issue 11's targets. */

@@ -13,7 +13,11 @@
  *   baseline's);
  * - a bare `Deno.serve`: hello world, 1 KB POST echo, and the same echo
  *   through one worker postMessage round trip (every eddy invocation makes
- *   that hop), under load at 64 connections (bench/_hello_server.ts).
+ *   that hop), under load at 64 connections (bench/_hello_server.ts);
+ * - waking an idle worker isolate and being woken back, through shared
+ *   memory (`Atomics.notify` to an `Atomics.waitAsync`, as eddy's executor
+ *   ring does) and through postMessage (bench/_wake_worker.ts): what each
+ *   cross-thread hand-off costs on this machine.
  *
  * @module
  */
@@ -41,6 +45,23 @@ export interface FloorCell {
   n: number;
 }
 
+/** p50/p99 of a time in µs. */
+export interface Micros {
+  p50: number;
+  p99: number;
+}
+
+/** Waking an idle isolate of this process and being woken back, in µs. */
+export interface WakeFloors {
+  /** Round trip through shared memory: notify, and wait for its notify. */
+  ring: Micros;
+  /** Of that, what the waking side spends in `Atomics.notify` itself. */
+  notify: Micros;
+  /** Round trip through postMessage. */
+  message: Micros;
+  n: number;
+}
+
 /** What the floors experiment writes. */
 export interface FloorResults {
   sizes: string[];
@@ -53,6 +74,8 @@ export interface FloorResults {
     postEcho1KB: LoadResult;
     postEchoThroughWorker1KB: LoadResult;
   };
+  /** Absent from results of runs before it was measured. */
+  wakes?: WakeFloors;
 }
 
 /** One way of moving a payload; resolves when it has arrived (and, for echoes, come back). */
@@ -191,11 +214,71 @@ export async function runFloors(ctx: ExperimentContext): Promise<FloorResults> {
       Math.round(http.helloWorld.requestsPerSecond)
     } req/s`,
   );
+  const wakes = await wakeRoundTrips(
+    byScale(ctx.scale, { full: 3000, quick: 1000, tiny: 50 }),
+  );
+  ctx.log(`floors: wake round trip p50 ${wakes.ring.p50} µs`);
   return {
     sizes: payloadSizes(ctx.scale).map(sizeLabel),
     transfers,
     http: { ...http, tool: http.helloWorld.tool },
+    wakes,
   };
+}
+
+/** A millisecond with nothing to do: both sides of a wake fall asleep. */
+const idle = () => new Promise((resolve) => setTimeout(resolve, 1));
+
+/**
+ * `samples` wake round trips each way, in turn, after a tenth as many
+ * uncounted ones; each starts after a pause, so that it finds the worker
+ * asleep, as a sleeping thread is woken.
+ */
+async function wakeRoundTrips(samples: number): Promise<WakeFloors> {
+  const worker = new Worker(new URL("./_wake_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  try {
+    const counts = new Int32Array(new SharedArrayBuffer(8));
+    const message = (ping: number) =>
+      new Promise<void>((resolve) => {
+        worker.onmessage = () => resolve();
+        worker.postMessage(ping);
+      });
+    await message(0);
+    worker.postMessage(counts.buffer);
+    const ring: number[] = [], notify: number[] = [], posted: number[] = [];
+    const warmup = Math.ceil(samples / 10);
+    for (let i = 1; i <= samples + warmup; i++) {
+      await idle();
+      const start = performance.now();
+      Atomics.store(counts, 0, i);
+      Atomics.notify(counts, 0);
+      const notified = performance.now();
+      const wait = Atomics.waitAsync(counts, 1, i - 1);
+      if (wait.async) await wait.value;
+      const answered = performance.now();
+      await idle();
+      const sent = performance.now();
+      await message(i);
+      if (i <= warmup) continue;
+      ring.push((answered - start) * 1000);
+      notify.push((notified - start) * 1000);
+      posted.push((performance.now() - sent) * 1000);
+    }
+    const micros = (us: number[]) => {
+      const s = summarize(us);
+      return { p50: round(s.p50, 1), p99: round(s.p99, 1) };
+    };
+    return {
+      ring: micros(ring),
+      notify: micros(notify),
+      message: micros(posted),
+      n: samples,
+    };
+  } finally {
+    worker.terminate();
+  }
 }
 
 /** One echo; the answer is read into `into` (fresh, or reused). */

@@ -1,12 +1,15 @@
 /**
  * The report writer on the results the standalone scripts wrote (footprint,
  * preempt, admission) and density's: their sections and issue 11's targets
- * come out (the verdicts themselves: bench/_issue11_test.ts). No benchmark
+ * come out (the verdicts themselves: bench/_issue11_test.ts); and the floors
+ * section's wake round trips. No benchmark
  * runs: the JSON in bench/results is the fixture.
  */
 import assert from "node:assert/strict";
 import type { AdmissionResults } from "../../bench/admission.ts";
 import { writeReport } from "../../bench/report.ts";
+import type { FloorResults } from "../../bench/floors.ts";
+import { fmt } from "../../bench/_format.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 const RESULTS = new URL("../../bench/results/", import.meta.url);
@@ -107,4 +110,37 @@ Deno.test("the admission section shows the burst by bound when the results have 
   );
   assert.deepEqual(order, [...order].sort((a, b) => a - b));
   assert.ok(!(await section(older)).includes("The same burst by"));
+});
+
+Deno.test("the floors section shows the wake round trips when the results have them", async () => {
+  const floors = await fixture<{ results: FloorResults }>("floors");
+  const wakes = floors.results.wakes;
+  assert.ok(wakes, "the committed floors results have the wake floors");
+  const section = async (results: FloorResults) => {
+    const dir = await tempDir({ prefix: "eddy-report-test-" });
+    await Deno.writeTextFile(
+      `${dir}/floors.json`,
+      JSON.stringify({ ...floors, results }),
+    );
+    await writeReport(dir);
+    const report = await Deno.readTextFile(`${dir}/REPORT.md`);
+    const start = report.indexOf("## 4. Floors");
+    return report.slice(start, report.indexOf("\n## ", start + 1));
+  };
+  const { wakes: _, ...older } = floors.results;
+  const shown = await section({ ...older, wakes });
+  for (
+    const [row, m] of [[" (the executor ring's hand-off) |", wakes.ring], [
+      "`Atomics.notify` |",
+      wakes.notify,
+    ], ["| postMessage |", wakes.message]] as const
+  ) {
+    const line = shown.split("\n").find((l) => l.includes(row));
+    assert.ok(line, row);
+    assert.ok(
+      line.endsWith(`| p50 ${fmt(m.p50)} µs (p99 ${fmt(m.p99)}) |`),
+      line,
+    );
+  }
+  assert.ok(!(await section(older)).includes("Waking an idle worker"));
 });
