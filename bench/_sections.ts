@@ -308,6 +308,20 @@ export function sledgeSection(
           "echo's five imports.",
       "",
     );
+    // Results written before the executors' throughput was measured lack it.
+    const x = s.executors;
+    if (x) {
+      parts.push(
+        "The same echo through the executors, without HTTP: an " +
+          `\`ExecutorPool\` of ${x.workers} workers kept busy by ` +
+          `${x.inFlight} jobs of 1 KB in flight (the module prepared and ` +
+          "the spec frozen as a node's, so each job travels in the ring) " +
+          `completed ${x.jobsPerS} jobs/s, at ${fmt(x.cpuUsPerJob)} µs of ` +
+          "the process's CPU per job (its threads all together): the " +
+          "ceiling of the invocation path below HTTP on this machine.",
+        "",
+      );
+    }
     // Results written before the whole node's start was measured lack it.
     const p = s.process;
     if (p) {

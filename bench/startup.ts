@@ -10,7 +10,8 @@
  * memory) and of the rewritten module given a recycled memory.
  * Target: p50 ≤ 10 µs.
  *
- * Then a whole node's start: spawn `serve` on a data directory holding
+ * Then the executors' throughput without HTTP (bench/_executor_throughput.ts),
+ * and a whole node's start: spawn `serve` on a data directory holding
  * echo and time it to its first successful invocation, from source
  * (`cli.ts`) and from the single-file bundle, beside the floor of a bare
  * Deno.serve that starts two workers and answers through one
@@ -32,6 +33,10 @@ import { ROOT } from "./_nodes.ts";
 import { findWasmtimeHarness, WASMTIME_VERSION } from "./peers.ts";
 import { round, summarize, type Summary } from "./_stats.ts";
 import { runWasmtimeHarness } from "./_wasmtime.ts";
+import {
+  type ExecutorThroughput,
+  measureExecutorThroughput,
+} from "./_executor_throughput.ts";
 import { bundle } from "../scripts/mod.ts";
 import {
   dataDirWithEcho,
@@ -175,6 +180,8 @@ export interface StartupResults {
   wasmtime: WasmtimeStartup;
   target: { maxP50: number; value: number; met: boolean };
   process: ProcessStartup;
+  /** Absent from results of runs before it was measured. */
+  executors?: ExecutorThroughput;
 }
 
 /** Issue 9's start-up target: p50 of instantiate + run echo 1 KB, µs. */
@@ -221,6 +228,13 @@ export async function runStartup(
       ? `startup: wasmtime not measured: ${wasmtime.missing}`
       : `startup: wasmtime p50 ${wasmtime.wasiPooling.p50} µs (WASI), ${wasmtime.minimalHostPooling.p50} µs (minimal host functions)`,
   );
+  const executors = await measureExecutorThroughput(
+    byScale(ctx.scale, { full: 5000, quick: 2000, tiny: 300 }),
+    byScale(ctx.scale, { full: 1000, quick: 500, tiny: 100 }),
+  );
+  ctx.log(
+    `startup: executors ${executors.jobsPerS} jobs/s, ${executors.cpuUsPerJob} µs CPU a job`,
+  );
   const process = await measureProcessStartup(ctx);
   ctx.log(
     `startup: start to first invocation p50 ${process.fromSource.p50} ms from source, ${process.bundled.p50} ms bundled (floor ${process.floorDenoServeTwoWorkers.p50} ms)`,
@@ -231,6 +245,7 @@ export async function runStartup(
     invokeEcho1KB: brief(m.invoke),
     floorInstanceFreshMemory: brief(m.floorFresh),
     floorInstanceRecycledMemory: brief(m.floorRecycled),
+    executors,
     wasmtime,
     target: {
       maxP50: TARGET_P50_US,

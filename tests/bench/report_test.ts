@@ -2,18 +2,23 @@
  * The report writer on the results the standalone scripts wrote (footprint,
  * preempt, admission) and density's: their sections and issue 11's targets
  * come out (the verdicts themselves: bench/_issue11_test.ts); and the floors
- * section's wake round trips. No benchmark
- * runs: the JSON in bench/results is the fixture.
+ * section's wake round trips and the start-up section's executor
+ * throughput. No benchmark runs: the JSON in bench/results is the fixture.
  */
 import assert from "node:assert/strict";
 import type { AdmissionResults } from "../../bench/admission.ts";
 import { writeReport } from "../../bench/report.ts";
 import type { FloorResults } from "../../bench/floors.ts";
-import { fmt } from "../../bench/_format.ts";
+import type { StartupResults } from "../../bench/startup.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 const RESULTS = new URL("../../bench/results/", import.meta.url);
 const NAMES = ["footprint", "preempt", "admission", "density"];
+
+/** Whether a figure as the report prints it (3 digits) is `value`. */
+function near(shown: number, value: number): boolean {
+  return Math.abs(shown - value) <= Math.max(0.5, value * 0.005);
+}
 
 async function fixture<T>(name: string): Promise<T> {
   return JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, RESULTS)));
@@ -137,10 +142,35 @@ Deno.test("the floors section shows the wake round trips when the results have t
   ) {
     const line = shown.split("\n").find((l) => l.includes(row));
     assert.ok(line, row);
-    assert.ok(
-      line.endsWith(`| p50 ${fmt(m.p50)} µs (p99 ${fmt(m.p99)}) |`),
-      line,
-    );
+    const [, p50, p99] =
+      line.match(/\| p50 ([\d.]+) µs \(p99 ([\d.]+)\) \|$/) ??
+        [];
+    assert.ok(near(Number(p50), m.p50) && near(Number(p99), m.p99), line);
   }
   assert.ok(!(await section(older)).includes("Waking an idle worker"));
+});
+
+Deno.test("the start-up section quotes the executors' throughput when the results have it", async () => {
+  const startup = await fixture<{ results: StartupResults }>("startup");
+  const x = startup.results.executors ??
+    { workers: 2, inFlight: 64, jobsPerS: 17019, cpuUsPerJob: 98.4, jobs: 1 };
+  const section = async (results: StartupResults) => {
+    const dir = await tempDir({ prefix: "eddy-report-test-" });
+    await Deno.writeTextFile(
+      `${dir}/startup.json`,
+      JSON.stringify({ ...startup, results }),
+    );
+    await writeReport(dir);
+    const report = await Deno.readTextFile(`${dir}/REPORT.md`);
+    const start = report.indexOf("### New-instance start-up");
+    return report.slice(start, report.indexOf("\n### ", start + 1));
+  };
+  const [, perS, cpu] = (await section({ ...startup.results, executors: x }))
+    .match(
+      /completed (\d+) jobs\/s, at ([\d.]+) µs/,
+    ) ?? [];
+  assert.equal(Number(perS), x.jobsPerS);
+  assert.ok(near(Number(cpu), x.cpuUsPerJob), `${cpu} µs`);
+  const { executors: _, ...older } = startup.results;
+  assert.ok(!(await section(older)).includes("through the executors"));
 });
