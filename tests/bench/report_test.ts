@@ -24,6 +24,25 @@ async function fixture<T>(name: string): Promise<T> {
   return JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, RESULTS)));
 }
 
+/**
+ * The report written from `results` alone, saved as `name`.json: its part
+ * from `heading` to the next heading of the same level.
+ */
+async function reportSection(
+  name: string,
+  results: unknown,
+  heading: string,
+): Promise<string> {
+  const dir = await tempDir({ prefix: "eddy-report-test-" });
+  await Deno.writeTextFile(`${dir}/${name}.json`, JSON.stringify(results));
+  await writeReport(dir);
+  const report = await Deno.readTextFile(`${dir}/REPORT.md`);
+  const start = report.indexOf(heading);
+  const level = heading.slice(0, heading.indexOf(" ") + 1);
+  const end = report.indexOf(`\n${level}`, start + 1);
+  return report.slice(start, end < 0 ? undefined : end);
+}
+
 Deno.test("the report has a section per standalone script and issue 11's targets", async () => {
   const dir = await tempDir({ prefix: "eddy-report-test-" });
   for (const name of NAMES) {
@@ -90,18 +109,8 @@ Deno.test("the admission section shows the burst by bound when the results have 
     capacityPerSecond: bounded.capacityPerSecond,
     burst: { ...bounded.burst, admitted: 1234 },
   };
-  const section = async (results: AdmissionResults) => {
-    const dir = await tempDir({ prefix: "eddy-report-test-" });
-    await Deno.writeTextFile(
-      `${dir}/admission.json`,
-      JSON.stringify(results),
-    );
-    await writeReport(dir);
-    const report = await Deno.readTextFile(`${dir}/REPORT.md`);
-    const start = report.indexOf("## Admission under bursts and floods");
-    const end = report.indexOf("\n## ", start + 1);
-    return report.slice(start, end < 0 ? undefined : end);
-  };
+  const section = (results: AdmissionResults) =>
+    reportSection("admission", results, "## Admission under bursts and floods");
   const { sweep: __, ...older } = admission;
   const withSweep = await section({ ...older, sweep: [tighter] });
   const rows = withSweep.split("\n").filter((l) =>
@@ -121,17 +130,8 @@ Deno.test("the floors section shows the wake round trips when the results have t
   const floors = await fixture<{ results: FloorResults }>("floors");
   const wakes = floors.results.wakes;
   assert.ok(wakes, "the committed floors results have the wake floors");
-  const section = async (results: FloorResults) => {
-    const dir = await tempDir({ prefix: "eddy-report-test-" });
-    await Deno.writeTextFile(
-      `${dir}/floors.json`,
-      JSON.stringify({ ...floors, results }),
-    );
-    await writeReport(dir);
-    const report = await Deno.readTextFile(`${dir}/REPORT.md`);
-    const start = report.indexOf("## 4. Floors");
-    return report.slice(start, report.indexOf("\n## ", start + 1));
-  };
+  const section = (results: FloorResults) =>
+    reportSection("floors", { ...floors, results }, "## 4. Floors");
   const { wakes: _, ...older } = floors.results;
   const shown = await section({ ...older, wakes });
   for (
@@ -154,17 +154,12 @@ Deno.test("the start-up section quotes the executors' throughput when the result
   const startup = await fixture<{ results: StartupResults }>("startup");
   const x = startup.results.executors ??
     { workers: 2, inFlight: 64, jobsPerS: 17019, cpuUsPerJob: 98.4, jobs: 1 };
-  const section = async (results: StartupResults) => {
-    const dir = await tempDir({ prefix: "eddy-report-test-" });
-    await Deno.writeTextFile(
-      `${dir}/startup.json`,
-      JSON.stringify({ ...startup, results }),
+  const section = (results: StartupResults) =>
+    reportSection(
+      "startup",
+      { ...startup, results },
+      "### New-instance start-up",
     );
-    await writeReport(dir);
-    const report = await Deno.readTextFile(`${dir}/REPORT.md`);
-    const start = report.indexOf("### New-instance start-up");
-    return report.slice(start, report.indexOf("\n### ", start + 1));
-  };
   const [, perS, cpu] = (await section({ ...startup.results, executors: x }))
     .match(
       /completed (\d+) jobs\/s, at ([\d.]+) µs/,
