@@ -146,9 +146,14 @@ export class Ring {
     Atomics.add(c, JOBS_WRITTEN, 1);
   }
 
+  /** Whether the worker waits for jobs (asleep, or about to be). */
+  workerAsleep(): boolean {
+    return Atomics.load(this.#control, WORKER_WAITING) === 1;
+  }
+
   /** Wakes the worker if it waits for jobs. */
   notifyWorker(): void {
-    if (Atomics.load(this.#control, WORKER_WAITING) === 1) {
+    if (this.workerAsleep()) {
       Atomics.notify(this.#control, JOBS_WRITTEN);
     }
   }

@@ -187,6 +187,13 @@ const SEND_AHEAD_MAX_BYTES = 64 << 10;
 const SEND_AHEAD_MS = 10;
 
 /**
+ * Work (ms) a job may find ahead of it on an awake worker rather than wake
+ * a sleeping one: a wake costs the waking thread ~50 µs here and the job
+ * ~100 µs before it starts (see the report's wake floors).
+ */
+const WAKE_WORTH_MS = 0.2;
+
+/**
  * A job whose function runs this many times shorter than the longest job
  * every worker holds (by recent runs, or by how long the one on its CPU
  * has been there) may overtake it on an extra worker rather than wait:
@@ -1255,19 +1262,26 @@ export class ExecutorPool {
   /**
    * An idle worker if there is one; otherwise, for a small input, the least
    * loaded worker with room in its pipeline (in jobs and in estimated
-   * work, see `SEND_AHEAD_MS`). Extra workers take short jobs only.
+   * work, see `SEND_AHEAD_MS`). An idle worker that sleeps is passed over
+   * for an awake one with little work ahead (`WAKE_WORTH_MS`). Extra
+   * workers take short jobs only.
    */
   #target(job: PendingJob): Executor | undefined {
     let best: Executor | undefined;
     const cost = this.#costs.of(job.fn);
     let overtakes: boolean | undefined;
     const overtaking = () => overtakes ??= this.#overtakes(job.fn, Date.now());
+    let asleep: Executor | undefined;
     for (const e of this.#executors) {
       if (!e.ring.canWrite()) continue;
       // Extra workers are there for jobs that overtake.
       if (e.extra && !overtaking()) continue;
       const load = this.#load(e);
-      if (load === 0) return e;
+      if (load === 0) {
+        if (!e.ring.workerAsleep()) return e;
+        asleep ??= e;
+        continue;
+      }
       if (load >= this.#depth) continue;
       if (this.#aheadMs(e) + cost > SEND_AHEAD_MS) continue;
       // Not queued behind longer work when an extra worker can take it.
@@ -1275,9 +1289,13 @@ export class ExecutorPool {
       if (!best || load < this.#load(best)) best = e;
     }
     const input = job.posted.stdin;
-    return input.byteLength <= SEND_AHEAD_MAX_BYTES || shared(input)
+    const sentAhead = input.byteLength <= SEND_AHEAD_MAX_BYTES ||
+      shared(input);
+    if (!asleep) return sentAhead ? best : undefined;
+    return sentAhead && best && !best.ring.workerAsleep() &&
+        this.#aheadMs(best) + cost <= WAKE_WORTH_MS
       ? best
-      : undefined;
+      : asleep;
   }
 
   /** Jobs sent to `executor` that are not parked in a call. */
