@@ -44,3 +44,22 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** The median and 99th percentile of some samples. */
+export interface Percentiles {
+  p50: number;
+  p99: number;
+}
+
+/**
+ * `s`'s median and 99th percentile, rounded to `digits` decimals.
+ *
+ * @example
+ * ```ts
+ * import { percentiles, summarize } from "./_stats.ts";
+ * console.log(percentiles(summarize([1.234, 2.345]), 1)); // { p50: 2.3, p99: 2.3 }
+ * ```
+ */
+export function percentiles(s: Summary, digits = 2): Percentiles {
+  return { p50: round(s.p50, digits), p99: round(s.p99, digits) };
+}

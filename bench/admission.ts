@@ -49,7 +49,7 @@ import {
 import type { Standalone } from "./_experiment.ts";
 import { whileFlooding } from "./_flood.ts";
 import { RawHttpClient } from "./_raw_http.ts";
-import { round, summarize, type Summary } from "./_stats.ts";
+import { percentiles, round, summarize, type Summary } from "./_stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -117,7 +117,7 @@ async function invoke(url: string, fn: string, body: string): Promise<Answer> {
   return { status: answer.status, reason, ms };
 }
 
-const ms = (s: Summary) => ({ p50: round(s.p50, 1), p99: round(s.p99, 1) });
+const ms = (s: Summary) => percentiles(s, 1);
 
 /** Completed invocations per second of `clients` closed-loop clients. */
 async function closedLoop(

@@ -34,7 +34,7 @@ import { roundRobin } from "./_loops.ts";
 import { ROOT, startDeno } from "./_nodes.ts";
 import { connectRedis, getBytes, setBytes, startRedis } from "./_redis.ts";
 import { readFull, writeAll } from "./_socket.ts";
-import { round, summarize } from "./_stats.ts";
+import { type Percentiles, percentiles, round, summarize } from "./_stats.ts";
 
 /** p50/p99 of one floor at one size, and bytes moved per second at p50. */
 export interface FloorCell {
@@ -45,20 +45,14 @@ export interface FloorCell {
   n: number;
 }
 
-/** p50/p99 of a time in µs. */
-export interface Micros {
-  p50: number;
-  p99: number;
-}
-
 /** Waking an idle isolate of this process and being woken back, in µs. */
 export interface WakeFloors {
   /** Round trip through shared memory: notify, and wait for its notify. */
-  ring: Micros;
+  ring: Percentiles;
   /** Of that, what the waking side spends in `Atomics.notify` itself. */
-  notify: Micros;
+  notify: Percentiles;
   /** Round trip through postMessage. */
-  message: Micros;
+  message: Percentiles;
   n: number;
 }
 
@@ -266,10 +260,7 @@ async function wakeRoundTrips(samples: number): Promise<WakeFloors> {
       notify.push((notified - start) * 1000);
       posted.push((performance.now() - sent) * 1000);
     }
-    const micros = (us: number[]) => {
-      const s = summarize(us);
-      return { p50: round(s.p50, 1), p99: round(s.p99, 1) };
-    };
+    const micros = (us: number[]) => percentiles(summarize(us), 1);
     return {
       ring: micros(ring),
       notify: micros(notify),
