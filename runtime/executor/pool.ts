@@ -1268,6 +1268,7 @@ export class ExecutorPool {
    */
   #target(job: PendingJob): Executor | undefined {
     let best: Executor | undefined;
+    let bestAheadMs = 0;
     const cost = this.#costs.of(job.fn);
     let overtakes: boolean | undefined;
     const overtaking = () => overtakes ??= this.#overtakes(job.fn, Date.now());
@@ -1283,17 +1284,21 @@ export class ExecutorPool {
         continue;
       }
       if (load >= this.#depth) continue;
-      if (this.#aheadMs(e) + cost > SEND_AHEAD_MS) continue;
+      const aheadMs = this.#aheadMs(e);
+      if (aheadMs + cost > SEND_AHEAD_MS) continue;
       // Not queued behind longer work when an extra worker can take it.
       if (!e.extra && overtaking() && this.#extraPossible()) continue;
-      if (!best || load < this.#load(best)) best = e;
+      if (!best || load < this.#load(best)) {
+        best = e;
+        bestAheadMs = aheadMs;
+      }
     }
     const input = job.posted.stdin;
     const sentAhead = input.byteLength <= SEND_AHEAD_MAX_BYTES ||
       shared(input);
     if (!asleep) return sentAhead ? best : undefined;
     return sentAhead && best && !best.ring.workerAsleep() &&
-        this.#aheadMs(best) + cost <= WAKE_WORTH_MS
+        bestAheadMs + cost <= WAKE_WORTH_MS
       ? best
       : asleep;
   }
