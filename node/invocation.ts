@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CallTrace } from "../runtime/executor/mod.ts";
+import type { CallTrace, JobSignal } from "../runtime/executor/mod.ts";
 import type { Reservation } from "../runtime/memory_budget.ts";
 
 /** Per-invocation options of a node's `invoke`. */
@@ -13,9 +13,11 @@ export interface InvokeOptions {
   args?: string[];
   /**
    * Cancels the invocation (its client or caller went away): queued, it is
-   * dropped; running, it is stopped, and so is every call it made.
+   * dropped; running, it is stopped, and so is every call it made. A
+   * function is asked for the signal only if the invocation is still out
+   * after a few milliseconds (see {@linkcode JobSignal}).
    */
-  signal?: AbortSignal;
+  signal?: JobSignal;
   /**
    * Takes over the budget the output holds, to release once it is sent;
    * without it the output is released from the budget on return.

@@ -108,7 +108,9 @@ export async function answerInvocation(
     result = await node.invoke(name, input, {
       args,
       reservation,
-      signal: request.signal,
+      // Asked for only by a run still out after a few ms: a request's
+      // signal costs Deno an async op and an abort event.
+      signal: () => request.signal,
     });
   } catch (error) {
     reservation.release();

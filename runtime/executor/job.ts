@@ -36,6 +36,25 @@ export interface JobSpec {
   maxOutputBytes: number;
 }
 
+/**
+ * What cancels a job: a signal, or a function that gives one when first
+ * asked. The pool asks only once the job has been out two watchdog rounds
+ * (5-10 ms by default), so that a signal that costs something to make
+ * costs short jobs nothing: an HTTP request's `signal` makes Deno arm an
+ * async operation and an abort event per request (about a tenth of the
+ * node's thread per 1 KB echo, measured). A cancel before then takes
+ * effect at that round.
+ *
+ * @example
+ * ```ts
+ * import type { JobSignal } from "./job.ts";
+ * const request = new Request("http://127.0.0.1/invoke/echo");
+ * const late: JobSignal = () => request.signal;
+ * console.log(typeof late); // function
+ * ```
+ */
+export type JobSignal = AbortSignal | (() => AbortSignal);
+
 /** Why a run failed, if it did. */
 export interface JobFailure {
   reason: InvocationFailure;

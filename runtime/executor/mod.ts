@@ -11,7 +11,7 @@
  *
  * @module
  */
-export type { JobFailure, JobResult, JobSpec } from "./job.ts";
+export type { JobFailure, JobResult, JobSignal, JobSpec } from "./job.ts";
 export { MemoryPool, type MemoryPoolOptions } from "./memory_pool.ts";
 export {
   type RunCalls,

@@ -29,7 +29,12 @@ import { HostFdLedger } from "../wasi/fd_ledger.ts";
 import { isSpareSized } from "../wasi/stdio.ts";
 import type { MemoryBudget } from "../memory_budget.ts";
 import type { CallOrigin, CallReply } from "./guest_calls.ts";
-import { type JobResult, type JobSpec, timeoutFailure } from "./job.ts";
+import {
+  type JobResult,
+  type JobSignal,
+  type JobSpec,
+  timeoutFailure,
+} from "./job.ts";
 import {
   CANCEL_SLOTS,
   type FromWorker,
@@ -142,6 +147,10 @@ interface PendingJob {
   /** Cancels it; listened to until it settles. */
   signal?: AbortSignal;
   onAbort?: () => void;
+  /** Gives its signal, to be listened to from its second watchdog round. */
+  lateSignal?: () => AbortSignal;
+  /** Watchdog rounds it waited through for `lateSignal` to be asked. */
+  lateRounds?: number;
   /** Aborts the calls it made once it settles. */
   calls?: AbortController;
   /** The cancel slot of its worker's status it was written to. */
@@ -363,6 +372,8 @@ export class ExecutorPool {
   #nextTimer: ReturnType<typeof setTimeout> | undefined;
   /** When a job last came or ended (performance.now()). */
   #lastActivity = 0;
+  /** Jobs whose signal is yet to be asked for (see {@linkcode JobSignal}). */
+  #late: PendingJob[] = [];
 
   constructor(options: ExecutorPoolOptions = {}) {
     const count = Math.max(1, options.workers ?? availableParallelism());
@@ -448,17 +459,19 @@ export class ExecutorPool {
    * with a small input costs no message at all: freeze one spec per
    * deployment and pass that same object each time. When `signal` aborts before
    * the run ends, it resolves at once as `cancelled` and the guest, and
-   * every call it made, is stopped.
+   * every call it made, is stopped (a signal given as a function: see
+   * {@linkcode JobSignal}).
    */
   run(
     compiled: CompiledModule,
     moduleKey: string,
     spec: JobSpec,
     stdin: Uint8Array,
-    signal?: AbortSignal,
+    cancel?: JobSignal,
   ): Promise<JobResult> {
     const refusal = this.refusal(spec);
     if (refusal) return Promise.reject(refusal);
+    const signal = cancel instanceof AbortSignal ? cancel : undefined;
     if (signal?.aborted) {
       return Promise.resolve(cancelled(signal, "before it started"));
     }
@@ -472,11 +485,11 @@ export class ExecutorPool {
         reject,
         parked: 0,
         parkedMs: 0,
-        signal,
       };
-      if (signal) {
-        job.onAbort = () => this.#cancel(job);
-        signal.addEventListener("abort", job.onAbort, { once: true });
+      if (signal) this.#watchSignal(job, signal);
+      else if (cancel) {
+        job.lateSignal = cancel as () => AbortSignal;
+        this.#late.push(job);
       }
       this.#queue.push(job);
       this.#scheduleDispatch();
@@ -690,6 +703,30 @@ export class ExecutorPool {
     return this.#extraStarting > 0 ||
       this.#executors.length < this.#maxWorkers ||
       this.#executors.some((e) => e.extra);
+  }
+
+  /** Cancels `job` once `signal` aborts (at once if it has). */
+  #watchSignal(job: PendingJob, signal: AbortSignal): void {
+    job.signal = signal;
+    job.onAbort = () => this.#cancel(job);
+    if (signal.aborted) return job.onAbort();
+    signal.addEventListener("abort", job.onAbort, { once: true });
+  }
+
+  /**
+   * Listens to the late signals of jobs still out at their second watchdog
+   * round (see {@linkcode JobSignal}); a job is out for one to two rounds
+   * by then, so that one that came just before a round does not count.
+   */
+  #listenLate(): void {
+    const late = this.#late;
+    this.#late = [];
+    for (const job of late) {
+      if (job.settled) continue;
+      job.lateRounds = (job.lateRounds ?? 0) + 1;
+      if (job.lateRounds < 2) this.#late.push(job);
+      else this.#watchSignal(job, job.lateSignal!());
+    }
   }
 
   #park(job: PendingJob): void {
@@ -1321,6 +1358,7 @@ export class ExecutorPool {
   }
 
   #patrol(): void {
+    this.#listenLate();
     const now = Date.now();
     for (const executor of this.#all()) {
       // A guest parked in a call past its deadline is unwound, not killed:

@@ -233,6 +233,48 @@ Deno.test("cancelled jobs: queued dropped, running stopped, the jobs around them
   }
 });
 
+Deno.test("a signal given as a function is asked for only by a job still out after two watchdog rounds, and cancels it", async () => {
+  const pool = new ExecutorPool({ workers: 1, watchdogIntervalMs: 200 });
+  try {
+    let asked = 0;
+    const late = (controller: AbortController) => () => {
+      asked++;
+      return controller.signal;
+    };
+    for (let i = 0; i < 5; i++) {
+      await pool.run({ module: ECHO }, "echo", spec("echo"), text("warm"));
+    }
+    for (let i = 0; i < 20; i++) {
+      const result = await pool.run(
+        { module: ECHO },
+        "echo",
+        spec("echo"),
+        text(`echo ${i}`),
+        late(new AbortController()),
+      );
+      assert.equal(decode(result.stdout), `echo ${i}`);
+    }
+    assert.equal(asked, 0, "short jobs asked for their signal");
+    // Its client left at once: the spin is stopped at its second round, not
+    // at its 10 s timeout.
+    const gone = new AbortController();
+    gone.abort();
+    const started = performance.now();
+    const result = await pool.run(
+      { module: SPIN },
+      "spin",
+      spec("spin", 10_000),
+      text(""),
+      late(gone),
+    );
+    assert.equal(result.failure?.reason, "cancelled");
+    assert.equal(asked, 1);
+    assert.ok(performance.now() - started < 5000, "the spin was not stopped");
+  } finally {
+    await pool.close();
+  }
+});
+
 Deno.test("a job cancelled before its worker starts it is skipped, a parked one unwound: no restart", async () => {
   const origins: AbortSignal[] = [];
   const pool = new ExecutorPool({
