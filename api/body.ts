@@ -93,16 +93,9 @@ export async function readBody(
   }
   if (!request.body) return new Uint8Array();
   const body = request.body;
-  const reserve = async (bytes: number) => {
-    try {
-      reservation?.growInput(bytes);
-    } catch (error) {
-      await body.cancel().catch(() => {});
-      throw error;
-    }
-  };
   if (Number.isFinite(declared)) {
-    await reserve(declared);
+    const refused = reserve(body, declared, reservation);
+    if (refused) await refused;
     if (declared <= WHOLE_BODY_BYTES) {
       // One read of the whole body: no stream reader per chunk.
       const out = new Uint8Array(await request.arrayBuffer());
@@ -132,7 +125,7 @@ export async function readBody(
       await body.cancel().catch(() => {});
       throw tooLarge(size);
     }
-    await reserve(chunk.byteLength);
+    await reserve(body, chunk.byteLength, reservation);
     chunks.push(chunk);
   }
   if (chunks.length === 1) return chunks[0];
@@ -147,4 +140,25 @@ export async function readBody(
   chunks.length = 0;
   reservation?.shrink(size);
   return out;
+}
+
+/**
+ * Reserves `bytes` of `body` from `reservation`. When the budget cannot
+ * take them, the body is cancelled and the returned promise rejects with
+ * the budget's error; otherwise nothing is returned (no promise per
+ * request on the hot path).
+ */
+function reserve(
+  body: ReadableStream<Uint8Array>,
+  bytes: number,
+  reservation?: Reservation,
+): Promise<never> | undefined {
+  try {
+    reservation?.growInput(bytes);
+    return undefined;
+  } catch (error) {
+    return body.cancel().catch(() => {}).then(() => {
+      throw error;
+    });
+  }
 }

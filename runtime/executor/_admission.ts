@@ -50,7 +50,7 @@ export class RunCosts {
  * How long a new job of `fn` would wait (ms) with `lines` (functions and
  * their jobs waiting) served in turn and `runningMs` of work on the
  * workers: its own line ahead of it, and one job of each other function
- * per job of its own, all shared by `workers`.
+ * `counted` per job of its own, all shared by `workers`.
  *
  * @example
  * ```ts
@@ -58,27 +58,25 @@ export class RunCosts {
  * const costs = new RunCosts();
  * costs.observe("flood", 100);
  * costs.observe("echo", 1);
- * const lines: [string, number][] = [["flood", 50]];
+ * const lines = new Map([["flood", { length: 50 }]]);
  * console.log(expectedWaitMs(lines, costs, "echo", 0, 1)); // 100
  * console.log(expectedWaitMs(lines, costs, "flood", 0, 1)); // 5000
+ * console.log(expectedWaitMs(lines, costs, "echo", 0, 1, () => false)); // 0
  * ```
  */
 export function expectedWaitMs(
-  lines: Iterable<[string, number]>,
+  lines: ReadonlyMap<string, { readonly length: number }>,
   costs: RunCosts,
   fn: string,
   runningMs: number,
   workers: number,
+  counted: (fn: string) => boolean = () => true,
 ): number {
-  let own = 0;
-  const others: [string, number][] = [];
-  for (const line of lines) {
-    if (line[0] === fn) own = line[1];
-    else others.push(line);
-  }
+  const own = lines.get(fn)?.length ?? 0;
   let work = runningMs + own * costs.of(fn);
-  for (const [other, waiting] of others) {
-    work += Math.min(waiting, own + 1) * costs.of(other);
+  for (const [other, line] of lines) {
+    if (other === fn || !counted(other)) continue;
+    work += Math.min(line.length, own + 1) * costs.of(other);
   }
   return work / workers;
 }

@@ -40,9 +40,12 @@ export class FairQueue<T extends Queued> {
     return this.#lines.get(fn)?.length ?? 0;
   }
 
-  /** Functions with jobs waiting and how many each has. */
-  *lines(): Iterable<[string, number]> {
-    for (const [fn, line] of this.#lines) yield [fn, line.length];
+  /**
+   * Functions with jobs waiting and their lines, in the order they are
+   * served next (a view, not a copy: admission reads it per request).
+   */
+  lines(): ReadonlyMap<string, { readonly length: number }> {
+    return this.#lines;
   }
 
   push(job: T): void {
@@ -71,7 +74,9 @@ export class FairQueue<T extends Queued> {
 
   /** The first job of each line, in the order they are served. */
   heads(): T[] {
-    return [...this.#lines.values()].map((line) => line[0]);
+    const heads: T[] = [];
+    for (const line of this.#lines.values()) heads.push(line[0]);
+    return heads;
   }
 
   /**

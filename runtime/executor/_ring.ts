@@ -191,8 +191,8 @@ export class Ring {
         stdout,
         stderr: "",
         durationMs: r[h + 2],
-        ...(r[h + 3] ? { reserved: r[h + 3] } : {}),
       };
+      if (r[h + 3]) result.reserved = r[h + 3];
       taken = (taken + 1) | 0;
       Atomics.store(c, RESULTS_TAKEN, taken);
       onResult(seq, result);

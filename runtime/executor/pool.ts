@@ -543,13 +543,13 @@ export class ExecutorPool {
       runningMs += Math.max(0, load - this.#doneMs(e, now, onlyShort));
     }
     if (idle && this.#queue.length === 0) return undefined;
-    const lines = [...this.#queue.lines()];
     const wait = expectedWaitMs(
-      onlyShort ? lines.filter(([fn]) => this.#short(fn)) : lines,
+      this.#queue.lines(),
       this.#costs,
       spec.fn,
       runningMs,
       this.#executors.length,
+      onlyShort ? (fn) => this.#short(fn) : undefined,
     );
     if (wait <= bound) return undefined;
     const why = bound === this.#maxQueueWaitMs
@@ -1188,8 +1188,9 @@ export class ExecutorPool {
   }
 
   #dispatch(): void {
-    const batches = new Map<Executor, [PendingJob, MessageJob][]>();
-    const touched = new Set<Executor>();
+    // Few workers, and jobs by message are rare: no Set or Map per round.
+    let batches: Map<Executor, [PendingJob, MessageJob][]> | undefined;
+    const touched: Executor[] = [];
     while (this.#queue.length > 0) {
       if (this.#unstarted > 0) this.#startNext(true);
       const next = this.#next();
@@ -1202,7 +1203,7 @@ export class ExecutorPool {
       const idle = executor.inflight.size === 0;
       head.order = executor.posted++;
       executor.inflight.set(head.posted.seq, head);
-      touched.add(executor);
+      if (!touched.includes(executor)) touched.push(executor);
       this.#holdModule(executor, head);
       const { seq, stdin } = head.posted;
       const template = this.#template(executor, head);
@@ -1212,6 +1213,7 @@ export class ExecutorPool {
       }
       head.transferred = idle && !shared(stdin);
       executor.ring.writeJob(seq, -1);
+      batches ??= new Map();
       const batch = batches.get(executor) ?? [];
       batch.push([
         head,
@@ -1223,11 +1225,11 @@ export class ExecutorPool {
     // through the ring as well would cost a second cross-thread wake. Spares
     // kept for it ride the same wake, in the jobs message if there is one.
     for (const executor of touched) {
-      if (batches.has(executor)) continue;
+      if (batches?.has(executor)) continue;
       if (executor.spares.length > 0) this.#postSpares(executor);
       else executor.ring.notifyWorker();
     }
-    for (const [executor, batch] of batches) {
+    for (const [executor, batch] of batches ?? []) {
       const spares = this.#takeSpares(executor);
       this.#post(
         executor,
