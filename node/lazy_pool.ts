@@ -67,6 +67,11 @@ export class LazyExecutorPool {
     return this.#pool?.recycle(bytes) ?? false;
   }
 
+  /** {@linkcode ExecutorPool.flooding}; before a start no guest runs. */
+  flooding(fn: string): void {
+    this.#pool?.flooding(fn);
+  }
+
   /** {@linkcode ExecutorPool.retain}; nothing to drop before a start. */
   retain(moduleKeys: Iterable<string>): void {
     this.#pool?.retain(moduleKeys);

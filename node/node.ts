@@ -546,11 +546,15 @@ export class EddyNode {
     return refusal && this.#refused(name, refusal);
   }
 
-  /** The refusal of one more invocation of `fn` past its concurrency. */
+  /**
+   * The refusal of one more invocation of `fn` past its concurrency; the
+   * pool is told, so that the flood's guests yield the cores to others'.
+   */
   #atLimit(fn: Deployment): InvocationError | undefined {
     const running = this.#running.get(fn.name) ?? 0;
     const limit = fn.limits.concurrency;
     if (limit === undefined || running < limit) return undefined;
+    this.#pool.flooding(fn.name);
     return new InvocationError(
       fn.name,
       "overloaded",

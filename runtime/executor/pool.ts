@@ -227,6 +227,14 @@ const OVERTAKE_MIN_MS = 2;
 const BACKGROUND_AFTER_MS = 20;
 
 /**
+ * A function refused for its own `limits.concurrency` within this long
+ * (ms) floods the node: a worker running one of its jobs runs in the
+ * background too, so that other functions' guests get the cores first
+ * (see {@linkcode ExecutorPool.flooding}).
+ */
+const FLOOD_BACKGROUND_MS = 1000;
+
+/**
  * The pool idle this long (ms) starts its next regular worker (see
  * `#startNext`): the answers just settled must be written out first.
  */
@@ -372,6 +380,8 @@ export class ExecutorPool {
   #nextTimer: ReturnType<typeof setTimeout> | undefined;
   /** When a job last came or ended (performance.now()). */
   #lastActivity = 0;
+  /** When each function was last refused for its concurrency (Date.now()). */
+  readonly #floodedAt = new Map<string, number>();
   /** Jobs whose signal is yet to be asked for (see {@linkcode JobSignal}). */
   #late: PendingJob[] = [];
 
@@ -512,6 +522,24 @@ export class ExecutorPool {
       );
     }
     return this.#admission(spec);
+  }
+
+  /**
+   * Tells the pool that `fn` was refused for its own concurrency limit: for
+   * the next second its jobs run on background threads, so that its flood
+   * takes the cores only when other functions' guests leave them idle.
+   */
+  flooding(fn: string): void {
+    this.#floodedAt.set(fn, Date.now());
+  }
+
+  /** Whether `fn` was refused for its concurrency within FLOOD_BACKGROUND_MS. */
+  #flooding(fn: string, now: number): boolean {
+    const at = this.#floodedAt.get(fn);
+    if (at === undefined) return false;
+    if (now - at < FLOOD_BACKGROUND_MS) return true;
+    this.#floodedAt.delete(fn);
+    return false;
   }
 
   /**
@@ -693,7 +721,8 @@ export class ExecutorPool {
     const long = executor.inflight.size > 0 &&
       (this.#onCpuFor(executor, now, BACKGROUND_AFTER_MS) ||
         (onCpu !== undefined &&
-          this.#costs.of(onCpu.fn) >= BACKGROUND_AFTER_MS));
+          (this.#costs.of(onCpu.fn) >= BACKGROUND_AFTER_MS ||
+            this.#flooding(onCpu.fn, now))));
     if (long === Boolean(executor.background)) return;
     if (this.#priority.set(executor.thread, long)) executor.background = long;
   }

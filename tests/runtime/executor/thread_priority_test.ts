@@ -10,6 +10,8 @@ import { countdown } from "../../_helpers/guests.ts";
 
 /** A few hundred ms on one core. */
 const COUNT = await countdown(400_000_000);
+/** A few ms: short enough never to count as long work. */
+const SHORT = await countdown(4_000_000);
 const ECHO = await Deno.readFile(
   new URL("../../../examples/echo/echo.wasm", import.meta.url),
 ).then((bytes) => WebAssembly.compile(bytes));
@@ -79,6 +81,49 @@ Deno.test({
       assert.ok(
         threadsAt(priority.guestNice - GUEST_NICE_OFFSET).has(mainThread()),
       );
+    } finally {
+      await pool.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a function refused for its concurrency runs its short jobs in the background; others do not, and its worker comes back after",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const priority = new ThreadPriority();
+    const before = new Set([...threadsAt(BACKGROUND_NICE)]);
+    const pool = new ExecutorPool({ workers: 1, maxWorkers: 1 });
+    try {
+      const hi = () => new TextEncoder().encode("hi");
+      /**
+       * Most threads seen in the background while `fn`'s jobs kept the
+       * worker busy for ~300 ms (two in flight at all times).
+       */
+      const busy = async (fn: string) => {
+        let most = 0;
+        const end = performance.now() + 300;
+        const stream = async () => {
+          while (performance.now() < end) {
+            const job = await pool.run({ module: SHORT }, fn, spec(fn), hi());
+            assert.equal(job.failure, undefined);
+          }
+        };
+        const streams = [stream(), stream()];
+        while (performance.now() < end) {
+          await new Promise((resolve) => setTimeout(resolve, 3));
+          most = Math.max(most, threadsAt(BACKGROUND_NICE, before).size);
+        }
+        await Promise.all(streams);
+        return most;
+      };
+      assert.equal(await busy("calm"), 0, "short jobs went to the background");
+      pool.flooding("flood");
+      assert.equal(await busy("flood"), priority.canBackground ? 1 : 0);
+      const echo = await pool.run({ module: ECHO }, "echo", spec("echo"), hi());
+      assert.equal(new TextDecoder().decode(echo.stdout), "hi");
+      assert.equal(threadsAt(BACKGROUND_NICE, before).size, 0);
     } finally {
       await pool.close();
     }
