@@ -96,3 +96,28 @@ Deno.test("sleeping guests leave their worker to others; deadlines and client di
   }
   assert.equal(await gauge(node.url, "eddy_executor_restarts"), 0);
 });
+
+Deno.test("a client that leaves at once still stops its guest: the request's signal, read late, has aborted", async () => {
+  await using node = await startNode({ flags: ["--workers", "1"] });
+  await deployModules(node.url, {
+    spin: { module: spinner(), limits: "timeout: 60s" },
+    echo: { module: await echo() },
+  });
+  assert.deepEqual(await answer(await invoke(node.url, "echo")), [200, "echo"]);
+  const client = new AbortController();
+  const leaving = invoke(node.url, "spin", client.signal).catch((e) => e);
+  // Gone within a few milliseconds: before the node reads the request's
+  // signal (at the job's second watchdog round, 5-10 ms; see JobSignal).
+  await new Promise((r) => setTimeout(r, 3));
+  client.abort();
+  assert.equal((await leaving).name, "AbortError");
+  const cancelled = async () =>
+    /eddy_invocation_errors_total\{function="spin",reason="cancelled"\} 1$/m
+      .test(await (await fetch(`${node.url}/metrics`)).text());
+  const until = Date.now() + 10_000;
+  while (!await cancelled() || await gauge(node.url, "eddy_executor_running")) {
+    assert.ok(Date.now() < until, "the spin ran on after its client left");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.deepEqual(await answer(await invoke(node.url, "echo")), [200, "echo"]);
+});
