@@ -116,14 +116,19 @@ export async function answerInvocation(
     reservation.release();
     throw error;
   }
-  const headers: Record<string, string> = {
-    "content-type": "application/octet-stream",
-    "x-eddy-exit-code": String(result.exitCode),
-    "x-eddy-duration-ms": result.durationMs.toFixed(3),
-    "x-eddy-node": node.id,
-    "x-eddy-via": "local",
-  };
-  if (result.calls) headers["x-eddy-calls"] = JSON.stringify(result.calls);
+  // Pairs, not a record: Deno converts a record through WebIDL's generic
+  // record conversion, ~5 µs more for these five (measured on a bare
+  // Deno.serve echo: 21.5k against 19.4k req/s).
+  const headers: [string, string][] = [
+    ["content-type", "application/octet-stream"],
+    ["x-eddy-exit-code", String(result.exitCode)],
+    ["x-eddy-duration-ms", result.durationMs.toFixed(3)],
+    ["x-eddy-node", node.id],
+    ["x-eddy-via", "local"],
+  ];
+  if (result.calls) {
+    headers.push(["x-eddy-calls", JSON.stringify(result.calls)]);
+  }
   const output = result.stdout;
   // Only an output worth keeping waits for its response (reading
   // `completed` costs Deno a promise per request); one not sent whole may
