@@ -1,6 +1,6 @@
 /**
- * Clocks: realtime (the wall clock, from `performance.timeOrigin` so that it
- * has sub-millisecond steps), monotonic (`performance.now()`), and the
+ * Clocks: realtime (the wall clock, with sub-millisecond steps: see
+ * `wallMs`), monotonic (`performance.now()`), and the
  * process and thread CPU-time clocks (the kernel's, see ../cpu_clock.ts). A
  * run given a CPU origin is its guest's process, on one thread: both CPU
  * clocks then count that thread from the run's start.
@@ -19,6 +19,27 @@ import { Errno } from "./errno.ts";
 /** Resolution reported for every clock: 1 µs. */
 const RESOLUTION_NS = 1000;
 
+/** `wallMs()` less `performance.now()`: where the wall clock's ms start. */
+let wallOrigin = performance.timeOrigin;
+
+/**
+ * The wall clock in ms, with the sub-millisecond steps of
+ * `performance.now()`. `performance.timeOrigin + performance.now()` alone
+ * is the monotonic clock counted from the process's start: it drifts from
+ * the wall clock when the system's time is slewed or stepped (NTP slews up
+ * to 0.5 ms a second; a CI run saw it off by more than 2 ms), so it follows
+ * `Date.now()` (whole ms, truncated) whenever the two disagree by more than
+ * a millisecond.
+ */
+function wallMs(): number {
+  const monotonic = performance.now();
+  const wall = Date.now();
+  const t = wallOrigin + monotonic;
+  if (t >= wall - 1 && t < wall + 2) return t;
+  wallOrigin = wall + 0.5 - monotonic;
+  return wall + 0.5;
+}
+
 /**
  * The clock's current time in ns, or -1 for an unknown clock id (or a
  * CPU-time clock this host cannot read).
@@ -32,7 +53,7 @@ const RESOLUTION_NS = 1000;
 export function clockNow(id: number, cpuOrigin = 0): number {
   switch (id) {
     case ClockId.REALTIME:
-      return Math.round((performance.timeOrigin + performance.now()) * 1e6);
+      return Math.round(wallMs() * 1e6);
     case ClockId.MONOTONIC:
       return Math.round(performance.now() * 1e6);
     case ClockId.PROCESS_CPUTIME:
