@@ -721,10 +721,23 @@ export class ExecutorPool {
     const long = executor.inflight.size > 0 &&
       (this.#onCpuFor(executor, now, BACKGROUND_AFTER_MS) ||
         (onCpu !== undefined &&
-          (this.#costs.of(onCpu.fn) >= BACKGROUND_AFTER_MS ||
-            this.#flooding(onCpu.fn, now))));
+          this.#costs.of(onCpu.fn) >= BACKGROUND_AFTER_MS) ||
+        this.#holdsOnlyFloods(executor, now));
     if (long === Boolean(executor.background)) return;
     if (this.#priority.set(executor.thread, long)) executor.background = long;
+  }
+
+  /**
+   * Whether every job `executor` holds is of a function flooding the node
+   * (see {@linkcode ExecutorPool.flooding}): between two of them too, so
+   * that a worker fed short flood jobs stays in the background, and not
+   * once another function's job waits there.
+   */
+  #holdsOnlyFloods(executor: Executor, now: number): boolean {
+    for (const job of executor.inflight.values()) {
+      if (!this.#flooding(job.fn, now)) return false;
+    }
+    return true;
   }
 
   /** Whether an extra worker runs, starts, or may start. */

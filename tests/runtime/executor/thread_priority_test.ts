@@ -10,8 +10,8 @@ import { countdown } from "../../_helpers/guests.ts";
 
 /** A few hundred ms on one core. */
 const COUNT = await countdown(400_000_000);
-/** A few ms: short enough never to count as long work. */
-const SHORT = await countdown(4_000_000);
+/** About a millisecond: short enough never to count as long work. */
+const SHORT = await countdown(1_000_000);
 const ECHO = await Deno.readFile(
   new URL("../../../examples/echo/echo.wasm", import.meta.url),
 ).then((bytes) => WebAssembly.compile(bytes));
