@@ -481,7 +481,8 @@ export class ExecutorPool {
   ): Promise<JobResult> {
     const refusal = this.refusal(spec);
     if (refusal) return Promise.reject(refusal);
-    const signal = cancel instanceof AbortSignal ? cancel : undefined;
+    const late = typeof cancel === "function" ? cancel : undefined;
+    const signal = typeof cancel === "function" ? undefined : cancel;
     if (signal?.aborted) {
       return Promise.resolve(cancelled(signal, "before it started"));
     }
@@ -497,8 +498,8 @@ export class ExecutorPool {
         parkedMs: 0,
       };
       if (signal) this.#watchSignal(job, signal);
-      else if (cancel) {
-        job.lateSignal = cancel as () => AbortSignal;
+      else if (late) {
+        job.lateSignal = late;
         this.#late.push(job);
       }
       this.#queue.push(job);

@@ -278,10 +278,19 @@ export function startExecutorWorker(): void {
       byMessage.delete(slot.seq);
       return job;
     }
-    const template = templates.get(slot.template);
-    if (!template || !modules.has(template.moduleKey)) return undefined;
-    return { seq: slot.seq, ...template, stdin: slot.stdin };
+    const job = templated(slot.seq, slot.template, slot.stdin);
+    return job && modules.has(job.moduleKey) ? job : undefined;
   };
+
+  /** Job `seq` of template `id` with `stdin`; `undefined` until it came. */
+  function templated(
+    seq: number,
+    id: number,
+    stdin: Uint8Array,
+  ): PostedJob | undefined {
+    const template = templates.get(id);
+    return template && { seq, ...template, stdin };
+  }
 
   let draining = false;
   let waiting = false;
@@ -388,11 +397,7 @@ export function startExecutorWorker(): void {
           byMessage.set(
             job.seq,
             "template" in job
-              ? {
-                seq: job.seq,
-                ...templates.get(job.template)!,
-                stdin: job.stdin,
-              }
+              ? templated(job.seq, job.template, job.stdin)!
               : job,
           );
         }
