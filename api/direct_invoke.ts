@@ -51,8 +51,12 @@ export function directInvocations(
       const refusal = check(request);
       if (refusal) return failureResponse(refusal, request);
     }
-    return answerInvocation(node, name, request, [], serveInfo(env))
-      .catch((error) => failureResponse(error, request));
+    try {
+      return answerInvocation(node, name, request, [], serveInfo(env))
+        .catch((error) => failureResponse(error, request));
+    } catch (refusal) {
+      return failureResponse(refusal, request);
+    }
   };
 }
 

@@ -68,7 +68,8 @@ export interface FunctionSeries {
 
 interface FunctionHistory {
   slots: Slot[];
-  failures: Failure[];
+  /** `at` in epoch ms: a flood's refusals are recorded thousands a second. */
+  failures: (Omit<Failure, "at"> & { at: number })[];
 }
 
 /**
@@ -121,7 +122,7 @@ export class History {
     slot.errors++;
     if (history.failures.length === FAILURES) history.failures.shift();
     history.failures.push({
-      at: new Date(now).toISOString(),
+      at: now,
       reason: failure.reason,
       message: failure.message,
       stderr: failure.stderr.slice(-STDERR_TAIL),
@@ -157,7 +158,9 @@ export class History {
 
   /** `fn`'s last failures, newest first. */
   failures(fn: string): Failure[] {
-    return [...(this.#functions.get(fn)?.failures ?? [])].reverse();
+    const kept = this.#functions.get(fn)?.failures ?? [];
+    return kept.map((f) => ({ ...f, at: new Date(f.at).toISOString() }))
+      .reverse();
   }
 
   /**

@@ -144,6 +144,11 @@ export class EddyNode {
   readonly #specs = new WeakMap<Deployment, JobSpec>();
   /** Invocations in flight per function, for `limits.concurrency`. */
   readonly #running = new Map<string, number>();
+  /** The last refusal of a function at its concurrency, and at what count. */
+  readonly #floodRefusals = new WeakMap<
+    Deployment,
+    { running: number; error: InvocationError }
+  >();
   /** Function state: the store, what runs get, its metrics. */
   readonly state: NodeState;
 
@@ -555,12 +560,19 @@ export class EddyNode {
     const limit = fn.limits.concurrency;
     if (limit === undefined || running < limit) return undefined;
     this.#pool.flooding(fn.name);
-    return new InvocationError(
+    // One error for a whole flood, while its count holds: a flood is
+    // refused thousands of times a second, and Deno builds an Error in
+    // 2-12 µs (its stack is not the cost); the error is never changed.
+    const last = this.#floodRefusals.get(fn);
+    if (last?.running === running) return last.error;
+    const error = new InvocationError(
       fn.name,
       "overloaded",
       `it already runs ${running} invocations, its limit (limits.concurrency); retry later`,
       { limit },
     );
+    this.#floodRefusals.set(fn, { running, error });
+    return error;
   }
 
   /** `refusal` of an invocation of `name`, counted in the metrics. */

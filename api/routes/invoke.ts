@@ -9,6 +9,7 @@ import { type EddyNode, inputTooLarge } from "../../node/node.ts";
 import { RESULT_HEADERS } from "../../node/remote.ts";
 import { InvocationError, RequestError } from "../../runtime/errors.ts";
 import { Reservation } from "../../runtime/memory_budget.ts";
+import type { Deployment } from "../../runtime/registry.ts";
 import { isSpareSized } from "../../runtime/wasi/stdio.ts";
 import { readBody } from "../body.ts";
 
@@ -73,16 +74,19 @@ export function serveInfo(env: unknown): Deno.ServeHandlerInfo | undefined {
 /**
  * Runs `name` here with `request`'s body as stdin, or sends it to the
  * nearest peer that runs it, and answers as {@linkcode invokeRoutes}
- * describes (errors are thrown, for the caller's error handler). Once
- * `info` says the response is out (see {@linkcode serveInfo}), a large
- * output's buffer goes back to the executors for later outputs.
+ * describes (errors are thrown, for the caller's error handler). A
+ * refusal is thrown at once, before the body is read (a flood's inputs are
+ * never buffered, and no promise is made for it); every other error
+ * rejects the promise. Once `info` says the response is out (see
+ * {@linkcode serveInfo}), a large output's buffer goes back to the
+ * executors for later outputs.
  *
  * @example
  * ```ts ignore
  * const response = await answerInvocation(node, "echo", request, []);
  * ```
  */
-export async function answerInvocation(
+export function answerInvocation(
   node: EddyNode,
   name: string,
   request: Request,
@@ -90,10 +94,20 @@ export async function answerInvocation(
   info?: Deno.ServeHandlerInfo,
 ): Promise<Response> {
   const fn = node.registry.get(name);
-  if (!fn) return await forward(node, name, request, args);
-  // Refused before its body is read: a flood's inputs are never buffered.
+  if (!fn) return forward(node, name, request, args);
   const refusal = node.refusal(name);
   if (refusal) throw refusal;
+  return run(node, fn, request, args, info);
+}
+
+/** {@linkcode answerInvocation} of `fn`, deployed here and admitted. */
+async function run(
+  node: EddyNode,
+  fn: Deployment,
+  request: Request,
+  args: string[],
+  info: Deno.ServeHandlerInfo | undefined,
+): Promise<Response> {
   const reservation = new Reservation(node.budget);
   let result;
   try {
@@ -105,7 +119,7 @@ export async function answerInvocation(
       (size) => inputTooLarge(fn, size),
       reservation,
     );
-    result = await node.invoke(name, input, {
+    result = await node.invoke(fn.name, input, {
       args,
       reservation,
       // Asked for only by a run still out after a few ms: a request's
