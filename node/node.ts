@@ -275,7 +275,12 @@ export class EddyNode {
       invoke: (name, input, options) => node.invoke(name, input, options),
       send: (nodeId, mode, request, options) =>
         node.remote.send(nodeId, mode, request, options),
-      info: () => node.info(),
+      self: () => ({
+        id: node.id,
+        hostId: node.locality.hostId,
+        labels: node.labels,
+        functions: registry.names(),
+      }),
       peers: node.peers,
       // Shared buffers came from a unix socket, others from a worker's run.
       release: (bytes) =>
@@ -358,7 +363,7 @@ export class EddyNode {
       locality: this.locality,
       labels: this.labels,
       endpoints: this.endpoints,
-      functions: this.registry.list().map((f) => f.name),
+      functions: [...this.registry.names()],
       peers: this.peers.list().filter((p) => p.up).map((p) => p.url),
       workflows: this.#workflows?.owned() ?? [],
     };

@@ -24,6 +24,7 @@ import { EddyError, NotFoundError, RequestError } from "../runtime/errors.ts";
 import {
   checkWorkflow,
   type Cluster,
+  type ClusterNode,
   edgeTrace,
   epochMs,
   parseWorkflow,
@@ -36,7 +37,7 @@ import {
 } from "../workflow/mod.ts";
 import { NodeUnavailableError } from "./unavailable.ts";
 import type { Invoke } from "./invocation.ts";
-import type { NodeInfo, PeerTable } from "./peers.ts";
+import type { PeerTable } from "./peers.ts";
 
 /** What {@linkcode Workflows} needs of its node. */
 export interface WorkflowParts {
@@ -55,8 +56,11 @@ export interface WorkflowParts {
     request: CommRequest,
     options?: CallOptions,
   ): Promise<CommResponse>;
-  /** This node as its peers see it, with its labels. */
-  info(): NodeInfo & { labels: Record<string, string> };
+  /**
+   * This node as workflows are placed on it; asked once a run, so cheap,
+   * its `functions` the same array while its deployments are.
+   */
+  self(): ClusterNode;
   /** The peers it knows, told when workflows change. */
   peers: PeerTable;
   /** Takes back bytes a run is done with (see `WorkflowRunOptions.release`). */
@@ -139,6 +143,15 @@ export class Workflows {
   readonly #early = new Map<string, [string, string, Uint8Array][]>();
   #changes: Promise<unknown> = Promise.resolve();
   readonly #parsedSpecs = new Map<string, WorkflowSpec | undefined>();
+  /**
+   * Plans made on the cluster as it was last seen (what `#seen` gives), by
+   * spec; made again once it changes. Planning read every function of
+   * every node at each run.
+   */
+  #plans: {
+    seen: readonly unknown[];
+    bySpec: WeakMap<WorkflowSpec, WorkflowPlan>;
+  } = { seen: [], bySpec: new WeakMap() };
 
   private constructor(node: WorkflowParts) {
     this.#node = node;
@@ -184,9 +197,19 @@ export class Workflows {
     return [...all.values()].sort((a, b) => a.name < b.name ? -1 : 1);
   }
 
-  /** A workflow deployed in the cluster, or `undefined`. */
+  /** A workflow deployed in the cluster, or `undefined` (as `list` says). */
   get(name: string): DeployedWorkflow | undefined {
-    return this.list().find((w) => w.name === name);
+    let found = this.#deployed.get(name);
+    for (const peer of this.#node.peers.list()) {
+      for (const w of peer.info?.workflows ?? []) {
+        if (w.name !== name || (found && found.deployedAt >= w.deployedAt)) {
+          continue;
+        }
+        const spec = this.#parsed(w.source);
+        if (spec) found = { ...w, spec };
+      }
+    }
+    return found;
   }
 
   /** The workflows deployed on this node itself, as peers learn them. */
@@ -286,10 +309,36 @@ export class Workflows {
   plan(name: string): WorkflowPlan {
     const deployed = this.get(name);
     if (!deployed) throw new NotFoundError("workflow", name);
-    return this.#checkLive(
-      deployed.spec,
-      (cluster) => planWorkflow(deployed.spec, cluster),
-    );
+    return this.#plan(deployed.spec);
+  }
+
+  /**
+   * How `spec` is placed on the cluster as it is now: made once per spec
+   * while the cluster stays as it was (frozen: runs share it).
+   */
+  #plan(spec: WorkflowSpec): WorkflowPlan {
+    const seen = this.#seen();
+    if (!sameItems(seen, this.#plans.seen)) {
+      this.#plans = { seen, bySpec: new WeakMap() };
+    }
+    let plan = this.#plans.bySpec.get(spec);
+    if (!plan) {
+      plan = frozen(
+        this.#checkLive(spec, (cluster) => planWorkflow(spec, cluster)),
+      );
+      this.#plans.bySpec.set(spec, plan);
+    }
+    return plan;
+  }
+
+  /**
+   * What a plan depends on: this node's functions, and each peer's info
+   * (a new object whenever it is polled) and whether it is up.
+   */
+  #seen(): unknown[] {
+    const seen: unknown[] = [this.#node.self().functions];
+    for (const peer of this.#node.peers.list()) seen.push(peer.info, peer.up);
+    return seen;
   }
 
   /** The last runs of workflow `name` started on this node, newest first. */
@@ -335,10 +384,7 @@ export class Workflows {
     deployed: DeployedWorkflow,
     input: Uint8Array,
   ): Promise<WorkflowOutcome> {
-    const plan = this.#checkLive(
-      deployed.spec,
-      (cluster) => planWorkflow(deployed.spec, cluster),
-    );
+    const plan = this.#plan(deployed.spec);
     const runId = crypto.randomUUID();
     const run = this.#open(plan, runId);
     const others = [...new Set(plan.steps.map((s) => s.node))]
@@ -546,16 +592,11 @@ export class Workflows {
 
   /** The nodes that are up, or with `withDown` every node ever seen. */
   #cluster(withDown = false): Cluster {
-    const self = this.#node.info();
+    const self = this.#node.self();
     return {
       localNodeId: self.id,
       nodes: [
-        {
-          id: self.id,
-          hostId: self.locality.hostId,
-          labels: self.labels,
-          functions: self.functions,
-        },
+        self,
         ...this.#node.peers.list().flatMap((p) =>
           (p.up || withDown) && p.info
             ? [{
@@ -589,6 +630,26 @@ export class Workflows {
     this.#changes = next.catch(() => {});
     return next;
   }
+}
+
+/** Whether `a` and `b` hold the same items in the same order. */
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `plan`, its steps and edges frozen. */
+function frozen(plan: WorkflowPlan): WorkflowPlan {
+  for (const step of plan.steps) {
+    Object.freeze(step.args);
+    Object.freeze(step.after);
+    Object.freeze(step);
+  }
+  for (const edge of plan.edges) Object.freeze(edge);
+  Object.freeze(plan.steps);
+  Object.freeze(plan.edges);
+  return Object.freeze(plan);
 }
 
 function ok(payload: Uint8Array): CommResponse {

@@ -81,6 +81,8 @@ export class Registry {
   /** The module store (`<dataDir>/modules`); upload modules here before applying. */
   readonly modules: ModuleStore;
   #deployments: Map<string, Deployment>;
+  /** `names()` of the current deployments, made on first ask. */
+  #names: readonly string[] | undefined;
   /** Tail of the chain that runs changes one at a time. */
   #changes: Promise<unknown> = Promise.resolve();
 
@@ -157,6 +159,24 @@ export class Registry {
     return [...this.#deployments.values()].sort((a, b) =>
       a.name < b.name ? -1 : 1
     );
+  }
+
+  /**
+   * The names of the deployed functions, sorted: one frozen array per
+   * state, so that whoever derives something from them (a workflow's
+   * plan) sees by its identity whether they changed.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "./registry.ts";
+   * const tmp = await Deno.makeTempDir();
+   * const registry = await Registry.open(tmp);
+   * console.log(registry.names(), registry.names() === registry.names()); // [] true
+   * await Deno.remove(tmp, { recursive: true });
+   * ```
+   */
+  names(): readonly string[] {
+    return this.#names ??= Object.freeze(this.list().map((d) => d.name));
   }
 
   /**
@@ -465,6 +485,7 @@ export class Registry {
     );
     const previous = this.#deployments;
     this.#deployments = next;
+    this.#names = undefined;
     this.modules.retainCompiled(
       functions.map((d) => ({
         digest: d.module,

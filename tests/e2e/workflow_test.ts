@@ -240,6 +240,44 @@ Deno.test("payloads over a Unix socket, many runs at once: every output exact, n
   }
 });
 
+Deno.test("each run is placed on the cluster as it is then: deploys, removals and a peer going down move it", async () => {
+  // Plans are kept while the cluster stays as it was: a kept one that
+  // outlived a change would send the step where its function is not.
+  await using cluster = await startCluster();
+  const { a, b } = cluster;
+  await deploy(b.url, "up", "uppercase");
+  await until("a sees up", () => seesAll(a.url, ["up"]));
+  await putWorkflow(
+    a.url,
+    "name: follow\nsteps:\n  - {name: up, function: up}\n",
+  );
+  const ranOn = async () => {
+    const res = await fetch(`${a.url}/workflows/follow`, {
+      method: "POST",
+      body: "moved",
+    });
+    const body = await res.text();
+    if (res.status !== 200) return { status: res.status, body };
+    assert.equal(body, "MOVED");
+    const trace: Trace[] = JSON.parse(res.headers.get("x-eddy-trace")!);
+    return { status: 200, node: trace.find((t) => t.step === "up")!.node };
+  };
+  assert.deepEqual(await ranOn(), { status: 200, node: "b" });
+  assert.deepEqual(await ranOn(), { status: 200, node: "b" });
+  await deploy(a.url, "up", "uppercase");
+  assert.deepEqual(await ranOn(), { status: 200, node: "a" });
+  const removed = await fetch(`${a.url}/v1/functions/up`, { method: "DELETE" });
+  assert.equal(removed.status, 200, await removed.text());
+  assert.deepEqual(await ranOn(), { status: 200, node: "b" });
+  await b.kill();
+  let last: { status: number; body?: string } = { status: 0 };
+  await until("runs refused once b is seen down", async () => {
+    last = await ranOn();
+    return last.status === 503;
+  });
+  assert.match(last.body!, /'b'/);
+});
+
 Deno.test("a node killed mid-workflow fails the run with an error naming it", async () => {
   await using a = await startNode({
     flags: ["--node-id", "a", "--host-id", "h1"],
