@@ -1,13 +1,14 @@
 /**
- * The invocation path without the router: `POST /invoke/:name` with a
- * plain name and no query is answered here, everything else by the app.
+ * The invocation paths without the router: `POST /invoke/:name` and
+ * `POST /workflows/:name` with a plain name and no query are answered
+ * here, everything else by the app.
  *
  * Why: per request, Hono's routing, middleware chain and context were
  * about half of what the main isolate allocated for a 1 KB echo, and the
  * main isolate is where every invocation's HTTP work happens (guests run in
  * executor workers). Both paths run the same checks (`./request_check.ts`),
- * the same answer (`answerInvocation`) and the same error envelope
- * (`failureResponse`), so they cannot answer differently.
+ * the same answer (`answerInvocation`, `answerWorkflow`) and the same
+ * error envelope (`failureResponse`), so they cannot answer differently.
  *
  * @module
  */
@@ -16,13 +17,16 @@ import type { Fetch } from "./console/dispatch.ts";
 import { failureResponse } from "./failure.ts";
 import type { RequestCheck } from "./request_check.ts";
 import { answerInvocation, serveInfo } from "./routes/invoke.ts";
+import { answerWorkflow } from "./routes/run_workflow.ts";
 
-const PATH = "/invoke/";
+const FUNCTIONS = "/invoke/";
+const WORKFLOWS = "/workflows/";
 
 /**
- * A request handler that answers plain invocations of `node` itself, after
- * `checks`, and hands every other request to `app` (names with
- * percent-escapes and `?arg=` queries go there too, to be decoded once).
+ * A request handler that answers plain invocations of `node`'s functions
+ * and workflows, after `checks`, and hands every other request to `app`
+ * (names with percent-escapes and queries go there too, to be decoded
+ * once).
  *
  * @example
  * ```ts
@@ -35,6 +39,8 @@ const PATH = "/invoke/";
  * const fetch = directInvocations(node, [], (r, env) => app.fetch(r, env));
  * const res = await fetch(new Request("http://127.0.0.1/invoke/nope", { method: "POST" }));
  * console.log(res.status); // 404
+ * const run = await fetch(new Request("http://127.0.0.1/workflows/nope", { method: "POST" }));
+ * console.log(run.status); // 404
  * await node.close();
  * await Deno.remove(tmp, { recursive: true });
  * ```
@@ -45,29 +51,43 @@ export function directInvocations(
   app: Fetch,
 ): Fetch {
   return (request, env) => {
-    const name = request.method === "POST" ? plainName(request.url) : undefined;
-    if (name === undefined) return app(request, env);
+    if (request.method !== "POST") return app(request, env);
+    const url = request.url;
+    const path = url.indexOf("/", url.indexOf("//") + 2);
+    const fn = plainName(url, path, FUNCTIONS);
+    const workflow = fn === undefined
+      ? plainName(url, path, WORKFLOWS)
+      : undefined;
+    if (fn === undefined && workflow === undefined) return app(request, env);
     for (const check of checks) {
       const refusal = check(request);
       if (refusal) return failureResponse(refusal, request);
     }
+    const failed = (error: unknown) => failureResponse(error, request);
+    if (workflow !== undefined) {
+      return answerWorkflow(node, workflow, request).catch(failed);
+    }
     try {
-      return answerInvocation(node, name, request, [], serveInfo(env))
-        .catch((error) => failureResponse(error, request));
+      return answerInvocation(node, fn!, request, [], serveInfo(env))
+        .catch(failed);
     } catch (refusal) {
-      return failureResponse(refusal, request);
+      return failed(refusal);
     }
   };
 }
 
 /**
- * The function named by a URL `http://host/invoke/NAME` with nothing after
- * NAME and no percent-escape in it; `undefined` for any other URL.
+ * The name in a URL `http://host<prefix>NAME` whose path starts at `path`,
+ * with nothing after NAME and no percent-escape in it; `undefined` for any
+ * other URL.
  */
-function plainName(url: string): string | undefined {
-  const path = url.indexOf("/", url.indexOf("//") + 2);
-  if (path < 0 || !url.startsWith(PATH, path)) return undefined;
-  const start = path + PATH.length;
+function plainName(
+  url: string,
+  path: number,
+  prefix: string,
+): string | undefined {
+  if (path < 0 || !url.startsWith(prefix, path)) return undefined;
+  const start = path + prefix.length;
   for (let i = start; i < url.length; i++) {
     const c = url.charCodeAt(i);
     // '/', '?', '%'

@@ -5,8 +5,9 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EddyNode } from "../../node/node.ts";
-import { NotFoundError, RequestError } from "../../runtime/errors.ts";
-import { limitBody, readBody } from "../body.ts";
+import { NotFoundError } from "../../runtime/errors.ts";
+import { answerWorkflow } from "./run_workflow.ts";
+import { limitBody } from "../body.ts";
 import { DOCUMENT_TYPES, requireContentType } from "../content_type.ts";
 import { type PlainSchema, requiredBody } from "../openapi/content.ts";
 import { describeOnly } from "../openapi/document.ts";
@@ -26,8 +27,6 @@ import {
 
 /** Specs are text; anything bigger than this is not one. */
 const MAX_SPEC_BYTES = 1 << 20;
-/** Largest workflow input accepted. */
-const MAX_INPUT_BYTES = 1 << 30;
 
 const SPEC_TEXT: PlainSchema = {
   type: "string",
@@ -200,38 +199,15 @@ export function workflowRoutes(node: EddyNode): OpenAPIHono {
  */
 export function workflowInvokeRoutes(node: EddyNode): OpenAPIHono {
   const app = describeOnly(new OpenAPIHono(), invoke);
-  app.post("/:name", async (c) => {
-    // Not body-limit: a streamed input of up to 1 GiB would be buffered by
-    // it and copied again by the handler; readBody copies it once.
-    const input = await readBody(
-      c.req.raw,
-      MAX_INPUT_BYTES,
-      (size) =>
-        new RequestError(
-          "input_too_large",
-          `input of ${size} bytes exceeds ${MAX_INPUT_BYTES} bytes`,
-        ),
-    );
-    const { runId, output, trace } = await node.workflows.invoke(
-      c.req.param("name"),
-      input,
-    );
-    if (c.req.query("format") === "json") {
-      return c.json({ runId, output: toBase64(output), trace }, 200);
-    }
-    return c.body(output as Uint8Array<ArrayBuffer>, 200, {
-      "content-type": "application/octet-stream",
-      "x-eddy-run": runId,
-      "x-eddy-trace": JSON.stringify(trace),
-    });
-  });
+  app.post(
+    "/:name",
+    (c) =>
+      answerWorkflow(
+        node,
+        c.req.param("name"),
+        c.req.raw,
+        c.req.query("format"),
+      ),
+  );
   return app;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
 }
