@@ -37,7 +37,7 @@ import {
 } from "../workflow/mod.ts";
 import { NodeUnavailableError } from "./unavailable.ts";
 import type { Invoke } from "./invocation.ts";
-import type { PeerTable } from "./peers.ts";
+import type { NodeInfo, PeerTable } from "./peers.ts";
 
 /** What {@linkcode Workflows} needs of its node. */
 export interface WorkflowParts {
@@ -188,10 +188,8 @@ export class Workflows {
     const all = new Map(this.#deployed);
     for (const peer of this.#node.peers.list()) {
       for (const w of peer.info?.workflows ?? []) {
-        const mine = all.get(w.name);
-        if (mine && mine.deployedAt >= w.deployedAt) continue;
-        const spec = this.#parsed(w.source);
-        if (spec) all.set(w.name, { ...w, spec });
+        const newest = this.#newest(all.get(w.name), w);
+        if (newest) all.set(w.name, newest);
       }
     }
     return [...all.values()].sort((a, b) => a.name < b.name ? -1 : 1);
@@ -202,14 +200,23 @@ export class Workflows {
     let found = this.#deployed.get(name);
     for (const peer of this.#node.peers.list()) {
       for (const w of peer.info?.workflows ?? []) {
-        if (w.name !== name || (found && found.deployedAt >= w.deployedAt)) {
-          continue;
-        }
-        const spec = this.#parsed(w.source);
-        if (spec) found = { ...w, spec };
+        if (w.name === name) found = this.#newest(found, w);
       }
     }
     return found;
+  }
+
+  /**
+   * The newer of `known` and `w`, a peer's deployment of the same name
+   * (`known` when `w` cannot be read by this version).
+   */
+  #newest(
+    known: DeployedWorkflow | undefined,
+    w: NonNullable<NodeInfo["workflows"]>[number],
+  ): DeployedWorkflow | undefined {
+    if (known && known.deployedAt >= w.deployedAt) return known;
+    const spec = this.#parsed(w.source);
+    return spec ? { ...w, spec } : known;
   }
 
   /** The workflows deployed on this node itself, as peers learn them. */

@@ -39,6 +39,7 @@ function threadsAt(nice: number, before = new Set<string>()): Set<string> {
 }
 
 const mainThread = () => String(Deno.pid);
+const hi = () => new TextEncoder().encode("hi");
 
 Deno.test({
   name:
@@ -52,7 +53,6 @@ Deno.test({
     ]);
     const pool = new ExecutorPool({ workers: 2 });
     try {
-      const hi = () => new TextEncoder().encode("hi");
       await pool.run({ module: ECHO }, "echo", spec("echo"), hi());
       let done = false;
       const long = pool.run({ module: COUNT }, "count", spec("count"), hi());
@@ -93,10 +93,9 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   async fn() {
     const priority = new ThreadPriority();
-    const before = new Set([...threadsAt(BACKGROUND_NICE)]);
+    const before = threadsAt(BACKGROUND_NICE);
     const pool = new ExecutorPool({ workers: 1, maxWorkers: 1 });
     try {
-      const hi = () => new TextEncoder().encode("hi");
       /**
        * Most threads seen in the background while `fn`'s jobs kept the
        * worker busy for ~300 ms (two in flight at all times).
