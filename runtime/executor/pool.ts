@@ -1267,7 +1267,11 @@ export class ExecutorPool {
     // A worker that gets a message drains its ring when it comes: waking it
     // through the ring as well would cost a second cross-thread wake. Spares
     // kept for it ride the same wake, in the jobs message if there is one.
+    // One in the background that now holds other work comes back at once,
+    // not at the next patrol, for that work not to wait behind the cores'
+    // other threads.
     for (const executor of touched) {
+      if (executor.background) this.#prioritise(executor, Date.now());
       if (batches?.has(executor)) continue;
       if (executor.spares.length > 0) this.#postSpares(executor);
       else executor.ring.notifyWorker();

@@ -3,9 +3,10 @@
  * runs {@linkcode GUEST_NICE_OFFSET} levels below the node's own thread, so
  * that the node's front (HTTP, admission, refusals, dispatch) gets a core
  * the moment it has work even when guests keep every core busy. A worker
- * running a long guest drops further, to {@linkcode BACKGROUND_NICE}, so
- * that the kernel runs short guests first. Any process may lower a
- * thread's priority; raising it back needs `CAP_SYS_NICE` (root) or an
+ * running a long guest (or a flood's) goes to the background, Linux's
+ * `SCHED_IDLE` policy (nice {@linkcode BACKGROUND_NICE} where FFI is not
+ * permitted), so that the kernel runs short guests first. Any process may
+ * lower a thread's priority; raising it back needs `CAP_SYS_NICE` (root) or an
  * `RLIMIT_NICE` that allows it (systemd's `LimitNICE=`). Without that a
  * worker never goes to the background (one left there would slow every
  * short guest it runs later). Off Linux, priorities are left alone.
@@ -22,7 +23,10 @@ import { getPriority, setPriority } from "node:os";
  */
 export const GUEST_NICE_OFFSET = 2;
 
-/** The nice value of a worker running long work: the lowest priority. */
+/**
+ * The nice value of a worker running long work where its scheduling policy
+ * cannot be set: the lowest priority.
+ */
 export const BACKGROUND_NICE = 19;
 
 /** CAP_SYS_NICE's bit in `/proc/self/status`'s `CapEff`. */
@@ -60,8 +64,55 @@ export class ThreadPriority {
    * the process may do both. Says whether it did.
    */
   set(thread: number, background: boolean): boolean {
-    return this.canBackground &&
-      trySetNice(thread, background ? BACKGROUND_NICE : this.guestNice);
+    if (!this.canBackground) return false;
+    const policy = trySetPolicy(thread, background ? SCHED_IDLE : SCHED_OTHER);
+    if (policy !== undefined) return policy;
+    return trySetNice(thread, background ? BACKGROUND_NICE : this.guestNice);
+  }
+}
+
+/** Linux's scheduling policies a worker moves between. */
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
+
+type SetScheduler = (tid: number, policy: number, param: Int32Array) => number;
+
+/** `sched_setscheduler` once loaded; `null` where it cannot be (no FFI). */
+let setScheduler: SetScheduler | null | undefined;
+/** `struct sched_param`: a static priority, 0 for both policies. */
+const schedParam = new Int32Array(1);
+
+/**
+ * Sets `thread`'s scheduling policy: whether it did, or `undefined` where
+ * policies cannot be set (not Linux, FFI not permitted), for nice values to
+ * do instead.
+ *
+ * Why a policy and not only nice 19: a nice-19 thread on a core keeps it
+ * for a slice (~3 ms here) before a thread that wakes gets it, and that is
+ * what the node's thread and short guests waited beside a flood (the
+ * kernel's scheduler trace: waits of 2-6 ms while nice-19 workers ran).
+ * A `SCHED_IDLE` thread gives the core up the moment any other wakes, and
+ * the kernel counts a core running only such threads as idle when it
+ * places a waking thread.
+ */
+function trySetPolicy(thread: number, policy: number): boolean | undefined {
+  setScheduler ??= loadSetScheduler();
+  if (!setScheduler) return undefined;
+  return setScheduler(thread, policy, schedParam) === 0;
+}
+
+function loadSetScheduler(): SetScheduler | null {
+  if (Deno.build.os !== "linux") return null;
+  try {
+    const { symbols } = Deno.dlopen("libc.so.6", {
+      sched_setscheduler: {
+        parameters: ["i32", "i32", "buffer"],
+        result: "i32",
+      },
+    });
+    return symbols.sched_setscheduler;
+  } catch {
+    return null;
   }
 }
 

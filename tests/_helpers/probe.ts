@@ -29,6 +29,8 @@ export interface ThreadStat {
   name: string;
   /** Its nice value. */
   nice: number;
+  /** Its scheduling policy (Linux's number: 0 `SCHED_OTHER`, 5 `SCHED_IDLE`). */
+  policy: number;
   /** CPU time it has used, user and system (ms). */
   cpuMs: number;
 }
@@ -52,13 +54,15 @@ export function threads(pid: number | "self" = "self"): ThreadStat[] {
       continue;
     }
     // Fields after the name's closing parenthesis start at field 3: utime
-    // and stime (in 10 ms ticks) are fields 14 and 15, the nice value 19.
+    // and stime (in 10 ms ticks) are fields 14 and 15, the nice value 19,
+    // the scheduling policy 41.
     const close = stat.lastIndexOf(")");
     const fields = stat.slice(close + 2).split(" ");
     found.push({
       id: task.name,
       name: stat.slice(stat.indexOf("(") + 1, close),
       nice: Number(fields[16]),
+      policy: Number(fields[38]),
       cpuMs: 10 * (Number(fields[11]) + Number(fields[12])),
     });
   }
