@@ -658,6 +658,20 @@ function moduleKey(fn: Deployment): string {
 }
 
 /**
+ * Whether `refusal` (from {@linkcode EddyNode.refusal}) is of a function
+ * at its own `limits.concurrency`, not of the node's load.
+ *
+ * @example
+ * ```ts ignore
+ * const refusal = node.refusal("echo");
+ * if (refusal && isOwnLimit(refusal)) console.log("echo is at its limit");
+ * ```
+ */
+export function isOwnLimit(refusal: InvocationError): boolean {
+  return refusal.details.limit !== undefined;
+}
+
+/**
  * The error for an input over the function's `maxInput` limit.
  *
  * @example

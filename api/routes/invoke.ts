@@ -5,13 +5,14 @@
  * @module
  */
 import { Hono } from "hono";
-import { type EddyNode, inputTooLarge } from "../../node/node.ts";
+import { type EddyNode, inputTooLarge, isOwnLimit } from "../../node/node.ts";
 import { RESULT_HEADERS } from "../../node/remote.ts";
 import { InvocationError, RequestError } from "../../runtime/errors.ts";
 import { Reservation } from "../../runtime/memory_budget.ts";
 import type { Deployment } from "../../runtime/registry.ts";
 import { isSpareSized } from "../../runtime/wasi/stdio.ts";
 import { readBody } from "../body.ts";
+import { refuseInRound } from "../refusal_pace.ts";
 
 /** Largest input a node accepts for a function it forwards to a peer. */
 const MAX_FORWARDED_BYTES = 1 << 30;
@@ -75,9 +76,11 @@ export function serveInfo(env: unknown): Deno.ServeHandlerInfo | undefined {
  * Runs `name` here with `request`'s body as stdin, or sends it to the
  * nearest peer that runs it, and answers as {@linkcode invokeRoutes}
  * describes (errors are thrown, for the caller's error handler). A
- * refusal is thrown at once, before the body is read (a flood's inputs are
- * never buffered, and no promise is made for it); every other error
- * rejects the promise. Once `info` says the response is out (see
+ * refusal is made before the body is read (a flood's inputs are never
+ * buffered): one for the node's load is thrown at once, with no promise
+ * made for it; one of a function at its own `limits.concurrency` rejects
+ * at the next round of `refuseInRound` (see `api/refusal_pace.ts`). Every
+ * other error rejects the promise. Once `info` says the response is out (see
  * {@linkcode serveInfo}), a large output's buffer goes back to the
  * executors for later outputs.
  *
@@ -96,7 +99,10 @@ export function answerInvocation(
   const fn = node.registry.get(name);
   if (!fn) return forward(node, name, request, args);
   const refusal = node.refusal(name);
-  if (refusal) throw refusal;
+  if (refusal) {
+    if (isOwnLimit(refusal)) return refuseInRound(refusal);
+    throw refusal;
+  }
   return run(node, fn, request, args, info);
 }
 

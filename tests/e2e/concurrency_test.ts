@@ -1,8 +1,8 @@
 /**
- * `limits.concurrency`: a function's invocations beyond it are refused at
- * once (503 `overloaded`, naming it, with Retry-After) while other
- * functions keep answering; waiting for a worker shows in metrics apart
- * from run time.
+ * `limits.concurrency`: a function's invocations beyond it are refused
+ * (503 `overloaded`, naming it, with Retry-After) instead of queued, within
+ * a round of api/refusal_pace.ts, while other functions keep answering;
+ * waiting for a worker shows in metrics apart from run time.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ const apply = (url: string, yaml: string) =>
     body: yaml,
   });
 
-Deno.test("limits.concurrency refuses a function's excess at once; others keep answering", async () => {
+Deno.test("limits.concurrency refuses a function's excess instead of queueing it; others keep answering", async () => {
   await using node = await startNode({ flags: ["--workers", "3"] });
   const echo = await uploadModule(
     node.url,
@@ -132,4 +132,56 @@ Deno.test("an invocation past limits.concurrency is refused before its body is r
     metrics,
     /eddy_invocation_errors_total\{function="busy",reason="overloaded"\} 1/,
   );
+});
+
+Deno.test("clients that retry a function at its limits.concurrency at once get one refusal a round each, and others keep answering", async () => {
+  await using node = await startNode({ flags: ["--workers", "2"] });
+  const echo = await uploadModule(
+    node.url,
+    await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
+  );
+  const spin = await uploadModule(node.url, spinner());
+  const applied = await apply(
+    node.url,
+    `functions:
+  - {name: echo, module: "${echo}"}
+  - {name: busy, module: "${spin}", limits: {timeout: 1s, concurrency: 1}}
+`,
+  );
+  assert.equal(applied.status, 200, await applied.clone().text());
+  await applied.body?.cancel();
+  const held = fetch(`${node.url}/invoke/busy`, { method: "POST" });
+  await new Promise((r) => setTimeout(r, 100));
+
+  // 8 clients that ignore Retry-After, for 500 ms.
+  const until = performance.now() + 500;
+  const storm = Array.from({ length: 8 }, async () => {
+    let refused = 0;
+    while (performance.now() < until) {
+      const res = await fetch(`${node.url}/invoke/busy`, { method: "POST" });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get("retry-after"), "1");
+      assert.equal((await res.json()).error.code, "overloaded");
+      refused++;
+    }
+    return refused;
+  });
+  const echoes = [];
+  while (performance.now() < until) {
+    const res = await fetch(`${node.url}/invoke/echo`, {
+      method: "POST",
+      body: "beside",
+    });
+    echoes.push(await res.text());
+  }
+  // Answered at once, each client could send thousands; held for a round
+  // (REFUSAL_ROUND_MS, 10 ms), at most ~50.
+  for (const refused of await Promise.all(storm)) {
+    assert.ok(refused >= 1 && refused <= 55, `${refused} refusals`);
+  }
+  assert.ok(echoes.length > 0);
+  assert.ok(echoes.every((body) => body === "beside"));
+  const res = await held;
+  assert.equal(res.status, 504);
+  await res.body?.cancel();
 });
