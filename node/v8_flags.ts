@@ -24,6 +24,17 @@
  * 160-165 MB at 12% fewer echoes. An edge node runs short of memory before
  * it runs short of cores.
  *
+ * `--initial-old-space-size=16` (MiB) starts each isolate's old-generation
+ * limit there rather than at a few MiB. A worker allocates a new instance's
+ * internals (V8's trusted instance data, its tables) in the old generation
+ * directly, not in the young one, so a worker running ~6,000 instances a
+ * second ran a full collection after nearly every scavenge (40 of each in
+ * 5 s, each worker, under the 1 KB echo load); with the flag, 16-20. Side by
+ * side (alternating runs, 6-8 rounds each, three runs): 1 KB echo +7.5-10%
+ * req/s (12.0k -> 12.9k, 12.5k -> 13.8k) at 7-13 MB more RSS under that load,
+ * idle RSS unchanged (60.0-61.3 MB either way); 1 MiB memory-mode chains
+ * 1,765 -> 1,945/s, their collector threads' time 62 -> 43 µs a chain.
+ *
  * @module
  */
 
@@ -33,8 +44,8 @@
  * @example
  * ```ts
  * import { NODE_V8_FLAGS } from "./v8_flags.ts";
- * console.log(NODE_V8_FLAGS); // --v8-flags=--max-semi-space-size=4,--heap-growing-percent=100
+ * console.log(NODE_V8_FLAGS); // --v8-flags=--max-semi-space-size=4,--heap-growing-percent=100,--initial-old-space-size=16
  * ```
  */
 export const NODE_V8_FLAGS =
-  "--v8-flags=--max-semi-space-size=4,--heap-growing-percent=100";
+  "--v8-flags=--max-semi-space-size=4,--heap-growing-percent=100,--initial-old-space-size=16";
