@@ -60,6 +60,34 @@ export function limitBody(
 }
 
 /**
+ * The largest input the API reads for work it does not hand to one local
+ * function (whose own `limits.maxInput` applies then): an invocation sent
+ * on to a peer, a workflow run.
+ */
+export const MAX_API_INPUT_BYTES = 1 << 30;
+
+/**
+ * The `tooLarge` of {@linkcode readBody} for {@linkcode MAX_API_INPUT_BYTES}:
+ * 413 `input_too_large`, saying what takes the input (`for`).
+ *
+ * @example
+ * ```ts
+ * import { overApiInputCap } from "./body.ts";
+ * console.log(overApiInputCap("a workflow run")(2 ** 31).message);
+ * // input of 2147483648 bytes exceeds the 1073741824 bytes a workflow run takes
+ * ```
+ */
+export function overApiInputCap(
+  taker: string,
+): (size: number) => RequestError {
+  return (size) =>
+    new RequestError(
+      "input_too_large",
+      `input of ${size} bytes exceeds the ${MAX_API_INPUT_BYTES} bytes ${taker} takes`,
+    );
+}
+
+/**
  * Declared bodies up to this size are read in one go, which costs a small
  * request less than iterating the body stream.
  */

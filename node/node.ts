@@ -668,7 +668,7 @@ function moduleKey(fn: Deployment): string {
  * ```
  */
 export function isOwnLimit(refusal: InvocationError): boolean {
-  return refusal.details.limit !== undefined;
+  return refusal.reason === "overloaded" && refusal.details.limit !== undefined;
 }
 
 /**

@@ -7,15 +7,13 @@
 import { Hono } from "hono";
 import { type EddyNode, inputTooLarge, isOwnLimit } from "../../node/node.ts";
 import { RESULT_HEADERS } from "../../node/remote.ts";
-import { InvocationError, RequestError } from "../../runtime/errors.ts";
+import { InvocationError } from "../../runtime/errors.ts";
 import { Reservation } from "../../runtime/memory_budget.ts";
 import type { Deployment } from "../../runtime/registry.ts";
 import { isSpareSized } from "../../runtime/wasi/stdio.ts";
-import { readBody } from "../body.ts";
+import { MAX_API_INPUT_BYTES, overApiInputCap, readBody } from "../body.ts";
 import { refuseInRound } from "../refusal_pace.ts";
 
-/** Largest input a node accepts for a function it forwards to a peer. */
-const MAX_FORWARDED_BYTES = 1 << 30;
 /** Outputs larger than this are streamed in pieces of this size. */
 const STREAM_PIECE_BYTES = 1 << 20;
 
@@ -206,12 +204,8 @@ async function forward(
     // Not body-limit: the bytes enter the budget reservation as they arrive.
     const input = await readBody(
       request,
-      MAX_FORWARDED_BYTES,
-      (size) =>
-        new RequestError(
-          "input_too_large",
-          `input of ${size} bytes exceeds the ${MAX_FORWARDED_BYTES} bytes a node forwards`,
-        ),
+      MAX_API_INPUT_BYTES,
+      overApiInputCap("an invocation sent on to a peer"),
       reservation,
     );
     forwarded = await node.remote.forward(name, input, args, { signal })

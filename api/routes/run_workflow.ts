@@ -6,11 +6,7 @@
  * @module
  */
 import type { EddyNode } from "../../node/node.ts";
-import { RequestError } from "../../runtime/errors.ts";
-import { readBody } from "../body.ts";
-
-/** Largest workflow input accepted. */
-const MAX_INPUT_BYTES = 1 << 30;
+import { MAX_API_INPUT_BYTES, overApiInputCap, readBody } from "../body.ts";
 
 /**
  * Runs workflow `name` with `request`'s body as its input and answers its
@@ -35,12 +31,8 @@ export async function answerWorkflow(
   // it and copied again here; readBody copies it once.
   const input = await readBody(
     request,
-    MAX_INPUT_BYTES,
-    (size) =>
-      new RequestError(
-        "input_too_large",
-        `input of ${size} bytes exceeds ${MAX_INPUT_BYTES} bytes`,
-      ),
+    MAX_API_INPUT_BYTES,
+    overApiInputCap("a workflow run"),
   );
   const { runId, output, trace } = await node.workflows.invoke(name, input);
   if (format === "json") {

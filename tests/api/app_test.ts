@@ -124,6 +124,22 @@ Deno.test("documents over 1 MiB are refused by their declared or streamed size",
     assert.equal(node.workflows.list().length, 0);
   }));
 
+Deno.test("a workflow run's input is refused past 1 GiB by its declared size, before it is read", () =>
+  withApp(async (app) => {
+    const res = await app.request("/workflows/thumbs", {
+      method: "POST",
+      headers: { "content-length": String(2 ** 31) },
+      body: "a body that never comes whole",
+    });
+    assert.equal(res.status, 413);
+    const { error } = await res.json();
+    assert.equal(error.code, "input_too_large");
+    assert.equal(
+      error.message,
+      "input of 2147483648 bytes exceeds the 1073741824 bytes a workflow run takes",
+    );
+  }));
+
 Deno.test("unknown routes and functions answer JSON errors", () =>
   withApp(async (app) => {
     const route = await app.request("/nowhere");
