@@ -1,14 +1,15 @@
 /**
- * Executor workers' OS thread priorities (nice values, Linux). Every worker
- * runs {@linkcode GUEST_NICE_OFFSET} levels below the node's own thread, so
- * that the node's front (HTTP, admission, refusals, dispatch) gets a core
- * the moment it has work even when guests keep every core busy. A worker
+ * Executor workers' OS thread priorities (nice values, and a scheduling
+ * policy for the background; Linux). Every worker runs
+ * {@linkcode GUEST_NICE_OFFSET} levels below the node's own thread, so that
+ * the node's front (HTTP, admission, refusals, dispatch) gets a core the
+ * moment it has work even when guests keep every core busy. A worker
  * running a long guest (or a flood's) goes to the background, Linux's
  * `SCHED_IDLE` policy (nice {@linkcode BACKGROUND_NICE} where FFI is not
  * permitted), so that the kernel runs short guests first. Any process may
- * lower a thread's priority; raising it back needs `CAP_SYS_NICE` (root) or an
- * `RLIMIT_NICE` that allows it (systemd's `LimitNICE=`). Without that a
- * worker never goes to the background (one left there would slow every
+ * lower a thread's priority; raising it back needs `CAP_SYS_NICE` (root)
+ * or an `RLIMIT_NICE` that allows it (systemd's `LimitNICE=`). Without that
+ * a worker never goes to the background (one left there would slow every
  * short guest it runs later). Off Linux, priorities are left alone.
  *
  * @module
