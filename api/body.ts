@@ -68,7 +68,7 @@ export const MAX_API_INPUT_BYTES = 1 << 30;
 
 /**
  * The `tooLarge` of {@linkcode readBody} for {@linkcode MAX_API_INPUT_BYTES}:
- * 413 `input_too_large`, saying what takes the input (`for`).
+ * 413 `input_too_large`, saying what takes the input (`taker`).
  *
  * @example
  * ```ts

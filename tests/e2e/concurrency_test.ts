@@ -17,13 +17,34 @@ const apply = (url: string, yaml: string) =>
     body: yaml,
   });
 
-Deno.test("limits.concurrency refuses a function's excess instead of queueing it; others keep answering", async () => {
-  await using node = await startNode({ flags: ["--workers", "3"] });
+/**
+ * Deploys `echo` and `busy` (a guest that spins until its 1 s timeout, at
+ * most `concurrency` in flight) on the node at `url`; the spinner's digest.
+ */
+async function deployEchoAndBusy(
+  url: string,
+  concurrency: number,
+): Promise<string> {
   const echo = await uploadModule(
-    node.url,
+    url,
     await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
   );
-  const spin = await uploadModule(node.url, spinner());
+  const spin = await uploadModule(url, spinner());
+  const applied = await apply(
+    url,
+    `functions:
+  - {name: echo, module: "${echo}"}
+  - {name: busy, module: "${spin}", limits: {timeout: 1s, concurrency: ${concurrency}}}
+`,
+  );
+  assert.equal(applied.status, 200, await applied.clone().text());
+  await applied.body?.cancel();
+  return spin;
+}
+
+Deno.test("limits.concurrency refuses a function's excess instead of queueing it; others keep answering", async () => {
+  await using node = await startNode({ flags: ["--workers", "3"] });
+  const spin = await deployEchoAndBusy(node.url, 2);
 
   const bad = await apply(
     node.url,
@@ -32,15 +53,6 @@ Deno.test("limits.concurrency refuses a function's excess instead of queueing it
   assert.equal(bad.status, 400);
   assert.match((await bad.json()).error.message, /limits\.concurrency/);
 
-  const applied = await apply(
-    node.url,
-    `functions:
-  - {name: echo, module: "${echo}"}
-  - {name: busy, module: "${spin}", limits: {timeout: 1s, concurrency: 2}}
-`,
-  );
-  assert.equal(applied.status, 200, await applied.clone().text());
-  await applied.body?.cancel();
   const listed = await (await fetch(`${node.url}/v1/functions/busy`)).json();
   assert.equal(listed.limits.concurrency, 2);
 
@@ -136,20 +148,7 @@ Deno.test("an invocation past limits.concurrency is refused before its body is r
 
 Deno.test("clients that retry a function at its limits.concurrency at once get one refusal a round each, and others keep answering", async () => {
   await using node = await startNode({ flags: ["--workers", "2"] });
-  const echo = await uploadModule(
-    node.url,
-    await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
-  );
-  const spin = await uploadModule(node.url, spinner());
-  const applied = await apply(
-    node.url,
-    `functions:
-  - {name: echo, module: "${echo}"}
-  - {name: busy, module: "${spin}", limits: {timeout: 1s, concurrency: 1}}
-`,
-  );
-  assert.equal(applied.status, 200, await applied.clone().text());
-  await applied.body?.cancel();
+  await deployEchoAndBusy(node.url, 1);
   const held = fetch(`${node.url}/invoke/busy`, { method: "POST" });
   await new Promise((r) => setTimeout(r, 100));
 
