@@ -15,7 +15,7 @@
 import { LRUCache } from "lru-cache";
 import { join } from "node:path";
 import { removeTempFiles, writeFileAtomic } from "../durable.ts";
-import { promptCollection } from "./collect.ts";
+import { collectGarbage } from "./collect.ts";
 import { EddyError, ModuleError, NotFoundError } from "../errors.ts";
 import {
   defaultCompiledBudget,
@@ -61,13 +61,14 @@ export interface ModuleStoreOptions {
 
 const MODULE_FILE = /^([0-9a-f]{64})\.wasm$/;
 /**
- * Estimated bytes of compiled modules dropped between two prompted
- * collections: often enough that dead modules, whose native memory V8 does
- * not count towards starting a collection, never pile up (uploads of
- * 10,000 modules left ~85 MB of them), seldom enough that the full
- * collections it prompts (~10–30 ms of main-isolate heap) stay rare.
+ * Estimated bytes of compiled modules dropped between two full collections:
+ * often enough that dead modules, whose native memory V8 does not count
+ * towards starting a collection, never pile up (uploads of 10,000 modules
+ * left ~85 MB of them; 160 KiB modules redeployed in a loop, a sawtooth of
+ * up to ~40 MB), seldom enough that the pauses (~20-35 ms of main-isolate
+ * heap here) stay rare: one per ~15 such redeploys.
  */
-const COLLECT_AFTER_BYTES = 4 << 20;
+const COLLECT_AFTER_BYTES = 16 << 20;
 
 /** Set once the file's content has been checked against its name. */
 interface _Entry {
@@ -98,7 +99,7 @@ export class ModuleStore {
   readonly #compiled: LRUCache<string, CompiledModule>;
   /** Compiles under way, so that concurrent callers share one. */
   readonly #compiling = new Map<string, Promise<CompiledModule>>();
-  /** Estimated bytes of compiled modules dropped since the last prompted collection. */
+  /** Estimated bytes of compiled modules dropped since the last full collection. */
   #dropped = 0;
   #evictions = 0;
   #prepared: PreparedCache | undefined;
@@ -424,12 +425,12 @@ export class ModuleStore {
     });
   }
 
-  /** Counts a compiled module dropped; prompts a collection every 4 MiB of them. */
+  /** Counts a compiled module dropped; collects garbage every 16 MiB of them. */
   #droppedCompiled(cost: number): void {
     this.#dropped += cost;
     if (this.#dropped < COLLECT_AFTER_BYTES) return;
     this.#dropped = 0;
-    promptCollection();
+    void collectGarbage();
   }
 
   async #compile(
