@@ -11,6 +11,8 @@
  * @module
  */
 
+import { openLibc } from "./libc.ts";
+
 /** Linux's ids for these clocks (the same numbers as WASI's). */
 const CLOCK_PROCESS_CPUTIME_ID = 2;
 const CLOCK_THREAD_CPUTIME_ID = 3;
@@ -23,15 +25,10 @@ let gettime: Gettime | null | undefined;
 const timespec = new BigInt64Array(2);
 
 function load(): Gettime | null {
-  if (Deno.build.os !== "linux") return null;
-  try {
-    const { symbols } = Deno.dlopen("libc.so.6", {
-      clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
-    });
-    return symbols.clock_gettime;
-  } catch {
-    return null;
-  }
+  const libc = openLibc({
+    clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+  });
+  return typeof libc === "string" ? null : libc.clock_gettime;
 }
 
 /**

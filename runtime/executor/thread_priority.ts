@@ -15,6 +15,7 @@
  * @module
  */
 import { getPriority, setPriority } from "node:os";
+import { openLibc } from "../libc.ts";
 
 /**
  * Nice levels between the node's thread and its workers: enough for the
@@ -103,18 +104,10 @@ function trySetPolicy(thread: number, policy: number): boolean | undefined {
 }
 
 function loadSetScheduler(): SetScheduler | null {
-  if (Deno.build.os !== "linux") return null;
-  try {
-    const { symbols } = Deno.dlopen("libc.so.6", {
-      sched_setscheduler: {
-        parameters: ["i32", "i32", "buffer"],
-        result: "i32",
-      },
-    });
-    return symbols.sched_setscheduler;
-  } catch {
-    return null;
-  }
+  const libc = openLibc({
+    sched_setscheduler: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+  });
+  return typeof libc === "string" ? null : libc.sched_setscheduler;
 }
 
 /** Sets `thread`'s nice value; false if the OS refused, or it is gone. */

@@ -14,6 +14,7 @@
  */
 
 import { Errno } from "./errno.ts";
+import { openLibc } from "../libc.ts";
 
 /** `openat2` is syscall 437 on x86_64 and aarch64 alike. */
 const SYS_OPENAT2 = 437n;
@@ -154,20 +155,8 @@ export function libc(): Libc {
 }
 
 function load(): Libc | ConfinementUnavailable {
-  if (Deno.build.os !== "linux") {
-    return new ConfinementUnavailable(`the OS is ${Deno.build.os}, not Linux`);
-  }
-  let symbols: Libc;
-  try {
-    symbols = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
-  } catch (e) {
-    return new ConfinementUnavailable(
-      e instanceof Deno.errors.NotCapable ||
-        e instanceof Deno.errors.PermissionDenied
-        ? "FFI is not permitted (run deno with --allow-ffi)"
-        : `libc.so.6 cannot be loaded (${(e as Error).message})`,
-    );
-  }
+  const symbols = openLibc(SYMBOLS);
+  if (typeof symbols === "string") return new ConfinementUnavailable(symbols);
   errnoView = new Deno.UnsafePointerView(symbols.__errno_location()!);
   // The probe: ".." beneath "/" must be refused; ENOSYS (or a seccomp
   // EPERM) means no openat2, and the component walk is used instead.
