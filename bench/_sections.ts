@@ -365,7 +365,12 @@ export function sledgeSection(
       "",
       `Peak ${v.peakRequestsPerSecond} req/s; the fewest connections that ` +
         `reach 90% of it: ${v.saturatesAtConnections}. Past that point more ` +
-        "connections add queueing latency, not throughput.",
+        "connections add queueing latency, not throughput." +
+        (v.rssAfterRampMB === undefined
+          ? ""
+          : ` The ramp's node: RSS ${
+            fmt(v.rssAfterRampMB)
+          } MB after its last step.`),
       "",
       img("serving_throughput.svg", "throughput against connections"),
       img("serving_latency.svg", "latency against connections"),
@@ -428,7 +433,8 @@ function sideBySide(
     `The servers take turns for ${x.rounds ?? 1} round(s) in alternating ` +
     "order: req/s and p50 are the rounds' mean, p99 the worst round's. RSS " +
     "is the server process' highest right after one of its loads (one " +
-    "process serves both Deno.serve rows, and one all workerd rows).",
+    "process serves both Deno.serve rows, and one all workerd rows). eddy " +
+    "here is a node of its own, started as the others are, not the ramp's.",
     "",
     table(
       [

@@ -85,12 +85,14 @@ export interface ServingResults {
   peakRequestsPerSecond: number;
   /** The fewest connections that reach 90% of the peak. */
   saturatesAtConnections: number;
+  /** The ramp's node's RSS after its last (heaviest) step, MB. */
+  rssAfterRampMB?: number;
   sideBySide: SideBySide;
 }
 
 /**
- * Runs the serving ramp against a fresh node, then eddy beside its floors
- * and workerd. `ctx.install` lets it install workerd when missing.
+ * Runs the serving ramp against a fresh node, then eddy (another fresh
+ * node) beside its floors and workerd. `ctx.install` lets it install workerd when missing.
  *
  * @example
  * ```ts ignore
@@ -131,12 +133,17 @@ export async function runServing(
     );
   }
   const peak = Math.max(...steps.map((s) => s.requestsPerSecond));
+  const rssAfterRampMB = roundTo(node.rss() / 2 ** 20, 1);
 
+  // A node of its own beside the others, which start fresh too: the
+  // ramp's node keeps heap its heavier steps grew.
+  const side = stack.use(await startNode({ id: "serving-side" }));
+  await deploy(side, [{ name: "echo", wasm: echo }]);
   const hello = stack.use(
     await startDeno([`${ROOT}bench/_hello_server.ts`, "0"]),
   );
   const servers: [typeof SIDE_BY_SIDE[number], string, BenchProcess][] = [
-    ["eddy", url, node],
+    ["eddy", `${side.url}/invoke/echo`, side],
     ["Deno.serve echo", hello.url, hello],
     ["Deno.serve echo via a worker", `${hello.url}/worker`, hello],
   ];
@@ -167,6 +174,7 @@ export async function runServing(
     peakRequestsPerSecond: peak,
     saturatesAtConnections:
       steps.find((s) => s.requestsPerSecond >= 0.9 * peak)!.connections,
+    rssAfterRampMB,
     sideBySide,
   };
 }
