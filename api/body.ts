@@ -64,27 +64,40 @@ export function limitBody(
  * function (whose own `limits.maxInput` applies then): an invocation sent
  * on to a peer, a workflow run.
  */
-export const MAX_API_INPUT_BYTES = 1 << 30;
+const MAX_API_INPUT_BYTES = 1 << 30;
 
 /**
- * The `tooLarge` of {@linkcode readBody} for {@linkcode MAX_API_INPUT_BYTES}:
- * 413 `input_too_large`, saying what takes the input (`taker`).
+ * {@linkcode readBody} up to {@linkcode MAX_API_INPUT_BYTES}; a larger
+ * input is refused with 413 `input_too_large`, saying what takes it
+ * (`taker`).
  *
  * @example
  * ```ts
- * import { overApiInputCap } from "./body.ts";
- * console.log(overApiInputCap("a workflow run")(2 ** 31).message);
+ * import { readApiInput } from "./body.ts";
+ * const request = new Request("http://x", {
+ *   method: "POST",
+ *   headers: { "content-length": String(2 ** 31) },
+ *   body: "never whole",
+ * });
+ * await readApiInput(request, "a workflow run").catch((e) => console.log(e.message));
  * // input of 2147483648 bytes exceeds the 1073741824 bytes a workflow run takes
  * ```
  */
-export function overApiInputCap(
+export function readApiInput(
+  request: Request,
   taker: string,
-): (size: number) => RequestError {
-  return (size) =>
-    new RequestError(
-      "input_too_large",
-      `input of ${size} bytes exceeds the ${MAX_API_INPUT_BYTES} bytes ${taker} takes`,
-    );
+  reservation?: Reservation,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return readBody(
+    request,
+    MAX_API_INPUT_BYTES,
+    (size) =>
+      new RequestError(
+        "input_too_large",
+        `input of ${size} bytes exceeds the ${MAX_API_INPUT_BYTES} bytes ${taker} takes`,
+      ),
+    reservation,
+  );
 }
 
 /**

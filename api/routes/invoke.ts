@@ -11,7 +11,7 @@ import { InvocationError } from "../../runtime/errors.ts";
 import { Reservation } from "../../runtime/memory_budget.ts";
 import type { Deployment } from "../../runtime/registry.ts";
 import { isSpareSized } from "../../runtime/wasi/stdio.ts";
-import { MAX_API_INPUT_BYTES, overApiInputCap, readBody } from "../body.ts";
+import { readApiInput, readBody } from "../body.ts";
 import { refuseInRound } from "../refusal_pace.ts";
 
 /** Outputs larger than this are streamed in pieces of this size. */
@@ -202,10 +202,9 @@ async function forward(
   let forwarded;
   try {
     // Not body-limit: the bytes enter the budget reservation as they arrive.
-    const input = await readBody(
+    const input = await readApiInput(
       request,
-      MAX_API_INPUT_BYTES,
-      overApiInputCap("an invocation sent on to a peer"),
+      "an invocation sent on to a peer",
       reservation,
     );
     forwarded = await node.remote.forward(name, input, args, { signal })

@@ -6,7 +6,7 @@
  * @module
  */
 import type { EddyNode } from "../../node/node.ts";
-import { MAX_API_INPUT_BYTES, overApiInputCap, readBody } from "../body.ts";
+import { readApiInput } from "../body.ts";
 
 /**
  * Runs workflow `name` with `request`'s body as its input and answers its
@@ -28,12 +28,8 @@ export async function answerWorkflow(
   format?: string,
 ): Promise<Response> {
   // Not body-limit: a streamed input of up to 1 GiB would be buffered by
-  // it and copied again here; readBody copies it once.
-  const input = await readBody(
-    request,
-    MAX_API_INPUT_BYTES,
-    overApiInputCap("a workflow run"),
-  );
+  // it and copied again here; readApiInput copies it once.
+  const input = await readApiInput(request, "a workflow run");
   const { runId, output, trace } = await node.workflows.invoke(name, input);
   if (format === "json") {
     return Response.json({ runId, output: toBase64(output), trace });
