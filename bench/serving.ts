@@ -92,7 +92,8 @@ export interface ServingResults {
 
 /**
  * Runs the serving ramp against a fresh node, then eddy (another fresh
- * node) beside its floors and workerd. `ctx.install` lets it install workerd when missing.
+ * node) beside its floors and workerd. `ctx.install` lets it install
+ * workerd when missing.
  *
  * @example
  * ```ts ignore
@@ -134,6 +135,8 @@ export async function runServing(
   }
   const peak = Math.max(...steps.map((s) => s.requestsPerSecond));
   const rssAfterRampMB = roundTo(node.rss() / 2 ** 20, 1);
+  // Done with: it must not hold memory or wake up beside the others.
+  await node.stop();
 
   // A node of its own beside the others, which start fresh too: the
   // ramp's node keeps heap its heavier steps grew.

@@ -18,5 +18,4 @@ Deno.test("collectGarbage frees a dropped module that has lived through collecti
   await nextTask();
   await collectGarbage();
   assert.equal(ref.deref(), undefined);
-  void module;
 });
