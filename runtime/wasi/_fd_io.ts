@@ -11,6 +11,7 @@
  */
 
 import { FdFlags, Rights, Size } from "./_abi.ts";
+import { copyToGuest } from "./_copy.ts";
 import type { WasiContext } from "./_context.ts";
 import { DirFd, type FdEntry, FileFd, SinkFd, StdinFd } from "./_fd_table.ts";
 import type { GuestMemory } from "./_memory.ts";
@@ -98,7 +99,7 @@ function readStdin(
       const pos = entry.pos;
       n = Math.min(len, bytes.length - pos);
       if (n <= 0) break;
-      mem.u8.set(bytes.subarray(pos, pos + n), ptr);
+      copyToGuest(bytes, pos, pos + n, mem.u8, ptr);
       entry.pos = pos + n;
     } else {
       const got = entry.source!.read(mem.u8.subarray(ptr, ptr + len));

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { copyFromGuest } from "./_copy.ts";
 
 /**
  * A guest's stdin: fills `into` with up to `into.length` bytes.
@@ -291,11 +292,9 @@ export class OutputBuffer implements ByteSink {
       if (size > grown.byteLength) {
         grown.resize(Math.min(grown.maxByteLength, size * 2));
       }
-      new Uint8Array(grown, this.#size, length).set(
-        source.subarray(start, end),
-      );
+      copyFromGuest(source, start, end, new Uint8Array(grown), this.#size);
     } else {
-      this.#reserve(size).set(source.subarray(start, end), this.#size);
+      copyFromGuest(source, start, end, this.#reserve(size), this.#size);
     }
     this.#size = size;
   }
