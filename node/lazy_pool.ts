@@ -53,6 +53,13 @@ export class LazyExecutorPool {
     return this.#pool.run(...job);
   }
 
+  /** {@linkcode ExecutorPool.runPair}, starting the workers first if needed. */
+  runPair(...job: Parameters<ExecutorPool["runPair"]>): Promise<JobResult> {
+    this.start();
+    if (!this.#pool) return Promise.reject(shuttingDown(job[0].spec.fn));
+    return this.#pool.runPair(...job);
+  }
+
   /**
    * {@linkcode ExecutorPool.refusal}; before a start nothing waits, so only
    * a closed pool refuses.

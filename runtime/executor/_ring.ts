@@ -41,8 +41,9 @@ const CONTROL_BYTES = 8 * Int32Array.BYTES_PER_ELEMENT;
 // message), input length.
 const JOB_HEADER = 4;
 // Result slot header (Float64): seq, exit code, duration, reserved bytes,
-// output length.
-const RESULT_HEADER = 5;
+// output length, and a paired job's first stage: its duration and output
+// length (-1: a single job).
+const RESULT_HEADER = 7;
 
 /** A job as read from its slot, before the worker takes it. */
 export interface RingJob {
@@ -63,6 +64,14 @@ export interface RingResult {
   calls?: unknown;
   state?: unknown;
   reserved?: number;
+  stage?: 1;
+  lead?: {
+    durationMs: number;
+    outputBytes: number;
+    stderr: string;
+    calls?: unknown;
+    state?: unknown;
+  };
 }
 
 /**
@@ -193,6 +202,14 @@ export class Ring {
         durationMs: r[h + 2],
       };
       if (r[h + 3]) result.reserved = r[h + 3];
+      if (r[h + 6] >= 0) {
+        result.stage = 1;
+        result.lead = {
+          durationMs: r[h + 5],
+          outputBytes: r[h + 6],
+          stderr: "",
+        };
+      }
       taken = (taken + 1) | 0;
       Atomics.store(c, RESULTS_TAKEN, taken);
       onResult(seq, result);
@@ -239,12 +256,15 @@ export class Ring {
 
   /**
    * Writes `result` to a result slot and wakes the pool, if it is a plain
-   * success that fits; says whether it did (else it goes by message).
+   * success that fits (a paired job's first stage plain too); says whether
+   * it did (else it goes by message).
    */
   tryWriteResult(seq: number, result: RingResult): boolean {
+    const lead = result.lead;
     if (
       result.failure || result.calls || result.state || result.stderr ||
-      result.stdout.byteLength > SLOT_BYTES
+      result.stdout.byteLength > SLOT_BYTES ||
+      (lead && (lead.stderr || lead.calls || lead.state))
     ) {
       return false;
     }
@@ -261,6 +281,8 @@ export class Ring {
     r[h + 2] = result.durationMs;
     r[h + 3] = result.reserved ?? 0;
     r[h + 4] = result.stdout.byteLength;
+    r[h + 5] = lead?.durationMs ?? 0;
+    r[h + 6] = lead?.outputBytes ?? -1;
     this.#resultData.set(result.stdout, slot * SLOT_BYTES);
     Atomics.store(c, RESULTS_WRITTEN, (written + 1) | 0);
     Atomics.notify(c, RESULTS_WRITTEN);

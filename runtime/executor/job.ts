@@ -37,6 +37,52 @@ export interface JobSpec {
 }
 
 /**
+ * The second stage of a paired job: a function run in the same worker
+ * right after the first, with the first's output as its stdin (the design's
+ * first communication mode: the bytes go from the producer's output
+ * straight into the consumer's memory, with no message between isolates).
+ *
+ * @example
+ * ```ts
+ * import type { FollowerJob } from "./job.ts";
+ * const then: FollowerJob = {
+ *   moduleKey: "sha256:…@67108864",
+ *   spec: {
+ *     fn: "sink", args: ["sink"], env: {}, preopens: [], timeoutMs: 1000,
+ *     maxMemoryBytes: 1 << 26, maxOutputBytes: 1 << 20,
+ *   },
+ *   maxInputBytes: 1 << 20,
+ * };
+ * ```
+ */
+export interface FollowerJob {
+  /** How workers know its compiled module. */
+  moduleKey: string;
+  spec: JobSpec;
+  /** A first stage's output past this fails the pair (`input_too_large`). */
+  maxInputBytes: number;
+}
+
+/**
+ * What the first stage of a paired job did, when it succeeded (its output
+ * went on to the second stage, so only its size is told).
+ *
+ * @example
+ * ```ts
+ * import type { LeadOutcome } from "./job.ts";
+ * const lead: LeadOutcome = { durationMs: 0.3, outputBytes: 1048576, stderr: "" };
+ * ```
+ */
+export interface LeadOutcome {
+  durationMs: number;
+  outputBytes: number;
+  /** The tail of its stderr. */
+  stderr: string;
+  calls?: CallTrace[];
+  state?: { reads: number; writes: number };
+}
+
+/**
  * What cancels a job: a signal, or a function that gives one when first
  * asked. The pool asks only once the job has been out two watchdog rounds
  * (5-10 ms by default), so that a signal that costs something to make
@@ -87,6 +133,14 @@ export interface JobResult {
    * reserved them as it grew); whoever receives the result releases them.
    */
   reserved?: number;
+  /**
+   * 1 when this is the result of a paired job's second stage (see
+   * {@linkcode FollowerJob}); unset for a single job, or when the first
+   * stage failed and the second never ran.
+   */
+  stage?: 1;
+  /** A paired job's first stage, once it succeeded (set by its worker). */
+  lead?: LeadOutcome;
 }
 
 /**

@@ -11,7 +11,14 @@
  *
  * @module
  */
-export type { JobFailure, JobResult, JobSignal, JobSpec } from "./job.ts";
+export type {
+  FollowerJob,
+  JobFailure,
+  JobResult,
+  JobSignal,
+  JobSpec,
+  LeadOutcome,
+} from "./job.ts";
 export { MemoryPool, type MemoryPoolOptions } from "./memory_pool.ts";
 export {
   type RunCalls,
@@ -32,6 +39,8 @@ export {
   ExecutorPool,
   type ExecutorPoolOptions,
   type ExecutorStats,
+  type FollowerStage,
+  type JobStage,
 } from "./pool.ts";
 export { TailBuffer } from "./tail_buffer.ts";
 export { cacheExecutorWorker } from "./worker_url.ts";

@@ -47,6 +47,7 @@ import {
   STATUS_RESERVED,
   STATUS_SEQ,
   STATUS_SLOTS,
+  STATUS_STAGE,
   STATUS_STARTED,
   type ToWorker,
 } from "./_protocol.ts";
@@ -117,11 +118,43 @@ export interface ExecutorStats {
   evictions: number;
 }
 
+/**
+ * One stage of a job: a compiled module (known to workers by `moduleKey`)
+ * and what it runs with.
+ *
+ * @example
+ * ```ts ignore
+ * const stage: JobStage = { compiled, moduleKey: "echo", spec };
+ * ```
+ */
+export interface JobStage {
+  compiled: CompiledModule;
+  moduleKey: string;
+  spec: JobSpec;
+}
+
+/**
+ * The second stage of a paired job (see {@linkcode ExecutorPool.runPair}).
+ *
+ * @example
+ * ```ts ignore
+ * const follower: FollowerStage = { compiled, moduleKey: "sink", spec, maxInputBytes: 1 << 20 };
+ * ```
+ */
+export interface FollowerStage extends JobStage {
+  /** A first stage's output past this fails the pair (`input_too_large`). */
+  maxInputBytes: number;
+}
+
 interface PendingJob {
-  /** The function it runs: its line in the queue. */
+  /** The function it runs (the first, when paired): its line in the queue. */
   fn: string;
   posted: PostedJob;
   compiled: CompiledModule;
+  /** The second stage's module, when paired. */
+  followerCompiled?: CompiledModule;
+  /** 1 once its worker said its second stage runs (a call, a sleep). */
+  stage?: 1;
   resolve: (result: JobResult) => void;
   reject: (error: unknown) => void;
   /** Its input buffer went to a worker and is gone from this isolate. */
@@ -266,8 +299,11 @@ interface Executor {
   worker: Worker;
   /** Jobs go to it, and small results come back, through this. */
   ring: Ring;
-  /** Function specs sent to it (see `run`), by id, with their module key. */
-  templates: Map<number, string>;
+  /**
+   * Function specs sent to it (see `run`), by id, with the keys of the
+   * modules they run (two for a paired job's).
+   */
+  templates: Map<number, readonly string[]>;
   /** Terminated: its ring is read no more. */
   dead?: boolean;
   /** Host fds its guests hold, closed after it is terminated. */
@@ -370,6 +406,8 @@ export class ExecutorPool {
   #evictions = 0;
   /** Ids of frozen specs (see `run`). */
   readonly #templateIds = new WeakMap<JobSpec, number>();
+  /** Ids of pairs of frozen specs (see `runPair`), by first then second. */
+  readonly #pairIds = new WeakMap<JobSpec, WeakMap<JobSpec, number>>();
   #nextTemplate = 0;
   readonly #priority = new ThreadPriority();
   /** Regular workers yet to start (see `#startNext`). */
@@ -479,6 +517,47 @@ export class ExecutorPool {
     stdin: Uint8Array,
     cancel?: JobSignal,
   ): Promise<JobResult> {
+    return this.#enqueue({ compiled, moduleKey, spec }, stdin, cancel);
+  }
+
+  /**
+   * Runs `lead` with `stdin` and then, in the same worker, `follower` with
+   * `lead`'s output as its stdin: one job (one queue place, one message or
+   * ring slot each way) for two functions whose data moves by memory
+   * copy, never between isolates. The result is `follower`'s (`stage` 1,
+   * `lead` telling what the first stage did) once `lead` succeeded; when
+   * `lead` failed it is `lead`'s and `follower` never ran. A first output
+   * past `follower.maxInputBytes` fails the second stage with
+   * `input_too_large`. Each stage has its own deadline; the job's cost is
+   * both runs'. Two frozen specs are sent to each worker once as a pair
+   * (see {@linkcode run}); a frozen spec stands for one deployment: its
+   * module key and `maxInputBytes` do not change.
+   *
+   * @example
+   * ```ts ignore
+   * const result = await pool.runPair(
+   *   { compiled: gen, moduleKey: "gen", spec: genSpec },
+   *   { compiled: sink, moduleKey: "sink", spec: sinkSpec, maxInputBytes: 1 << 20 },
+   *   new TextEncoder().encode("1048576"),
+   * );
+   * console.log(result.stage, result.lead?.outputBytes); // 1 1048576
+   * ```
+   */
+  runPair(
+    lead: JobStage,
+    follower: FollowerStage,
+    stdin: Uint8Array,
+    cancel?: JobSignal,
+  ): Promise<JobResult> {
+    return this.#enqueue(lead, stdin, cancel, follower);
+  }
+
+  #enqueue(
+    { compiled, moduleKey, spec }: JobStage,
+    stdin: Uint8Array,
+    cancel: JobSignal | undefined,
+    follower?: FollowerStage,
+  ): Promise<JobResult> {
     const refusal = this.refusal(spec);
     if (refusal) return Promise.reject(refusal);
     const late = typeof cancel === "function" ? cancel : undefined;
@@ -487,7 +566,7 @@ export class ExecutorPool {
       return Promise.resolve(cancelled(signal, "before it started"));
     }
     return new Promise((resolve, reject) => {
-      const posted = { seq: this.#seq++, moduleKey, spec, stdin };
+      const posted: PostedJob = { seq: this.#seq++, moduleKey, spec, stdin };
       const job: PendingJob = {
         fn: spec.fn,
         posted,
@@ -497,6 +576,14 @@ export class ExecutorPool {
         parked: 0,
         parkedMs: 0,
       };
+      if (follower) {
+        posted.then = {
+          moduleKey: follower.moduleKey,
+          spec: follower.spec,
+          maxInputBytes: follower.maxInputBytes,
+        };
+        job.followerCompiled = follower.compiled;
+      }
       if (signal) this.#watchSignal(job, signal);
       else if (late) {
         job.lateSignal = late;
@@ -604,7 +691,7 @@ export class ExecutorPool {
     let ms = 0;
     for (const job of executor.inflight.values()) {
       if (!awaitsCpu(job)) continue;
-      if (!onlyShort || this.#short(job.fn)) ms += this.#costs.of(job.fn);
+      if (!onlyShort || this.#short(job.fn)) ms += this.#cost(job);
     }
     return ms;
   }
@@ -617,16 +704,22 @@ export class ExecutorPool {
     const onCpu = executor.inflight.get(executor.status[STATUS_SEQ]);
     if (!onCpu || !awaitsCpu(onCpu)) return 0;
     if (onlyShort && !this.#short(onCpu.fn)) return 0;
-    return Math.min(this.#costs.of(onCpu.fn), this.#onCpuMs(executor, now));
+    return Math.min(this.#cost(onCpu), this.#onCpuMs(executor, now));
   }
 
   /** Estimated run (ms) of the longest job `executor` holds, not parked. */
   #longestMs(executor: Executor): number {
     let ms = 0;
     for (const job of executor.inflight.values()) {
-      if (awaitsCpu(job)) ms = Math.max(ms, this.#costs.of(job.fn));
+      if (awaitsCpu(job)) ms = Math.max(ms, this.#cost(job));
     }
     return ms;
+  }
+
+  /** Estimated run (ms) of `job`: both stages' of a paired one. */
+  #cost(job: PendingJob): number {
+    const then = job.posted.then;
+    return this.#costs.of(job.fn) + (then ? this.#costs.of(then.spec.fn) : 0);
   }
 
   /** Whether runs of `fn` are short: sent ahead in numbers. */
@@ -722,7 +815,7 @@ export class ExecutorPool {
     const long = executor.inflight.size > 0 &&
       (this.#onCpuFor(executor, now, BACKGROUND_AFTER_MS) ||
         (onCpu !== undefined &&
-          this.#costs.of(onCpu.fn) >= BACKGROUND_AFTER_MS) ||
+          this.#cost(onCpu) >= BACKGROUND_AFTER_MS) ||
         this.#holdsOnlyFloods(executor, now));
     if (long === Boolean(executor.background)) return;
     if (this.#priority.set(executor.thread, long)) executor.background = long;
@@ -791,9 +884,17 @@ export class ExecutorPool {
     if (job.settled) return;
     job.settled = true;
     if (result.failure?.reason !== "cancelled" && result.durationMs > 0) {
+      // Time parked in calls and sleeps is not a run's cost; a paired
+      // job's is taken from the stage that ended it.
       const parkedMs = job.parkedMs +
         (job.parkedAt === undefined ? 0 : performance.now() - job.parkedAt);
-      this.#costs.observe(job.fn, result.durationMs - parkedMs);
+      const then = job.posted.then;
+      if (result.stage === 1 && then) {
+        if (result.lead) this.#costs.observe(job.fn, result.lead.durationMs);
+        this.#costs.observe(then.spec.fn, result.durationMs - parkedMs);
+      } else {
+        this.#costs.observe(job.fn, result.durationMs - parkedMs);
+      }
     }
     if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
     job.calls?.abort(new Error(`its caller '${job.posted.spec.fn}' ended`));
@@ -884,7 +985,7 @@ export class ExecutorPool {
       return;
     }
     for (const job of executor.inflight.values()) {
-      if (job.posted.moduleKey === key) return;
+      if (moduleKeys(job).includes(key)) return;
     }
     this.#drop(executor, key);
     if (++executor.forgotten >= RETIRE_AFTER_FORGOTTEN) this.#retire(executor);
@@ -895,20 +996,41 @@ export class ExecutorPool {
     executor.moduleBytes -= executor.modules.get(key) ?? 0;
     executor.modules.delete(key);
     this.#post(executor, { type: "forget", key });
-    for (const [id, moduleKey] of executor.templates) {
-      if (moduleKey !== key) continue;
+    for (const [id, keys] of executor.templates) {
+      if (!keys.includes(key)) continue;
       executor.templates.delete(id);
       this.#post(executor, { type: "forgetTemplate", id });
     }
   }
 
   /**
-   * Density: has `executor` hold module `job` runs, most recently used,
-   * and drop its least recently used modules no job sent to it needs
+   * Density: has `executor` hold the modules `job` runs, most recently
+   * used, and drop its least recently used modules no job sent to it needs
    * while they cost more than the budget.
    */
-  #holdModule(executor: Executor, job: PendingJob): void {
-    const key = job.posted.moduleKey;
+  #holdModules(executor: Executor, job: PendingJob): void {
+    this.#holdModule(executor, job.posted.moduleKey, job.compiled);
+    const then = job.posted.then;
+    if (then) this.#holdModule(executor, then.moduleKey, job.followerCompiled!);
+    if (executor.moduleBytes <= this.#moduleBudget) return;
+    const needed = new Set<string>();
+    for (const j of executor.inflight.values()) {
+      for (const key of moduleKeys(j)) needed.add(key);
+    }
+    for (const old of executor.modules.keys()) {
+      if (executor.moduleBytes <= this.#moduleBudget) break;
+      if (needed.has(old)) continue;
+      this.#drop(executor, old);
+      this.#evictions++;
+    }
+  }
+
+  /** Has `executor` hold module `key`, most recently used. */
+  #holdModule(
+    executor: Executor,
+    key: string,
+    compiled: CompiledModule,
+  ): void {
     const held = executor.modules.get(key);
     if (held !== undefined) {
       executor.modules.delete(key);
@@ -918,21 +1040,12 @@ export class ExecutorPool {
     this.#post(executor, {
       type: "module",
       key,
-      module: job.compiled.module,
-      memory: job.compiled.memory,
+      module: compiled.module,
+      memory: compiled.memory,
     });
-    const cost = job.compiled.cost ?? COMPILED_BASE_BYTES;
+    const cost = compiled.cost ?? COMPILED_BASE_BYTES;
     executor.modules.set(key, cost);
     executor.moduleBytes += cost;
-    if (executor.moduleBytes <= this.#moduleBudget) return;
-    const needed = new Set<string>();
-    for (const j of executor.inflight.values()) needed.add(j.posted.moduleKey);
-    for (const old of executor.modules.keys()) {
-      if (executor.moduleBytes <= this.#moduleBudget) break;
-      if (needed.has(old)) continue;
-      this.#drop(executor, old);
-      this.#evictions++;
-    }
   }
 
   /**
@@ -1049,6 +1162,7 @@ export class ExecutorPool {
       }
       const job = executor.inflight.get(message.seq);
       if (!job) return;
+      if (message.type !== "unpark" && message.stage) job.stage = 1;
       if (message.type === "park") {
         // Its worker ends the sleep at the deadline and answers with the
         // guest's stderr; the watchdog steps in only if it does not.
@@ -1152,24 +1266,39 @@ export class ExecutorPool {
       this.#prioritise(executor, Date.now());
     }
     this.#settle(job, result);
-    this.#forgetUnused(executor, job.posted.moduleKey);
+    for (const key of moduleKeys(job)) this.#forgetUnused(executor, key);
   }
 
   /**
-   * The id `executor` knows `job`'s spec by, sending it first if needed;
-   * `undefined` when the job must carry its spec (it is not a frozen one).
+   * The id `executor` knows `job`'s spec (or pair of specs) by, sending it
+   * first if needed; `undefined` when the job must carry its spec (it is
+   * not a frozen one).
    */
   #template(executor: Executor, job: PendingJob): number | undefined {
-    const { spec, moduleKey } = job.posted;
+    const { spec, moduleKey, then } = job.posted;
     if (!Object.isFrozen(spec)) return undefined;
-    let id = this.#templateIds.get(spec);
-    if (id === undefined) {
-      id = this.#nextTemplate++;
-      this.#templateIds.set(spec, id);
+    if (then && !Object.isFrozen(then.spec)) return undefined;
+    let id: number | undefined;
+    if (then) {
+      let pairs = this.#pairIds.get(spec);
+      if (!pairs) this.#pairIds.set(spec, pairs = new WeakMap());
+      id = pairs.get(then.spec);
+      if (id === undefined) pairs.set(then.spec, id = this.#nextTemplate++);
+    } else {
+      id = this.#templateIds.get(spec);
+      if (id === undefined) {
+        this.#templateIds.set(spec, id = this.#nextTemplate++);
+      }
     }
     if (!executor.templates.has(id)) {
-      executor.templates.set(id, moduleKey);
-      this.#post(executor, { type: "template", id, moduleKey, spec });
+      executor.templates.set(id, moduleKeys(job));
+      this.#post(executor, {
+        type: "template",
+        id,
+        moduleKey,
+        spec,
+        ...(then ? { then } : {}),
+      });
     }
     return id;
   }
@@ -1186,7 +1315,7 @@ export class ExecutorPool {
     // callee among them) meanwhile.
     this.#park(job);
     this.#scheduleDispatch();
-    const { spec } = job.posted;
+    const { spec } = stageOf(job);
     try {
       reply = this.#onCall
         ? await this.#onCall(fn, input, {
@@ -1247,7 +1376,7 @@ export class ExecutorPool {
       head.order = executor.posted++;
       executor.inflight.set(head.posted.seq, head);
       if (!touched.includes(executor)) touched.push(executor);
-      this.#holdModule(executor, head);
+      this.#holdModules(executor, head);
       const { seq, stdin } = head.posted;
       const template = this.#template(executor, head);
       if (template !== undefined && stdin.byteLength <= SLOT_BYTES) {
@@ -1355,7 +1484,7 @@ export class ExecutorPool {
   #target(job: PendingJob): Executor | undefined {
     let best: Executor | undefined;
     let bestAheadMs = 0;
-    const cost = this.#costs.of(job.fn);
+    const cost = this.#cost(job);
     let overtakes: boolean | undefined;
     const overtaking = () => overtakes ??= this.#overtakes(job.fn, Date.now());
     let asleep: Executor | undefined;
@@ -1433,6 +1562,7 @@ export class ExecutorPool {
       const seq = executor.status[STATUS_SEQ];
       if (seq === IDLE) continue;
       const job = executor.inflight.get(seq);
+      if (job) noteStage(executor, job);
       const deadline = executor.status[STATUS_DEADLINE];
       if (
         job && (deadline <= now || job.cancelled) &&
@@ -1462,7 +1592,10 @@ export class ExecutorPool {
    * (its result then settles it, its worker stays).
    */
   #interrupting(executor: Executor, job: PendingJob, now: number): boolean {
-    if (!interruptible(job.compiled.module)) return false;
+    const module = job.stage === 1
+      ? job.followerCompiled!.module
+      : job.compiled.module;
+    if (!interruptible(module)) return false;
     if (job.interruptedAt === undefined) {
       job.interruptedAt = now;
       executor.interrupt.request(jobTag(job.posted.seq));
@@ -1488,12 +1621,16 @@ export class ExecutorPool {
       if (job.cancelled) continue;
       const started = job.order! < startedCount;
       if (started || job.transferred) {
+        if (executor.status[STATUS_SEQ] === job.posted.seq) {
+          noteStage(executor, job);
+        }
         this.#settle(job, {
           exitCode: -1,
           stdout: new Uint8Array(),
           stderr: "",
           durationMs: 0,
           failure: { reason: "trap", message: reason },
+          ...(job.stage ? { stage: job.stage } : {}),
         });
       } else {
         requeue.push(job);
@@ -1513,15 +1650,36 @@ export class ExecutorPool {
   }
 }
 
-/** The result of a job that ran past `deadline` (epoch ms). */
+/**
+ * The result of a job that ran past `deadline` (epoch ms), in the stage
+ * it was last seen in.
+ */
 function timedOut(job: PendingJob, deadline: number): JobResult {
+  const { spec } = stageOf(job);
   return {
     exitCode: -1,
     stdout: new Uint8Array(),
     stderr: "",
-    durationMs: job.posted.spec.timeoutMs,
-    failure: timeoutFailure(job.posted.spec, deadline),
+    durationMs: spec.timeoutMs,
+    failure: timeoutFailure(spec, deadline),
+    ...(job.stage ? { stage: job.stage } : {}),
   };
+}
+
+/** What `job` runs in the stage it was last seen in. */
+function stageOf(job: PendingJob): { spec: JobSpec } {
+  return job.stage === 1 ? job.posted.then! : job.posted;
+}
+
+/** Keys of the modules `job` runs. */
+function moduleKeys(job: PendingJob): string[] {
+  const then = job.posted.then;
+  return then ? [job.posted.moduleKey, then.moduleKey] : [job.posted.moduleKey];
+}
+
+/** Notes that `job`, on `executor`'s CPU, is in its second stage if it is. */
+function noteStage(executor: Executor, job: PendingJob): void {
+  if (executor.status[STATUS_STAGE] === 1) job.stage = 1;
 }
 
 /** The result of a job cancelled by `signal`. */

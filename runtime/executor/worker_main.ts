@@ -26,11 +26,12 @@ import {
   STATUS_RESERVED,
   STATUS_SEQ,
   STATUS_SLOTS,
+  STATUS_STAGE,
   STATUS_STARTED,
   type ToWorker,
 } from "./_protocol.ts";
 import { CallCancelled, type CallReply } from "./guest_calls.ts";
-import { type JobResult, timeoutFailure } from "./job.ts";
+import { type JobResult, type LeadOutcome, timeoutFailure } from "./job.ts";
 import { MemoryBudget } from "../memory_budget.ts";
 import { BudgetedOutput } from "./budgeted_output.ts";
 import { MemoryPool } from "./memory_pool.ts";
@@ -65,6 +66,11 @@ function free(input: Uint8Array): void {
   if (buffer instanceof ArrayBuffer) recycleBuffer(buffer);
 }
 
+/** What a message about a paired job's second stage says so with. */
+function staged(stage: 0 | 1): { stage?: 1 } {
+  return stage === 1 ? { stage } : {};
+}
+
 /**
  * Turns the current worker into an executor. Called by the worker entry.
  *
@@ -91,7 +97,7 @@ export function startExecutorWorker(): void {
   let ring: Ring | undefined;
   const templates = new Map<
     number,
-    { moduleKey: string; spec: PostedJob["spec"] }
+    Pick<PostedJob, "moduleKey" | "spec" | "then">
   >();
   /** Jobs that came by message, until their turn in the ring. */
   const byMessage = new Map<number, PostedJob>();
@@ -100,8 +106,9 @@ export function startExecutorWorker(): void {
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
     self.postMessage(message, transfer);
 
-  const onCpu = (job: PostedJob, deadline: number) => {
+  const onCpu = (job: PostedJob, deadline: number, stage: 0 | 1) => {
     status[STATUS_DEADLINE] = deadline;
+    status[STATUS_STAGE] = stage;
     status[STATUS_SEQ] = job.seq;
     cell?.enter(jobTag(job.seq));
   };
@@ -119,13 +126,14 @@ export function startExecutorWorker(): void {
    */
   const sleep = (
     job: PostedJob,
+    stage: 0 | 1,
     deadline: number,
     ms: number,
     cut: () => void,
   ): Promise<void> => {
     const callId = nextCall++;
     offCpu();
-    post({ type: "park", seq: job.seq, deadline });
+    post({ type: "park", seq: job.seq, deadline, ...staged(stage) });
     const overdue = Date.now() + ms >= deadline;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -144,7 +152,7 @@ export function startExecutorWorker(): void {
       });
     }).then(() => {
       post({ type: "unpark", seq: job.seq });
-      onCpu(job, deadline);
+      onCpu(job, deadline, stage);
     }, (error) => {
       post({ type: "unpark", seq: job.seq });
       throw error;
@@ -178,13 +186,67 @@ export function startExecutorWorker(): void {
       });
       return;
     }
-    const { module, memory: limits } = modules.get(job.moduleKey)!;
+    runStage(job, 0, job.stdin, (lead, leadOutput) => {
+      const then = job.then;
+      if (!then || lead.failure) {
+        answer(job, lead, leadOutput);
+        return free(job.stdin);
+      }
+      free(job.stdin);
+      const input = leadOutput.bytes();
+      const outcome: LeadOutcome = {
+        durationMs: lead.durationMs,
+        outputBytes: input.byteLength,
+        stderr: lead.stderr,
+        ...(lead.calls ? { calls: lead.calls } : {}),
+        ...(lead.state ? { state: lead.state } : {}),
+      };
+      if (input.byteLength > then.maxInputBytes) {
+        dropOutput(leadOutput);
+        return answer(job, {
+          exitCode: -1,
+          stdout: new Uint8Array(),
+          stderr: "",
+          durationMs: 0,
+          failure: {
+            reason: "input_too_large",
+            message:
+              `input of ${input.byteLength} bytes exceeds its limit of ${then.maxInputBytes} bytes`,
+          },
+          stage: 1,
+          lead: outcome,
+        }, new OutputBuffer(0));
+      }
+      // The first stage's output is read straight from where it was
+      // written: it is held (and its budget too) until the second ends.
+      runStage(job, 1, input, (follower, output) => {
+        dropOutput(leadOutput);
+        answer(job, { ...follower, stage: 1, lead: outcome }, output);
+      });
+    });
+  };
+
+  /**
+   * Runs stage `stage` of `job` (its function, or for 1 the one it feeds,
+   * `job.then`) with `stdin`, and calls `end` with the result, a run
+   * stopped at its deadline told so, and the buffer its output is in,
+   * which `end` then owns. The guest's memory goes back to the pool after
+   * `end`: zeroing it for reuse is off the latency path.
+   */
+  const runStage = (
+    job: PostedJob,
+    stage: 0 | 1,
+    stdin: Uint8Array,
+    end: (result: JobResult, stdout: OutputBuffer) => void,
+  ) => {
+    const { moduleKey, spec } = stage === 0 ? job : job.then!;
+    const { module, memory: limits } = modules.get(moduleKey)!;
     const memory = limits && memories.acquire(limits);
     const deadline = Math.min(
-      Date.now() + job.spec.timeoutMs,
-      job.spec.deadline ?? Infinity,
+      Date.now() + spec.timeoutMs,
+      spec.deadline ?? Infinity,
     );
-    onCpu(job, deadline);
+    onCpu(job, deadline, stage);
     const tag = jobTag(job.seq);
     /** Its deadline came while it slept. */
     let overdue = false;
@@ -192,44 +254,25 @@ export function startExecutorWorker(): void {
     // a larger one taken from it to be transferred.
     const stdout = budget
       ? new BudgetedOutput(
-        job.spec.maxOutputBytes,
+        spec.maxOutputBytes,
         budget,
         (bytes) => status[STATUS_RESERVED] += bytes,
       )
-      : new OutputBuffer(job.spec.maxOutputBytes);
+      : new OutputBuffer(spec.maxOutputBytes);
     const finish = (done: JobResult) => {
       let result = done;
       if (result.failure && (overdue || cell?.requested(tag))) {
         // Stopped at its deadline (interrupted, or its sleep cut short).
-        result = { ...result, failure: timeoutFailure(job.spec, deadline) };
+        result = { ...result, failure: timeoutFailure(spec, deadline) };
       }
       cell?.clear(tag);
-      const reserved = stdout instanceof BudgetedOutput ? stdout.reserved : 0;
-      status[STATUS_RESERVED] -= reserved;
-      if (result.failure) {
-        // A failed run's output is never sent on: free it here.
-        budget?.release(reserved);
-        result = { ...result, stdout: new Uint8Array() };
-      } else if (reserved) {
-        result = { ...result, reserved };
-      }
-      if (ring!.tryWriteResult(job.seq, result)) {
-        stdout.clear();
-      } else {
-        if (!result.failure) result = { ...result, stdout: stdout.take() };
-        else stdout.clear();
-        post({ type: "result", seq: job.seq, result }, [
-          result.stdout.buffer as ArrayBuffer,
-        ]);
-      }
-      // Zeroing for reuse happens after the reply, off the latency path.
+      end(result, stdout);
       if (memory) memories.release(memory, limits);
-      free(job.stdin);
     };
     const outcome = runGuest(
       { module, memory, interrupt: cell?.memory },
-      job.spec,
-      { stdin: job.stdin, stdout },
+      spec,
+      { stdin, stdout },
       {
         caller: (fn, input) => {
           const callId = nextCall++;
@@ -244,6 +287,7 @@ export function startExecutorWorker(): void {
             fn,
             input,
             deadline,
+            ...staged(stage),
           }, [
             input.buffer as ArrayBuffer,
           ]);
@@ -251,9 +295,9 @@ export function startExecutorWorker(): void {
         },
         hooks: {
           suspend: offCpu,
-          resume: () => onCpu(job, deadline),
+          resume: () => onCpu(job, deadline, stage),
         },
-        sleeper: (ms) => sleep(job, deadline, ms, () => overdue = true),
+        sleeper: (ms) => sleep(job, stage, deadline, ms, () => overdue = true),
       },
     );
     offCpu();
@@ -267,6 +311,37 @@ export function startExecutorWorker(): void {
     }
   };
 
+  /** Frees an output nothing sends on, and the budget it held. */
+  const dropOutput = (stdout: OutputBuffer) => {
+    const reserved = stdout instanceof BudgetedOutput ? stdout.reserved : 0;
+    status[STATUS_RESERVED] -= reserved;
+    budget?.release(reserved);
+    stdout.clear();
+  };
+
+  /**
+   * Sends `job`'s result, its output from `stdout`, through the ring or by
+   * message; a failed run's output is freed here, never sent on.
+   */
+  const answer = (job: PostedJob, done: JobResult, stdout: OutputBuffer) => {
+    let result = done;
+    if (result.failure) {
+      dropOutput(stdout);
+      result = { ...result, stdout: new Uint8Array() };
+    } else if (stdout instanceof BudgetedOutput && stdout.reserved) {
+      status[STATUS_RESERVED] -= stdout.reserved;
+      result = { ...result, reserved: stdout.reserved };
+    }
+    if (ring!.tryWriteResult(job.seq, result)) {
+      stdout.clear();
+    } else {
+      if (!result.failure) result = { ...result, stdout: stdout.take() };
+      post({ type: "result", seq: job.seq, result }, [
+        result.stdout.buffer as ArrayBuffer,
+      ]);
+    }
+  };
+
   /**
    * The job in `slot` once all it needs has come by message (its module,
    * its function's spec, or itself); `undefined` until then.
@@ -274,12 +349,12 @@ export function startExecutorWorker(): void {
   const ready = (slot: RingJob): PostedJob | undefined => {
     if (!slot.stdin) {
       const job = byMessage.get(slot.seq);
-      if (!job || !modules.has(job.moduleKey)) return undefined;
+      if (!job || !loaded(job)) return undefined;
       byMessage.delete(slot.seq);
       return job;
     }
     const job = templated(slot.seq, slot.template, slot.stdin);
-    return job && modules.has(job.moduleKey) ? job : undefined;
+    return job && loaded(job) ? job : undefined;
   };
 
   /** Job `seq` of template `id` with `stdin`; `undefined` until it came. */
@@ -290,6 +365,12 @@ export function startExecutorWorker(): void {
   ): PostedJob | undefined {
     const template = templates.get(id);
     return template && { seq, ...template, stdin };
+  }
+
+  /** Whether every module `job`'s stages run has come. */
+  function loaded(job: PostedJob): boolean {
+    return modules.has(job.moduleKey) &&
+      (!job.then || modules.has(job.then.moduleKey));
   }
 
   let draining = false;
@@ -367,6 +448,7 @@ export function startExecutorWorker(): void {
         templates.set(message.id, {
           moduleKey: message.moduleKey,
           spec: message.spec,
+          ...(message.then ? { then: message.then } : {}),
         });
         drain();
         return;

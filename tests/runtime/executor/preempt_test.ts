@@ -4,33 +4,16 @@ import {
   type JobResult,
   type JobSpec,
 } from "../../../runtime/executor/mod.ts";
-import {
-  type CompiledModule,
-  withGrowHook,
-  withImportedMemory,
-  withInterrupts,
-} from "../../../runtime/module/mod.ts";
+import type { CompiledModule } from "../../../runtime/module/mod.ts";
+import { compiledAsNode } from "../../_helpers/compiled.ts";
 import { recursor, sleeper, spinner } from "../../_helpers/guests.ts";
 
-/** `bytes` compiled as a node compiles a deployed module. */
-async function compiled(
-  bytes: Uint8Array<ArrayBuffer>,
-): Promise<CompiledModule> {
-  const limited = withImportedMemory(bytes, 16);
-  return {
-    module: await WebAssembly.compile(
-      withInterrupts(withGrowHook(limited.bytes)),
-    ),
-    memory: limited.memory,
-  };
-}
-
-const SPIN = await compiled(spinner());
-const RECURSE = await compiled(recursor());
+const SPIN = await compiledAsNode(spinner());
+const RECURSE = await compiledAsNode(recursor());
 /** Sleeps 10 s. */
-const SLEEP = await compiled(sleeper(10_000));
+const SLEEP = await compiledAsNode(sleeper(10_000));
 /** Sleeps not at all: writes "woke" at once (and runs through JSPI). */
-const QUICK = await compiled(sleeper(0));
+const QUICK = await compiledAsNode(sleeper(0));
 
 const spec = (fn: string, timeoutMs = 30_000): JobSpec => ({
   fn,
