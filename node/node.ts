@@ -29,9 +29,13 @@ import {
   functionSpec,
   type Limits,
 } from "../runtime/manifest/mod.ts";
-import { MemoryBudget } from "../runtime/memory_budget.ts";
+import { MemoryBudget, type Reservation } from "../runtime/memory_budget.ts";
 import { type Deployment, Registry } from "../runtime/registry.ts";
-import { defaultCompiledBudget, digestOf } from "../runtime/module/mod.ts";
+import {
+  type CompiledModule,
+  defaultCompiledBudget,
+  digestOf,
+} from "../runtime/module/mod.ts";
 import { LazyExecutorPool } from "./lazy_pool.ts";
 import { compiledModuleGauges, Metrics } from "./metrics.ts";
 import { type NodeInfo, PeerTable } from "./peers.ts";
@@ -40,7 +44,15 @@ import { Workflows } from "./workflows.ts";
 import { NodeState } from "./state.ts";
 import type { StoreConfig } from "../state/store.ts";
 import { VERSION } from "../version.ts";
-import type { Invocation, InvokeOptions } from "./invocation.ts";
+import {
+  type CallChain,
+  type Invocation,
+  type InvokeOptions,
+  type PairedFunction,
+  type PairedInvocation,
+  type PairOptions,
+  PairStageError,
+} from "./invocation.ts";
 
 export type {
   CallChain,
@@ -273,6 +285,8 @@ export class EddyNode {
       dataDir: registry.dataDir,
       nodeId: node.id,
       invoke: (name, input, options) => node.invoke(name, input, options),
+      invokePair: (lead, follower, input, options) =>
+        node.invokePair(lead, follower, input, options),
       send: (nodeId, mode, request, options) =>
         node.remote.send(nodeId, mode, request, options),
       self: () => ({
@@ -431,81 +445,37 @@ export class EddyNode {
     input: Uint8Array,
     options: InvokeOptions = {},
   ): Promise<Invocation> {
-    const fn = this.registry.get(name);
-    if (!fn) throw new NotFoundError("function", name);
+    const fn = this.#deployment(name);
     const { chain, signal } = options;
     if (input.byteLength > fn.limits.maxInputBytes) {
       throw inputTooLarge(fn, input.byteLength);
     }
-    const atLimit = this.#atLimit(fn);
-    if (atLimit) throw this.#refused(name, atLimit);
-    this.#running.set(name, (this.#running.get(name) ?? 0) + 1);
+    this.#enter(fn);
     let result: JobResult;
     let queuedAt = 0;
     try {
-      const compiled = await this.registry.modules.compiled(
-        fn.module,
-        fn.limits.maxMemoryBytes,
-      );
+      const compiled = await this.#compiled(fn);
       queuedAt = performance.now();
       result = await this.#pool.run(
         compiled,
         moduleKey(fn),
-        options.args?.length || chain
-          ? {
-            ...this.#spec(fn),
-            args: [name, ...fn.args, ...(options.args ?? [])],
-            depth: chain?.depth ?? 0,
-            maxDepth: Math.min(
-              chain?.maxDepth ?? Infinity,
-              fn.limits.callDepth,
-            ),
-            ...(chain ? { deadline: chain.deadline } : {}),
-          }
-          : this.#spec(fn),
+        this.#jobSpec(fn, options.args, chain),
         input,
         signal,
       );
     } catch (error) {
-      if (error instanceof InvocationError) {
-        this.metrics.record(name, 0, error.reason, {
-          message: error.message,
-          stderr: String(error.details.stderr ?? ""),
-        });
-      }
-      throw error;
+      throw this.#refusedRun(name, error);
     } finally {
-      const left = this.#running.get(name)! - 1;
-      if (left > 0) this.#running.set(name, left);
-      else this.#running.delete(name);
+      this.#leave(fn);
     }
-    // What it spent waiting for a worker (and getting there), apart from
-    // its run.
-    this.metrics.recordWait(
-      name,
-      Math.max(0, performance.now() - queuedAt - result.durationMs) / 1000,
-    );
-    if (options.reservation) options.reservation.adopt(result.reserved ?? 0);
-    else this.budget.release(result.reserved ?? 0);
-    this.metrics.record(
-      name,
-      result.durationMs / 1000,
-      result.failure?.reason,
-      result.failure && {
-        message: result.failure.message,
-        stderr: result.stderr,
-      },
-    );
-    this.state.record(result.state);
+    this.#settleRun(name, result, queuedAt, options.reservation);
+    this.#record(name, result);
     if (result.failure) {
       throw new InvocationError(
         name,
         result.failure.reason,
         result.failure.message,
-        {
-          exitCode: result.exitCode,
-          stderr: result.stderr,
-        },
+        { exitCode: result.exitCode, stderr: result.stderr },
       );
     }
     return {
@@ -516,6 +486,202 @@ export class EddyNode {
       durationMs: result.durationMs,
       calls: result.calls,
     };
+  }
+
+  /**
+   * Runs function `lead.name` with `input` and then `follower.name` with
+   * its output, in one executor worker: the output goes from the first
+   * guest's stdout straight into the second's stdin, never between
+   * isolates (the design's memory mode at its cheapest: a workflow runs
+   * a step and its only consumer this way). Each function is checked
+   * against its own limits (the first's input, the second's input as the
+   * first's output, each one's concurrency and timeout) and counted in
+   * the metrics as an invocation of its own. Throws
+   * {@linkcode NotFoundError} for an unknown function, and a
+   * {@linkcode PairStageError} naming the function that failed (the second
+   * never runs when the first failed).
+   *
+   * @example
+   * ```ts ignore
+   * const { lead, follower } = await node.invokePair({ name: "gen" }, { name: "sink" }, input);
+   * console.log(lead.outputBytes, follower.stdout);
+   * ```
+   */
+  async invokePair(
+    lead: PairedFunction,
+    follower: PairedFunction,
+    input: Uint8Array,
+    options: PairOptions = {},
+  ): Promise<PairedInvocation> {
+    const first = this.#deployment(lead.name);
+    const second = this.#deployment(follower.name);
+    if (input.byteLength > first.limits.maxInputBytes) {
+      throw inputTooLarge(first, input.byteLength);
+    }
+    this.#enter(first);
+    try {
+      this.#enter(second);
+    } catch (error) {
+      this.#leave(first);
+      throw error;
+    }
+    let result: JobResult;
+    let queuedAt = 0;
+    try {
+      const [leadModule, followerModule] = await Promise.all([
+        this.#compiled(first),
+        this.#compiled(second),
+      ]);
+      queuedAt = performance.now();
+      result = await this.#pool.runPair(
+        {
+          compiled: leadModule,
+          moduleKey: moduleKey(first),
+          spec: this.#jobSpec(first, lead.args),
+        },
+        {
+          compiled: followerModule,
+          moduleKey: moduleKey(second),
+          spec: this.#jobSpec(second, follower.args),
+          maxInputBytes: second.limits.maxInputBytes,
+        },
+        input,
+        options.signal,
+      );
+    } catch (error) {
+      throw this.#refusedRun(first.name, error);
+    } finally {
+      this.#leave(first);
+      this.#leave(second);
+    }
+    this.#settleRun(first.name, result, queuedAt, options.reservation);
+    const outcome = result.lead;
+    if (result.stage === 1) {
+      // Its figures are missing only when the pool ended the pair itself
+      // (a worker replaced mid-run): it ran, for an unknown time.
+      this.#record(first.name, {
+        durationMs: outcome?.durationMs ?? 0,
+        stderr: outcome?.stderr ?? "",
+        state: outcome?.state,
+      });
+    }
+    const ended = result.stage === 1 ? second : first;
+    this.#record(ended.name, result);
+    if (result.failure) {
+      throw new PairStageError(
+        result.stage ?? 0,
+        ended.name,
+        result.failure.reason,
+        result.failure.message,
+        { exitCode: result.exitCode, stderr: result.stderr },
+      );
+    }
+    return {
+      lead: {
+        fn: first.name,
+        durationMs: outcome!.durationMs,
+        outputBytes: outcome!.outputBytes,
+        stderr: outcome!.stderr,
+        ...(outcome!.calls ? { calls: outcome!.calls } : {}),
+      },
+      follower: {
+        fn: second.name,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        calls: result.calls,
+      },
+    };
+  }
+
+  /** Function `name`'s deployment; {@linkcode NotFoundError} if none. */
+  #deployment(name: string): Deployment {
+    const fn = this.registry.get(name);
+    if (!fn) throw new NotFoundError("function", name);
+    return fn;
+  }
+
+  /** `fn`'s module, compiled with its memory limit. */
+  #compiled(fn: Deployment): Promise<CompiledModule> {
+    return this.registry.modules.compiled(fn.module, fn.limits.maxMemoryBytes);
+  }
+
+  /**
+   * Counts one more invocation of `fn` in flight, or throws its refusal
+   * when it runs `limits.concurrency` already.
+   */
+  #enter(fn: Deployment): void {
+    const atLimit = this.#atLimit(fn);
+    if (atLimit) throw this.#refused(fn.name, atLimit);
+    this.#running.set(fn.name, (this.#running.get(fn.name) ?? 0) + 1);
+  }
+
+  /** Counts one invocation of `fn` less in flight. */
+  #leave(fn: Deployment): void {
+    const left = this.#running.get(fn.name)! - 1;
+    if (left > 0) this.#running.set(fn.name, left);
+    else this.#running.delete(fn.name);
+  }
+
+  /**
+   * What executors run for an invocation of `fn` with `args` after its
+   * deployed ones, in `chain`: its frozen spec when there are neither.
+   */
+  #jobSpec(fn: Deployment, args?: string[], chain?: CallChain): JobSpec {
+    if (!args?.length && !chain) return this.#spec(fn);
+    return {
+      ...this.#spec(fn),
+      args: [fn.name, ...fn.args, ...(args ?? [])],
+      depth: chain?.depth ?? 0,
+      maxDepth: Math.min(chain?.maxDepth ?? Infinity, fn.limits.callDepth),
+      ...(chain ? { deadline: chain.deadline } : {}),
+    };
+  }
+
+  /** `error`, a job the pool refused for `name`, counted in the metrics. */
+  #refusedRun(name: string, error: unknown): unknown {
+    if (error instanceof InvocationError) {
+      this.metrics.record(name, 0, error.reason, {
+        message: error.message,
+        stderr: String(error.details.stderr ?? ""),
+      });
+    }
+    return error;
+  }
+
+  /**
+   * Counts the time `result`'s job (of `name`, queued at `queuedAt`)
+   * waited for a worker, and hands the budget its output holds to
+   * `reservation` or releases it.
+   */
+  #settleRun(
+    name: string,
+    result: JobResult,
+    queuedAt: number,
+    reservation?: Reservation,
+  ): void {
+    const ran = result.durationMs + (result.lead?.durationMs ?? 0);
+    this.metrics.recordWait(
+      name,
+      Math.max(0, performance.now() - queuedAt - ran) / 1000,
+    );
+    if (reservation) reservation.adopt(result.reserved ?? 0);
+    else this.budget.release(result.reserved ?? 0);
+  }
+
+  /** Records a run of `name` in the metrics and its state use. */
+  #record(
+    name: string,
+    run: Pick<JobResult, "durationMs" | "failure" | "stderr" | "state">,
+  ): void {
+    this.metrics.record(
+      name,
+      run.durationMs / 1000,
+      run.failure?.reason,
+      run.failure && { message: run.failure.message, stderr: run.stderr },
+    );
+    this.state.record(run.state);
   }
 
   /**

@@ -36,7 +36,7 @@ import {
   type WorkflowSpec,
 } from "../workflow/mod.ts";
 import { NodeUnavailableError } from "./unavailable.ts";
-import type { Invoke } from "./invocation.ts";
+import type { Invoke, InvokePair } from "./invocation.ts";
 import type { NodeInfo, PeerTable } from "./peers.ts";
 
 /** What {@linkcode Workflows} needs of its node. */
@@ -46,6 +46,8 @@ export interface WorkflowParts {
   nodeId: string;
   /** Runs a step's function here. */
   invoke: Invoke;
+  /** Runs a step and its only consumer here, in one worker. */
+  invokePair: InvokePair;
   /**
    * Sends to node `nodeId` (this one included) with `mode`, or the mode its
    * locality allows; `options.transfer` hands the payload over.
@@ -479,6 +481,18 @@ export class Workflows {
       execute: async (step, input) =>
         (await this.#node.invoke(step.function, input, { args: step.args }))
           .stdout,
+      executePair: async (lead, follower, input) => {
+        const pair = await this.#node.invokePair(
+          { name: lead.function, args: lead.args },
+          { name: follower.function, args: follower.args },
+          input,
+        );
+        return {
+          output: pair.follower.stdout,
+          followerMs: pair.follower.durationMs,
+          middleBytes: pair.lead.outputBytes,
+        };
+      },
       release: this.#node.release,
       push: async (edge, bytes, transfer, trace) => {
         const headers: Record<string, string> = {

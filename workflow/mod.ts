@@ -68,6 +68,8 @@ export {
 } from "./plan.ts";
 export {
   type ExecuteFn,
+  type ExecutePairFn,
+  type PairOutput,
   type PushFn,
   type WorkflowResult,
   WorkflowRun,

@@ -38,6 +38,39 @@ export type ExecuteFn = (
 ) => Promise<Uint8Array>;
 
 /**
+ * What a pair of steps run in one worker gave: the second's output, and
+ * its run time and the bytes that went from the first to it, for the
+ * trace.
+ */
+export interface PairOutput {
+  output: Uint8Array;
+  followerMs: number;
+  /** The first step's output, which the second read as its input. */
+  middleBytes: number;
+}
+
+/**
+ * Runs step `lead` with `input`, then `follower` with `lead`'s output, in
+ * one executor worker (see `WorkflowRunOptions.executePair`). Owns `input`
+ * as {@linkcode ExecuteFn} does. A rejection with an error whose `stage`
+ * is 1 fails `follower`'s step; any other fails `lead`'s.
+ *
+ * @example
+ * ```ts ignore
+ * const executePair: ExecutePairFn = async (lead, follower, input) => {
+ *   const pair = await node.invokePair({ name: lead.function }, { name: follower.function }, input);
+ *   return { output: pair.follower.stdout, followerMs: pair.follower.durationMs,
+ *     middleBytes: pair.lead.outputBytes };
+ * };
+ * ```
+ */
+export type ExecutePairFn = (
+  lead: PlannedStep,
+  follower: PlannedStep,
+  input: Uint8Array,
+) => Promise<PairOutput>;
+
+/**
  * Delivers `bytes` along `edge` with `edge.mode` (memory included) to the
  * run's part on `edge.toNode`, which hands them to its
  * `deliver(edge.to, edge.from, bytes)`. With `transfer` the consumer may
@@ -78,6 +111,13 @@ export interface WorkflowRunOptions {
   /** This node: the run takes the steps and edges the plan puts here. */
   nodeId: string;
   execute: ExecuteFn;
+  /**
+   * Runs a local step and its only consumer together when that consumer
+   * has no other producer and the edge between them is memory: the
+   * design's first mode, the consumer in the producer's isolate, with no
+   * push between them. Without it every step runs on its own.
+   */
+  executePair?: ExecutePairFn;
   push: PushFn;
   /**
    * Takes back bytes the run is done with and owns alone: a step's input
@@ -147,6 +187,9 @@ export class WorkflowRun {
   readonly runId: string;
   readonly nodeId: string;
   readonly #execute: ExecuteFn;
+  readonly #executePair: ExecutePairFn | undefined;
+  /** Local steps run with their only consumer, to that consumer. */
+  readonly #pairs = new Map<string, PlannedStep>();
   readonly #push: PushFn;
   readonly #release: (bytes: Uint8Array) => void;
   /** Steps placed on this node, and `$output` on the origin. */
@@ -168,6 +211,7 @@ export class WorkflowRun {
     this.runId = options.runId;
     this.nodeId = nodeId;
     this.#execute = options.execute;
+    this.#executePair = options.executePair;
     this.#push = options.push;
     this.#release = options.release ?? (() => {});
     for (const step of plan.steps) {
@@ -185,12 +229,36 @@ export class WorkflowRun {
       list.push(edge);
       this.#outgoing.set(edge.from, list);
     }
+    if (this.#executePair) this.#pairUp();
     // Failures are reported through settled() and result(); these handlers
     // only keep a run nobody awaits from crashing the process.
     this.#settled.promise.catch(() => {});
     this.#output.promise.catch(() => {});
     this.#remaining = this.#steps.size + (this.#isOrigin ? 2 : 0);
     if (this.#remaining === 0) this.#settled.resolve([]);
+  }
+
+  /**
+   * Pairs each local step whose one edge is memory to a local step fed by
+   * it alone, each step in one pair at most; the consumer's input then
+   * never arrives by delivery, so its inbox goes.
+   */
+  #pairUp(): void {
+    const paired = new Set<string>();
+    for (const [from, edges] of this.#outgoing) {
+      const edge = edges[0];
+      const follower = this.#steps.get(edge.to);
+      if (
+        edges.length !== 1 || edge.mode !== "memory" || !follower ||
+        !this.#steps.has(from) || follower.after.length !== 1 ||
+        paired.has(from) || paired.has(follower.name)
+      ) {
+        continue;
+      }
+      this.#pairs.set(from, follower);
+      paired.add(from).add(follower.name);
+      this.#inboxes.delete(follower.name);
+    }
   }
 
   get #isOrigin(): boolean {
@@ -224,6 +292,8 @@ export class WorkflowRun {
     const inbox = this.#inboxes.get(to);
     const problem = inbox
       ? inbox.put(from, bytes)
+      : [...this.#pairs.values()].some((step) => step.name === to)
+      ? `'${to}' runs in its producer's worker and takes no delivery`
       : `'${to}' is not on node '${this.nodeId}'`;
     if (problem) {
       throw invalidDelivery(this.plan.workflow, this.runId, to, from, problem);
@@ -237,13 +307,18 @@ export class WorkflowRun {
       );
       this.#done();
     } else {
+      const follower = this.#pairs.get(to);
       // The step's input goes out of scope when #run returns, before the
       // output is sent on: a slow push does not hold both.
-      void this.#run(this.#steps.get(to)!, input).then(async (output) => {
-        if (!output) return;
-        await this.#send(to, output);
-        this.#done();
-      });
+      void this.#run(this.#steps.get(to)!, input, follower).then(
+        async (output) => {
+          if (!output) return;
+          // A pair's first step is done: it sends nothing itself.
+          if (follower) this.#done();
+          await this.#send(follower?.name ?? to, output);
+          this.#done();
+        },
+      );
     }
   }
 
@@ -277,25 +352,77 @@ export class WorkflowRun {
     this.#fail(reason);
   }
 
-  /** Runs a step; its output, or nothing when the run failed. */
+  /**
+   * Runs a step, or a step and the consumer paired with it (see
+   * `#pairUp`) as one job; the output of the last step run, or nothing
+   * when the run failed. A pair's trace has both steps and the memory edge
+   * between them: the first ends where the second's run began (the job's
+   * wait counts in the first), and the edge took no time of its own, the
+   * second reading the first's output where it was written.
+   */
   async #run(
     step: PlannedStep,
     input: Uint8Array,
+    follower?: PlannedStep,
   ): Promise<Uint8Array | undefined> {
     // Read before execute: it may transfer (and so empty) the buffer.
     const inputBytes = input.byteLength;
     const start = epochMs();
+    let pair: PairOutput | undefined;
     let output: Uint8Array;
     try {
-      output = await this.#execute(step, input);
+      if (follower) {
+        pair = await this.#executePair!(step, follower, input);
+        output = pair.output;
+      } else {
+        output = await this.#execute(step, input);
+      }
     } catch (error) {
-      this.#fail(stepFailed(this.plan.workflow, this.runId, step, error));
+      const failed = follower && (error as { stage?: number }).stage === 1
+        ? follower
+        : step;
+      this.#fail(stepFailed(this.plan.workflow, this.runId, failed, error));
       return undefined;
     }
     if (this.#failure) return undefined;
     // Not transferred to a worker (it holds bytes still): nobody needs it.
     if (input.byteLength > 0) this.#release(input);
     const end = epochMs();
+    if (!pair) {
+      this.#traceStep(step, start, end, inputBytes, output.byteLength);
+      return output;
+    }
+    const middle = Math.max(start, end - pair.followerMs);
+    this.#traceStep(step, start, middle, inputBytes, pair.middleBytes);
+    this.#trace.push({
+      kind: "edge",
+      from: step.name,
+      to: follower!.name,
+      fromNode: this.nodeId,
+      toNode: this.nodeId,
+      mode: "memory",
+      bytes: pair.middleBytes,
+      start: middle,
+      transferMs: 0,
+      sameIsolate: true,
+    });
+    this.#traceStep(
+      follower!,
+      middle,
+      end,
+      pair.middleBytes,
+      output.byteLength,
+    );
+    return output;
+  }
+
+  #traceStep(
+    step: PlannedStep,
+    start: number,
+    end: number,
+    inputBytes: number,
+    outputBytes: number,
+  ): void {
     this.#trace.push({
       kind: "step",
       step: step.name,
@@ -305,9 +432,8 @@ export class WorkflowRun {
       end,
       durationMs: end - start,
       inputBytes,
-      outputBytes: output.byteLength,
+      outputBytes,
     });
-    return output;
   }
 
   /**

@@ -56,6 +56,11 @@ export interface EdgeTrace {
   bytes: number;
   start: number;
   transferMs: number;
+  /**
+   * The consumer ran in the producer's isolate, right after it, and read
+   * its output where it was written: no transfer of its own.
+   */
+  sameIsolate?: true;
 }
 
 /**

@@ -1,0 +1,193 @@
+/**
+ * A step and its only consumer on one node run as one job in one worker
+ * (the consumer reads the producer's output where it was written): the
+ * bytes, the trace, the metrics and the failures must be as if they ran
+ * one after the other.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { randomBytes } from "../_helpers/data.ts";
+import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
+
+const example = (name: string) =>
+  Deno.readFile(join(REPO_ROOT, `examples/${name}/${name}.wasm`));
+
+async function putModule(url: string, name: string): Promise<string> {
+  const res = await fetch(`${url}/v1/modules`, {
+    method: "PUT",
+    headers: { "content-type": "application/wasm" },
+    body: await example(name),
+  });
+  assert.ok(res.status < 300, await res.clone().text());
+  return (await res.json()).digest;
+}
+
+async function post(url: string, type: string, body: string): Promise<void> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": type },
+    body,
+  });
+  assert.ok(res.status < 300, await res.clone().text());
+  await res.body?.cancel();
+}
+
+/** A node with the functions these tests pair, and their workflows. */
+async function pairNode() {
+  const node = await startNode({ flags: ["--node-id", "a", "--workers", "2"] });
+  const echo = await putModule(node.url, "echo");
+  const upper = await putModule(node.url, "uppercase");
+  const hash = await putModule(node.url, "sha256");
+  const fail = await putModule(node.url, "fail");
+  await post(
+    `${node.url}/v1/manifests`,
+    "application/yaml",
+    `functions:
+  - {name: src, module: "${echo}"}
+  - {name: up, module: "${upper}"}
+  - {name: hash, module: "${hash}"}
+  - {name: exit3, module: "${fail}", args: ["3"]}
+  - {name: small, module: "${echo}", limits: {maxInput: 1KiB}}
+`,
+  );
+  const workflow = (name: string, steps: string) =>
+    post(
+      `${node.url}/v1/workflows`,
+      "application/yaml",
+      `name: ${name}\nsteps:\n${steps}`,
+    );
+  // src and up pair; up already is in a pair, so hash runs alone.
+  await workflow(
+    "chain",
+    "  - {name: s, function: src}\n  - {name: u, function: up, after: [s]}\n  - {name: h, function: hash, after: [u]}\n",
+  );
+  await workflow(
+    "late-fail",
+    "  - {name: s, function: src}\n  - {name: f, function: exit3, after: [s]}\n",
+  );
+  await workflow(
+    "early-fail",
+    "  - {name: f, function: exit3}\n  - {name: s, function: src, after: [f]}\n",
+  );
+  await workflow(
+    "narrow",
+    "  - {name: s, function: src}\n  - {name: n, function: small, after: [s]}\n",
+  );
+  return node;
+}
+
+interface Trace {
+  kind: "step" | "edge";
+  step?: string;
+  from?: string;
+  to?: string;
+  mode?: string;
+  bytes?: number;
+  start: number;
+  end?: number;
+  inputBytes?: number;
+  outputBytes?: number;
+  sameIsolate?: boolean;
+}
+
+function upper(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.map((b) => b >= 97 && b <= 122 ? b - 32 : b);
+}
+
+Deno.test("a step and its only consumer run in one worker: exact bytes, both steps and their edge traced, both counted", async () => {
+  await using node = await pairNode();
+  const sizes = [0, 1000, 64 << 10, 1 << 20, 16 << 20];
+  for (const size of sizes) {
+    const input = randomBytes(size);
+    const res = await fetch(`${node.url}/workflows/chain`, {
+      method: "POST",
+      body: input,
+    });
+    const output = await res.text();
+    assert.equal(res.status, 200, output.slice(0, 500));
+    assert.equal(output, `${await sha256(upper(input))}\n`, `size ${size}`);
+    const trace: Trace[] = JSON.parse(res.headers.get("x-eddy-trace")!);
+    const steps = trace.filter((t) => t.kind === "step");
+    assert.deepEqual(steps.map((t) => t.step), ["s", "u", "h"]);
+    const [s, u] = steps;
+    assert.equal(s.inputBytes, size);
+    assert.equal(s.outputBytes, size);
+    assert.equal(u.inputBytes, size);
+    assert.ok(s.end! <= u.start + 1e-6, "the consumer starts after");
+    const edges = trace.filter((t) => t.kind === "edge");
+    assert.deepEqual(
+      edges.map((e) => [e.from, e.to, e.mode, e.sameIsolate ?? false]),
+      [
+        ["$input", "s", "memory", false],
+        ["s", "u", "memory", true],
+        ["u", "h", "memory", false],
+        ["h", "$output", "memory", false],
+      ],
+    );
+    assert.equal(edges[1].bytes, size);
+  }
+  // Concurrent runs stay apart: each gets its own hash.
+  const inputs = Array.from({ length: 12 }, (_, i) => randomBytes(i << 16));
+  const outputs = await Promise.all(inputs.map(async (input) => {
+    const res = await fetch(`${node.url}/workflows/chain`, {
+      method: "POST",
+      body: input,
+    });
+    return await res.text();
+  }));
+  for (const [i, input] of inputs.entries()) {
+    assert.equal(outputs[i], `${await sha256(upper(input))}\n`);
+  }
+  const metrics = await (await fetch(`${node.url}/metrics`)).text();
+  const runs = sizes.length + inputs.length;
+  for (const fn of ["src", "up", "hash"]) {
+    assert.match(
+      metrics,
+      new RegExp(`eddy_invocations_total\\{function="${fn}"\\} ${runs}\\b`),
+      fn,
+    );
+  }
+});
+
+Deno.test("a pair's failure names the step that failed, and the node goes on", async () => {
+  await using node = await pairNode();
+  const run = async (
+    workflow: string,
+    body: Uint8Array<ArrayBuffer> | string,
+  ) => {
+    const res = await fetch(`${node.url}/workflows/${workflow}`, {
+      method: "POST",
+      body,
+    });
+    return { status: res.status, error: (await res.json()).error };
+  };
+  const late = await run("late-fail", "x");
+  assert.equal(late.error.code, "exit");
+  assert.equal(late.error.step, "f");
+  assert.equal(late.error.function, "exit3");
+  assert.match(late.error.stderr, /something went wrong/);
+
+  const early = await run("early-fail", "x");
+  assert.equal(early.error.code, "exit");
+  assert.equal(early.error.step, "f");
+  assert.equal(early.error.function, "exit3");
+
+  // The consumer's own maxInput bounds what the producer hands it.
+  const narrow = await run("narrow", randomBytes(2048));
+  assert.equal(narrow.status, 413, JSON.stringify(narrow.error));
+  assert.equal(narrow.error.code, "input_too_large");
+  assert.equal(narrow.error.step, "n");
+  assert.equal(narrow.error.function, "small");
+  assert.match(narrow.error.message, /2048 bytes exceeds its limit of 1024/);
+
+  const ok = await fetch(`${node.url}/workflows/narrow`, {
+    method: "POST",
+    body: "fits",
+  });
+  assert.equal(await ok.text(), "fits");
+  const metrics = await (await fetch(`${node.url}/metrics`)).text();
+  // exit3 failed twice, once as each stage; src ran in late-fail (lead),
+  // narrow twice; never in early-fail, whose first stage failed.
+  assert.match(metrics, /eddy_invocations_total\{function="exit3"\} 2\b/);
+  assert.match(metrics, /eddy_invocations_total\{function="src"\} 3\b/);
+});
