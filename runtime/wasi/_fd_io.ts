@@ -11,7 +11,7 @@
  */
 
 import { FdFlags, Rights, Size } from "./_abi.ts";
-import { copyToGuest } from "./_copy.ts";
+import { copyToGuest } from "./guest_copy.ts";
 import type { WasiContext } from "./_context.ts";
 import { DirFd, type FdEntry, FileFd, SinkFd, StdinFd } from "./_fd_table.ts";
 import type { GuestMemory } from "./_memory.ts";

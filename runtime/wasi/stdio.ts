@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { copyFromGuest } from "./_copy.ts";
+import { copyFromGuest } from "./guest_copy.ts";
 
 /**
  * A guest's stdin: fills `into` with up to `into.length` bytes.

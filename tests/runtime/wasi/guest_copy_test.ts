@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { copyFromGuest, copyToGuest } from "../../../runtime/wasi/_copy.ts";
+import {
+  copyFromGuest,
+  copyToGuest,
+} from "../../../runtime/wasi/guest_copy.ts";
 import { randomBytes } from "../../_helpers/data.ts";
 
 /** Whether `a` and `b` hold the same bytes (assert's deepEqual is slow). */

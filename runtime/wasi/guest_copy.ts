@@ -45,7 +45,7 @@ const verdicts = new WeakMap<ArrayBufferLike, Map<number, number>>();
  *
  * @example
  * ```ts
- * import { copyFromGuest } from "./_copy.ts";
+ * import { copyFromGuest } from "./guest_copy.ts";
  * const memory = new Uint8Array(new WebAssembly.Memory({ initial: 2 }).buffer).fill(7);
  * const target = new Uint8Array(128 << 10);
  * copyFromGuest(memory, 0, 64 << 10, target, 16);
@@ -69,7 +69,7 @@ export function copyFromGuest(
  *
  * @example
  * ```ts
- * import { copyToGuest } from "./_copy.ts";
+ * import { copyToGuest } from "./guest_copy.ts";
  * const memory = new Uint8Array(new WebAssembly.Memory({ initial: 2 }).buffer);
  * copyToGuest(new Uint8Array(64 << 10).fill(7), 0, 64 << 10, memory, 32);
  * console.log(memory[32], memory[31]); // 7 0
