@@ -5,7 +5,8 @@
  * @module
  */
 import { Hono } from "hono";
-import { type EddyNode, inputTooLarge, isOwnLimit } from "../../node/node.ts";
+import type { EddyNode } from "../../node/node.ts";
+import { inputTooLarge, isOwnLimit } from "../../node/invoker.ts";
 import { RESULT_HEADERS } from "../../node/remote.ts";
 import { InvocationError } from "../../runtime/errors.ts";
 import { Reservation } from "../../runtime/memory_budget.ts";

@@ -1,0 +1,463 @@
+/**
+ * Running functions on a node's executors: each invocation checked
+ * against its function's limits (input size, `limits.concurrency`, the
+ * pool's admission), run, and counted in the metrics; a pair of functions
+ * run as one job (see {@linkcode Invoker.invokePair}).
+ *
+ * @module
+ */
+import { InvocationError, NotFoundError } from "../runtime/errors.ts";
+import type { JobResult, JobSpec } from "../runtime/executor/mod.ts";
+import type { MemoryBudget, Reservation } from "../runtime/memory_budget.ts";
+import type { CompiledModule } from "../runtime/module/mod.ts";
+import type { Deployment, Registry } from "../runtime/registry.ts";
+import type { LazyExecutorPool } from "./lazy_pool.ts";
+import type { Metrics } from "./metrics.ts";
+import type { NodeState } from "./state.ts";
+import {
+  type CallChain,
+  type Invocation,
+  type InvokeOptions,
+  type PairedFunction,
+  type PairedInvocation,
+  type PairOptions,
+  PairStageError,
+} from "./invocation.ts";
+
+/** What an {@linkcode Invoker} runs with: its node's parts. */
+export interface InvokerParts {
+  registry: Registry;
+  pool: LazyExecutorPool;
+  metrics: Metrics;
+  /** Bytes buffered node-wide: outputs hold some until they are sent. */
+  budget: MemoryBudget;
+  state: NodeState;
+}
+
+/**
+ * Runs a node's functions.
+ *
+ * @example
+ * ```ts ignore
+ * const invoker = new Invoker({ registry, pool, metrics, budget, state });
+ * const out = await invoker.invoke("echo", new TextEncoder().encode("hi"));
+ * ```
+ */
+export class Invoker {
+  readonly #parts: InvokerParts;
+  readonly #specs = new WeakMap<Deployment, JobSpec>();
+  /** Invocations in flight per function, for `limits.concurrency`. */
+  readonly #running = new Map<string, number>();
+  /** The last refusal of a function at its concurrency, and at what count. */
+  readonly #floodRefusals = new WeakMap<
+    Deployment,
+    { running: number; error: InvocationError }
+  >();
+
+  constructor(parts: InvokerParts) {
+    this.#parts = parts;
+  }
+
+  /**
+   * Runs function `name` with `input` as stdin and `options.args` after its
+   * deployed args. Throws
+   * {@linkcode NotFoundError} for an unknown function and
+   * {@linkcode InvocationError} for a failed run.
+   *
+   * @example
+   * ```ts ignore
+   * const out = await invoker.invoke("echo", input, { args: ["-n"] });
+   * console.log(out.stdout);
+   * ```
+   */
+  async invoke(
+    name: string,
+    input: Uint8Array,
+    options: InvokeOptions = {},
+  ): Promise<Invocation> {
+    const fn = this.#deployment(name);
+    const { chain, signal } = options;
+    if (input.byteLength > fn.limits.maxInputBytes) {
+      throw inputTooLarge(fn, input.byteLength);
+    }
+    this.#enter(fn);
+    let result: JobResult;
+    let queuedAt = 0;
+    try {
+      const compiled = await this.#compiled(fn);
+      queuedAt = performance.now();
+      result = await this.#parts.pool.run(
+        compiled,
+        moduleKey(fn),
+        this.#jobSpec(fn, options.args, chain),
+        input,
+        signal,
+      );
+    } catch (error) {
+      throw this.#refusedRun(name, error);
+    } finally {
+      this.#leave(fn);
+    }
+    this.#settleRun(name, result, queuedAt, options.reservation);
+    this.#record(name, result);
+    if (result.failure) {
+      throw new InvocationError(
+        name,
+        result.failure.reason,
+        result.failure.message,
+        { exitCode: result.exitCode, stderr: result.stderr },
+      );
+    }
+    return {
+      fn: name,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+      calls: result.calls,
+    };
+  }
+
+  /**
+   * Runs function `lead.name` with `input` and then `follower.name` with
+   * its output, in one executor worker: the output goes from the first
+   * guest's stdout straight into the second's stdin, never between
+   * isolates (the design's memory mode at its cheapest: a workflow runs
+   * a step and its only consumer this way). Each function is checked
+   * against its own limits (the first's input, the second's input as the
+   * first's output, each one's concurrency and timeout) and counted in
+   * the metrics as an invocation of its own. Throws
+   * {@linkcode NotFoundError} for an unknown function, and a
+   * {@linkcode PairStageError} naming the function that failed (the second
+   * never runs when the first failed).
+   *
+   * @example
+   * ```ts ignore
+   * const { lead, follower } = await invoker.invokePair({ name: "gen" }, { name: "sink" }, input);
+   * console.log(lead.outputBytes, follower.stdout);
+   * ```
+   */
+  async invokePair(
+    lead: PairedFunction,
+    follower: PairedFunction,
+    input: Uint8Array,
+    options: PairOptions = {},
+  ): Promise<PairedInvocation> {
+    const first = this.#deployment(lead.name);
+    const second = this.#deployment(follower.name);
+    if (input.byteLength > first.limits.maxInputBytes) {
+      throw inputTooLarge(first, input.byteLength);
+    }
+    this.#enter(first);
+    try {
+      this.#enter(second);
+    } catch (error) {
+      this.#leave(first);
+      throw error;
+    }
+    let result: JobResult;
+    let queuedAt = 0;
+    try {
+      const [leadModule, followerModule] = await Promise.all([
+        this.#compiled(first),
+        this.#compiled(second),
+      ]);
+      queuedAt = performance.now();
+      result = await this.#parts.pool.runPair(
+        {
+          compiled: leadModule,
+          moduleKey: moduleKey(first),
+          spec: this.#jobSpec(first, lead.args),
+        },
+        {
+          compiled: followerModule,
+          moduleKey: moduleKey(second),
+          spec: this.#jobSpec(second, follower.args),
+          maxInputBytes: second.limits.maxInputBytes,
+        },
+        input,
+        options.signal,
+      );
+    } catch (error) {
+      throw this.#refusedRun(first.name, error);
+    } finally {
+      this.#leave(first);
+      this.#leave(second);
+    }
+    this.#settleRun(first.name, result, queuedAt, options.reservation);
+    const outcome = result.lead;
+    if (result.stage === 1) {
+      // Its figures are missing only when the pool ended the pair itself
+      // (a worker replaced mid-run): it ran, for an unknown time.
+      this.#record(first.name, {
+        durationMs: outcome?.durationMs ?? 0,
+        stderr: outcome?.stderr ?? "",
+        state: outcome?.state,
+      });
+    }
+    const ended = result.stage === 1 ? second : first;
+    this.#record(ended.name, result);
+    if (result.failure) {
+      throw new PairStageError(
+        result.stage ?? 0,
+        ended.name,
+        result.failure.reason,
+        result.failure.message,
+        { exitCode: result.exitCode, stderr: result.stderr },
+      );
+    }
+    return {
+      lead: {
+        fn: first.name,
+        durationMs: outcome!.durationMs,
+        outputBytes: outcome!.outputBytes,
+        stderr: outcome!.stderr,
+        ...(outcome!.calls ? { calls: outcome!.calls } : {}),
+      },
+      follower: {
+        fn: second.name,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        calls: result.calls,
+      },
+    };
+  }
+
+  /** Function `name`'s deployment; {@linkcode NotFoundError} if none. */
+  #deployment(name: string): Deployment {
+    const fn = this.#parts.registry.get(name);
+    if (!fn) throw new NotFoundError("function", name);
+    return fn;
+  }
+
+  /** `fn`'s module, compiled with its memory limit. */
+  #compiled(fn: Deployment): Promise<CompiledModule> {
+    return this.#parts.registry.modules.compiled(
+      fn.module,
+      fn.limits.maxMemoryBytes,
+    );
+  }
+
+  /**
+   * Counts one more invocation of `fn` in flight, or throws its refusal
+   * when it runs `limits.concurrency` already.
+   */
+  #enter(fn: Deployment): void {
+    const atLimit = this.#atLimit(fn);
+    if (atLimit) throw this.#refused(fn.name, atLimit);
+    this.#running.set(fn.name, (this.#running.get(fn.name) ?? 0) + 1);
+  }
+
+  /** Counts one invocation of `fn` less in flight. */
+  #leave(fn: Deployment): void {
+    const left = this.#running.get(fn.name)! - 1;
+    if (left > 0) this.#running.set(fn.name, left);
+    else this.#running.delete(fn.name);
+  }
+
+  /**
+   * What executors run for an invocation of `fn` with `args` after its
+   * deployed ones, in `chain`: its frozen spec when there are neither.
+   */
+  #jobSpec(fn: Deployment, args?: string[], chain?: CallChain): JobSpec {
+    if (!args?.length && !chain) return this.#spec(fn);
+    return {
+      ...this.#spec(fn),
+      args: [fn.name, ...fn.args, ...(args ?? [])],
+      depth: chain?.depth ?? 0,
+      maxDepth: Math.min(chain?.maxDepth ?? Infinity, fn.limits.callDepth),
+      ...(chain ? { deadline: chain.deadline } : {}),
+    };
+  }
+
+  /** `error`, a job the pool refused for `name`, counted in the metrics. */
+  #refusedRun(name: string, error: unknown): unknown {
+    if (error instanceof InvocationError) {
+      this.#parts.metrics.record(name, 0, error.reason, {
+        message: error.message,
+        stderr: String(error.details.stderr ?? ""),
+      });
+    }
+    return error;
+  }
+
+  /**
+   * Counts the time `result`'s job (of `name`, queued at `queuedAt`)
+   * waited for a worker, and hands the budget its output holds to
+   * `reservation` or releases it.
+   */
+  #settleRun(
+    name: string,
+    result: JobResult,
+    queuedAt: number,
+    reservation?: Reservation,
+  ): void {
+    const ran = result.durationMs + (result.lead?.durationMs ?? 0);
+    this.#parts.metrics.recordWait(
+      name,
+      Math.max(0, performance.now() - queuedAt - ran) / 1000,
+    );
+    if (reservation) reservation.adopt(result.reserved ?? 0);
+    else this.#parts.budget.release(result.reserved ?? 0);
+  }
+
+  /** Records a run of `name` in the metrics and its state use. */
+  #record(
+    name: string,
+    run: Pick<JobResult, "durationMs" | "failure" | "stderr" | "state">,
+  ): void {
+    this.#parts.metrics.record(
+      name,
+      run.durationMs / 1000,
+      run.failure?.reason,
+      run.failure && { message: run.failure.message, stderr: run.stderr },
+    );
+    this.#parts.state.record(run.state);
+  }
+
+  /**
+   * Gives `bytes`, which the caller owns alone and is done with (an
+   * invocation's output once its response is sent), back to the executors
+   * for later outputs to be written in, when it is worth it; says whether
+   * it was taken (see `ExecutorPool.recycle`).
+   *
+   * @example
+   * ```ts ignore
+   * const out = await invoker.invoke("gen", input);
+   * await send(out.stdout);
+   * invoker.recycle(out.stdout);
+   * ```
+   */
+  recycle(bytes: Uint8Array): boolean {
+    return this.#parts.pool.recycle(bytes);
+  }
+
+  /**
+   * Why an invocation of `name` arriving now would be refused (`overloaded`:
+   * its function runs `limits.concurrency` invocations already, or it would
+   * wait past its bound for a worker), or `undefined`. The API asks before
+   * it reads a request's body, so that a refusal is answered at once and a
+   * flood's inputs are never buffered; {@linkcode invoke} decides again.
+   * A refusal counts in the metrics as a failed invocation.
+   *
+   * @example
+   * ```ts ignore
+   * const refusal = invoker.refusal("echo");
+   * if (refusal) throw refusal;
+   * ```
+   */
+  refusal(name: string): InvocationError | undefined {
+    const fn = this.#parts.registry.get(name);
+    if (!fn) return undefined;
+    const refusal = this.#atLimit(fn) ??
+      this.#parts.pool.refusal(this.#spec(fn));
+    return refusal && this.#refused(name, refusal);
+  }
+
+  /**
+   * The refusal of one more invocation of `fn` past its concurrency; the
+   * pool is told, so that the flood's guests yield the cores to others'.
+   */
+  #atLimit(fn: Deployment): InvocationError | undefined {
+    const running = this.#running.get(fn.name) ?? 0;
+    const limit = fn.limits.concurrency;
+    if (limit === undefined || running < limit) return undefined;
+    this.#parts.pool.flooding(fn.name);
+    // One error for a whole flood, while its count holds: a flood is
+    // refused thousands of times a second, and Deno builds an Error in
+    // 2-12 µs (its stack is not the cost); the error is never changed.
+    const last = this.#floodRefusals.get(fn);
+    if (last?.running === running) return last.error;
+    const error = new InvocationError(
+      fn.name,
+      "overloaded",
+      `it already runs ${running} invocations, its limit (limits.concurrency); retry later`,
+      { limit },
+    );
+    this.#floodRefusals.set(fn, { running, error });
+    return error;
+  }
+
+  /** `refusal` of an invocation of `name`, counted in the metrics. */
+  #refused(name: string, refusal: InvocationError): InvocationError {
+    this.#parts.metrics.record(name, 0, refusal.reason, {
+      message: refusal.message,
+      stderr: "",
+    });
+    return refusal;
+  }
+
+  /**
+   * What executors run for a first invocation of `fn` without extra args:
+   * one frozen object per deployment, which the pool sends each worker
+   * once (see `ExecutorPool.run`).
+   */
+  #spec(fn: Deployment): JobSpec {
+    let spec = this.#specs.get(fn);
+    if (!spec) {
+      spec = Object.freeze({
+        fn: fn.name,
+        args: [fn.name, ...fn.args],
+        env: fn.env,
+        preopens: fn.dirs.map((d) => ({
+          hostPath: d.host,
+          guestPath: d.guest,
+          writable: d.writable,
+        })),
+        ...(fn.state?.length ? { state: this.#parts.state.jobState(fn) } : {}),
+        timeoutMs: fn.limits.timeoutMs,
+        maxMemoryBytes: fn.limits.maxMemoryBytes,
+        maxOutputBytes: fn.limits.maxOutputBytes,
+        depth: 0,
+        maxDepth: fn.limits.callDepth,
+      });
+      this.#specs.set(fn, spec);
+    }
+    return spec;
+  }
+}
+
+/**
+ * How executors know a deployment's compiled module.
+ *
+ * @example
+ * ```ts ignore
+ * pool.retain(registry.list().map(moduleKey));
+ * ```
+ */
+export function moduleKey(fn: Deployment): string {
+  return `${fn.module}@${fn.limits.maxMemoryBytes}`;
+}
+
+/**
+ * Whether `refusal` (from {@linkcode Invoker.refusal}) is of a function
+ * at its own `limits.concurrency`, not of the node's load.
+ *
+ * @example
+ * ```ts ignore
+ * const refusal = node.refusal("echo");
+ * if (refusal && isOwnLimit(refusal)) console.log("echo is at its limit");
+ * ```
+ */
+export function isOwnLimit(refusal: InvocationError): boolean {
+  return refusal.reason === "overloaded" && refusal.details.limit !== undefined;
+}
+
+/**
+ * The error for an input over the function's `maxInput` limit.
+ *
+ * @example
+ * ```ts ignore
+ * if (size > fn.limits.maxInputBytes) throw inputTooLarge(fn, size);
+ * ```
+ */
+export function inputTooLarge(fn: Deployment, bytes: number): InvocationError {
+  return new InvocationError(
+    fn.name,
+    "input_too_large",
+    `input of ${bytes} bytes exceeds its limit of ${fn.limits.maxInputBytes} bytes`,
+    { limit: fn.limits.maxInputBytes },
+  );
+}
