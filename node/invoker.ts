@@ -148,9 +148,12 @@ export class Invoker {
     if (input.byteLength > first.limits.maxInputBytes) {
       throw inputTooLarge(first, input.byteLength);
     }
+    // A function paired with itself runs one stage at a time: one slot of
+    // its concurrency, as when its two steps ran one after the other.
+    const both = first === second ? [first] : [first, second];
     this.#enter(first);
     try {
-      this.#enter(second);
+      if (both.length === 2) this.#enter(second);
     } catch (error) {
       this.#leave(first);
       throw error;
@@ -181,8 +184,7 @@ export class Invoker {
     } catch (error) {
       throw this.#refusedRun(first.name, error);
     } finally {
-      this.#leave(first);
-      this.#leave(second);
+      for (const fn of both) this.#leave(fn);
     }
     this.#settleRun(first.name, result, queuedAt, options.reservation);
     const outcome = result.lead;

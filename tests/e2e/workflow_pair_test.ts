@@ -48,6 +48,7 @@ async function pairNode() {
   - {name: hash, module: "${hash}"}
   - {name: exit3, module: "${fail}", args: ["3"]}
   - {name: small, module: "${echo}", limits: {maxInput: 1KiB}}
+  - {name: single, module: "${upper}", limits: {concurrency: 1}}
 `,
   );
   const workflow = (name: string, steps: string) =>
@@ -68,6 +69,11 @@ async function pairNode() {
   await workflow(
     "early-fail",
     "  - {name: f, function: exit3}\n  - {name: s, function: src, after: [f]}\n",
+  );
+  // A function paired with itself takes one slot of its concurrency.
+  await workflow(
+    "twice",
+    "  - {name: a, function: single}\n  - {name: b, function: single, after: [a]}\n",
   );
   await workflow(
     "narrow",
@@ -185,6 +191,11 @@ Deno.test("a pair's failure names the step that failed, and the node goes on", a
     body: "fits",
   });
   assert.equal(await ok.text(), "fits");
+  const twice = await fetch(`${node.url}/workflows/twice`, {
+    method: "POST",
+    body: "once more",
+  });
+  assert.equal(await twice.text(), "ONCE MORE");
   const metrics = await (await fetch(`${node.url}/metrics`)).text();
   // exit3 failed twice, once as each stage; src ran in late-fail (lead),
   // narrow twice; never in early-fail, whose first stage failed.
