@@ -188,7 +188,8 @@ export async function runExchange(
   return {
     sizes: payloadSizes(ctx.scale).map(sizeLabel),
     systems: {
-      memory: "eddy workflow, both steps on one node (memory edge)",
+      memory:
+        "eddy workflow, both steps on one node (memory edge: one job, the consumer in the producer's worker)",
       unix:
         "eddy workflow, steps on two nodes with one host id (Unix socket edge)",
       http2:

@@ -173,6 +173,10 @@ export const TraceEntrySchema = z.discriminatedUnion("kind", [
     bytes: z.number().int(),
     start: z.number(),
     transferMs: z.number(),
+    sameIsolate: z.literal(true).optional().openapi({
+      description:
+        "The consumer ran in the producer's worker right after it and read its output where it was written: no transfer of its own.",
+    }),
   }),
 ]).openapi("TraceEntry");
 

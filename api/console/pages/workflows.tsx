@@ -167,7 +167,9 @@ export function WorkflowPage(props: {
                     <tr>
                       <td>{e.from} → {e.to}</td>
                       <td class="mono">{e.fromNode} → {e.toNode}</td>
-                      <td class={`mode-${e.mode}`}>{e.mode}</td>
+                      <td class={`mode-${e.mode}`}>
+                        {e.sameIsolate ? `${e.mode} (same worker)` : e.mode}
+                      </td>
                       <td class="num">{bytes(e.bytes)}</td>
                       <td class="num">{ms(e.transferMs)}</td>
                     </tr>
