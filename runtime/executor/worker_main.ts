@@ -261,7 +261,14 @@ export function startExecutorWorker(): void {
       : new OutputBuffer(spec.maxOutputBytes);
     const finish = (done: JobResult) => {
       let result = done;
-      if (result.failure && (overdue || cell?.requested(tag))) {
+      const stopped = cell?.requested(tag) ?? false;
+      // A pair's first stage asked to stop (overdue, or cancelled) ends the
+      // pair even if it finished meanwhile: a second stage started for a
+      // job the pool gave up on would run on until its worker is replaced.
+      if (
+        (result.failure && (overdue || stopped)) ||
+        (stopped && stage === 0 && job.then)
+      ) {
         // Stopped at its deadline (interrupted, or its sleep cut short).
         result = { ...result, failure: timeoutFailure(spec, deadline) };
       }

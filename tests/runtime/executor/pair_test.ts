@@ -9,6 +9,7 @@ import type { CompiledModule } from "../../../runtime/module/mod.ts";
 import { compiledAsNode } from "../../_helpers/compiled.ts";
 import { MemoryBudget } from "../../../runtime/memory_budget.ts";
 import { caller, longSpin, spinner } from "../../_helpers/guests.ts";
+import { wat } from "../../_helpers/wat.ts";
 import { randomBytes } from "../../_helpers/data.ts";
 
 const example = async (name: string) =>
@@ -187,6 +188,55 @@ Deno.test("a second stage that cannot be interrupted loses its worker and fails 
       text("next"),
     );
     assert.equal(decode(after.stdout), "NEXT");
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("a pair cancelled in its first stage ends there: its second never runs, its worker stays", async () => {
+  // One write of 96 MiB (~60 ms), a host call the interrupt waits out:
+  // the cancel lands during it.
+  const writer = await compiledAsNode(
+    wat(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1600)
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 64))
+        (i32.store (i32.const 4) (i32.const ${96 << 20}))
+        (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`),
+    1600,
+  );
+  let calls = 0;
+  const pool = new ExecutorPool({
+    workers: 1,
+    watchdogIntervalMs: 5,
+    onCall: () => {
+      calls++;
+      return Promise.resolve({ status: 200, payload: new Uint8Array() });
+    },
+  });
+  try {
+    // The worker is up: the pair starts at once.
+    await pool.run(ECHO, "echo", spec("echo"), text("warm"));
+    const controller = new AbortController();
+    const pending = pool.runPair(
+      stage(writer, { ...spec("writer"), maxOutputBytes: 128 << 20 }),
+      follower(CALLER, spec("caller")),
+      text(""),
+      controller.signal,
+    );
+    setTimeout(() => controller.abort(), 20);
+    assert.equal((await pending).failure?.reason, "cancelled");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(calls, 0, "the second stage never ran");
+    assert.equal(pool.stats().restarts, 0);
+    assert.equal(pool.stats().running, 0);
+    const after = await pool.runPair(
+      stage(ECHO, spec("echo")),
+      follower(UPPER, spec("uppercase")),
+      text("on"),
+    );
+    assert.equal(decode(after.stdout), "ON");
   } finally {
     await pool.close();
   }
