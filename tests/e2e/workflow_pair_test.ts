@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { randomBytes } from "../_helpers/data.ts";
+import { randomBytes, until } from "../_helpers/data.ts";
 import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
 
 const example = (name: string) =>
@@ -201,4 +201,75 @@ Deno.test("a pair's failure names the step that failed, and the node goes on", a
   // narrow twice; never in early-fail, whose first stage failed.
   assert.match(metrics, /eddy_invocations_total\{function="exit3"\} 2\b/);
   assert.match(metrics, /eddy_invocations_total\{function="src"\} 3\b/);
+});
+
+Deno.test("a participant node pairs its own steps: exact bytes, its trace with the edge, its failures named", async () => {
+  await using a = await startNode({
+    flags: ["--node-id", "a", "--host-id", "h1"],
+  });
+  await using b = await startNode({
+    flags: ["--node-id", "b", "--host-id", "h1", "--peer", a.url],
+  });
+  const echo = await putModule(a.url, "echo");
+  await post(
+    `${a.url}/v1/manifests`,
+    "application/yaml",
+    `functions: [{name: src, module: "${echo}"}]`,
+  );
+  const up = await putModule(b.url, "uppercase");
+  const hash = await putModule(b.url, "sha256");
+  const fail = await putModule(b.url, "fail");
+  await post(
+    `${b.url}/v1/manifests`,
+    "application/yaml",
+    `functions:
+  - {name: up, module: "${up}"}
+  - {name: hash, module: "${hash}"}
+  - {name: exit3, module: "${fail}", args: ["3"]}
+`,
+  );
+  await until("a sees b's functions", async () => {
+    const { peers } = await (await fetch(`${a.url}/v1/peers`)).json();
+    return peers.some((p: { info?: { functions: string[] } }) =>
+      ["up", "hash", "exit3"].every((f) => p.info?.functions.includes(f))
+    );
+  });
+  await post(
+    `${a.url}/v1/workflows`,
+    "application/yaml",
+    "name: across\nsteps:\n  - {name: s, function: src}\n  - {name: u, function: up, after: [s]}\n  - {name: h, function: hash, after: [u]}\n",
+  );
+  await post(
+    `${a.url}/v1/workflows`,
+    "application/yaml",
+    "name: across-fail\nsteps:\n  - {name: s, function: src}\n  - {name: u, function: up, after: [s]}\n  - {name: f, function: exit3, after: [u]}\n",
+  );
+  const input = randomBytes(1 << 20);
+  const res = await fetch(`${a.url}/workflows/across`, {
+    method: "POST",
+    body: input,
+  });
+  const output = await res.text();
+  assert.equal(res.status, 200, output.slice(0, 500));
+  assert.equal(output, `${await sha256(upper(input))}\n`);
+  const trace: Trace[] = JSON.parse(res.headers.get("x-eddy-trace")!);
+  assert.deepEqual(
+    trace.filter((t) => t.kind === "edge").map((
+      e,
+    ) => [e.from, e.to, e.mode, e.sameIsolate ?? false]),
+    [
+      ["$input", "s", "memory", false],
+      ["s", "u", "unix", false],
+      ["u", "h", "memory", true],
+      ["h", "$output", "unix", false],
+    ],
+  );
+  const failed = await fetch(`${a.url}/workflows/across-fail`, {
+    method: "POST",
+    body: "x",
+  });
+  const error = (await failed.json()).error;
+  assert.equal(error.code, "exit");
+  assert.equal(error.step, "f");
+  assert.match(error.message, /'b'/);
 });
