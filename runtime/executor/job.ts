@@ -144,6 +144,27 @@ export interface JobResult {
 }
 
 /**
+ * The result of a run that failed with `failure` before it could give
+ * anything (its output, if any, freed), after `durationMs`.
+ *
+ * @example
+ * ```ts
+ * import { failedRun } from "./job.ts";
+ * const result = failedRun({ reason: "trap", message: "executor worker restarted" });
+ * console.log(result.exitCode, result.stdout.byteLength); // -1 0
+ * ```
+ */
+export function failedRun(failure: JobFailure, durationMs = 0): JobResult {
+  return {
+    exitCode: -1,
+    stdout: new Uint8Array(),
+    stderr: "",
+    durationMs,
+    failure,
+  };
+}
+
+/**
  * The failure of a run stopped at `deadline` (epoch ms): its own timeout,
  * or the deadline it inherited from its caller.
  *

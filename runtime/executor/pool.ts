@@ -30,10 +30,10 @@ import { isSpareSized } from "../wasi/stdio.ts";
 import type { MemoryBudget } from "../memory_budget.ts";
 import type { CallOrigin, CallReply } from "./guest_calls.ts";
 import {
+  failedRun,
   type JobResult,
   type JobSignal,
   type JobSpec,
-  timeoutFailure,
 } from "./job.ts";
 import {
   CANCEL_SLOTS,
@@ -47,14 +47,24 @@ import {
   STATUS_RESERVED,
   STATUS_SEQ,
   STATUS_SLOTS,
-  STATUS_STAGE,
   STATUS_STARTED,
   type ToWorker,
 } from "./_protocol.ts";
 import { Ring, SLOT_BYTES } from "./_ring.ts";
 import { ThreadPriority } from "./thread_priority.ts";
-import { threadCpuTimeNs } from "../cpu_clock.ts";
 import { FairQueue } from "./_fair_queue.ts";
+import {
+  awaitsCpu,
+  type Executor,
+  moduleKeys,
+  noteStage,
+  onCpuFor,
+  onCpuMs,
+  type PendingJob,
+  readCpu,
+  stageOf,
+} from "./_records.ts";
+import { cancelled, timedOut } from "./_outcomes.ts";
 import { expectedWaitMs, RunCosts } from "./_admission.ts";
 
 /** Options of {@linkcode ExecutorPool}. */
@@ -144,50 +154,6 @@ export interface JobStage {
 export interface FollowerStage extends JobStage {
   /** A first stage's output past this fails the pair (`input_too_large`). */
   maxInputBytes: number;
-}
-
-interface PendingJob {
-  /** The function it runs (the first, when paired): its line in the queue. */
-  fn: string;
-  posted: PostedJob;
-  compiled: CompiledModule;
-  /** The second stage's module, when paired. */
-  followerCompiled?: CompiledModule;
-  /** 1 once its worker said its second stage runs (a call, a sleep). */
-  stage?: 1;
-  resolve: (result: JobResult) => void;
-  reject: (error: unknown) => void;
-  /** Its input buffer went to a worker and is gone from this isolate. */
-  transferred?: boolean;
-  /** Its place among the jobs posted to its worker, from 0. */
-  order?: number;
-  /** Calls it is parked in (its guest is off the CPU meanwhile). */
-  parked: number;
-  /** When it last parked (performance.now()), while it is parked. */
-  parkedAt?: number;
-  /** Time it spent parked so far (ms): not counted as its run's cost. */
-  parkedMs: number;
-  /** Its deadline (epoch ms), known once it made a call. */
-  deadline?: number;
-  /** Its outcome was given to the caller: nothing may change it now. */
-  settled?: boolean;
-  /** It was cancelled while its worker held it: drop it when it shows up. */
-  cancelled?: boolean;
-  /** When the watchdog first saw it on the CPU after it was cancelled. */
-  cancelledOnCpu?: number;
-  /** When the watchdog asked it to stop (through the interrupt cell). */
-  interruptedAt?: number;
-  /** Cancels it; listened to until it settles. */
-  signal?: AbortSignal;
-  onAbort?: () => void;
-  /** Gives its signal, to be listened to from its second watchdog round. */
-  lateSignal?: () => AbortSignal;
-  /** Watchdog rounds it waited through for `lateSignal` to be asked. */
-  lateRounds?: number;
-  /** Aborts the calls it made once it settles. */
-  calls?: AbortController;
-  /** The cancel slot of its worker's status it was written to. */
-  slot?: number;
 }
 
 /**
@@ -289,62 +255,6 @@ const RETIRE_AFTER_FORGOTTEN = 16;
  * its largest spare (one 16 MiB output's buffer).
  */
 const SPARE_BYTES_PENDING = 16 << 20;
-
-/** Whether `job` still needs its worker's CPU: not parked in a call, not settled. */
-function awaitsCpu(job: PendingJob): boolean {
-  return job.parked === 0 && !job.settled;
-}
-
-interface Executor {
-  worker: Worker;
-  /** Jobs go to it, and small results come back, through this. */
-  ring: Ring;
-  /**
-   * Function specs sent to it (see `run`), by id, with the keys of the
-   * modules they run (two for a paired job's).
-   */
-  templates: Map<number, readonly string[]>;
-  /** Terminated: its ring is read no more. */
-  dead?: boolean;
-  /** Host fds its guests hold, closed after it is terminated. */
-  fds: HostFdLedger;
-  /** Where the watchdog asks its guest on the CPU to stop. */
-  interrupt: InterruptCell;
-  status: Float64Array;
-  inflight: Map<number, PendingJob>;
-  /** Keys of the modules it holds and their costs, least recently used first. */
-  modules: Map<string, number>;
-  /** Their costs added up. */
-  moduleBytes: number;
-  /** Jobs posted to it so far. */
-  posted: number;
-  /** Modules it was told to drop. */
-  forgotten: number;
-  /** A fresh worker is starting to take its place. */
-  replacing?: boolean;
-  /** Started beyond `workers` for short work while long guests run. */
-  extra?: boolean;
-  /** Ends it once it has stayed idle (extra workers only). */
-  idleTimer?: ReturnType<typeof setTimeout>;
-  /** The job the watchdog last saw on its CPU, and since when (ms). */
-  onCpuSeq?: number;
-  onCpuSince?: number;
-  /**
-   * Its thread's CPU time (ms) at the watchdog's last reading, and the job
-   * on its CPU then; and, for the job on it now, a reading from before it
-   * started (see `#cpuOnJobMs`).
-   */
-  cpuRead?: { ms: number; seq: number };
-  cpuOrigin?: { ms: number; seq: number };
-  /** Its OS thread, once it is ready (Linux). */
-  thread?: number;
-  /** Its thread runs in the background (see `BACKGROUND_AFTER_MS`). */
-  background?: boolean;
-  /** Buffers for its outputs, posted with its next wake (see `recycle`). */
-  spares: ArrayBuffer[];
-  /** Their bytes added up. */
-  spareBytes: number;
-}
 
 /**
  * The refusal of a job of `fn` by a pool that is closing (503
@@ -704,7 +614,7 @@ export class ExecutorPool {
     const onCpu = executor.inflight.get(executor.status[STATUS_SEQ]);
     if (!onCpu || !awaitsCpu(onCpu)) return 0;
     if (onlyShort && !this.#short(onCpu.fn)) return 0;
-    return Math.min(this.#cost(onCpu), this.#onCpuMs(executor, now));
+    return Math.min(this.#cost(onCpu), onCpuMs(executor, now));
   }
 
   /** Estimated run (ms) of the longest job `executor` holds, not parked. */
@@ -742,67 +652,9 @@ export class ExecutorPool {
       // been running for, whichever says longer: a line of jobs as short
       // as this one is no reason to overtake.
       if (this.#longestMs(e) >= longer) continue;
-      if (!this.#onCpuFor(e, now, longer)) return false;
+      if (!onCpuFor(e, now, longer)) return false;
     }
     return true;
-  }
-
-  /**
-   * Whether the job on `executor`'s CPU has had a core for `ms` or more:
-   * by wall time, then, if that says so, by its thread's CPU time, which
-   * does not grow while the thread waits for a core (a worker starved by
-   * the node's other threads is no long guest).
-   */
-  #onCpuFor(executor: Executor, now: number, ms: number): boolean {
-    if (this.#onCpuMs(executor, now) < ms) return false;
-    const cpu = this.#cpuOnJobMs(executor);
-    return cpu === undefined || cpu >= ms;
-  }
-
-  /**
-   * The CPU time (ms) `executor`'s thread has used since a reading from
-   * before its current job started, which counts the job's own time and at
-   * most one watchdog interval of what ran before it; `undefined` where
-   * thread clocks cannot be read or no reading precedes the job.
-   */
-  #cpuOnJobMs(executor: Executor): number | undefined {
-    const seq = executor.status[STATUS_SEQ];
-    const origin = executor.cpuOrigin?.seq === seq
-      ? executor.cpuOrigin
-      : executor.cpuRead?.seq === seq
-      ? undefined
-      : executor.cpuRead;
-    if (!origin || executor.thread === undefined) return undefined;
-    const ns = threadCpuTimeNs(executor.thread);
-    return ns < 0 ? undefined : ns / 1e6 - origin.ms;
-  }
-
-  /** Reads `executor`'s thread CPU time for `#cpuOnJobMs` (each patrol). */
-  #readCpu(executor: Executor): void {
-    if (executor.thread === undefined) return;
-    const seq = executor.status[STATUS_SEQ];
-    const ns = threadCpuTimeNs(executor.thread);
-    if (ns < 0) return;
-    const last = executor.cpuRead;
-    // The last reading saw another job (or none): it precedes this one.
-    if (last && last.seq !== seq) {
-      executor.cpuOrigin = { ms: last.ms, seq };
-    }
-    executor.cpuRead = { ms: ns / 1e6, seq };
-  }
-
-  /**
-   * How long the job on `executor`'s CPU has been there (ms; 0 if none),
-   * as far as the watchdog and this have seen it.
-   */
-  #onCpuMs(executor: Executor, now: number): number {
-    const seq = executor.status[STATUS_SEQ];
-    if (seq === IDLE) return 0;
-    if (executor.onCpuSeq !== seq) {
-      executor.onCpuSeq = seq;
-      executor.onCpuSince = now;
-    }
-    return now - executor.onCpuSince!;
   }
 
   /**
@@ -813,7 +665,7 @@ export class ExecutorPool {
     if (executor.thread === undefined || !this.#priority.canBackground) return;
     const onCpu = executor.inflight.get(executor.status[STATUS_SEQ]);
     const long = executor.inflight.size > 0 &&
-      (this.#onCpuFor(executor, now, BACKGROUND_AFTER_MS) ||
+      (onCpuFor(executor, now, BACKGROUND_AFTER_MS) ||
         (onCpu !== undefined &&
           this.#cost(onCpu) >= BACKGROUND_AFTER_MS) ||
         this.#holdsOnlyFloods(executor, now));
@@ -1552,7 +1404,7 @@ export class ExecutorPool {
         }
       }
       if (this.#endIfRetired(executor)) continue;
-      this.#readCpu(executor);
+      readCpu(executor);
       this.#prioritise(executor, now);
       // A guest on the CPU past its deadline, or cancelled and still there
       // after a grace to finish (or unwind), loses its worker: the jobs
@@ -1625,11 +1477,7 @@ export class ExecutorPool {
           noteStage(executor, job);
         }
         this.#settle(job, {
-          exitCode: -1,
-          stdout: new Uint8Array(),
-          stderr: "",
-          durationMs: 0,
-          failure: { reason: "trap", message: reason },
+          ...failedRun({ reason: "trap", message: reason }),
           ...(job.stage ? { stage: job.stage } : {}),
         });
       } else {
@@ -1648,54 +1496,4 @@ export class ExecutorPool {
     this.#queue.unshift(requeue);
     this.#dispatch();
   }
-}
-
-/**
- * The result of a job that ran past `deadline` (epoch ms), in the stage
- * it was last seen in.
- */
-function timedOut(job: PendingJob, deadline: number): JobResult {
-  const { spec } = stageOf(job);
-  return {
-    exitCode: -1,
-    stdout: new Uint8Array(),
-    stderr: "",
-    durationMs: spec.timeoutMs,
-    failure: timeoutFailure(spec, deadline),
-    ...(job.stage ? { stage: job.stage } : {}),
-  };
-}
-
-/** What `job` runs in the stage it was last seen in. */
-function stageOf(job: PendingJob): { spec: JobSpec } {
-  return job.stage === 1 ? job.posted.then! : job.posted;
-}
-
-/** Keys of the modules `job` runs. */
-function moduleKeys(job: PendingJob): string[] {
-  const then = job.posted.then;
-  return then ? [job.posted.moduleKey, then.moduleKey] : [job.posted.moduleKey];
-}
-
-/** Notes that `job`, on `executor`'s CPU, is in its second stage if it is. */
-function noteStage(executor: Executor, job: PendingJob): void {
-  if (executor.status[STATUS_STAGE] === 1) job.stage = 1;
-}
-
-/** The result of a job cancelled by `signal`. */
-function cancelled(signal: AbortSignal, when: string): JobResult {
-  const why = signal.reason instanceof Error &&
-      signal.reason.name !== "AbortError"
-    ? signal.reason.message
-    : "its client went away";
-  return {
-    exitCode: -1,
-    stdout: new Uint8Array(),
-    stderr: "",
-    durationMs: 0,
-    failure: {
-      reason: "cancelled",
-      message: `cancelled${when ? ` ${when}` : ""}: ${why}`,
-    },
-  };
 }

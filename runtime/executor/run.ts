@@ -24,7 +24,12 @@ import {
   StateDeadline,
   WasiHost,
 } from "../wasi/mod.ts";
-import type { JobFailure, JobResult, JobSpec } from "./job.ts";
+import {
+  failedRun,
+  type JobFailure,
+  type JobResult,
+  type JobSpec,
+} from "./job.ts";
 import {
   type GuestCaller,
   GuestCalls,
@@ -126,18 +131,13 @@ export function runGuest(
         calls.hooks?.resume();
         return new GuestRun(runnable, spec, stdio, calls, state).startAsync();
       },
-      (error) => ({
-        exitCode: -1,
-        stdout: new Uint8Array(),
-        stderr: "",
-        durationMs: performance.now() - started,
-        failure: {
+      (error) =>
+        failedRun({
           reason: "state_unavailable",
           message: `its state could not be opened: ${
             (error as Error).message ?? error
           }`,
-        },
-      }),
+        }, performance.now() - started),
     );
   }
   if (

@@ -31,7 +31,12 @@ import {
   type ToWorker,
 } from "./_protocol.ts";
 import { CallCancelled, type CallReply } from "./guest_calls.ts";
-import { type JobResult, type LeadOutcome, timeoutFailure } from "./job.ts";
+import {
+  failedRun,
+  type JobResult,
+  type LeadOutcome,
+  timeoutFailure,
+} from "./job.ts";
 import { MemoryBudget } from "../memory_budget.ts";
 import { BudgetedOutput } from "./budgeted_output.ts";
 import { MemoryPool } from "./memory_pool.ts";
@@ -173,16 +178,10 @@ export function startExecutorWorker(): void {
       post({
         type: "result",
         seq: job.seq,
-        result: {
-          exitCode: -1,
-          stdout: new Uint8Array(),
-          stderr: "",
-          durationMs: 0,
-          failure: {
-            reason: "cancelled",
-            message: "cancelled before it started",
-          },
-        },
+        result: failedRun({
+          reason: "cancelled",
+          message: "cancelled before it started",
+        }),
       });
       return;
     }
@@ -204,15 +203,11 @@ export function startExecutorWorker(): void {
       if (input.byteLength > then.maxInputBytes) {
         dropOutput(leadOutput);
         return answer(job, {
-          exitCode: -1,
-          stdout: new Uint8Array(),
-          stderr: "",
-          durationMs: 0,
-          failure: {
+          ...failedRun({
             reason: "input_too_large",
             message:
               `input of ${input.byteLength} bytes exceeds its limit of ${then.maxInputBytes} bytes`,
-          },
+          }),
           stage: 1,
           lead: outcome,
         }, new OutputBuffer(0));
