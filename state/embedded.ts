@@ -108,7 +108,7 @@ export class EmbeddedStore implements StateStore {
   constructor(path: string) {
     const db = this.#db = new DatabaseSync(path);
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};`);
-    db.exec(SCHEMA);
+    whileBusy(() => db.exec(SCHEMA));
     this.#sql = {
       get: db.prepare(
         "SELECT value, revision, updated FROM entries WHERE bucket = ? AND key = ?",
@@ -285,22 +285,46 @@ export class EmbeddedBucket implements StateBucket {
    * {@linkcode BUSY_TIMEOUT_MS} is `state_unavailable`.
    */
   #write<T>(statement: () => T): T {
-    const deadline = Date.now() + BUSY_TIMEOUT_MS;
-    for (;;) {
-      try {
-        return statement();
-      } catch (error) {
-        const busy = (error as { errcode?: number }).errcode;
-        if ((busy !== 5 && busy !== 517) || Date.now() > deadline) {
-          throw new StateError(
-            "state_unavailable",
-            `bucket '${this.name}': the store could not take the write: ${
-              (error as Error).message
-            }`,
-            { bucket: this.name },
-          );
-        }
-      }
+    try {
+      return whileBusy(statement);
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      throw new StateError(
+        "state_unavailable",
+        `bucket '${this.name}': the store could not take the write: ${
+          (error as Error).message
+        }`,
+        { bucket: this.name },
+      );
+    }
+  }
+}
+
+/**
+ * Whether `error` is SQLite's `SQLITE_BUSY` (or its snapshot variant):
+ * by its code where the error has one (a statement's), else by SQLite's
+ * text for it (`exec` gives only that).
+ */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: number }).errcode;
+  return code === 5 || code === 517 ||
+    (code === undefined && (error as Error).message === "database is locked");
+}
+
+/**
+ * Runs `statement` again while SQLite answers `SQLITE_BUSY` at once, which
+ * it does where no busy handler can wait (a stale snapshot; a fresh
+ * database another connection is turning to WAL: 1 in 160 first opens
+ * from 4 workers at once failed so), until {@linkcode BUSY_TIMEOUT_MS} has
+ * passed; then throws that error.
+ */
+function whileBusy<T>(statement: () => T): T {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return statement();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() > deadline) throw error;
     }
   }
 }

@@ -126,3 +126,35 @@ Deno.test("two connections (isolates) see each other's writes and never lose a c
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a fresh store opened by four isolates at once opens in each", async () => {
+  // SQLite answers one of them "database is locked" at once, without
+  // waiting, while another turns the new file to WAL (1 open in 160 failed
+  // so, 4 at a time): opening waits that out.
+  const workers = Array.from(
+    { length: 4 },
+    () =>
+      new Worker(new URL("./_opener_worker.ts", import.meta.url), {
+        type: "module",
+      }),
+  );
+  const failures: string[] = [];
+  try {
+    for (let round = 0; round < 100; round++) {
+      const dir = await Deno.makeTempDir();
+      const answers = await Promise.all(
+        workers.map((worker) =>
+          new Promise<string>((resolve) => {
+            worker.onmessage = (event) => resolve(event.data);
+            worker.postMessage(dir);
+          })
+        ),
+      );
+      failures.push(...answers.filter((answer) => answer !== "ok"));
+      await Deno.remove(dir, { recursive: true });
+    }
+  } finally {
+    for (const worker of workers) worker.terminate();
+  }
+  assert.deepEqual(failures, []);
+});
