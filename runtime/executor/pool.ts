@@ -409,6 +409,22 @@ export class ExecutorPool {
   }
 
   /**
+   * The OS thread ids of its workers (those serving, not retiring), where
+   * the OS tells them (Linux): to find a worker in `ps -L` or
+   * `/proc/<pid>/task`, e.g. one running hot or in the background.
+   *
+   * @example
+   * ```ts ignore
+   * for (const tid of pool.workerThreads()) console.log(tid);
+   * ```
+   */
+  workerThreads(): number[] {
+    return this.#executors.flatMap((e) =>
+      e.thread === undefined ? [] : [e.thread]
+    );
+  }
+
+  /**
    * Runs `compiled` (known to workers by `moduleKey`) with `spec` and `stdin`.
    * `stdin`'s buffer is transferred to the worker: do not use it afterwards.
    * Resolves with the result, failed runs included; rejects only when the

@@ -19,9 +19,6 @@ const example = async (name: string) =>
 const ECHO = await example("echo");
 const UPPER = await example("uppercase");
 const FAIL = await example("fail");
-// Spinning guests here stay on a CPU for under 20 ms: past that a worker
-// goes to the background (thread_priority.ts), which
-// thread_priority_test.ts, run in this process under --parallel, counts.
 const SPIN = await compiledAsNode(spinner(), 1024);
 const CALLER = await compiledAsNode(caller("target"), 1024);
 

@@ -30,30 +30,31 @@ const spec = (fn: string): JobSpec => ({
 const SCHED_IDLE = 5;
 
 /**
- * Threads of this process now at nice `nice`, but for those in `before`
- * (left by other tests' pools, whose replaced workers may still be ending).
+ * Threads of `pool`'s workers now at nice `nice`: only its own, as other
+ * tests' pools run in this process too under --parallel.
  */
-function threadsAt(nice: number, before = new Set<string>()): Set<string> {
-  return ids((t) => t.nice === nice, before);
+function threadsAt(nice: number, pool: ExecutorPool): Set<string> {
+  return ids((t) => t.nice === nice, pool);
 }
 
 /**
- * Threads of this process now in the background (`SCHED_IDLE`, or nice
- * 19 where policies cannot be set), but for those in `before`.
+ * Threads of `pool`'s workers now in the background (`SCHED_IDLE`, or
+ * nice 19 where policies cannot be set).
  */
-function inBackground(before = new Set<string>()): Set<string> {
+function inBackground(pool: ExecutorPool): Set<string> {
   return ids(
     (t) => t.policy === SCHED_IDLE || t.nice === BACKGROUND_NICE,
-    before,
+    pool,
   );
 }
 
 function ids(
   which: (thread: ThreadStat) => boolean,
-  before: Set<string>,
+  pool: ExecutorPool,
 ): Set<string> {
+  const mine = new Set(pool.workerThreads().map(String));
   return new Set(
-    threads().filter((t) => which(t) && !before.has(t.id)).map((t) => t.id),
+    threads().filter((t) => which(t) && mine.has(t.id)).map((t) => t.id),
   );
 }
 
@@ -66,10 +67,6 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   async fn() {
     const priority = new ThreadPriority();
-    const before = new Set([
-      ...inBackground(),
-      ...threadsAt(priority.guestNice),
-    ]);
     const pool = new ExecutorPool({ workers: 2 });
     try {
       await pool.run({ module: ECHO }, "echo", spec("echo"), hi());
@@ -88,7 +85,7 @@ Deno.test({
         );
         assert.equal(new TextDecoder().decode(echo.stdout), "hi");
         echoes++;
-        const background = inBackground(before);
+        const background = inBackground(pool);
         most = Math.max(most, background.size);
         // A policy the kernel acts on at once, not only a lower weight.
         for (const t of threads()) {
@@ -101,11 +98,12 @@ Deno.test({
       // Only the long guest's worker, and only where it can come back.
       assert.equal(most, priority.canBackground ? 1 : 0);
       assert.equal(idle, priority.canBackground);
-      assert.equal(inBackground(before).size, 0);
+      assert.equal(inBackground(pool).size, 0);
       // Both workers run below the node's thread, which keeps its priority.
-      assert.ok(threadsAt(priority.guestNice, before).size >= 2);
-      assert.ok(
-        threadsAt(priority.guestNice - GUEST_NICE_OFFSET).has(mainThread()),
+      assert.equal(threadsAt(priority.guestNice, pool).size, 2);
+      assert.equal(
+        threads().find((t) => t.id === mainThread())?.nice,
+        priority.guestNice - GUEST_NICE_OFFSET,
       );
     } finally {
       await pool.close();
@@ -119,7 +117,6 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   async fn() {
     const priority = new ThreadPriority();
-    const before = inBackground();
     const pool = new ExecutorPool({ workers: 1, maxWorkers: 1 });
     try {
       /**
@@ -138,7 +135,7 @@ Deno.test({
         const streams = [stream(), stream()];
         while (performance.now() < end) {
           await new Promise((resolve) => setTimeout(resolve, 3));
-          most = Math.max(most, inBackground(before).size);
+          most = Math.max(most, inBackground(pool).size);
         }
         await Promise.all(streams);
         return most;
@@ -148,7 +145,7 @@ Deno.test({
       assert.equal(await busy("flood"), priority.canBackground ? 1 : 0);
       const echo = await pool.run({ module: ECHO }, "echo", spec("echo"), hi());
       assert.equal(new TextDecoder().decode(echo.stdout), "hi");
-      assert.equal(inBackground(before).size, 0);
+      assert.equal(inBackground(pool).size, 0);
     } finally {
       await pool.close();
     }
@@ -160,7 +157,6 @@ Deno.test({
     "a worker in the background for a flood comes back the moment another function's job is sent to it",
   ignore: Deno.build.os !== "linux" || !new ThreadPriority().canBackground,
   async fn() {
-    const before = inBackground();
     const pool = new ExecutorPool({ workers: 1, maxWorkers: 1 });
     let flooding = true;
     let streams: Promise<void>[] = [];
@@ -178,13 +174,13 @@ Deno.test({
         }
       };
       streams = [stream(), stream()];
-      while (inBackground(before).size === 0) {
+      while (inBackground(pool).size === 0) {
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
       const echo = pool.run({ module: ECHO }, "echo", spec("echo"), hi());
       // Jobs go out in a microtask; the watchdog's next round is ms away.
       for (let i = 0; i < 3; i++) await null;
-      assert.equal(inBackground(before).size, 0);
+      assert.equal(inBackground(pool).size, 0);
       assert.equal(new TextDecoder().decode((await echo).stdout), "hi");
     } finally {
       flooding = false;
