@@ -7,7 +7,11 @@
  * @module
  */
 import { InvocationError, NotFoundError } from "../runtime/errors.ts";
-import type { JobResult, JobSpec } from "../runtime/executor/mod.ts";
+import {
+  inputTooLargeFailure,
+  type JobResult,
+  type JobSpec,
+} from "../runtime/executor/job.ts";
 import type { MemoryBudget, Reservation } from "../runtime/memory_budget.ts";
 import type { CompiledModule } from "../runtime/module/mod.ts";
 import type { Deployment, Registry } from "../runtime/registry.ts";
@@ -80,7 +84,7 @@ export class Invoker {
     if (input.byteLength > fn.limits.maxInputBytes) {
       throw inputTooLarge(fn, input.byteLength);
     }
-    this.#enter(fn);
+    this.#enter([fn]);
     let result: JobResult;
     let queuedAt = 0;
     try {
@@ -96,7 +100,7 @@ export class Invoker {
     } catch (error) {
       throw this.#refusedRun(name, error);
     } finally {
-      this.#leave(fn);
+      this.#leave([fn]);
     }
     this.#settleRun(name, result, queuedAt, options.reservation);
     this.#record(name, result);
@@ -151,13 +155,7 @@ export class Invoker {
     // A function paired with itself runs one stage at a time: one slot of
     // its concurrency, as when its two steps ran one after the other.
     const both = first === second ? [first] : [first, second];
-    this.#enter(first);
-    try {
-      if (both.length === 2) this.#enter(second);
-    } catch (error) {
-      this.#leave(first);
-      throw error;
-    }
+    this.#enter(both);
     let result: JobResult;
     let queuedAt = 0;
     try {
@@ -184,7 +182,7 @@ export class Invoker {
     } catch (error) {
       throw this.#refusedRun(first.name, error);
     } finally {
-      for (const fn of both) this.#leave(fn);
+      this.#leave(both);
     }
     this.#settleRun(first.name, result, queuedAt, options.reservation);
     const outcome = result.lead;
@@ -243,20 +241,27 @@ export class Invoker {
   }
 
   /**
-   * Counts one more invocation of `fn` in flight, or throws its refusal
-   * when it runs `limits.concurrency` already.
+   * Counts one more invocation of each of `fns` in flight, or, when one
+   * of them runs `limits.concurrency` already, throws its refusal and
+   * counts none.
    */
-  #enter(fn: Deployment): void {
-    const atLimit = this.#atLimit(fn);
-    if (atLimit) throw this.#refused(fn.name, atLimit);
-    this.#running.set(fn.name, (this.#running.get(fn.name) ?? 0) + 1);
+  #enter(fns: Deployment[]): void {
+    for (const fn of fns) {
+      const atLimit = this.#atLimit(fn);
+      if (atLimit) throw this.#refused(fn.name, atLimit);
+    }
+    for (const fn of fns) {
+      this.#running.set(fn.name, (this.#running.get(fn.name) ?? 0) + 1);
+    }
   }
 
-  /** Counts one invocation of `fn` less in flight. */
-  #leave(fn: Deployment): void {
-    const left = this.#running.get(fn.name)! - 1;
-    if (left > 0) this.#running.set(fn.name, left);
-    else this.#running.delete(fn.name);
+  /** Counts one invocation of each of `fns` less in flight. */
+  #leave(fns: Deployment[]): void {
+    for (const fn of fns) {
+      const left = this.#running.get(fn.name)! - 1;
+      if (left > 0) this.#running.set(fn.name, left);
+      else this.#running.delete(fn.name);
+    }
   }
 
   /**
@@ -456,10 +461,7 @@ export function isOwnLimit(refusal: InvocationError): boolean {
  * ```
  */
 export function inputTooLarge(fn: Deployment, bytes: number): InvocationError {
-  return new InvocationError(
-    fn.name,
-    "input_too_large",
-    `input of ${bytes} bytes exceeds its limit of ${fn.limits.maxInputBytes} bytes`,
-    { limit: fn.limits.maxInputBytes },
-  );
+  const limit = fn.limits.maxInputBytes;
+  const { reason, message } = inputTooLargeFailure(bytes, limit);
+  return new InvocationError(fn.name, reason, message, { limit });
 }

@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { failedRun, type JobResult, timeoutFailure } from "./job.ts";
+import {
+  failedRun,
+  type JobFailure,
+  type JobResult,
+  timeoutFailure,
+} from "./job.ts";
 import { type PendingJob, stageOf } from "./_records.ts";
 
 /**
@@ -13,10 +18,20 @@ import { type PendingJob, stageOf } from "./_records.ts";
  */
 export function timedOut(job: PendingJob, deadline: number): JobResult {
   const { spec } = stageOf(job);
-  return {
-    ...failedRun(timeoutFailure(spec, deadline), spec.timeoutMs),
-    ...(job.stage ? { stage: job.stage } : {}),
-  };
+  return failedIn(job, timeoutFailure(spec, deadline), spec.timeoutMs);
+}
+
+/**
+ * The result of `job` failed with `failure` by the pool, in the stage it
+ * was last seen in.
+ */
+export function failedIn(
+  job: PendingJob,
+  failure: JobFailure,
+  durationMs = 0,
+): JobResult {
+  const result = failedRun(failure, durationMs);
+  return job.stage ? { ...result, stage: job.stage } : result;
 }
 
 /** The result of a job cancelled by `signal`. */

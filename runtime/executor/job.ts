@@ -144,6 +144,23 @@ export interface JobResult {
 }
 
 /**
+ * The failure of an input of `bytes` over its function's `limit`.
+ *
+ * @example
+ * ```ts
+ * import { inputTooLargeFailure } from "./job.ts";
+ * console.log(inputTooLargeFailure(2048, 1024).message);
+ * // "input of 2048 bytes exceeds its limit of 1024 bytes"
+ * ```
+ */
+export function inputTooLargeFailure(bytes: number, limit: number): JobFailure {
+  return {
+    reason: "input_too_large",
+    message: `input of ${bytes} bytes exceeds its limit of ${limit} bytes`,
+  };
+}
+
+/**
  * The result of a run that failed with `failure` before it could give
  * anything (its output, if any, freed), after `durationMs`.
  *

@@ -29,12 +29,7 @@ import { HostFdLedger } from "../wasi/fd_ledger.ts";
 import { isSpareSized } from "../wasi/stdio.ts";
 import type { MemoryBudget } from "../memory_budget.ts";
 import type { CallOrigin, CallReply } from "./guest_calls.ts";
-import {
-  failedRun,
-  type JobResult,
-  type JobSignal,
-  type JobSpec,
-} from "./job.ts";
+import type { JobResult, JobSignal, JobSpec } from "./job.ts";
 import {
   CANCEL_SLOTS,
   type FromWorker,
@@ -64,7 +59,7 @@ import {
   readCpu,
   stageOf,
 } from "./_records.ts";
-import { cancelled, timedOut } from "./_outcomes.ts";
+import { cancelled, failedIn, timedOut } from "./_outcomes.ts";
 import { expectedWaitMs, RunCosts } from "./_admission.ts";
 
 /** Options of {@linkcode ExecutorPool}. */
@@ -1492,10 +1487,7 @@ export class ExecutorPool {
         if (executor.status[STATUS_SEQ] === job.posted.seq) {
           noteStage(executor, job);
         }
-        this.#settle(job, {
-          ...failedRun({ reason: "trap", message: reason }),
-          ...(job.stage ? { stage: job.stage } : {}),
-        });
+        this.#settle(job, failedIn(job, { reason: "trap", message: reason }));
       } else {
         requeue.push(job);
       }

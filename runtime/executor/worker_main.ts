@@ -33,6 +33,7 @@ import {
 import { CallCancelled, type CallReply } from "./guest_calls.ts";
 import {
   failedRun,
+  inputTooLargeFailure,
   type JobResult,
   type LeadOutcome,
   timeoutFailure,
@@ -186,12 +187,9 @@ export function startExecutorWorker(): void {
       return;
     }
     runStage(job, 0, job.stdin, (lead, leadOutput) => {
-      const then = job.then;
-      if (!then || lead.failure) {
-        answer(job, lead, leadOutput);
-        return free(job.stdin);
-      }
       free(job.stdin);
+      const then = job.then;
+      if (!then || lead.failure) return answer(job, lead, leadOutput);
       const input = leadOutput.bytes();
       const outcome: LeadOutcome = {
         durationMs: lead.durationMs,
@@ -203,11 +201,9 @@ export function startExecutorWorker(): void {
       if (input.byteLength > then.maxInputBytes) {
         dropOutput(leadOutput);
         return answer(job, {
-          ...failedRun({
-            reason: "input_too_large",
-            message:
-              `input of ${input.byteLength} bytes exceeds its limit of ${then.maxInputBytes} bytes`,
-          }),
+          ...failedRun(
+            inputTooLargeFailure(input.byteLength, then.maxInputBytes),
+          ),
           stage: 1,
           lead: outcome,
         }, new OutputBuffer(0));
