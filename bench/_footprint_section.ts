@@ -42,6 +42,27 @@ export function footprintTargets(f: FootprintResults | undefined): Verdict[] {
   ]);
 }
 
+/** What redeploys did to RSS, when the results have it (older ones do not). */
+function redeployLines(f: FootprintResults): string[] {
+  const r = f.redeploys;
+  if (!r) return [];
+  const runs = (mb: number[]) => mb.map((x) => fmt(x)).join(", ");
+  return [
+    "",
+    `Redeploys (from source): one function redeployed ${r.redeploys} times ` +
+    `with a ${fmt(r.moduleKiB)} KiB module (a custom section unique to each ` +
+    "revision), invoked on both workers after each; the rise of the RSS " +
+    "floor (lowest of 40 samples) from after the first 60 to the end, one " +
+    `figure per node: glibc's default mmap threshold ${
+      runs(r.growthMB.glibcDefault)
+    } MB; a fixed 128 KiB threshold (\`MALLOC_MMAP_THRESHOLD_\`) ${
+      runs(r.growthMB.fixedMmapThreshold)
+    } MB. The difference is the main arena's fragmentation by module-sized ` +
+    "buffers, not modules eddy holds (tests/e2e/redeploy_memory_test.ts " +
+    "checks that under the fixed threshold).",
+  ];
+}
+
 /**
  * The report's footprint section, or nothing without its results.
  *
@@ -109,6 +130,7 @@ export function footprintSection(r: Results): string {
     "Floor: a bare `Deno.serve` starting two trivial workers and answering " +
     "through one (bench/_hello_server.ts), start to first answer the same " +
     `way: ${times(f.floorStartToFirstAnswerMs)} ms.`,
+    ...redeployLines(f),
     "",
     table(["target", "measured", ""], verdictRows(footprintTargets(f))),
     "",

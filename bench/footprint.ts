@@ -14,6 +14,9 @@
  *   two trivial workers and answers `POST /worker` through one.
  * - Per-worker cost: idle RSS with one function and `--workers 1` and `4`
  *   (an empty node starts no workers), and start time with `--workers 1`.
+ * - Redeploys: the rise of RSS over hundreds of redeploys of one function,
+ *   under glibc's default mmap threshold and a fixed one (bench/_redeploys.ts),
+ *   from source only (the bundle runs the same code).
  *
  * `deno task bench:footprint [--quick]`; writes bench/results/footprint.json.
  *
@@ -36,6 +39,7 @@ import {
   startTimes,
 } from "./_start.ts";
 import type { Standalone } from "./_experiment.ts";
+import { redeployGrowth, type RedeployResults } from "./_redeploys.ts";
 import { round } from "./_stats.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -45,6 +49,8 @@ const echo = await Deno.readFile(`${root}examples/echo/echo.wasm`);
 const SETTLE_MS = 2000;
 const STARTS = quick ? 3 : 9;
 const FUNCTIONS = 100;
+const REDEPLOYS = quick ? 200 : 400;
+const REDEPLOY_ROUNDS = quick ? 1 : 3;
 const MB = 1024 * 1024;
 
 /** A way to run `eddy`: the deno arguments before `serve`. */
@@ -155,6 +161,7 @@ export interface FootprintResults extends Standalone {
   floorStartToFirstAnswerMs: StartTimes;
   source: FootprintMode;
   bundle: FootprintMode;
+  redeploys?: RedeployResults;
   meetsTargets: Record<
     "source" | "bundle",
     { idleRss: boolean; startToFirstInvocation: boolean }
@@ -180,6 +187,14 @@ try {
     { name: "bundle", args: ["run", "-A", bundled] },
     tmp,
   );
+  console.log("source: redeploys");
+  const redeploys = await redeployGrowth(
+    ["run", "-A", `${root}cli.ts`],
+    tmp,
+    echo,
+    REDEPLOYS,
+    REDEPLOY_ROUNDS,
+  );
   const targets = { idleRssMB: 60, startToFirstInvocationMs: 300 };
   const meets = (r: FootprintMode) => ({
     idleRss: r.idleRssMB.noFunctions <= targets.idleRssMB,
@@ -200,6 +215,7 @@ try {
     floorStartToFirstAnswerMs: floor,
     source,
     bundle: single,
+    redeploys,
     meetsTargets: { source: meets(source), bundle: meets(single) },
   };
   await Deno.mkdir(`${root}bench/results`, { recursive: true });
@@ -218,6 +234,13 @@ try {
         `${r.rssPerWorkerMB} MB per worker; start to first invocation p50 ${r.startToFirstInvocationMs.p50} ms (1 worker: ${r.startToFirstInvocationOneWorkerMs.p50} ms)`,
     );
   }
+  console.log(
+    `redeploys: RSS rise over ${redeploys.redeploys} (MB) glibc default ${
+      redeploys.growthMB.glibcDefault.join(", ")
+    }; fixed mmap threshold ${
+      redeploys.growthMB.fixedMmapThreshold.join(", ")
+    }`,
+  );
 } finally {
   await Deno.remove(tmp, { recursive: true });
 }
