@@ -60,14 +60,19 @@ export type Invoke = (
   options?: InvokeOptions,
 ) => Promise<Invocation>;
 
-/** One function of a pair: its name and the args after its deployed ones. */
-export interface PairedFunction {
+/**
+ * One function of a group: its name, the args after its deployed ones, and
+ * (for a later one) the earlier functions of the group whose outputs,
+ * joined in this order, are its input (unset: the one just before it).
+ */
+export interface GroupedFunction {
   name: string;
   args?: string[];
+  from?: number[];
 }
 
-/** What a pair's first function did; its output went on to the second. */
-export interface LeadInvocation {
+/** What an earlier function of a group did; its output went on in the group. */
+export interface StageInvocation {
   fn: string;
   durationMs: number;
   outputBytes: number;
@@ -75,39 +80,41 @@ export interface LeadInvocation {
   calls?: CallTrace[];
 }
 
-/** A successful pair: the first function, and the second's invocation. */
-export interface PairedInvocation {
-  lead: LeadInvocation;
-  follower: Invocation;
+/**
+ * A successful group: what each function before the last did, in order,
+ * and the last one's invocation.
+ */
+export interface GroupedInvocation {
+  earlier: StageInvocation[];
+  last: Invocation;
 }
 
-/** Per-invocation options of a pair: those of its first function. */
-export type PairOptions = Pick<InvokeOptions, "signal" | "reservation">;
+/** Per-invocation options of a group: those of its first function. */
+export type GroupOptions = Pick<InvokeOptions, "signal" | "reservation">;
 
-/** Runs a pair of functions on this node; the node's `invokePair`. */
-export type InvokePair = (
-  lead: PairedFunction,
-  follower: PairedFunction,
+/** Runs a group of functions in one worker; the node's `invokeGroup`. */
+export type InvokeGroup = (
+  fns: GroupedFunction[],
   input: Uint8Array,
-  options?: PairOptions,
-) => Promise<PairedInvocation>;
+  options?: GroupOptions,
+) => Promise<GroupedInvocation>;
 
 /**
- * A pair's failure, as the failing function's {@linkcode InvocationError},
- * with which of the two it was: `stage` 0 for the first (the second never
- * ran), 1 for the second.
+ * A group's failure, as the failing function's {@linkcode InvocationError},
+ * with its place in the group: `stage` 0 for the first (no other ran), and
+ * so on (the later ones never ran).
  *
  * @example
  * ```ts
- * import { PairStageError } from "./invocation.ts";
- * const error = new PairStageError(1, "sink", "exit", "exited with code 1");
+ * import { StageError } from "./invocation.ts";
+ * const error = new StageError(1, "sink", "exit", "exited with code 1");
  * console.log(error.stage, error.code, error.details.function); // 1 exit sink
  * ```
  */
-export class PairStageError extends InvocationError {
-  readonly stage: 0 | 1;
+export class StageError extends InvocationError {
+  readonly stage: number;
   constructor(
-    stage: 0 | 1,
+    stage: number,
     fn: string,
     reason: InvocationFailure,
     message: string,

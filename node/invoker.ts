@@ -1,8 +1,8 @@
 /**
  * Running functions on a node's executors: each invocation checked
  * against its function's limits (input size, `limits.concurrency`, the
- * pool's admission), run, and counted in the metrics; a pair of functions
- * run as one job (see {@linkcode Invoker.invokePair}).
+ * pool's admission), run, and counted in the metrics; a group of functions
+ * run as one job (see {@linkcode Invoker.invokeGroup}).
  *
  * @module
  */
@@ -14,19 +14,37 @@ import {
 } from "../runtime/executor/job.ts";
 import type { MemoryBudget, Reservation } from "../runtime/memory_budget.ts";
 import type { CompiledModule } from "../runtime/module/mod.ts";
+import type { FollowerStage } from "../runtime/executor/mod.ts";
 import type { Deployment, Registry } from "../runtime/registry.ts";
 import type { LazyExecutorPool } from "./lazy_pool.ts";
 import type { Metrics } from "./metrics.ts";
 import type { NodeState } from "./state.ts";
 import {
   type CallChain,
+  type GroupedFunction,
+  type GroupedInvocation,
+  type GroupOptions,
   type Invocation,
   type InvokeOptions,
-  type PairedFunction,
-  type PairedInvocation,
-  type PairOptions,
-  PairStageError,
+  StageError,
 } from "./invocation.ts";
+
+/**
+ * A run expected to take at most this (ms) is brief: a workflow's fan-out
+ * branches of such functions run one after the other in their producer's
+ * worker, where a job each would cost more than the wait (a job's way
+ * through the pool and back is ~0.1 ms of the node's thread).
+ */
+const BRIEF_RUN_MS = 1;
+
+/**
+ * Whether stage `k` of a group reads what it would unasked (the one before
+ * it, or for the first its input): a chain's stages then cost the pool and
+ * the worker no `from` of their own.
+ */
+function readsOwnOrder(from: number[] | undefined, k: number): boolean {
+  return !from || k === 0 || (from.length === 1 && from[0] === k - 1);
+}
 
 /** What an {@linkcode Invoker} runs with: its node's parts. */
 export interface InvokerParts {
@@ -123,83 +141,85 @@ export class Invoker {
   }
 
   /**
-   * Runs function `lead.name` with `input` and then `follower.name` with
-   * its output, in one executor worker: the output goes from the first
-   * guest's stdout straight into the second's stdin, never between
-   * isolates (the design's memory mode at its cheapest: a workflow runs
-   * a step and its only consumer this way). Each function is checked
-   * against its own limits (the first's input, the second's input as the
-   * first's output, each one's concurrency and timeout) and counted in
-   * the metrics as an invocation of its own. Throws
+   * Runs the functions `fns` in order in one executor worker, the first
+   * with `input` and each later one with the outputs of those it reads
+   * (`from`; by default the one before it): outputs go from one guest's
+   * stdout straight into the next's stdin, never between isolates (the
+   * design's memory mode at its cheapest: a workflow runs a step and the
+   * local steps it alone feeds this way, e.g. A → {B, C} → D as one job).
+   * Each function is checked against its own limits (its input, as the
+   * outputs it reads for a later one; its concurrency and timeout) and
+   * counted in the metrics as an invocation of its own. Throws
    * {@linkcode NotFoundError} for an unknown function, and a
-   * {@linkcode PairStageError} naming the function that failed (the second
-   * never runs when the first failed).
+   * {@linkcode StageError} naming the function that failed (the later
+   * ones never run).
    *
    * @example
    * ```ts ignore
-   * const { lead, follower } = await invoker.invokePair({ name: "gen" }, { name: "sink" }, input);
-   * console.log(lead.outputBytes, follower.stdout);
+   * const { earlier, last } = await invoker.invokeGroup([{ name: "gen" }, { name: "sink" }], input);
+   * console.log(earlier[0].outputBytes, last.stdout);
    * ```
    */
-  async invokePair(
-    lead: PairedFunction,
-    follower: PairedFunction,
+  async invokeGroup(
+    fns: GroupedFunction[],
     input: Uint8Array,
-    options: PairOptions = {},
-  ): Promise<PairedInvocation> {
-    const first = this.#deployment(lead.name);
-    const second = this.#deployment(follower.name);
+    options: GroupOptions = {},
+  ): Promise<GroupedInvocation> {
+    const deployments = fns.map((fn) => this.#deployment(fn.name));
+    const [first] = deployments;
     if (input.byteLength > first.limits.maxInputBytes) {
       throw inputTooLarge(first, input.byteLength);
     }
-    // A function paired with itself runs one stage at a time: one slot of
-    // its concurrency, as when its two steps ran one after the other.
-    const both = first === second ? [first] : [first, second];
-    this.#enter(both);
+    // A function in a group more than once runs one stage at a time: one
+    // slot of its concurrency, as when its steps ran one after the other.
+    const distinct = [...new Set(deployments)];
+    this.#enter(distinct);
     let result: JobResult;
     let queuedAt = 0;
     try {
-      const [leadModule, followerModule] = await Promise.all([
-        this.#compiled(first),
-        this.#compiled(second),
-      ]);
+      const compiled = await Promise.all(
+        deployments.map((fn) => this.#compiled(fn)),
+      );
+      const stages: FollowerStage[] = [];
+      for (const [k, fn] of deployments.entries()) {
+        const stage: FollowerStage = {
+          compiled: compiled[k],
+          moduleKey: moduleKey(fn),
+          spec: this.#jobSpec(fn, fns[k].args),
+          maxInputBytes: fn.limits.maxInputBytes,
+        };
+        if (!readsOwnOrder(fns[k].from, k)) stage.from = fns[k].from;
+        stages.push(stage);
+      }
       queuedAt = performance.now();
-      result = await this.#parts.pool.runPair(
-        {
-          compiled: leadModule,
-          moduleKey: moduleKey(first),
-          spec: this.#jobSpec(first, lead.args),
-        },
-        {
-          compiled: followerModule,
-          moduleKey: moduleKey(second),
-          spec: this.#jobSpec(second, follower.args),
-          maxInputBytes: second.limits.maxInputBytes,
-        },
+      result = await this.#parts.pool.runGroup(
+        stages[0],
+        stages.slice(1),
         input,
         options.signal,
       );
     } catch (error) {
       throw this.#refusedRun(first.name, error);
     } finally {
-      this.#leave(both);
+      this.#leave(distinct);
     }
     this.#settleRun(first.name, result, queuedAt, options.reservation);
-    const outcome = result.lead;
-    if (result.stage === 1) {
-      // Its figures are missing only when the pool ended the pair itself
-      // (a worker replaced mid-run): it ran, for an unknown time.
-      this.#record(first.name, {
+    const stage = result.stage ?? 0;
+    // The earlier stages' figures are missing only when the pool ended the
+    // group itself (a worker replaced mid-run): they ran, for unknown times.
+    for (let k = 0; k < stage; k++) {
+      const outcome = result.earlier?.[k];
+      this.#record(deployments[k].name, {
         durationMs: outcome?.durationMs ?? 0,
         stderr: outcome?.stderr ?? "",
         state: outcome?.state,
       });
     }
-    const ended = result.stage === 1 ? second : first;
+    const ended = deployments[stage];
     this.#record(ended.name, result);
     if (result.failure) {
-      throw new PairStageError(
-        result.stage ?? 0,
+      throw new StageError(
+        stage,
         ended.name,
         result.failure.reason,
         result.failure.message,
@@ -207,15 +227,15 @@ export class Invoker {
       );
     }
     return {
-      lead: {
-        fn: first.name,
-        durationMs: outcome!.durationMs,
-        outputBytes: outcome!.outputBytes,
-        stderr: outcome!.stderr,
-        ...(outcome!.calls ? { calls: outcome!.calls } : {}),
-      },
-      follower: {
-        fn: second.name,
+      earlier: result.earlier!.map((outcome, k) => ({
+        fn: deployments[k].name,
+        durationMs: outcome.durationMs,
+        outputBytes: outcome.outputBytes,
+        stderr: outcome.stderr,
+        ...(outcome.calls ? { calls: outcome.calls } : {}),
+      })),
+      last: {
+        fn: ended.name,
         stdout: result.stdout,
         stderr: result.stderr,
         exitCode: result.exitCode,
@@ -223,6 +243,20 @@ export class Invoker {
         calls: result.calls,
       },
     };
+  }
+
+  /**
+   * Whether runs of `fn` are brief enough (at most `BRIEF_RUN_MS` expected)
+   * for a workflow's fan-out branches to run one after the other in one
+   * worker rather than each as a job of its own.
+   *
+   * @example
+   * ```ts ignore
+   * console.log(invoker.runsBriefly("sha256")); // true
+   * ```
+   */
+  runsBriefly(fn: string): boolean {
+    return this.#parts.pool.expectedRunMs(fn) <= BRIEF_RUN_MS;
   }
 
   /** Function `name`'s deployment; {@linkcode NotFoundError} if none. */
@@ -301,7 +335,10 @@ export class Invoker {
     queuedAt: number,
     reservation?: Reservation,
   ): void {
-    const ran = result.durationMs + (result.lead?.durationMs ?? 0);
+    const ran = (result.earlier ?? []).reduce(
+      (ms, stage) => ms + stage.durationMs,
+      result.durationMs,
+    );
     this.#parts.metrics.recordWait(
       name,
       Math.max(0, performance.now() - queuedAt - ran) / 1000,

@@ -53,11 +53,16 @@ export class LazyExecutorPool {
     return this.#pool.run(...job);
   }
 
-  /** {@linkcode ExecutorPool.runPair}, starting the workers first if needed. */
-  runPair(...job: Parameters<ExecutorPool["runPair"]>): Promise<JobResult> {
+  /** {@linkcode ExecutorPool.runGroup}, starting the workers first if needed. */
+  runGroup(...job: Parameters<ExecutorPool["runGroup"]>): Promise<JobResult> {
     this.start();
     if (!this.#pool) return Promise.reject(shuttingDown(job[0].spec.fn));
-    return this.#pool.runPair(...job);
+    return this.#pool.runGroup(...job);
+  }
+
+  /** {@linkcode ExecutorPool.expectedRunMs}; its first guess before the workers start. */
+  expectedRunMs(fn: string): number {
+    return this.#pool?.expectedRunMs(fn) ?? 0;
   }
 
   /**

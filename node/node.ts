@@ -37,11 +37,11 @@ import { NodeState } from "./state.ts";
 import type { StoreConfig } from "../state/store.ts";
 import { VERSION } from "../version.ts";
 import type {
+  GroupedFunction,
+  GroupedInvocation,
+  GroupOptions,
   Invocation,
   InvokeOptions,
-  PairedFunction,
-  PairedInvocation,
-  PairOptions,
 } from "./invocation.ts";
 
 export type {
@@ -275,8 +275,9 @@ export class EddyNode {
       dataDir: registry.dataDir,
       nodeId: node.id,
       invoke: (name, input, options) => node.invoke(name, input, options),
-      invokePair: (lead, follower, input, options) =>
-        node.invokePair(lead, follower, input, options),
+      invokeGroup: (fns, input, options) =>
+        node.invokeGroup(fns, input, options),
+      short: (fn) => node.#invoker.runsBriefly(fn),
       send: (nodeId, mode, request, options) =>
         node.remote.send(nodeId, mode, request, options),
       self: () => ({
@@ -442,21 +443,20 @@ export class EddyNode {
   }
 
   /**
-   * Runs `lead.name` and then `follower.name` on its output in one
-   * executor worker (see {@linkcode Invoker.invokePair}).
+   * Runs the functions `fns` in one executor worker, each later one on
+   * the outputs of those it reads (see {@linkcode Invoker.invokeGroup}).
    *
    * @example
    * ```ts ignore
-   * const { lead, follower } = await node.invokePair({ name: "gen" }, { name: "sink" }, input);
+   * const { earlier, last } = await node.invokeGroup([{ name: "gen" }, { name: "sink" }], input);
    * ```
    */
-  invokePair(
-    lead: PairedFunction,
-    follower: PairedFunction,
+  invokeGroup(
+    fns: GroupedFunction[],
     input: Uint8Array,
-    options?: PairOptions,
-  ): Promise<PairedInvocation> {
-    return this.#invoker.invokePair(lead, follower, input, options);
+    options?: GroupOptions,
+  ): Promise<GroupedInvocation> {
+    return this.#invoker.invokeGroup(fns, input, options);
   }
 
   /**

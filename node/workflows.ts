@@ -36,7 +36,7 @@ import {
   type WorkflowSpec,
 } from "../workflow/mod.ts";
 import { NodeUnavailableError } from "./unavailable.ts";
-import type { Invoke, InvokePair } from "./invocation.ts";
+import type { Invoke, InvokeGroup } from "./invocation.ts";
 import type { NodeInfo, PeerTable } from "./peers.ts";
 
 /** What {@linkcode Workflows} needs of its node. */
@@ -46,8 +46,10 @@ export interface WorkflowParts {
   nodeId: string;
   /** Runs a step's function here. */
   invoke: Invoke;
-  /** Runs a step and its only consumer here, in one worker. */
-  invokePair: InvokePair;
+  /** Runs a group of steps here, in one worker. */
+  invokeGroup: InvokeGroup;
+  /** Whether runs of function `fn` are brief (see `WorkflowRunOptions.short`). */
+  short(fn: string): boolean;
   /**
    * Sends to node `nodeId` (this one included) with `mode`, or the mode its
    * locality allows; `options.transfer` hands the payload over.
@@ -481,18 +483,24 @@ export class Workflows {
       execute: async (step, input) =>
         (await this.#node.invoke(step.function, input, { args: step.args }))
           .stdout,
-      executePair: async (lead, follower, input) => {
-        const pair = await this.#node.invokePair(
-          { name: lead.function, args: lead.args },
-          { name: follower.function, args: follower.args },
+      executeGroup: async ({ steps, from }, input) => {
+        const { earlier, last } = await this.#node.invokeGroup(
+          steps.map((step, k) => ({
+            name: step.function,
+            args: step.args,
+            ...(k > 0 ? { from: from[k] } : {}),
+          })),
           input,
         );
         return {
-          output: pair.follower.stdout,
-          followerMs: pair.follower.durationMs,
-          middleBytes: pair.lead.outputBytes,
+          output: last.stdout,
+          stages: [...earlier, {
+            durationMs: last.durationMs,
+            outputBytes: last.stdout.byteLength,
+          }],
         };
       },
+      short: this.#node.short,
       release: this.#node.release,
       push: async (edge, bytes, transfer, trace) => {
         const headers: Record<string, string> = {

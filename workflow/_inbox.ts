@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from "../runtime/bytes.ts";
 
 /** One slot per producer, in fan-in order. */
 export class Inbox {
@@ -48,14 +49,7 @@ export class Inbox {
     const parts = this.#slots as Uint8Array[];
     this.#slots = [];
     if (parts.length === 1) return parts[0];
-    const whole = new Uint8Array(
-      parts.reduce((sum, part) => sum + part.byteLength, 0),
-    );
-    let offset = 0;
-    for (const part of parts) {
-      whole.set(part, offset);
-      offset += part.byteLength;
-    }
+    const whole = concatBytes(parts);
     for (const part of parts) release(part);
     return whole;
   }

@@ -59,6 +59,7 @@ export {
   stepFailed,
   WorkflowError,
 } from "./errors.ts";
+export { type StepGroup } from "./_groups.ts";
 export { parseWorkflow, parseWorkflowNow } from "./parse.ts";
 export {
   type PlannedEdge,
@@ -68,8 +69,8 @@ export {
 } from "./plan.ts";
 export {
   type ExecuteFn,
-  type ExecutePairFn,
-  type PairOutput,
+  type ExecuteGroupFn,
+  type GroupOutput,
   type PushFn,
   type WorkflowResult,
   WorkflowRun,

@@ -15,6 +15,7 @@
  */
 import { handOver } from "../comm/mod.ts";
 import { Inbox } from "./_inbox.ts";
+import { groupsOf, type StepGroup } from "./_groups.ts";
 import { invalidDelivery, pushFailed, stepFailed } from "./errors.ts";
 import type { PlannedEdge, PlannedStep, WorkflowPlan } from "./plan.ts";
 import { WORKFLOW_INPUT, WORKFLOW_OUTPUT } from "./spec.ts";
@@ -38,37 +39,34 @@ export type ExecuteFn = (
 ) => Promise<Uint8Array>;
 
 /**
- * What a pair of steps run in one worker gave: the second's output, and
- * its run time and the bytes that went from the first to it, for the
- * trace.
+ * What a group of steps run in one worker gave: the last step's output, and
+ * for the trace each step's run time and output size (the last's too).
  */
-export interface PairOutput {
+export interface GroupOutput {
   output: Uint8Array;
-  followerMs: number;
-  /** The first step's output, which the second read as its input. */
-  middleBytes: number;
+  stages: { durationMs: number; outputBytes: number }[];
 }
 
 /**
- * Runs step `lead` with `input`, then `follower` with `lead`'s output, in
- * one executor worker (see `WorkflowRunOptions.executePair`). Owns `input`
+ * Runs `group`'s steps in one executor worker (see
+ * `WorkflowRunOptions.executeGroup`), the first with `input`, each later
+ * one with the outputs of the steps it reads (`group.from`). Owns `input`
  * as {@linkcode ExecuteFn} does. A rejection with an error whose `stage`
- * is 1 fails `follower`'s step; any other fails `lead`'s.
+ * is a place in `group.steps` fails that step; any other fails the first.
  *
  * @example
  * ```ts ignore
- * const executePair: ExecutePairFn = async (lead, follower, input) => {
- *   const pair = await node.invokePair({ name: lead.function }, { name: follower.function }, input);
- *   return { output: pair.follower.stdout, followerMs: pair.follower.durationMs,
- *     middleBytes: pair.lead.outputBytes };
+ * const executeGroup: ExecuteGroupFn = async ({ steps, from }, input) => {
+ *   const { earlier, last } = await node.invokeGroup(
+ *     steps.map((s, i) => ({ name: s.function, from: from[i] })), input);
+ *   return { output: last.stdout, stages: [...earlier, { ...last, outputBytes: last.stdout.byteLength }] };
  * };
  * ```
  */
-export type ExecutePairFn = (
-  lead: PlannedStep,
-  follower: PlannedStep,
+export type ExecuteGroupFn = (
+  group: StepGroup,
   input: Uint8Array,
-) => Promise<PairOutput>;
+) => Promise<GroupOutput>;
 
 /**
  * Delivers `bytes` along `edge` with `edge.mode` (memory included) to the
@@ -112,12 +110,18 @@ export interface WorkflowRunOptions {
   nodeId: string;
   execute: ExecuteFn;
   /**
-   * Runs a local step and its only consumer together when that consumer
-   * has no other producer and the edge between them is memory: the
-   * design's first mode, the consumer in the producer's isolate, with no
-   * push between them. Without it every step runs on its own.
+   * Runs a local step and the local steps it alone feeds by memory (see
+   * `groupSteps`) together: the design's first mode, consumers in their
+   * producer's isolate, with no push between them. Without it every step
+   * runs on its own.
    */
-  executePair?: ExecutePairFn;
+  executeGroup?: ExecuteGroupFn;
+  /**
+   * Whether runs of function `fn` are brief enough for a fan-out's
+   * branches to run one after the other in a group; without it a group
+   * has no fan-out.
+   */
+  short?: (fn: string) => boolean;
   push: PushFn;
   /**
    * Takes back bytes the run is done with and owns alone: a step's input
@@ -187,9 +191,11 @@ export class WorkflowRun {
   readonly runId: string;
   readonly nodeId: string;
   readonly #execute: ExecuteFn;
-  readonly #executePair: ExecutePairFn | undefined;
-  /** Local steps run with their only consumer, to that consumer. */
-  readonly #pairs = new Map<string, PlannedStep>();
+  readonly #executeGroup: ExecuteGroupFn | undefined;
+  /** Groups of local steps run as one job, by their first step. */
+  readonly #groups = new Map<string, StepGroup>();
+  /** Steps of groups that are not their first: they take no delivery. */
+  readonly #grouped = new Set<string>();
   readonly #push: PushFn;
   readonly #release: (bytes: Uint8Array) => void;
   /** Steps placed on this node, and `$output` on the origin. */
@@ -211,7 +217,7 @@ export class WorkflowRun {
     this.runId = options.runId;
     this.nodeId = nodeId;
     this.#execute = options.execute;
-    this.#executePair = options.executePair;
+    this.#executeGroup = options.executeGroup;
     this.#push = options.push;
     this.#release = options.release ?? (() => {});
     for (const step of plan.steps) {
@@ -229,7 +235,7 @@ export class WorkflowRun {
       list.push(edge);
       this.#outgoing.set(edge.from, list);
     }
-    if (this.#executePair) this.#pairUp();
+    if (this.#executeGroup) this.#groupUp(options.short);
     // Failures are reported through settled() and result(); these handlers
     // only keep a run nobody awaits from crashing the process.
     this.#settled.promise.catch(() => {});
@@ -239,25 +245,16 @@ export class WorkflowRun {
   }
 
   /**
-   * Pairs each local step whose one edge is memory to a local step fed by
-   * it alone, each step in one pair at most; the consumer's input then
-   * never arrives by delivery, so its inbox goes.
+   * Groups local steps (see `groupSteps`); a group's later steps' inputs
+   * never arrive by delivery, so their inboxes go.
    */
-  #pairUp(): void {
-    const paired = new Set<string>();
-    for (const [from, edges] of this.#outgoing) {
-      const edge = edges[0];
-      const follower = this.#steps.get(edge.to);
-      if (
-        edges.length !== 1 || edge.mode !== "memory" || !follower ||
-        !this.#steps.has(from) || follower.after.length !== 1 ||
-        paired.has(from) || paired.has(follower.name)
-      ) {
-        continue;
+  #groupUp(short?: (fn: string) => boolean): void {
+    for (const group of groupsOf(this.plan, this.nodeId, short)) {
+      this.#groups.set(group.steps[0].name, group);
+      for (const step of group.steps.slice(1)) {
+        this.#grouped.add(step.name);
+        this.#inboxes.delete(step.name);
       }
-      this.#pairs.set(from, follower);
-      paired.add(from).add(follower.name);
-      this.#inboxes.delete(follower.name);
     }
   }
 
@@ -292,7 +289,7 @@ export class WorkflowRun {
     const inbox = this.#inboxes.get(to);
     const problem = inbox
       ? inbox.put(from, bytes)
-      : [...this.#pairs.values()].some((step) => step.name === to)
+      : this.#grouped.has(to)
       ? `'${to}' runs in its producer's worker and takes no delivery`
       : `'${to}' is not on node '${this.nodeId}'`;
     if (problem) {
@@ -307,15 +304,16 @@ export class WorkflowRun {
       );
       this.#done();
     } else {
-      const follower = this.#pairs.get(to);
+      const group = this.#groups.get(to);
       // The step's input goes out of scope when #run returns, before the
       // output is sent on: a slow push does not hold both.
-      void this.#run(this.#steps.get(to)!, input, follower).then(
+      void this.#run(this.#steps.get(to)!, input, group).then(
         async (output) => {
           if (!output) return;
-          // A pair's first step is done: it sends nothing itself.
-          if (follower) this.#done();
-          await this.#send(follower?.name ?? to, output);
+          // A group's steps but its last are done: they send nothing.
+          const steps = group?.steps ?? [];
+          for (let k = 1; k < steps.length; k++) this.#done();
+          await this.#send(steps.at(-1)?.name ?? to, output);
           this.#done();
         },
       );
@@ -353,34 +351,33 @@ export class WorkflowRun {
   }
 
   /**
-   * Runs a step, or a step and the consumer paired with it (see
-   * `#pairUp`) as one job; the output of the last step run, or nothing
-   * when the run failed. A pair's trace has both steps and the memory edge
-   * between them: the first ends where the second's run began (the job's
-   * wait counts in the first), and the edge took no time of its own, the
-   * second reading the first's output where it was written.
+   * Runs a step, or the group it heads (see `#groupUp`) as one job; the
+   * output of the last step run, or nothing when the run failed. A group's
+   * trace has each step and the memory edges between them: the steps end
+   * one after the other at the job's end, each after its own run time (the
+   * job's wait counts in the first), and an edge took no time of its own,
+   * its consumer reading the output where it was written.
    */
   async #run(
     step: PlannedStep,
     input: Uint8Array,
-    follower?: PlannedStep,
+    group?: StepGroup,
   ): Promise<Uint8Array | undefined> {
     // Read before execute: it may transfer (and so empty) the buffer.
     const inputBytes = input.byteLength;
     const start = epochMs();
-    let pair: PairOutput | undefined;
+    let ran: GroupOutput | undefined;
     let output: Uint8Array;
     try {
-      if (follower) {
-        pair = await this.#executePair!(step, follower, input);
-        output = pair.output;
+      if (group) {
+        ran = await this.#executeGroup!(group, input);
+        output = ran.output;
       } else {
         output = await this.#execute(step, input);
       }
     } catch (error) {
-      const failed = follower && (error as { stage?: number }).stage === 1
-        ? follower
-        : step;
+      const stage = (error as { stage?: number }).stage ?? 0;
+      const failed = group?.steps[stage] ?? step;
       this.#fail(stepFailed(this.plan.workflow, this.runId, failed, error));
       return undefined;
     }
@@ -388,32 +385,49 @@ export class WorkflowRun {
     // Not transferred to a worker (it holds bytes still): nobody needs it.
     if (input.byteLength > 0) this.#release(input);
     const end = epochMs();
-    if (!pair) {
+    if (!ran) {
       this.#traceStep(step, start, end, inputBytes, output.byteLength);
       return output;
     }
-    const middle = Math.max(start, end - pair.followerMs);
-    this.#traceStep(step, start, middle, inputBytes, pair.middleBytes);
-    this.#trace.push({
-      kind: "edge",
-      from: step.name,
-      to: follower!.name,
-      fromNode: this.nodeId,
-      toNode: this.nodeId,
-      mode: "memory",
-      bytes: pair.middleBytes,
-      start: middle,
-      transferMs: 0,
-      sameIsolate: true,
-    });
-    this.#traceStep(
-      follower!,
-      middle,
-      end,
-      pair.middleBytes,
-      output.byteLength,
-    );
+    this.#traceGroup(group!, ran.stages, start, end, inputBytes);
     return output;
+  }
+
+  /** The trace of `group`'s steps, run from `start` to `end`, and its edges. */
+  #traceGroup(
+    { steps, from }: StepGroup,
+    stages: GroupOutput["stages"],
+    start: number,
+    end: number,
+    inputBytes: number,
+  ): void {
+    const ends: number[] = new Array(steps.length);
+    let at = end;
+    for (let k = steps.length - 1; k >= 0; k--) {
+      ends[k] = at;
+      at = Math.max(start, at - stages[k].durationMs);
+    }
+    for (let k = 0; k < steps.length; k++) {
+      let input = k === 0 ? inputBytes : 0;
+      for (const i of from[k]) {
+        const bytes = stages[i].outputBytes;
+        input += bytes;
+        this.#trace.push({
+          kind: "edge",
+          from: steps[i].name,
+          to: steps[k].name,
+          fromNode: this.nodeId,
+          toNode: this.nodeId,
+          mode: "memory",
+          bytes,
+          start: ends[i],
+          transferMs: 0,
+          sameIsolate: true,
+        });
+      }
+      const begun = k === 0 ? start : ends[k - 1];
+      this.#traceStep(steps[k], begun, ends[k], input, stages[k].outputBytes);
+    }
   }
 
   #traceStep(

@@ -175,7 +175,7 @@ export const TraceEntrySchema = z.discriminatedUnion("kind", [
     transferMs: z.number(),
     sameIsolate: z.literal(true).optional().openapi({
       description:
-        "The consumer ran in the producer's worker right after it and read its output where it was written: no transfer of its own.",
+        "The consumer ran in the producer's worker, in the same job, and read its output where it was written: no transfer of its own.",
     }),
   }),
 ]).openapi("TraceEntry");

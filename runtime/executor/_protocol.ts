@@ -12,8 +12,8 @@ export interface PostedJob {
   moduleKey: string;
   spec: JobSpec;
   stdin: Uint8Array;
-  /** A second stage, fed this one's output in the same worker. */
-  then?: FollowerJob;
+  /** Later stages, fed earlier ones' outputs in the same worker. */
+  then?: FollowerJob[];
 }
 
 /**
@@ -40,7 +40,7 @@ export type ToWorker =
     id: number;
     moduleKey: string;
     spec: JobSpec;
-    then?: FollowerJob;
+    then?: FollowerJob[];
   }
   | { type: "forgetTemplate"; id: number }
   | { type: "budget"; shared: SharedArrayBuffer }
@@ -72,15 +72,15 @@ export type FromWorker =
     input: Uint8Array;
     /** The calling job's deadline (epoch ms). */
     deadline: number;
-    /** The stage of a paired job that called (unset: the first). */
-    stage?: 1;
+    /** The stage of a grouped job that called (unset: the first). */
+    stage?: number;
   }
   /**
    * A job went off the CPU to sleep (`poll_oneoff`) until it wakes or its
    * `deadline` (epoch ms) comes, and back: the worker may take more jobs
    * meanwhile.
    */
-  | { type: "park"; seq: number; deadline: number; stage?: 1 }
+  | { type: "park"; seq: number; deadline: number; stage?: number }
   | { type: "unpark"; seq: number };
 
 /**
@@ -91,8 +91,8 @@ export type FromWorker =
  * the pool knows which ones it may give to another worker. It also counts
  * the compiled modules it holds, so that metrics show what a worker really
  * keeps, not what the pool believes it sent, and the budget bytes its running
- * jobs' outputs hold, and which stage of a paired job is on the CPU (1:
- * the second, see `FollowerJob`). After them come `CANCEL_SLOTS` slots where the pool
+ * jobs' outputs hold, and which stage of a grouped job is on the CPU (0 is
+ * the first, see `FollowerJob`). After them come `CANCEL_SLOTS` slots where the pool
  * writes the seq of a job it cancelled before the worker started it, so that
  * the worker skips it; `IDLE` marks a free slot.
  */
@@ -105,7 +105,7 @@ export const STATUS_MODULES = 3;
  * must terminate the worker before their results arrive.
  */
 export const STATUS_RESERVED = 4;
-/** The stage of the job on the CPU: 0, or 1 for a paired job's second. */
+/** The stage of the job on the CPU: 0, or a grouped job's later one. */
 export const STATUS_STAGE = 5;
 export const STATUS_CANCEL = 6;
 export const CANCEL_SLOTS = 16;

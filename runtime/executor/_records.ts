@@ -15,14 +15,14 @@ import type { Ring } from "./_ring.ts";
 
 /** A job given to the pool, until its outcome is given to its caller. */
 export interface PendingJob {
-  /** The function it runs (the first, when paired): its line in the queue. */
+  /** The function it runs (the first, when grouped): its line in the queue. */
   fn: string;
   posted: PostedJob;
   compiled: CompiledModule;
-  /** The second stage's module, when paired. */
-  followerCompiled?: CompiledModule;
-  /** 1 once its worker said its second stage runs (a call, a sleep). */
-  stage?: 1;
+  /** The later stages' modules, when grouped (see `posted.then`). */
+  laterCompiled?: CompiledModule[];
+  /** The later stage its worker last said runs (a call, a sleep), if any. */
+  stage?: number;
   resolve: (result: JobResult) => void;
   reject: (error: unknown) => void;
   /** Its input buffer went to a worker and is gone from this isolate. */
@@ -70,7 +70,7 @@ export interface Executor {
   ring: Ring;
   /**
    * Function specs sent to it (see `run`), by id, with the keys of the
-   * modules they run (two for a paired job's).
+   * modules they run (all its stages' for a grouped job).
    */
   templates: Map<number, readonly string[]>;
   /** Terminated: its ring is read no more. */
@@ -115,20 +115,30 @@ export interface Executor {
   spareBytes: number;
 }
 
-/** What `job` runs in the stage it was last seen in. */
-export function stageOf(job: PendingJob): { spec: JobSpec } {
-  return job.stage === 1 ? job.posted.then! : job.posted;
+/** What `job` runs in the stage it was last seen in, and its module. */
+export function stageOf(
+  job: PendingJob,
+): { spec: JobSpec; compiled: CompiledModule } {
+  return job.stage
+    ? {
+      spec: job.posted.then![job.stage - 1].spec,
+      compiled: job.laterCompiled![job.stage - 1],
+    }
+    : { spec: job.posted.spec, compiled: job.compiled };
 }
 
 /** Keys of the modules `job` runs. */
 export function moduleKeys(job: PendingJob): string[] {
-  const then = job.posted.then;
-  return then ? [job.posted.moduleKey, then.moduleKey] : [job.posted.moduleKey];
+  return [
+    job.posted.moduleKey,
+    ...(job.posted.then ?? []).map((stage) => stage.moduleKey),
+  ];
 }
 
-/** Notes that `job`, on `executor`'s CPU, is in its second stage if it is. */
+/** Notes which of its stages `job`, on `executor`'s CPU, is in. */
 export function noteStage(executor: Executor, job: PendingJob): void {
-  if (executor.status[STATUS_STAGE] === 1) job.stage = 1;
+  const stage = executor.status[STATUS_STAGE];
+  if (stage > 0) job.stage = stage;
 }
 
 /**

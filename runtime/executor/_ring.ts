@@ -41,9 +41,10 @@ const CONTROL_BYTES = 8 * Int32Array.BYTES_PER_ELEMENT;
 // message), input length.
 const JOB_HEADER = 4;
 // Result slot header (Float64): seq, exit code, duration, reserved bytes,
-// output length, and a paired job's first stage: its duration and output
-// length (-1: a single job).
-const RESULT_HEADER = 7;
+// output length, and the number of earlier stages of a grouped job (0: a
+// single job), whose durations and output lengths follow the output in the
+// slot, from the first 8-byte boundary.
+const RESULT_HEADER = 6;
 
 /** A job as read from its slot, before the worker takes it. */
 export interface RingJob {
@@ -64,15 +65,18 @@ export interface RingResult {
   calls?: unknown;
   state?: unknown;
   reserved?: number;
-  stage?: 1;
-  lead?: {
+  stage?: number;
+  earlier?: {
     durationMs: number;
     outputBytes: number;
     stderr: string;
     calls?: unknown;
     state?: unknown;
-  };
+  }[];
 }
+
+/** Where the figures of earlier stages start after an output of `bytes`. */
+const figuresAt = (bytes: number) => Math.ceil(bytes / 8);
 
 /**
  * One worker's job and result rings over one SharedArrayBuffer; both sides
@@ -100,6 +104,8 @@ export class Ring {
   readonly #resultHeaders: Float64Array<SharedArrayBuffer>;
   readonly #jobData: Uint8Array<SharedArrayBuffer>;
   readonly #resultData: Uint8Array<SharedArrayBuffer>;
+  /** The result slots again, as floats for the figures of earlier stages. */
+  readonly #resultFigures: Float64Array<SharedArrayBuffer>;
 
   constructor(shared?: SharedArrayBuffer) {
     const jobHeaderBytes = JOB_SLOTS * JOB_HEADER * 8;
@@ -128,6 +134,11 @@ export class Ring {
       this.shared,
       at,
       RESULT_SLOTS * SLOT_BYTES,
+    );
+    this.#resultFigures = new Float64Array(
+      this.shared,
+      at,
+      RESULT_SLOTS * SLOT_BYTES / 8,
     );
   }
 
@@ -202,13 +213,18 @@ export class Ring {
         durationMs: r[h + 2],
       };
       if (r[h + 3]) result.reserved = r[h + 3];
-      if (r[h + 6] >= 0) {
-        result.stage = 1;
-        result.lead = {
-          durationMs: r[h + 5],
-          outputBytes: r[h + 6],
-          stderr: "",
-        };
+      const stages = r[h + 5];
+      if (stages > 0) {
+        let f = slot * SLOT_BYTES / 8 + figuresAt(r[h + 4]);
+        result.stage = stages;
+        result.earlier = [];
+        for (let k = 0; k < stages; k++, f += 2) {
+          result.earlier.push({
+            durationMs: this.#resultFigures[f],
+            outputBytes: this.#resultFigures[f + 1],
+            stderr: "",
+          });
+        }
       }
       taken = (taken + 1) | 0;
       Atomics.store(c, RESULTS_TAKEN, taken);
@@ -256,15 +272,16 @@ export class Ring {
 
   /**
    * Writes `result` to a result slot and wakes the pool, if it is a plain
-   * success that fits (a paired job's first stage plain too); says whether
-   * it did (else it goes by message).
+   * success that fits (with a grouped job's earlier stages plain too);
+   * says whether it did (else it goes by message).
    */
   tryWriteResult(seq: number, result: RingResult): boolean {
-    const lead = result.lead;
+    const earlier = result.earlier ?? [];
+    const length = result.stdout.byteLength;
     if (
       result.failure || result.calls || result.state || result.stderr ||
-      result.stdout.byteLength > SLOT_BYTES ||
-      (lead && (lead.stderr || lead.calls || lead.state))
+      (figuresAt(length) + 2 * earlier.length) * 8 > SLOT_BYTES ||
+      earlier.some((stage) => stage.stderr || stage.calls || stage.state)
     ) {
       return false;
     }
@@ -280,10 +297,14 @@ export class Ring {
     r[h + 1] = result.exitCode;
     r[h + 2] = result.durationMs;
     r[h + 3] = result.reserved ?? 0;
-    r[h + 4] = result.stdout.byteLength;
-    r[h + 5] = lead?.durationMs ?? 0;
-    r[h + 6] = lead?.outputBytes ?? -1;
+    r[h + 4] = length;
+    r[h + 5] = earlier.length;
     this.#resultData.set(result.stdout, slot * SLOT_BYTES);
+    let f = slot * SLOT_BYTES / 8 + figuresAt(length);
+    for (const stage of earlier) {
+      this.#resultFigures[f++] = stage.durationMs;
+      this.#resultFigures[f++] = stage.outputBytes;
+    }
     Atomics.store(c, RESULTS_WRITTEN, (written + 1) | 0);
     Atomics.notify(c, RESULTS_WRITTEN);
     return true;

@@ -37,10 +37,11 @@ export interface JobSpec {
 }
 
 /**
- * The second stage of a paired job: a function run in the same worker
- * right after the first, with the first's output as its stdin (the design's
- * first communication mode: the bytes go from the producer's output
- * straight into the consumer's memory, with no message between isolates).
+ * A later stage of a grouped job: a function run in the same worker after
+ * the stages before it, with the outputs of the stages it reads (`from`) as
+ * its stdin (the design's first communication mode: the bytes go from the
+ * producer's output straight into the consumer's memory, with no message
+ * between isolates). A job with one such stage is a pair.
  *
  * @example
  * ```ts
@@ -59,21 +60,26 @@ export interface FollowerJob {
   /** How workers know its compiled module. */
   moduleKey: string;
   spec: JobSpec;
-  /** A first stage's output past this fails the pair (`input_too_large`). */
+  /** An input past this fails the stage (`input_too_large`). */
   maxInputBytes: number;
+  /**
+   * The earlier stages (0 is the job's first) whose outputs, joined in this
+   * order, are its input; unset, the stage just before it.
+   */
+  from?: number[];
 }
 
 /**
- * What the first stage of a paired job did, when it succeeded (its output
- * went on to the second stage, so only its size is told).
+ * What an earlier stage of a grouped job did: it succeeded, and its output
+ * went on to later stages, so only its size is told.
  *
  * @example
  * ```ts
- * import type { LeadOutcome } from "./job.ts";
- * const lead: LeadOutcome = { durationMs: 0.3, outputBytes: 1048576, stderr: "" };
+ * import type { StageOutcome } from "./job.ts";
+ * const first: StageOutcome = { durationMs: 0.3, outputBytes: 1048576, stderr: "" };
  * ```
  */
-export interface LeadOutcome {
+export interface StageOutcome {
   durationMs: number;
   outputBytes: number;
   /** The tail of its stderr. */
@@ -134,13 +140,16 @@ export interface JobResult {
    */
   reserved?: number;
   /**
-   * 1 when this is the result of a paired job's second stage (see
-   * {@linkcode FollowerJob}); unset for a single job, or when the first
-   * stage failed and the second never ran.
+   * The stage of a grouped job (see {@linkcode FollowerJob}) this is the
+   * result of, when not the first: the last one, or the one that failed
+   * (the later ones never ran).
    */
-  stage?: 1;
-  /** A paired job's first stage, once it succeeded (set by its worker). */
-  lead?: LeadOutcome;
+  stage?: number;
+  /**
+   * The stages before `stage`, in order, all of which succeeded (set by
+   * the worker; missing when the pool ended the job itself).
+   */
+  earlier?: StageOutcome[];
 }
 
 /**

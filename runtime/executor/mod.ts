@@ -17,7 +17,7 @@ export type {
   JobResult,
   JobSignal,
   JobSpec,
-  LeadOutcome,
+  StageOutcome,
 } from "./job.ts";
 export { MemoryPool, type MemoryPoolOptions } from "./memory_pool.ts";
 export {

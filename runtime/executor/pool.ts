@@ -29,7 +29,7 @@ import { HostFdLedger } from "../wasi/fd_ledger.ts";
 import { isSpareSized } from "../wasi/stdio.ts";
 import type { MemoryBudget } from "../memory_budget.ts";
 import type { CallOrigin, CallReply } from "./guest_calls.ts";
-import type { JobResult, JobSignal, JobSpec } from "./job.ts";
+import type { FollowerJob, JobResult, JobSignal, JobSpec } from "./job.ts";
 import {
   CANCEL_SLOTS,
   type FromWorker,
@@ -61,6 +61,7 @@ import {
 } from "./_records.ts";
 import { cancelled, failedIn, timedOut } from "./_outcomes.ts";
 import { expectedWaitMs, RunCosts } from "./_admission.ts";
+import { checkGroup, GroupIds } from "./_group.ts";
 
 /** Options of {@linkcode ExecutorPool}. */
 export interface ExecutorPoolOptions {
@@ -139,16 +140,21 @@ export interface JobStage {
 }
 
 /**
- * The second stage of a paired job (see {@linkcode ExecutorPool.runPair}).
+ * A later stage of a grouped job (see {@linkcode ExecutorPool.runGroup}).
  *
  * @example
  * ```ts ignore
- * const follower: FollowerStage = { compiled, moduleKey: "sink", spec, maxInputBytes: 1 << 20 };
+ * const sink: FollowerStage = { compiled, moduleKey: "sink", spec, maxInputBytes: 1 << 20 };
  * ```
  */
 export interface FollowerStage extends JobStage {
-  /** A first stage's output past this fails the pair (`input_too_large`). */
+  /** An input past this fails the stage (`input_too_large`). */
   maxInputBytes: number;
+  /**
+   * The earlier stages (0 is the group's first) whose outputs, joined in
+   * this order, are its input; unset, the stage just before it.
+   */
+  from?: number[];
 }
 
 /**
@@ -311,8 +317,8 @@ export class ExecutorPool {
   #evictions = 0;
   /** Ids of frozen specs (see `run`). */
   readonly #templateIds = new WeakMap<JobSpec, number>();
-  /** Ids of pairs of frozen specs (see `runPair`), by first then second. */
-  readonly #pairIds = new WeakMap<JobSpec, WeakMap<JobSpec, number>>();
+  /** Ids of groups of frozen specs (see `runGroup`). */
+  readonly #groupIds = new GroupIds();
   #nextTemplate = 0;
   readonly #priority = new ThreadPriority();
   /** Regular workers yet to start (see `#startNext`). */
@@ -442,42 +448,46 @@ export class ExecutorPool {
   }
 
   /**
-   * Runs `lead` with `stdin` and then, in the same worker, `follower` with
-   * `lead`'s output as its stdin: one job (one queue place, one message or
-   * ring slot each way) for two functions whose data moves by memory
-   * copy, never between isolates. The result is `follower`'s (`stage` 1,
-   * `lead` telling what the first stage did) once `lead` succeeded; when
-   * `lead` failed it is `lead`'s and `follower` never ran. A first output
-   * past `follower.maxInputBytes` fails the second stage with
-   * `input_too_large`. Each stage has its own deadline; the job's cost is
-   * both runs'. Two frozen specs are sent to each worker once as a pair
-   * (see {@linkcode run}); a frozen spec stands for one deployment: its
-   * module key and `maxInputBytes` do not change.
+   * Runs `first` with `stdin` and then, in the same worker and in order,
+   * each of `later` with the outputs of the earlier stages it reads (`from`;
+   * the stage just before it by default): one job (one queue place, one
+   * message or ring slot each way) for functions whose data moves by
+   * memory copy, never between isolates. A pair is a group of two; a
+   * fan-out and its fan-in (A → {B, C} → D) is one of four. The result is
+   * the last stage's (`stage` its index, `earlier` telling what the stages
+   * before it did), or that of the first stage that failed (the later ones
+   * never run). An input past a stage's `maxInputBytes` fails that stage
+   * with `input_too_large`. Each stage has its own deadline; the job's cost
+   * is all runs'. Groups of frozen specs are sent to each worker once (see
+   * {@linkcode run}); a frozen spec stands for one deployment: its module
+   * key and `maxInputBytes` do not change. Throws a `RangeError` for a
+   * stage that reads a later one, or an output nothing reads.
    *
    * @example
    * ```ts ignore
-   * const result = await pool.runPair(
+   * const result = await pool.runGroup(
    *   { compiled: gen, moduleKey: "gen", spec: genSpec },
-   *   { compiled: sink, moduleKey: "sink", spec: sinkSpec, maxInputBytes: 1 << 20 },
+   *   [{ compiled: sink, moduleKey: "sink", spec: sinkSpec, maxInputBytes: 1 << 20 }],
    *   new TextEncoder().encode("1048576"),
    * );
-   * console.log(result.stage, result.lead?.outputBytes); // 1 1048576
+   * console.log(result.stage, result.earlier?.[0].outputBytes); // 1 1048576
    * ```
    */
-  runPair(
-    lead: JobStage,
-    follower: FollowerStage,
+  runGroup(
+    first: JobStage,
+    later: FollowerStage[],
     stdin: Uint8Array,
     cancel?: JobSignal,
   ): Promise<JobResult> {
-    return this.#enqueue(lead, stdin, cancel, follower);
+    checkGroup(first.spec.fn, later);
+    return this.#enqueue(first, stdin, cancel, later);
   }
 
   #enqueue(
     { compiled, moduleKey, spec }: JobStage,
     stdin: Uint8Array,
     cancel: JobSignal | undefined,
-    follower?: FollowerStage,
+    later?: FollowerStage[],
   ): Promise<JobResult> {
     const refusal = this.refusal(spec);
     if (refusal) return Promise.reject(refusal);
@@ -497,13 +507,17 @@ export class ExecutorPool {
         parked: 0,
         parkedMs: 0,
       };
-      if (follower) {
-        posted.then = {
-          moduleKey: follower.moduleKey,
-          spec: follower.spec,
-          maxInputBytes: follower.maxInputBytes,
-        };
-        job.followerCompiled = follower.compiled;
+      if (later?.length) {
+        posted.then = later.map((stage) => {
+          const then: FollowerJob = {
+            moduleKey: stage.moduleKey,
+            spec: stage.spec,
+            maxInputBytes: stage.maxInputBytes,
+          };
+          if (stage.from) then.from = stage.from;
+          return then;
+        });
+        job.laterCompiled = later.map((stage) => stage.compiled);
       }
       if (signal) this.#watchSignal(job, signal);
       else if (late) {
@@ -637,10 +651,26 @@ export class ExecutorPool {
     return ms;
   }
 
-  /** Estimated run (ms) of `job`: both stages' of a paired one. */
+  /** Estimated run (ms) of `job`: all stages' of a grouped one. */
   #cost(job: PendingJob): number {
-    const then = job.posted.then;
-    return this.#costs.of(job.fn) + (then ? this.#costs.of(then.spec.fn) : 0);
+    let ms = this.#costs.of(job.fn);
+    for (const stage of job.posted.then ?? []) {
+      ms += this.#costs.of(stage.spec.fn);
+    }
+    return ms;
+  }
+
+  /**
+   * What a run of `fn` is expected to cost (ms of a worker's CPU), from
+   * its recent runs (a first guess before it ran).
+   *
+   * @example
+   * ```ts ignore
+   * if (pool.expectedRunMs("sha256") <= 1) console.log("brief");
+   * ```
+   */
+  expectedRunMs(fn: string): number {
+    return this.#costs.of(fn);
   }
 
   /** Whether runs of `fn` are short: sent ahead in numbers. */
@@ -747,17 +777,15 @@ export class ExecutorPool {
     if (job.settled) return;
     job.settled = true;
     if (result.failure?.reason !== "cancelled" && result.durationMs > 0) {
-      // Time parked in calls and sleeps is not a run's cost; a paired
+      // Time parked in calls and sleeps is not a run's cost; a grouped
       // job's is taken from the stage that ended it.
       const parkedMs = job.parkedMs +
         (job.parkedAt === undefined ? 0 : performance.now() - job.parkedAt);
-      const then = job.posted.then;
-      if (result.stage === 1 && then) {
-        if (result.lead) this.#costs.observe(job.fn, result.lead.durationMs);
-        this.#costs.observe(then.spec.fn, result.durationMs - parkedMs);
-      } else {
-        this.#costs.observe(job.fn, result.durationMs - parkedMs);
-      }
+      const fns = [job.fn, ...(job.posted.then ?? []).map((t) => t.spec.fn)];
+      result.earlier?.forEach((stage, k) =>
+        this.#costs.observe(fns[k], stage.durationMs)
+      );
+      this.#costs.observe(fns[result.stage ?? 0], result.durationMs - parkedMs);
     }
     if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
     job.calls?.abort(new Error(`its caller '${job.posted.spec.fn}' ended`));
@@ -873,8 +901,9 @@ export class ExecutorPool {
    */
   #holdModules(executor: Executor, job: PendingJob): void {
     this.#holdModule(executor, job.posted.moduleKey, job.compiled);
-    const then = job.posted.then;
-    if (then) this.#holdModule(executor, then.moduleKey, job.followerCompiled!);
+    job.posted.then?.forEach((stage, k) =>
+      this.#holdModule(executor, stage.moduleKey, job.laterCompiled![k])
+    );
     if (executor.moduleBytes <= this.#moduleBudget) return;
     const needed = new Set<string>();
     for (const j of executor.inflight.values()) {
@@ -1025,7 +1054,7 @@ export class ExecutorPool {
       }
       const job = executor.inflight.get(message.seq);
       if (!job) return;
-      if (message.type !== "unpark" && message.stage) job.stage = 1;
+      if (message.type !== "unpark" && message.stage) job.stage = message.stage;
       if (message.type === "park") {
         // Its worker ends the sleep at the deadline and answers with the
         // guest's stderr; the watchdog steps in only if it does not.
@@ -1133,20 +1162,17 @@ export class ExecutorPool {
   }
 
   /**
-   * The id `executor` knows `job`'s spec (or pair of specs) by, sending it
-   * first if needed; `undefined` when the job must carry its spec (it is
-   * not a frozen one).
+   * The id `executor` knows `job`'s spec (or group of specs) by, sending
+   * it first if needed; `undefined` when the job must carry its spec (it
+   * is not a frozen one).
    */
   #template(executor: Executor, job: PendingJob): number | undefined {
     const { spec, moduleKey, then } = job.posted;
     if (!Object.isFrozen(spec)) return undefined;
-    if (then && !Object.isFrozen(then.spec)) return undefined;
+    if (then?.some((stage) => !Object.isFrozen(stage.spec))) return undefined;
     let id: number | undefined;
     if (then) {
-      let pairs = this.#pairIds.get(spec);
-      if (!pairs) this.#pairIds.set(spec, pairs = new WeakMap());
-      id = pairs.get(then.spec);
-      if (id === undefined) pairs.set(then.spec, id = this.#nextTemplate++);
+      id = this.#groupIds.of(spec, then, () => this.#nextTemplate++);
     } else {
       id = this.#templateIds.get(spec);
       if (id === undefined) {
@@ -1455,10 +1481,7 @@ export class ExecutorPool {
    * (its result then settles it, its worker stays).
    */
   #interrupting(executor: Executor, job: PendingJob, now: number): boolean {
-    const module = job.stage === 1
-      ? job.followerCompiled!.module
-      : job.compiled.module;
-    if (!interruptible(module)) return false;
+    if (!interruptible(stageOf(job).compiled.module)) return false;
     if (job.interruptedAt === undefined) {
       job.interruptedAt = now;
       executor.interrupt.request(jobTag(job.posted.seq));

@@ -35,7 +35,7 @@ import {
   failedRun,
   inputTooLargeFailure,
   type JobResult,
-  type LeadOutcome,
+  type StageOutcome,
   timeoutFailure,
 } from "./job.ts";
 import { MemoryBudget } from "../memory_budget.ts";
@@ -45,6 +45,7 @@ import { runGuest } from "./run.ts";
 import { adoptFdLedger, OutputBuffer, recycleBuffer } from "../wasi/mod.ts";
 import { Ring, type RingJob } from "./_ring.ts";
 import { currentThreadId } from "./thread_id.ts";
+import { concatBytes } from "../bytes.ts";
 
 /**
  * Jobs run back to back before the worker lets messages in (cancels,
@@ -72,9 +73,39 @@ function free(input: Uint8Array): void {
   if (buffer instanceof ArrayBuffer) recycleBuffer(buffer);
 }
 
-/** What a message about a paired job's second stage says so with. */
-function staged(stage: 0 | 1): { stage?: 1 } {
-  return stage === 1 ? { stage } : {};
+/** What a message about a grouped job's later stage says so with. */
+function staged(stage: number): { stage?: number } {
+  return stage > 0 ? { stage } : {};
+}
+
+/**
+ * The input of `job`'s stage `stage` (1 or later) from the earlier stages'
+ * outputs: one stage's as it is, read where it was written; several joined
+ * in one allocation.
+ */
+function stageInput(
+  job: PostedJob,
+  stage: number,
+  outputs: (OutputBuffer | undefined)[],
+): Uint8Array {
+  const from = sourcesOf(job, stage);
+  if (from.length === 1) return outputs[from[0]]!.bytes();
+  return concatBytes(from.map((k) => outputs[k]!.bytes()));
+}
+
+/** What a grouped job's worker holds between its stages. */
+interface Group {
+  /** Outputs of its stages that a later stage will read, by stage. */
+  outputs: (OutputBuffer | undefined)[];
+  /** What each stage that ended did. */
+  outcomes: StageOutcome[];
+  /** Each stage reads the one before it alone (no `from`). */
+  chain: boolean;
+}
+
+/** The earlier stages whose outputs `job`'s stage `stage` (≥ 1) reads. */
+function sourcesOf(job: PostedJob, stage: number): number[] {
+  return job.then![stage - 1].from ?? [stage - 1];
 }
 
 /**
@@ -112,7 +143,7 @@ export function startExecutorWorker(): void {
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
     self.postMessage(message, transfer);
 
-  const onCpu = (job: PostedJob, deadline: number, stage: 0 | 1) => {
+  const onCpu = (job: PostedJob, deadline: number, stage: number) => {
     status[STATUS_DEADLINE] = deadline;
     status[STATUS_STAGE] = stage;
     status[STATUS_SEQ] = job.seq;
@@ -132,7 +163,7 @@ export function startExecutorWorker(): void {
    */
   const sleep = (
     job: PostedJob,
-    stage: 0 | 1,
+    stage: number,
     deadline: number,
     ms: number,
     cut: () => void,
@@ -186,39 +217,94 @@ export function startExecutorWorker(): void {
       });
       return;
     }
-    runStage(job, 0, job.stdin, (lead, leadOutput) => {
+    runStage(job, 0, job.stdin, (result, stdout) => {
       free(job.stdin);
-      const then = job.then;
-      if (!then || lead.failure) return answer(job, lead, leadOutput);
-      const input = leadOutput.bytes();
-      const outcome: LeadOutcome = {
-        durationMs: lead.durationMs,
-        outputBytes: input.byteLength,
-        stderr: lead.stderr,
-        ...(lead.calls ? { calls: lead.calls } : {}),
-        ...(lead.state ? { state: lead.state } : {}),
+      if (!job.then || result.failure) return answer(job, result, stdout);
+      const group: Group = {
+        outputs: [stdout],
+        outcomes: [],
+        chain: job.then.every((stage) => !stage.from),
       };
-      if (input.byteLength > then.maxInputBytes) {
-        dropOutput(leadOutput);
-        return answer(job, {
-          ...failedRun(
-            inputTooLargeFailure(input.byteLength, then.maxInputBytes),
-          ),
-          stage: 1,
-          lead: outcome,
-        }, new OutputBuffer(0));
-      }
-      // The first stage's output is read straight from where it was
-      // written: it is held (and its budget too) until the second ends.
-      runStage(job, 1, input, (follower, output) => {
-        dropOutput(leadOutput);
-        answer(job, { ...follower, stage: 1, lead: outcome }, output);
-      });
+      next(job, 0, result, group);
     });
   };
 
   /**
-   * Runs stage `stage` of `job` (its function, or for 1 the one it feeds,
+   * Goes on with `job`'s stage after `stage`, which ended with `result`:
+   * notes what it did, joins the input of the next and runs it, or fails
+   * the job with `input_too_large` there.
+   */
+  const next = (
+    job: PostedJob,
+    stage: number,
+    result: JobResult,
+    group: Group,
+  ) => {
+    group.outcomes.push({
+      durationMs: result.durationMs,
+      outputBytes: group.outputs[stage]!.size,
+      stderr: result.stderr,
+      ...(result.calls ? { calls: result.calls } : {}),
+      ...(result.state ? { state: result.state } : {}),
+    });
+    const following = stage + 1;
+    const input = stageInput(job, following, group.outputs);
+    const limit = job.then![stage].maxInputBytes;
+    if (input.byteLength > limit) {
+      dropAll(group);
+      return answer(job, {
+        ...failedRun(inputTooLargeFailure(input.byteLength, limit)),
+        stage: following,
+        earlier: group.outcomes,
+      }, new OutputBuffer(0));
+    }
+    runStage(job, following, input, (done, stdout) => {
+      release(job, following, group);
+      const last = following === job.then!.length;
+      if (done.failure || last) {
+        dropAll(group);
+        return answer(job, {
+          ...done,
+          stage: following,
+          earlier: group.outcomes,
+        }, stdout);
+      }
+      group.outputs[following] = stdout;
+      next(job, following, done, group);
+    });
+  };
+
+  /**
+   * Drops the outputs that `job`'s stage `stage` read and no later stage
+   * reads.
+   */
+  const release = (job: PostedJob, stage: number, group: Group) => {
+    const { outputs } = group;
+    if (group.chain) {
+      dropOutput(outputs[stage - 1]!);
+      outputs[stage - 1] = undefined;
+      return;
+    }
+    for (const k of sourcesOf(job, stage)) {
+      const later = job.then!.slice(stage).some((then, i) =>
+        (then.from ?? [stage + i]).includes(k)
+      );
+      if (later || !outputs[k]) continue;
+      dropOutput(outputs[k]!);
+      outputs[k] = undefined;
+    }
+  };
+
+  /** Drops every output `group` still holds. */
+  const dropAll = ({ outputs }: Group) => {
+    for (const [k, held] of outputs.entries()) {
+      if (held) dropOutput(held);
+      outputs[k] = undefined;
+    }
+  };
+
+  /**
+   * Runs stage `stage` of `job` (its function, or a later one of
    * `job.then`) with `stdin`, and calls `end` with the result, a run
    * stopped at its deadline told so, and the buffer its output is in,
    * which `end` then owns. The guest's memory goes back to the pool after
@@ -226,11 +312,11 @@ export function startExecutorWorker(): void {
    */
   const runStage = (
     job: PostedJob,
-    stage: 0 | 1,
+    stage: number,
     stdin: Uint8Array,
     end: (result: JobResult, stdout: OutputBuffer) => void,
   ) => {
-    const { moduleKey, spec } = stage === 0 ? job : job.then!;
+    const { moduleKey, spec } = stage === 0 ? job : job.then![stage - 1];
     const { module, memory: limits } = modules.get(moduleKey)!;
     const memory = limits && memories.acquire(limits);
     const deadline = Math.min(
@@ -253,12 +339,12 @@ export function startExecutorWorker(): void {
     const finish = (done: JobResult) => {
       let result = done;
       const stopped = cell?.requested(tag) ?? false;
-      // A pair's first stage asked to stop (overdue, or cancelled) ends the
-      // pair even if it finished meanwhile: a second stage started for a
-      // job the pool gave up on would run on until its worker is replaced.
+      // A stage asked to stop (overdue, or cancelled) ends the job even if
+      // it finished meanwhile: a later stage started for a job the pool
+      // gave up on would run on until its worker is replaced.
       if (
         (result.failure && (overdue || stopped)) ||
-        (stopped && stage === 0 && job.then)
+        (stopped && stage < (job.then?.length ?? 0))
       ) {
         // Stopped at its deadline (interrupted, or its sleep cut short).
         result = { ...result, failure: timeoutFailure(spec, deadline) };
@@ -368,7 +454,7 @@ export function startExecutorWorker(): void {
   /** Whether every module `job`'s stages run has come. */
   function loaded(job: PostedJob): boolean {
     return modules.has(job.moduleKey) &&
-      (!job.then || modules.has(job.then.moduleKey));
+      (job.then ?? []).every((stage) => modules.has(stage.moduleKey));
   }
 
   let draining = false;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes.ts";
 import {
   BinaryError,
   encodeU32,
@@ -91,7 +92,7 @@ export function reassemble(
     else parts.push(bytes.subarray(section.start, section.end));
   }
   for (const id of [...payloads.keys()].sort(byOrder)) emit(id);
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 function byOrder(a: number, b: number): number {
@@ -139,7 +140,7 @@ export function appended(
 ): Uint8Array {
   if (!section) return new Uint8Array([1, ...entry]);
   const [count, entriesAt] = readU32(bytes, section.payloadStart);
-  return concat([
+  return concatBytes([
     new Uint8Array(encodeU32(count + 1)),
     bytes.subarray(entriesAt, section.end),
     new Uint8Array(entry),
@@ -288,22 +289,4 @@ function skipLeb(bytes: Uint8Array, at: number): number {
 export function name(text: string): number[] {
   const encoded = new TextEncoder().encode(text);
   return [...encodeU32(encoded.length), ...encoded];
-}
-
-/**
- * The parts, one after another, in one new array.
- *
- * @example
- * ```ts ignore
- * const body = concat([head, check, rest]);
- * ```
- */
-export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

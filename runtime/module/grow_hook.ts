@@ -10,13 +10,13 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes.ts";
 import { BinaryError, encodeU32, readU32 } from "./_binary.ts";
 import type { Section } from "./_binary.ts";
 import { nextInstruction } from "./_instructions.ts";
 import {
   appended,
   CODE,
-  concat,
   countImports,
   countTypes,
   EXPORT,
@@ -138,7 +138,7 @@ function rewriteCode(
       at = next;
     }
     parts.push(bytes.subarray(copied, end));
-    const body = concat(parts);
+    const body = concatBytes(parts);
     bodies.push(new Uint8Array(encodeU32(body.length)), body);
   });
   if (grows === 0) return undefined;
@@ -154,5 +154,5 @@ function rewriteCode(
   ];
   bodies.push(new Uint8Array([...encodeU32(hook.length), ...hook]));
   const [count] = readU32(bytes, code.payloadStart);
-  return concat([new Uint8Array(encodeU32(count + 1)), ...bodies]);
+  return concatBytes([new Uint8Array(encodeU32(count + 1)), ...bodies]);
 }

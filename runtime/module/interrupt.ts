@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes.ts";
 import { BinaryError, encodeU32, readSections, readU32 } from "./_binary.ts";
 import type { Section } from "./_binary.ts";
 import { nextInstruction } from "./_instructions.ts";
@@ -26,7 +27,6 @@ import { MEMORY_IMPORT } from "./memory.ts";
 import {
   appended,
   CODE,
-  concat,
   countImports,
   forEachBody,
   IMPORT,
@@ -193,10 +193,10 @@ function rewriteCode(bytes: Uint8Array, code: Section): Uint8Array {
       copied = header;
     }
     parts.push(bytes.subarray(copied, end));
-    const body = concat(parts);
+    const body = concatBytes(parts);
     bodies.push(new Uint8Array(encodeU32(body.length)), body);
   });
-  return concat([
+  return concatBytes([
     bytes.subarray(code.payloadStart, readU32(bytes, code.payloadStart)[1]),
     ...bodies,
   ]);

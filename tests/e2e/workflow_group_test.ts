@@ -1,13 +1,14 @@
 /**
- * A step and its only consumer on one node run as one job in one worker
- * (the consumer reads the producer's output where it was written): the
- * bytes, the trace, the metrics and the failures must be as if they ran
- * one after the other.
+ * A step and the local steps it alone feeds (a chain, a fan-out and its
+ * fan-in) run as one job in one worker (each consumer reads its producers'
+ * outputs where they were written): the bytes, the trace, the metrics and
+ * the failures must be as if they ran one after the other.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { randomBytes, until } from "../_helpers/data.ts";
 import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
+import type { EdgeTrace, StepTrace, TraceEntry } from "../../workflow/mod.ts";
 
 const example = (name: string) =>
   Deno.readFile(join(REPO_ROOT, `examples/${name}/${name}.wasm`));
@@ -39,10 +40,12 @@ async function pairNode() {
   const upper = await putModule(node.url, "uppercase");
   const hash = await putModule(node.url, "sha256");
   const fail = await putModule(node.url, "fail");
+  const primes = await putModule(node.url, "primes");
   await post(
     `${node.url}/v1/manifests`,
     "application/yaml",
     `functions:
+  - {name: slow, module: "${primes}", args: ["200000"]}
   - {name: src, module: "${echo}"}
   - {name: up, module: "${upper}"}
   - {name: hash, module: "${hash}"}
@@ -57,11 +60,16 @@ async function pairNode() {
       "application/yaml",
       `name: ${name}\nsteps:\n${steps}`,
     );
-  // src and up pair; up already is in a pair, so hash runs alone.
+  // s, u and h run as one job.
   await workflow(
     "chain",
     "  - {name: s, function: src}\n  - {name: u, function: up, after: [s]}\n  - {name: h, function: hash, after: [u]}\n",
   );
+  // a fan-out and its fan-in: one job while every function runs briefly.
+  const diamond = (b: string) =>
+    `  - {name: a, function: src}\n  - {name: b, function: ${b}, after: [a]}\n  - {name: c, function: up, after: [a]}\n  - {name: d, function: src, after: [b, c]}\n`;
+  await workflow("diamond", diamond("hash"));
+  await workflow("diamond-slow", diamond("slow"));
   await workflow(
     "late-fail",
     "  - {name: s, function: src}\n  - {name: f, function: exit3, after: [s]}\n",
@@ -82,25 +90,20 @@ async function pairNode() {
   return node;
 }
 
-interface Trace {
-  kind: "step" | "edge";
-  step?: string;
-  from?: string;
-  to?: string;
-  mode?: string;
-  bytes?: number;
-  start: number;
-  end?: number;
-  inputBytes?: number;
-  outputBytes?: number;
-  sameIsolate?: boolean;
+/** The steps and edges of a run's trace (its `x-eddy-trace` header). */
+function traceOf(res: Response): { steps: StepTrace[]; edges: EdgeTrace[] } {
+  const trace: TraceEntry[] = JSON.parse(res.headers.get("x-eddy-trace")!);
+  return {
+    steps: trace.filter((t): t is StepTrace => t.kind === "step"),
+    edges: trace.filter((t): t is EdgeTrace => t.kind === "edge"),
+  };
 }
 
 function upper(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.map((b) => b >= 97 && b <= 122 ? b - 32 : b);
 }
 
-Deno.test("a step and its only consumer run in one worker: exact bytes, both steps and their edge traced, both counted", async () => {
+Deno.test("a chain of local steps runs in one worker: exact bytes, every step and edge traced, each counted", async () => {
   await using node = await pairNode();
   const sizes = [0, 1000, 64 << 10, 1 << 20, 16 << 20];
   for (const size of sizes) {
@@ -112,21 +115,22 @@ Deno.test("a step and its only consumer run in one worker: exact bytes, both ste
     const output = await res.text();
     assert.equal(res.status, 200, output.slice(0, 500));
     assert.equal(output, `${await sha256(upper(input))}\n`, `size ${size}`);
-    const trace: Trace[] = JSON.parse(res.headers.get("x-eddy-trace")!);
-    const steps = trace.filter((t) => t.kind === "step");
+    const { steps, edges } = traceOf(res);
     assert.deepEqual(steps.map((t) => t.step), ["s", "u", "h"]);
-    const [s, u] = steps;
+    const [s, u, h] = steps;
     assert.equal(s.inputBytes, size);
     assert.equal(s.outputBytes, size);
     assert.equal(u.inputBytes, size);
+    assert.equal(h.inputBytes, size);
+    assert.equal(h.outputBytes, 65);
     assert.ok(s.end! <= u.start + 1e-6, "the consumer starts after");
-    const edges = trace.filter((t) => t.kind === "edge");
+    assert.ok(u.end! <= h.start + 1e-6, "the consumer starts after");
     assert.deepEqual(
       edges.map((e) => [e.from, e.to, e.mode, e.sameIsolate ?? false]),
       [
         ["$input", "s", "memory", false],
         ["s", "u", "memory", true],
-        ["u", "h", "memory", false],
+        ["u", "h", "memory", true],
         ["h", "$output", "memory", false],
       ],
     );
@@ -155,7 +159,95 @@ Deno.test("a step and its only consumer run in one worker: exact bytes, both ste
   }
 });
 
-Deno.test("a pair's failure names the step that failed, and the node goes on", async () => {
+Deno.test("a fan-out and its fan-in run in one worker: exact bytes, every step and edge traced", async () => {
+  await using node = await pairNode();
+  // A function's first runs cost more (a cold worker): its estimate comes
+  // down to its brief runs within ten.
+  for (let i = 0; i < 12; i++) {
+    const res = await fetch(`${node.url}/workflows/diamond`, {
+      method: "POST",
+      body: "warm",
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  }
+  const run = async (input: Uint8Array<ArrayBuffer>) => {
+    const res = await fetch(`${node.url}/workflows/diamond`, {
+      method: "POST",
+      body: input,
+    });
+    const output = new Uint8Array(await res.arrayBuffer());
+    assert.equal(res.status, 200, new TextDecoder().decode(output));
+    const hash = new TextEncoder().encode(`${await sha256(input)}\n`);
+    assert.deepEqual(output, new Uint8Array([...hash, ...upper(input)]));
+    return traceOf(res);
+  };
+  for (const size of [0, 1000, 16 << 10, 64 << 10]) {
+    const input = randomBytes(size);
+    // A run slowed by a loaded machine makes its function look long for a
+    // few runs (its branches then run apart): a few tries.
+    let trace = await run(input);
+    for (let i = 0; i < 8 && !trace.edges.some((e) => e.sameIsolate); i++) {
+      trace = await run(input);
+    }
+    const { steps, edges } = trace;
+    assert.deepEqual(steps.map((t) => t.step), ["a", "b", "c", "d"]);
+    assert.deepEqual(steps.map((t) => t.inputBytes), [
+      size,
+      size,
+      size,
+      size + 65,
+    ]);
+    for (let k = 1; k < 4; k++) {
+      assert.ok(
+        steps[k - 1].end! <= steps[k].start + 1e-6,
+        "one after another",
+      );
+    }
+    assert.deepEqual(
+      edges.map((e) => [e.from, e.to, e.bytes, e.sameIsolate ?? false]),
+      [
+        ["$input", "a", size, false],
+        ["a", "b", size, true],
+        ["a", "c", size, true],
+        ["b", "d", 65, true],
+        ["c", "d", size, true],
+        ["d", "$output", size + 65, false],
+      ],
+      `size ${size}`,
+    );
+  }
+  const metrics = await (await fetch(`${node.url}/metrics`)).text();
+  const runs = (fn: string) =>
+    Number(
+      metrics.match(
+        new RegExp(`eddy_invocations_total\\{function="${fn}"\\} (\\d+)`),
+      )?.[1],
+    );
+  assert.equal(runs("src"), 2 * runs("hash"), "a and d ran once a run");
+  assert.equal(runs("up"), runs("hash"));
+});
+
+Deno.test("a fan-out of a long function runs its branches as jobs of their own", async () => {
+  await using node = await pairNode();
+  const run = async () => {
+    const res = await fetch(`${node.url}/workflows/diamond-slow`, {
+      method: "POST",
+      body: "branch",
+    });
+    const output = await res.text();
+    assert.equal(res.status, 200, output);
+    assert.equal(output, "17984\nBRANCH");
+    return traceOf(res);
+  };
+  // Its first run is guessed brief; once it ran, it is known to be long.
+  await run();
+  const trace = await run();
+  const together = trace.edges.filter((e) => e.sameIsolate);
+  assert.deepEqual(together, [], "no step ran in another's job");
+});
+
+Deno.test("a group's failure names the step that failed, and the node goes on", async () => {
   await using node = await pairNode();
   const run = async (
     workflow: string,
@@ -252,9 +344,8 @@ Deno.test("a participant node pairs its own steps: exact bytes, its trace with t
   const output = await res.text();
   assert.equal(res.status, 200, output.slice(0, 500));
   assert.equal(output, `${await sha256(upper(input))}\n`);
-  const trace: Trace[] = JSON.parse(res.headers.get("x-eddy-trace")!);
   assert.deepEqual(
-    trace.filter((t) => t.kind === "edge").map((
+    traceOf(res).edges.map((
       e,
     ) => [e.from, e.to, e.mode, e.sameIsolate ?? false]),
     [
