@@ -14,6 +14,7 @@
  * @module
  */
 import { handOver } from "../comm/mod.ts";
+import { NotFoundError } from "../runtime/errors.ts";
 import { Inbox } from "./_inbox.ts";
 import { groupsOf, type StepGroup } from "./_groups.ts";
 import { invalidDelivery, pushFailed, stepFailed } from "./errors.ts";
@@ -67,6 +68,23 @@ export type ExecuteGroupFn = (
   group: StepGroup,
   input: Uint8Array,
 ) => Promise<GroupOutput>;
+
+/**
+ * The place in `group` of the step that `error` failed: the stage it names,
+ * or the first step whose function it did not find (removed since the run
+ * was planned), else the first.
+ */
+function failedStage(group: StepGroup, error: unknown): number {
+  const stage = (error as { stage?: number }).stage;
+  if (stage !== undefined) return stage;
+  if (error instanceof NotFoundError && error.details.kind === "function") {
+    const missing = group.steps.findIndex((s) =>
+      s.function === error.details.name
+    );
+    if (missing >= 0) return missing;
+  }
+  return 0;
+}
 
 /**
  * Delivers `bytes` along `edge` with `edge.mode` (memory included) to the
@@ -376,8 +394,7 @@ export class WorkflowRun {
         output = await this.#execute(step, input);
       }
     } catch (error) {
-      const stage = (error as { stage?: number }).stage ?? 0;
-      const failed = group?.steps[stage] ?? step;
+      const failed = group ? group.steps[failedStage(group, error)] : step;
       this.#fail(stepFailed(this.plan.workflow, this.runId, failed, error));
       return undefined;
     }

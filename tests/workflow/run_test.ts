@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   type ExecuteFn,
+  type ExecuteGroupFn,
   planWorkflow,
   type PushFn,
   type TraceEntry,
@@ -10,6 +11,7 @@ import {
 } from "../../workflow/mod.ts";
 import { specOf, wireRuns, yaml } from "./_helpers.ts";
 import { statusOf } from "../../api/status.ts";
+import { NotFoundError } from "../../runtime/errors.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -496,4 +498,61 @@ Deno.test("WorkflowRun: keeps a step's output whose send failed (it may still be
   await assert.rejects(runs.get("n1")!.result());
   assert.ok(aOutput, "a ran");
   assert.ok(!released.includes(aOutput!), "a failed send keeps the output");
+});
+
+/** One node's run of `p` whose groups `executeGroup` runs. */
+function grouped(p: WorkflowPlan, executeGroup: ExecuteGroupFn): WorkflowRun {
+  const run: WorkflowRun = new WorkflowRun({
+    plan: p,
+    runId: "r1",
+    nodeId: "n1",
+    execute: tag,
+    executeGroup,
+    short: () => true,
+    push: (edge, bytes) =>
+      Promise.resolve(run.deliver(edge.to, edge.from, bytes)),
+  });
+  return run;
+}
+
+Deno.test("WorkflowRun: a group runs as one job, traced step by step with its edges in the same worker", async () => {
+  const p = plan({ n1: ["f", "g"], n2: [] }, ...DIAMOND);
+  const groups: string[][] = [];
+  const run = grouped(p, ({ steps, from }, input) => {
+    groups.push(steps.map((s) => s.name));
+    // Each step tags what it reads, as `tag` would one after the other.
+    const outputs: Uint8Array[] = [];
+    for (const [k, step] of steps.entries()) {
+      const read = k === 0
+        ? input
+        : enc.encode(from[k].map((i) => dec.decode(outputs[i])).join(""));
+      outputs.push(enc.encode(`${step.name}(${dec.decode(read)})`));
+    }
+    return Promise.resolve({
+      output: outputs.at(-1)!,
+      stages: outputs.map((o) => ({ durationMs: 0.1, outputBytes: o.length })),
+    });
+  });
+  run.start(enc.encode("x"));
+  const { output, trace } = await run.result();
+  assert.equal(dec.decode(output), "d(c(a(x))b(a(x)))");
+  assert.deepEqual(groups, [["a", "b", "c", "d"]]);
+  const inner = trace.filter((t) => t.kind === "edge" && t.sameIsolate);
+  assert.deepEqual(
+    inner.map((t) => t.kind === "edge" && `${t.from}→${t.to}:${t.bytes}`),
+    ["a→b:4", "a→c:4", "b→d:7", "c→d:7"],
+  );
+});
+
+Deno.test("WorkflowRun: a group's failure names its step: the stage it says, or the function not found", async () => {
+  const p = plan({ n1: ["f", "g"], n2: [] }, ...DIAMOND);
+  const failing = (error: Error) => grouped(p, () => Promise.reject(error));
+  const staged = failing(Object.assign(new Error("exit 1"), { stage: 3 }));
+  staged.start(enc.encode("x"));
+  assert.equal((await rejection(staged.result())).step, "d");
+  const missing = failing(new NotFoundError("function", "g"));
+  missing.start(enc.encode("x"));
+  const error = await rejection(missing.result());
+  assert.equal(error.step, "c");
+  assert.equal(error.code, "not_found");
 });

@@ -254,7 +254,9 @@ Deno.test("a second stage's calls are made as itself", async () => {
 });
 
 Deno.test("a pair's first output holds the node's budget until the second ends, then frees it", async () => {
-  const budget = new MemoryBudget(8 << 20);
+  // Room for the six results the test holds (6 MiB) and three pairs at
+  // once (2 MiB each): a loaded machine may add a worker beyond the two.
+  const budget = new MemoryBudget(16 << 20);
   const pool = new ExecutorPool({ workers: 2, budget });
   try {
     const inputs = Array.from({ length: 6 }, () => randomBytes(1 << 20));
@@ -282,7 +284,7 @@ Deno.test("a pair's first output holds the node's budget until the second ends, 
     const overBudget = await pool.runGroup(
       stage(ECHO, spec("echo")),
       [follower(UPPER, spec("uppercase"))],
-      randomBytes(9 << 20),
+      randomBytes(17 << 20),
     );
     assert.equal(overBudget.failure?.reason, "memory_budget");
     assert.equal(overBudget.stage, undefined);
