@@ -93,6 +93,9 @@ export interface WorkflowOutcome {
 /** Runs kept per workflow for the console. */
 const RECENT_RUNS = 10;
 
+/** Plans a participant keeps parsed (see `#receivedPlan`). */
+const RECEIVED_PLANS = 64;
+
 /** A finished run as the console shows it. */
 export interface RecentRun {
   runId: string;
@@ -156,6 +159,13 @@ export class Workflows {
     seen: readonly unknown[];
     bySpec: WeakMap<WorkflowSpec, WorkflowPlan>;
   } = { seen: [], bySpec: new WeakMap() };
+  /** Plans as this origin sends them to participants, encoded once. */
+  readonly #sentPlans = new WeakMap<WorkflowPlan, Uint8Array>();
+  /**
+   * Plans participants were sent, by their text, newest last: a plan
+   * parsed once serves its next runs (the grouping of its steps too).
+   */
+  readonly #receivedPlans = new Map<string, WorkflowPlan>();
 
   private constructor(node: WorkflowParts) {
     this.#node = node;
@@ -438,10 +448,7 @@ export class Workflows {
     const runId = request.headers.run;
     switch (request.target) {
       case RUN: {
-        const plan = JSON.parse(
-          new TextDecoder().decode(request.payload),
-        ) as WorkflowPlan;
-        const run = this.#open(plan, runId);
+        const run = this.#open(this.#receivedPlan(request.payload), runId);
         try {
           const trace = await run.settled();
           return ok(new TextEncoder().encode(JSON.stringify(trace)));
@@ -544,7 +551,7 @@ export class Workflows {
       response = await this.#send(nodeId, undefined, {
         target: RUN,
         headers: { run: runId },
-        payload: new TextEncoder().encode(JSON.stringify(plan)),
+        payload: this.#sentPlan(plan),
       });
     } catch (error) {
       const steps = plan.steps.filter((s) => s.node === nodeId).map((s) =>
@@ -560,6 +567,32 @@ export class Workflows {
     }
     if (response.status !== 200) throw failure(response, nodeId);
     return JSON.parse(new TextDecoder().decode(response.payload));
+  }
+
+  /** `plan` as sent to participants (its JSON), encoded once per plan. */
+  #sentPlan(plan: WorkflowPlan): Uint8Array {
+    let bytes = this.#sentPlans.get(plan);
+    if (!bytes) {
+      bytes = new TextEncoder().encode(JSON.stringify(plan));
+      this.#sentPlans.set(plan, bytes);
+    }
+    return bytes;
+  }
+
+  /** The plan an origin sent as `payload`, parsed once per text. */
+  #receivedPlan(payload: Uint8Array): WorkflowPlan {
+    const text = new TextDecoder().decode(payload);
+    let plan = this.#receivedPlans.get(text);
+    if (plan) {
+      this.#receivedPlans.delete(text);
+    } else {
+      plan = frozen(JSON.parse(text) as WorkflowPlan);
+      if (this.#receivedPlans.size === RECEIVED_PLANS) {
+        this.#receivedPlans.delete(this.#receivedPlans.keys().next().value!);
+      }
+    }
+    this.#receivedPlans.set(text, plan);
+    return plan;
   }
 
   #abortRemote(nodeId: string, runId: string): void {
