@@ -248,16 +248,22 @@ export function startExecutorWorker(): void {
       ...(result.state ? { state: result.state } : {}),
     });
     const following = stage + 1;
-    const input = stageInput(job, following, group.outputs);
+    // Sized before a fan-in is joined: an input past its limit is never
+    // allocated.
+    const size = sourcesOf(job, following).reduce(
+      (sum, k) => sum + group.outputs[k]!.size,
+      0,
+    );
     const limit = job.then![stage].maxInputBytes;
-    if (input.byteLength > limit) {
+    if (size > limit) {
       dropAll(group);
       return answer(job, {
-        ...failedRun(inputTooLargeFailure(input.byteLength, limit)),
+        ...failedRun(inputTooLargeFailure(size, limit)),
         stage: following,
         earlier: group.outcomes,
       }, new OutputBuffer(0));
     }
+    const input = stageInput(job, following, group.outputs);
     runStage(job, following, input, (done, stdout) => {
       release(job, following, group);
       const last = following === job.then!.length;
