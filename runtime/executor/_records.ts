@@ -129,10 +129,9 @@ export function stageOf(
 
 /** Keys of the modules `job` runs. */
 export function moduleKeys(job: PendingJob): string[] {
-  return [
-    job.posted.moduleKey,
-    ...(job.posted.then ?? []).map((stage) => stage.moduleKey),
-  ];
+  const then = job.posted.then;
+  if (!then) return [job.posted.moduleKey];
+  return [job.posted.moduleKey, ...then.map((stage) => stage.moduleKey)];
 }
 
 /** Notes which of its stages `job`, on `executor`'s CPU, is in. */

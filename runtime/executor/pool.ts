@@ -654,9 +654,8 @@ export class ExecutorPool {
   /** Estimated run (ms) of `job`: all stages' of a grouped one. */
   #cost(job: PendingJob): number {
     let ms = this.#costs.of(job.fn);
-    for (const stage of job.posted.then ?? []) {
-      ms += this.#costs.of(stage.spec.fn);
-    }
+    const then = job.posted.then;
+    if (then) { for (const stage of then) ms += this.#costs.of(stage.spec.fn); }
     return ms;
   }
 
@@ -781,11 +780,15 @@ export class ExecutorPool {
       // job's is taken from the stage that ended it.
       const parkedMs = job.parkedMs +
         (job.parkedAt === undefined ? 0 : performance.now() - job.parkedAt);
-      const fns = [job.fn, ...(job.posted.then ?? []).map((t) => t.spec.fn)];
+      const then = job.posted.then;
+      const fnOf = (k: number) => k === 0 ? job.fn : then![k - 1].spec.fn;
       result.earlier?.forEach((stage, k) =>
-        this.#costs.observe(fns[k], stage.durationMs)
+        this.#costs.observe(fnOf(k), stage.durationMs)
       );
-      this.#costs.observe(fns[result.stage ?? 0], result.durationMs - parkedMs);
+      this.#costs.observe(
+        fnOf(result.stage ?? 0),
+        result.durationMs - parkedMs,
+      );
     }
     if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
     job.calls?.abort(new Error(`its caller '${job.posted.spec.fn}' ended`));

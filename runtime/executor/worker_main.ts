@@ -460,7 +460,7 @@ export function startExecutorWorker(): void {
   /** Whether every module `job`'s stages run has come. */
   function loaded(job: PostedJob): boolean {
     return modules.has(job.moduleKey) &&
-      (job.then ?? []).every((stage) => modules.has(stage.moduleKey));
+      (!job.then || job.then.every((stage) => modules.has(stage.moduleKey)));
   }
 
   let draining = false;
