@@ -76,6 +76,9 @@ export function groupSteps(
   return groups;
 }
 
+/** Groupings kept per plan and node, by the steps found long. */
+const KEPT_GROUPINGS = 8;
+
 /** What grouping a plan's steps on one node gave. */
 interface Made {
   local: PlannedStep[];
@@ -137,6 +140,10 @@ export function groupsOf(
   if (!groups) {
     const isLong = new Set(long.map((step) => step.function));
     groups = groupSteps(m.local, plan.edges, (fn) => !isLong.has(fn));
+    // Functions near the bound flip between brief and long: keep a few.
+    if (m.byLong.size === KEPT_GROUPINGS) {
+      m.byLong.delete(m.byLong.keys().next().value!);
+    }
     m.byLong.set(key, groups);
   }
   return groups;
