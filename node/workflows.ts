@@ -108,6 +108,9 @@ export interface RecentRun {
   error?: { code: string; message: string };
 }
 
+/** A recent run as kept: when it started, as an epoch time. */
+type KeptRun = Omit<RecentRun, "at"> & { started: number };
+
 /** Comm targets of workflow messages between nodes. */
 const RUN = "workflow:run";
 const DELIVER = "workflow:deliver";
@@ -137,7 +140,8 @@ export class Workflows {
   readonly #node: WorkflowParts;
   readonly #deployed = new Map<string, DeployedWorkflow>();
   readonly #runs = new Map<string, WorkflowRun>();
-  readonly #recent = new Map<string, RecentRun[]>();
+  /** Recent runs as kept: their start an epoch time, formatted when read. */
+  readonly #recent = new Map<string, KeptRun[]>();
   /**
    * Origin runs in flight: per participant, what to call when its trace
    * comes with its last delivery.
@@ -364,7 +368,10 @@ export class Workflows {
 
   /** The last runs of workflow `name` started on this node, newest first. */
   recent(name: string): RecentRun[] {
-    return [...(this.#recent.get(name) ?? [])].reverse();
+    return (this.#recent.get(name) ?? []).map(({ started, ...run }) => ({
+      ...run,
+      at: new Date(started).toISOString(),
+    })).reverse();
   }
 
   /**
@@ -376,29 +383,34 @@ export class Workflows {
     const deployed = this.get(name);
     if (!deployed) throw new NotFoundError("workflow", name);
     const started = Date.now();
-    const keep = (run: Omit<RecentRun, "at" | "durationMs">) => {
-      const runs = this.#recent.get(name) ?? [];
-      if (runs.length === RECENT_RUNS) runs.shift();
-      runs.push({
-        ...run,
-        at: new Date(started).toISOString(),
-        durationMs: Date.now() - started,
-      });
-      this.#recent.set(name, runs);
-    };
     try {
       const outcome = await this.#invoke(deployed, input);
-      keep({ runId: outcome.runId, trace: outcome.trace });
+      this.#keep(name, {
+        runId: outcome.runId,
+        started,
+        durationMs: Date.now() - started,
+        trace: outcome.trace,
+      });
       return outcome;
     } catch (error) {
       const e = error as EddyError;
-      keep({
+      this.#keep(name, {
         runId: String(e.details?.runId ?? ""),
+        started,
+        durationMs: Date.now() - started,
         trace: [],
         error: { code: e.code ?? "internal", message: String(e.message) },
       });
       throw error;
     }
+  }
+
+  /** Keeps `run` among workflow `name`'s last {@linkcode RECENT_RUNS}. */
+  #keep(name: string, run: KeptRun): void {
+    let runs = this.#recent.get(name);
+    if (!runs) this.#recent.set(name, runs = []);
+    if (runs.length === RECENT_RUNS) runs.shift();
+    runs.push(run);
   }
 
   async #invoke(
