@@ -14,6 +14,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { concatBytes } from "../runtime/bytes.ts";
 import { RequestError } from "../runtime/errors.ts";
 import type { Reservation } from "../runtime/memory_budget.ts";
 
@@ -172,12 +173,7 @@ export async function readBody(
   if (chunks.length === 1) return chunks[0];
   // Joining holds the chunks and their copy at once, for a moment.
   reservation?.grow(size);
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const out = concatBytes(chunks);
   chunks.length = 0;
   reservation?.shrink(size);
   return out;

@@ -37,15 +37,6 @@ import {
  */
 const BRIEF_RUN_MS = 1;
 
-/**
- * Whether stage `k` of a group reads what it would unasked (the one before
- * it, or for the first its input): a chain's stages then cost the pool and
- * the worker no `from` of their own.
- */
-function readsOwnOrder(from: number[] | undefined, k: number): boolean {
-  return !from || k === 0 || (from.length === 1 && from[0] === k - 1);
-}
-
 /** What an {@linkcode Invoker} runs with: its node's parts. */
 export interface InvokerParts {
   registry: Registry;
@@ -188,7 +179,7 @@ export class Invoker {
           spec: this.#jobSpec(fn, fns[k].args),
           maxInputBytes: fn.limits.maxInputBytes,
         };
-        if (!readsOwnOrder(fns[k].from, k)) stage.from = fns[k].from;
+        if (k > 0 && fns[k].from) stage.from = fns[k].from;
         stages.push(stage);
       }
       queuedAt = performance.now();
@@ -335,10 +326,10 @@ export class Invoker {
     queuedAt: number,
     reservation?: Reservation,
   ): void {
-    const ran = (result.earlier ?? []).reduce(
-      (ms, stage) => ms + stage.durationMs,
-      result.durationMs,
-    );
+    let ran = result.durationMs;
+    if (result.earlier) {
+      for (const stage of result.earlier) ran += stage.durationMs;
+    }
     this.#parts.metrics.recordWait(
       name,
       Math.max(0, performance.now() - queuedAt - ran) / 1000,

@@ -60,7 +60,7 @@ export class LazyExecutorPool {
     return this.#pool.runGroup(...job);
   }
 
-  /** {@linkcode ExecutorPool.expectedRunMs}; its first guess before the workers start. */
+  /** {@linkcode ExecutorPool.expectedRunMs}; 0 before the workers start (nothing ran). */
   expectedRunMs(fn: string): number {
     return this.#pool?.expectedRunMs(fn) ?? 0;
   }

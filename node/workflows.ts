@@ -507,7 +507,7 @@ export class Workflows {
           steps.map((step, k) => ({
             name: step.function,
             args: step.args,
-            ...(k > 0 ? { from: from[k] } : {}),
+            from: from[k],
           })),
           input,
         );

@@ -1,6 +1,6 @@
 /**
- * Byte arrays joined: shared by module rewriting, a grouped job's fan-in
- * and a workflow step's inbox.
+ * Byte arrays joined: shared by module rewriting, request bodies, a
+ * grouped job's fan-in and a workflow step's inbox.
  *
  * @module
  */

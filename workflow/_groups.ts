@@ -157,23 +157,35 @@ function producersFirst(
   local: readonly PlannedStep[],
   names: Set<string>,
 ): PlannedStep[] {
-  const ordered: PlannedStep[] = [];
-  const placed = new Set<string>();
-  for (let progress = true; progress;) {
-    progress = false;
-    for (const step of local) {
-      if (
-        placed.has(step.name) ||
-        !step.after.every((p) => placed.has(p) || !names.has(p))
-      ) {
-        continue;
-      }
-      ordered.push(step);
-      placed.add(step.name);
-      progress = true;
+  return closure(
+    [],
+    local,
+    (step, placed) => step.after.every((p) => placed.has(p) || !names.has(p)),
+  );
+}
+
+/**
+ * `seed`, then each step of `candidates` that `admits` given the names
+ * taken so far, in passes until one adds none: each step comes after those
+ * it was admitted for.
+ */
+function closure(
+  seed: PlannedStep[],
+  candidates: readonly PlannedStep[],
+  admits: (step: PlannedStep, taken: Set<string>) => boolean,
+): PlannedStep[] {
+  const steps = [...seed];
+  const taken = new Set(seed.map((step) => step.name));
+  for (let added = true; added;) {
+    added = false;
+    for (const step of candidates) {
+      if (taken.has(step.name) || !admits(step, taken)) continue;
+      steps.push(step);
+      taken.add(step.name);
+      added = true;
     }
   }
-  return ordered;
+  return steps;
 }
 
 /** Whether `from`'s output goes to `to` in memory. */
@@ -195,25 +207,15 @@ function grown(
   free: PlannedStep[],
   out: Map<string, PlannedEdge[]>,
 ): PlannedStep[] {
-  const steps = [entry];
-  const inside = new Set([entry.name]);
-  for (let added = true; added;) {
-    added = false;
-    for (const step of free) {
-      if (
-        inside.has(step.name) || step.after.length === 0 ||
-        !step.after.every((p) =>
-          inside.has(p) && feedsByMemory(out, p, step.name)
-        )
-      ) {
-        continue;
-      }
-      steps.push(step);
-      inside.add(step.name);
-      added = true;
-    }
-  }
-  return steps;
+  return closure(
+    [entry],
+    free,
+    (step, inside) =>
+      step.after.length > 0 &&
+      step.after.every((p) =>
+        inside.has(p) && feedsByMemory(out, p, step.name)
+      ),
+  );
 }
 
 /**

@@ -7,6 +7,34 @@
 import type { FollowerJob, JobSpec } from "./job.ts";
 
 /**
+ * `stage`, group stage `k` (1 or later), as workers get it: its `from`
+ * dropped when it names the stage before alone, which the stage reads
+ * anyway, so that a chain costs no `from` check, shape or lookup.
+ *
+ * @example
+ * ```ts
+ * import { followerJob } from "./_group.ts";
+ * const spec = {
+ *   fn: "b", args: [], env: {}, preopens: [], timeoutMs: 100,
+ *   maxMemoryBytes: 65536, maxOutputBytes: 1024,
+ * };
+ * const stage = { moduleKey: "b", spec, maxInputBytes: 1024 };
+ * console.log(followerJob({ ...stage, from: [0] }, 1).from); // undefined
+ * console.log(followerJob({ ...stage, from: [0] }, 2).from); // [ 0 ]
+ * ```
+ */
+export function followerJob(stage: FollowerJob, k: number): FollowerJob {
+  const then: FollowerJob = {
+    moduleKey: stage.moduleKey,
+    spec: stage.spec,
+    maxInputBytes: stage.maxInputBytes,
+  };
+  const from = stage.from;
+  if (from && !(from.length === 1 && from[0] === k - 1)) then.from = from;
+  return then;
+}
+
+/**
  * Throws a `RangeError` when a stage of the group that starts with `fn`
  * reads no earlier stage or a later one, or when an output other than the
  * last stage's is read by no stage (it would be lost).

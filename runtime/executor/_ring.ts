@@ -276,12 +276,12 @@ export class Ring {
    * says whether it did (else it goes by message).
    */
   tryWriteResult(seq: number, result: RingResult): boolean {
-    const earlier = result.earlier ?? [];
+    const earlier = result.earlier;
     const length = result.stdout.byteLength;
     if (
       result.failure || result.calls || result.state || result.stderr ||
-      (figuresAt(length) + 2 * earlier.length) * 8 > SLOT_BYTES ||
-      earlier.some((stage) => stage.stderr || stage.calls || stage.state)
+      (figuresAt(length) + 2 * (earlier?.length ?? 0)) * 8 > SLOT_BYTES ||
+      earlier?.some((stage) => stage.stderr || stage.calls || stage.state)
     ) {
       return false;
     }
@@ -298,12 +298,14 @@ export class Ring {
     r[h + 2] = result.durationMs;
     r[h + 3] = result.reserved ?? 0;
     r[h + 4] = length;
-    r[h + 5] = earlier.length;
+    r[h + 5] = earlier?.length ?? 0;
     this.#resultData.set(result.stdout, slot * SLOT_BYTES);
     let f = slot * SLOT_BYTES / 8 + figuresAt(length);
-    for (const stage of earlier) {
-      this.#resultFigures[f++] = stage.durationMs;
-      this.#resultFigures[f++] = stage.outputBytes;
+    if (earlier) {
+      for (const stage of earlier) {
+        this.#resultFigures[f++] = stage.durationMs;
+        this.#resultFigures[f++] = stage.outputBytes;
+      }
     }
     Atomics.store(c, RESULTS_WRITTEN, (written + 1) | 0);
     Atomics.notify(c, RESULTS_WRITTEN);

@@ -61,7 +61,7 @@ import {
 } from "./_records.ts";
 import { cancelled, failedIn, timedOut } from "./_outcomes.ts";
 import { expectedWaitMs, RunCosts } from "./_admission.ts";
-import { checkGroup, GroupIds } from "./_group.ts";
+import { checkGroup, followerJob, GroupIds } from "./_group.ts";
 
 /** Options of {@linkcode ExecutorPool}. */
 export interface ExecutorPoolOptions {
@@ -479,14 +479,16 @@ export class ExecutorPool {
     stdin: Uint8Array,
     cancel?: JobSignal,
   ): Promise<JobResult> {
-    checkGroup(first.spec.fn, later);
-    return this.#enqueue(first, stdin, cancel, later);
+    const then = later.map((stage, k) => followerJob(stage, k + 1));
+    checkGroup(first.spec.fn, then);
+    return this.#enqueue(first, stdin, cancel, then, later);
   }
 
   #enqueue(
     { compiled, moduleKey, spec }: JobStage,
     stdin: Uint8Array,
     cancel: JobSignal | undefined,
+    then?: FollowerJob[],
     later?: FollowerStage[],
   ): Promise<JobResult> {
     const refusal = this.refusal(spec);
@@ -507,17 +509,9 @@ export class ExecutorPool {
         parked: 0,
         parkedMs: 0,
       };
-      if (later?.length) {
-        posted.then = later.map((stage) => {
-          const then: FollowerJob = {
-            moduleKey: stage.moduleKey,
-            spec: stage.spec,
-            maxInputBytes: stage.maxInputBytes,
-          };
-          if (stage.from) then.from = stage.from;
-          return then;
-        });
-        job.laterCompiled = later.map((stage) => stage.compiled);
+      if (then?.length) {
+        posted.then = then;
+        job.laterCompiled = later!.map((stage) => stage.compiled);
       }
       if (signal) this.#watchSignal(job, signal);
       else if (late) {

@@ -79,16 +79,14 @@ function staged(stage: number): { stage?: number } {
 }
 
 /**
- * The input of `job`'s stage `stage` (1 or later) from the earlier stages'
- * outputs: one stage's as it is, read where it was written; several joined
- * in one allocation.
+ * A stage's input from the outputs of the earlier stages it reads (`from`):
+ * one stage's as it is, read where it was written; several joined in one
+ * allocation.
  */
 function stageInput(
-  job: PostedJob,
-  stage: number,
+  from: number[],
   outputs: (OutputBuffer | undefined)[],
 ): Uint8Array {
-  const from = sourcesOf(job, stage);
   if (from.length === 1) return outputs[from[0]]!.bytes();
   return concatBytes(from.map((k) => outputs[k]!.bytes()));
 }
@@ -250,10 +248,8 @@ export function startExecutorWorker(): void {
     const following = stage + 1;
     // Sized before a fan-in is joined: an input past its limit is never
     // allocated.
-    const size = sourcesOf(job, following).reduce(
-      (sum, k) => sum + group.outputs[k]!.size,
-      0,
-    );
+    const from = sourcesOf(job, following);
+    const size = from.reduce((sum, k) => sum + group.outputs[k]!.size, 0);
     const limit = job.then![stage].maxInputBytes;
     if (size > limit) {
       dropAll(group);
@@ -263,7 +259,7 @@ export function startExecutorWorker(): void {
         earlier: group.outcomes,
       }, new OutputBuffer(0));
     }
-    const input = stageInput(job, following, group.outputs);
+    const input = stageInput(from, group.outputs);
     runStage(job, following, input, (done, stdout) => {
       release(job, following, group);
       const last = following === job.then!.length;

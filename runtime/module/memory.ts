@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes.ts";
 import { formatBytes } from "../format.ts";
 import { ModuleError } from "../errors.ts";
 import {
@@ -244,13 +245,7 @@ export function withImportedMemory(
     capped.subarray(replaceTo, memorySection.start),
     capped.subarray(memorySection.end),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return { bytes: out, memory };
+  return { bytes: concatBytes(parts), memory };
 }
 
 /**
