@@ -263,17 +263,30 @@ function sledgeAnalysis(r: Results): string {
         f(q["workerd reused"])
       }x when it reuses one instance (no isolation). workerd's fresh ` +
         "instances pay a fresh memory each; eddy's pay a recycled one.";
+    const ring = q["Deno.serve echo via a ring"];
+    const hops = ring === undefined
+      ? `${
+        f(q["Deno.serve echo via a worker"])
+      }x the same through one worker hop`
+      : `${
+        f(q["Deno.serve echo via a worker"])
+      }x the same through one postMessage round trip to a worker and ${
+        f(ring)
+      }x through a worker's ring in shared memory, the hop eddy makes (${
+        f(
+          side.rows["Deno.serve echo via a ring"]!.requestsPerSecond /
+            side.rows["Deno.serve echo"]!.requestsPerSecond,
+        )
+      }x the bare echo)`;
     parts.push(
       `**Serving.** Side by side at ${side.connections} connections eddy ` +
         `answers ${eddy.requestsPerSecond} req/s, ${
           f(q["Deno.serve echo"])
-        }x a bare Deno.serve echo and ${
-          f(q["Deno.serve echo via a worker"])
-        }x the same through one worker hop${
-          q["Deno.serve echo via a worker"]! < 1
-            ? "; the rest is eddy's own work per invocation (the request " +
-              "checks, limits and admission, the job's slot in the ring, a " +
-              "fresh instance, metrics)"
+        }x a bare Deno.serve echo, ${hops}${
+          (ring ?? q["Deno.serve echo via a worker"]!) < 1
+            ? ": the rest is eddy's own work per invocation (the request " +
+              "checks, limits and admission, a fresh instance and its WASI " +
+              "run, the collections instances cause in the workers, metrics)"
             : " (above a floor: the machine's other load moved between turns)"
         }. ${workerd} The load generator shares the 2 cores with the server ` +
         "it loads, so every server's figure is also bounded by it.",

@@ -414,6 +414,8 @@ const PEER_NOTES: Record<string, string> = {
   "Deno.serve echo": "a bare `Deno.serve` answering the body (the floor)",
   "Deno.serve echo via a worker":
     "the same through one worker postMessage round trip",
+  "Deno.serve echo via a ring":
+    "the same through a worker's ring in shared memory, the hop eddy makes (bench/_ring_hop.ts)",
   "workerd fresh": "a new instance with a fresh memory per request",
   "workerd recycled":
     "a new instance per request given a recycled memory, zeroed after use",

@@ -58,6 +58,7 @@ export const SIDE_BY_SIDE = [
   "eddy",
   "Deno.serve echo",
   "Deno.serve echo via a worker",
+  "Deno.serve echo via a ring",
   ...WORKERD_VARIANTS.map((v) => `workerd ${v}` as const),
 ] as const;
 
@@ -149,6 +150,7 @@ export async function runServing(
     ["eddy", `${side.url}/invoke/echo`, side],
     ["Deno.serve echo", hello.url, hello],
     ["Deno.serve echo via a worker", `${hello.url}/worker`, hello],
+    ["Deno.serve echo via a ring", `${hello.url}/ring`, hello],
   ];
   const found = await findWorkerd({ install: ctx.install });
   if ("path" in found) {

@@ -72,9 +72,17 @@ Deno.test({
       const serving = JSON.parse(
         await Deno.readTextFile(`${dir}/serving.json`),
       ).results.sideBySide;
-      for (const server of ["eddy", "Deno.serve echo"]) {
+      for (
+        const server of [
+          "eddy",
+          "Deno.serve echo",
+          "Deno.serve echo via a worker",
+          "Deno.serve echo via a ring",
+        ]
+      ) {
         const row = serving.rows[server];
         assert.ok(row.requestsPerSecond > 0 && row.rssMB > 0, server);
+        assert.equal(row.errors, 0, server);
       }
       await t.step({
         name: "missing" in workerd
