@@ -109,6 +109,13 @@ export interface Executor {
   thread?: number;
   /** Its thread runs in the background (see `BACKGROUND_AFTER_MS`). */
   background?: boolean;
+  /**
+   * Its thread's CPU time (ms) when the current look at its progress in
+   * the background began, and when (epoch ms); see `#starved`.
+   */
+  progress?: { at: number; cpuMs: number };
+  /** Lifted out of the background until then (epoch ms): it starved there. */
+  liftedUntil?: number;
   /** Buffers for its outputs, posted with its next wake (see `recycle`). */
   spares: ArrayBuffer[];
   /** Their bytes added up. */

@@ -227,6 +227,23 @@ const OVERTAKE_MIN_MS = 2;
 const BACKGROUND_AFTER_MS = 20;
 
 /**
+ * How long (ms) a worker in the background is watched for progress, and
+ * lifted out of it when it made too little: `SCHED_IDLE` runs a thread
+ * only when nothing else on the machine wants the core, so processes
+ * beside eddy that keep every core busy (or eddy's own short work) could
+ * hold a long guest there until its timeout. Lifted, it runs at a
+ * worker's usual priority for as long, then goes back.
+ */
+const STARVED_WINDOW_MS = 100;
+
+/**
+ * The least share of a core (CPU time per window) a worker in the
+ * background gets before it is lifted: a long guest slows down beside
+ * short work, it does not stop.
+ */
+const STARVED_SHARE = 0.05;
+
+/**
  * A function refused for its own `limits.concurrency` within this long
  * (ms) floods the node: a worker running one of its jobs runs in the
  * background too, so that other functions' guests get the cores first
@@ -702,9 +719,41 @@ export class ExecutorPool {
       (onCpuFor(executor, now, BACKGROUND_AFTER_MS) ||
         (onCpu !== undefined &&
           this.#cost(onCpu) >= BACKGROUND_AFTER_MS) ||
-        this.#holdsOnlyFloods(executor, now));
+        this.#holdsOnlyFloods(executor, now)) &&
+      !this.#starved(executor, now);
     if (long === Boolean(executor.background)) return;
     if (this.#priority.set(executor.thread, long)) executor.background = long;
+  }
+
+  /**
+   * Whether `executor`, in the background with work, got less than
+   * {@linkcode STARVED_SHARE} of a core over the last
+   * {@linkcode STARVED_WINDOW_MS} (by its thread's CPU time, read each
+   * patrol), or was lifted for that within the last window. A thread
+   * starved between two jobs counts too: it needs the core to start the
+   * next.
+   */
+  #starved(executor: Executor, now: number): boolean {
+    if ((executor.liftedUntil ?? 0) > now) return true;
+    const cpuMs = executor.cpuRead?.ms;
+    if (
+      !executor.background || cpuMs === undefined ||
+      executor.inflight.size === 0
+    ) {
+      executor.progress = undefined;
+      return false;
+    }
+    const progress = executor.progress;
+    if (!progress) {
+      executor.progress = { at: now, cpuMs };
+      return false;
+    }
+    if (now - progress.at < STARVED_WINDOW_MS) return false;
+    const starved =
+      cpuMs - progress.cpuMs < STARVED_SHARE * (now - progress.at);
+    executor.progress = undefined;
+    if (starved) executor.liftedUntil = now + STARVED_WINDOW_MS;
+    return starved;
   }
 
   /**

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { availableParallelism } from "node:os";
 import { ExecutorPool, type JobSpec } from "../../../runtime/executor/mod.ts";
 import {
   BACKGROUND_NICE,
@@ -106,6 +107,44 @@ Deno.test({
         priority.guestNice - GUEST_NICE_OFFSET,
       );
     } finally {
+      await pool.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a long guest in the background still finishes while other processes keep every core busy",
+  ignore: Deno.build.os !== "linux" || !new ThreadPriority().canBackground,
+  async fn() {
+    // SCHED_IDLE alone would leave it no core at all beside these.
+    const hogs = Array.from(
+      { length: availableParallelism() },
+      () =>
+        new Deno.Command("sh", {
+          args: ["-c", "while :; do :; done"],
+          stdout: "null",
+          stderr: "null",
+        }).spawn(),
+    );
+    const pool = new ExecutorPool({ workers: 1, maxWorkers: 1 });
+    try {
+      let done = false;
+      const long = pool.run({ module: COUNT }, "count", {
+        ...spec("count"),
+        timeoutMs: 20_000,
+      }, hi());
+      long.finally(() => done = true).catch(() => {});
+      let backgrounded = false;
+      while (!done) {
+        backgrounded ||= inBackground(pool).size > 0;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal((await long).failure, undefined);
+      assert.ok(backgrounded, "it never went to the background");
+    } finally {
+      for (const hog of hogs) hog.kill("SIGKILL");
+      await Promise.all(hogs.map((hog) => hog.status));
       await pool.close();
     }
   },
