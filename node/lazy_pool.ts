@@ -99,6 +99,7 @@ export class LazyExecutorPool {
         restarts: 0,
         modules: 0,
         evictions: 0,
+        starvedLifts: 0,
       };
   }
 

@@ -212,6 +212,11 @@ export class EddyNode {
           help: "Workers replaced after a timeout or crash since start.",
           value: stats.restarts,
         },
+        eddy_executor_starved_lifts: {
+          help:
+            "Times a worker running long work in the background got almost no core for 100 ms and was lifted back, since start: other work kept every core busy.",
+          value: stats.starvedLifts,
+        },
         eddy_buffered_bytes: {
           help: "Bytes of request bodies and outputs held (--max-buffered).",
           value: budget.reserved,

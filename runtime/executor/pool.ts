@@ -122,6 +122,12 @@ export interface ExecutorStats {
   modules: number;
   /** Compiled modules workers dropped to stay within their budget, since start. */
   evictions: number;
+  /**
+   * Times a worker in the background was lifted out of it because it got
+   * almost no core (see `STARVED_SHARE`), since start: the machine's
+   * other work kept every core busy.
+   */
+  starvedLifts: number;
 }
 
 /**
@@ -322,6 +328,7 @@ export class ExecutorPool {
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #seq = 0;
   #restarts = 0;
+  #starvedLifts = 0;
   /** Buffers given to workers by {@linkcode recycle}, to take turns. */
   #recycled = 0;
   #closed = false;
@@ -423,6 +430,7 @@ export class ExecutorPool {
       restarts: this.#restarts,
       modules,
       evictions: this.#evictions,
+      starvedLifts: this.#starvedLifts,
     };
   }
 
@@ -752,7 +760,10 @@ export class ExecutorPool {
     const starved =
       cpuMs - progress.cpuMs < STARVED_SHARE * (now - progress.at);
     executor.progress = undefined;
-    if (starved) executor.liftedUntil = now + STARVED_WINDOW_MS;
+    if (starved) {
+      executor.liftedUntil = now + STARVED_WINDOW_MS;
+      this.#starvedLifts++;
+    }
     return starved;
   }
 

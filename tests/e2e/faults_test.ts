@@ -217,6 +217,7 @@ Deno.test("guest failures fail that invocation alone", async (t) => {
     /eddy_invocation_errors_total\{function="spin",reason="timeout"\} 1/,
   );
   assert.match(metrics, /eddy_executor_restarts 0/);
+  assert.match(metrics, /\neddy_executor_starved_lifts \d+\n/);
 });
 
 Deno.test("a guest cannot reach outside its preopened directory", async () => {

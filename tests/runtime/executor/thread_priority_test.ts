@@ -142,6 +142,7 @@ Deno.test({
       }
       assert.equal((await long).failure, undefined);
       assert.ok(backgrounded, "it never went to the background");
+      assert.ok(pool.stats().starvedLifts > 0, "it was never lifted");
     } finally {
       for (const hog of hogs) hog.kill("SIGKILL");
       await Promise.all(hogs.map((hog) => hog.status));
