@@ -107,11 +107,11 @@ export interface Executor {
   cpuOrigin?: { ms: number; seq: number };
   /** Its OS thread, once it is ready (Linux). */
   thread?: number;
-  /** Its thread runs in the background (see `BACKGROUND_AFTER_MS`). */
+  /** Its thread runs in the background (see _background.ts). */
   background?: boolean;
   /**
    * Its thread's CPU time (ms) when the current look at its progress in
-   * the background began, and when (epoch ms); see `#starved`.
+   * the background began, and when (epoch ms); see `Background`.
    */
   progress?: { at: number; cpuMs: number };
   /** Lifted out of the background until then (epoch ms): it starved there. */

@@ -46,7 +46,7 @@ import {
   type ToWorker,
 } from "./_protocol.ts";
 import { Ring, SLOT_BYTES } from "./_ring.ts";
-import { ThreadPriority } from "./thread_priority.ts";
+import { Background } from "./_background.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import {
   awaitsCpu,
@@ -124,7 +124,7 @@ export interface ExecutorStats {
   evictions: number;
   /**
    * Times a worker in the background was lifted out of it because it got
-   * almost no core (see `STARVED_SHARE`), since start: the machine's
+   * almost no core (see _background.ts), since start: the machine's
    * other work kept every core busy.
    */
   starvedLifts: number;
@@ -224,40 +224,6 @@ const OVERTAKE_RATIO = 4;
 const OVERTAKE_MIN_MS = 2;
 
 /**
- * A worker whose guest has been on its CPU this long (ms), or whose
- * function's runs take this long, runs in the background (see
- * thread_priority.ts) until it has no more such work: the kernel then
- * runs short guests, and the node's own thread, the moment they have work
- * instead of slicing the cores evenly between them and long guests.
- */
-const BACKGROUND_AFTER_MS = 20;
-
-/**
- * How long (ms) a worker in the background is watched for progress, and
- * lifted out of it when it made too little: `SCHED_IDLE` runs a thread
- * only when nothing else on the machine wants the core, so processes
- * beside eddy that keep every core busy (or eddy's own short work) could
- * hold a long guest there until its timeout. Lifted, it runs at a
- * worker's usual priority for as long, then goes back.
- */
-const STARVED_WINDOW_MS = 100;
-
-/**
- * The least share of a core (CPU time per window) a worker in the
- * background gets before it is lifted: a long guest slows down beside
- * short work, it does not stop.
- */
-const STARVED_SHARE = 0.05;
-
-/**
- * A function refused for its own `limits.concurrency` within this long
- * (ms) floods the node: a worker running one of its jobs runs in the
- * background too, so that other functions' guests get the cores first
- * (see {@linkcode ExecutorPool.flooding}).
- */
-const FLOOD_BACKGROUND_MS = 1000;
-
-/**
  * The pool idle this long (ms) starts its next regular worker (see
  * `#startNext`): the answers just settled must be written out first.
  */
@@ -324,11 +290,12 @@ export class ExecutorPool {
   readonly #maxQueueWaitMs: number;
   /** Recent core time per run of each function, for admission. */
   readonly #costs = new RunCosts();
+  /** Which workers run in the background, and when they come back. */
+  readonly #background = new Background((job) => this.#cost(job));
   readonly #watchdogMs: number;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #seq = 0;
   #restarts = 0;
-  #starvedLifts = 0;
   /** Buffers given to workers by {@linkcode recycle}, to take turns. */
   #recycled = 0;
   #closed = false;
@@ -344,7 +311,6 @@ export class ExecutorPool {
   /** Ids of groups of frozen specs (see `runGroup`). */
   readonly #groupIds = new GroupIds();
   #nextTemplate = 0;
-  readonly #priority = new ThreadPriority();
   /** Regular workers yet to start (see `#startNext`). */
   #unstarted: number;
   /** The regular worker started last is ready. */
@@ -354,7 +320,6 @@ export class ExecutorPool {
   /** When a job last came or ended (performance.now()). */
   #lastActivity = 0;
   /** When each function was last refused for its concurrency (Date.now()). */
-  readonly #floodedAt = new Map<string, number>();
   /** Jobs whose signal is yet to be asked for (see {@linkcode JobSignal}). */
   #late: PendingJob[] = [];
 
@@ -430,7 +395,7 @@ export class ExecutorPool {
       restarts: this.#restarts,
       modules,
       evictions: this.#evictions,
-      starvedLifts: this.#starvedLifts,
+      starvedLifts: this.#background.starvedLifts,
     };
   }
 
@@ -572,16 +537,7 @@ export class ExecutorPool {
    * takes the cores only when other functions' guests leave them idle.
    */
   flooding(fn: string): void {
-    this.#floodedAt.set(fn, Date.now());
-  }
-
-  /** Whether `fn` was refused for its concurrency within FLOOD_BACKGROUND_MS. */
-  #flooding(fn: string, now: number): boolean {
-    const at = this.#floodedAt.get(fn);
-    if (at === undefined) return false;
-    if (now - at < FLOOD_BACKGROUND_MS) return true;
-    this.#floodedAt.delete(fn);
-    return false;
+    this.#background.flooding(fn);
   }
 
   /**
@@ -712,70 +668,6 @@ export class ExecutorPool {
       // as this one is no reason to overtake.
       if (this.#longestMs(e) >= longer) continue;
       if (!onCpuFor(e, now, longer)) return false;
-    }
-    return true;
-  }
-
-  /**
-   * Puts `executor`'s thread in the background while it runs long work
-   * (see `BACKGROUND_AFTER_MS`), and back once it does not.
-   */
-  #prioritise(executor: Executor, now: number): void {
-    if (executor.thread === undefined || !this.#priority.canBackground) return;
-    const onCpu = executor.inflight.get(executor.status[STATUS_SEQ]);
-    const long = executor.inflight.size > 0 &&
-      (onCpuFor(executor, now, BACKGROUND_AFTER_MS) ||
-        (onCpu !== undefined &&
-          this.#cost(onCpu) >= BACKGROUND_AFTER_MS) ||
-        this.#holdsOnlyFloods(executor, now)) &&
-      !this.#starved(executor, now);
-    if (long === Boolean(executor.background)) return;
-    if (this.#priority.set(executor.thread, long)) executor.background = long;
-  }
-
-  /**
-   * Whether `executor`, in the background with work, got less than
-   * {@linkcode STARVED_SHARE} of a core over the last
-   * {@linkcode STARVED_WINDOW_MS} (by its thread's CPU time, read each
-   * patrol), or was lifted for that within the last window. A thread
-   * starved between two jobs counts too: it needs the core to start the
-   * next.
-   */
-  #starved(executor: Executor, now: number): boolean {
-    if ((executor.liftedUntil ?? 0) > now) return true;
-    const cpuMs = executor.cpuRead?.ms;
-    if (
-      !executor.background || cpuMs === undefined ||
-      executor.inflight.size === 0
-    ) {
-      executor.progress = undefined;
-      return false;
-    }
-    const progress = executor.progress;
-    if (!progress) {
-      executor.progress = { at: now, cpuMs };
-      return false;
-    }
-    if (now - progress.at < STARVED_WINDOW_MS) return false;
-    const starved =
-      cpuMs - progress.cpuMs < STARVED_SHARE * (now - progress.at);
-    executor.progress = undefined;
-    if (starved) {
-      executor.liftedUntil = now + STARVED_WINDOW_MS;
-      this.#starvedLifts++;
-    }
-    return starved;
-  }
-
-  /**
-   * Whether every job `executor` holds is of a function flooding the node
-   * (see {@linkcode ExecutorPool.flooding}): between two of them too, so
-   * that a worker fed short flood jobs stays in the background, and not
-   * once another function's job waits there.
-   */
-  #holdsOnlyFloods(executor: Executor, now: number): boolean {
-    for (const job of executor.inflight.values()) {
-      if (!this.#flooding(job.fn, now)) return false;
     }
     return true;
   }
@@ -1100,7 +992,9 @@ export class ExecutorPool {
       const message = event.data;
       if (message.type === "ready") {
         executor.thread = message.thread;
-        if (message.thread !== undefined) this.#priority.adopt(message.thread);
+        if (message.thread !== undefined) {
+          this.#background.adopt(message.thread);
+        }
         return onReady?.();
       }
       if (message.type === "result") {
@@ -1212,7 +1106,7 @@ export class ExecutorPool {
     // Asked to stop just as it ended: no later job may see the request.
     if (job.interruptedAt) executor.interrupt.clear(jobTag(seq));
     if (executor.background && executor.inflight.size === 0) {
-      this.#prioritise(executor, Date.now());
+      this.#background.prioritise(executor, Date.now());
     }
     this.#settle(job, result);
     for (const key of moduleKeys(job)) this.#forgetUnused(executor, key);
@@ -1346,7 +1240,9 @@ export class ExecutorPool {
     // not at the next patrol, for that work not to wait behind the cores'
     // other threads.
     for (const executor of touched) {
-      if (executor.background) this.#prioritise(executor, Date.now());
+      if (executor.background) {
+        this.#background.prioritise(executor, Date.now());
+      }
       if (batches?.has(executor)) continue;
       if (executor.spares.length > 0) this.#postSpares(executor);
       else executor.ring.notifyWorker();
@@ -1499,7 +1395,7 @@ export class ExecutorPool {
       }
       if (this.#endIfRetired(executor)) continue;
       readCpu(executor);
-      this.#prioritise(executor, now);
+      this.#background.prioritise(executor, now);
       // A guest on the CPU past its deadline, or cancelled and still there
       // after a grace to finish (or unwind), loses its worker: the jobs
       // behind it go elsewhere. The thread ends once the guest returns;
