@@ -11,6 +11,7 @@ import {
   FRAME_MAGIC,
   FRAME_VERSION,
 } from "../../comm/wire.ts";
+import { concatBytes } from "../../runtime/bytes.ts";
 
 /** A source that hands out `bytes` in reads of at most `step` bytes. */
 function source(bytes: Uint8Array, step = Infinity) {
@@ -42,13 +43,7 @@ function sink(maxWrite = Infinity) {
       return Promise.resolve(n);
     },
     bytes(): Uint8Array {
-      const all = new Uint8Array(writes.reduce((n, w) => n + w.byteLength, 0));
-      let at = 0;
-      for (const w of writes) {
-        all.set(w, at);
-        at += w.byteLength;
-      }
-      return all;
+      return concatBytes(writes);
     },
   };
 }
