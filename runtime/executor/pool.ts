@@ -19,7 +19,6 @@ import { transferable } from "../../comm/mod.ts";
 import { InvocationError } from "../errors.ts";
 import { executorWorkerUrl } from "./worker_url.ts";
 import {
-  COMPILED_BASE_BYTES,
   type CompiledModule,
   InterruptCell,
   interruptible,
@@ -61,7 +60,8 @@ import {
 } from "./_records.ts";
 import { cancelled, failedIn, timedOut } from "./_outcomes.ts";
 import { expectedWaitMs, RunCosts } from "./_admission.ts";
-import { checkGroup, followerJob, GroupIds } from "./_group.ts";
+import { checkGroup, followerJob } from "./_group.ts";
+import { Residency } from "./_residency.ts";
 
 /** Options of {@linkcode ExecutorPool}. */
 export interface ExecutorPoolOptions {
@@ -233,14 +233,6 @@ const IDLE_BEFORE_NEXT_MS = 25;
 const EXTRA_IDLE_MS = 5000;
 
 /**
- * A worker told to drop this many modules is replaced by a fresh one. V8
- * frees a dropped module only at a garbage collection, and a worker that
- * runs small guests allocates too little to ever start one: without this,
- * every redeploy would leave its old module in every worker.
- */
-const RETIRE_AFTER_FORGOTTEN = 16;
-
-/**
  * Bytes of spares (`recycle`) kept for one worker until its next wake-up:
  * its largest spare (one 16 MiB output's buffer).
  */
@@ -301,16 +293,9 @@ export class ExecutorPool {
   #closed = false;
   readonly #onCall: ExecutorPoolOptions["onCall"];
   readonly #budget: MemoryBudget | undefined;
+  /** The modules and templates each worker holds. */
+  readonly #residency: Residency;
   #dispatchScheduled = false;
-  /** Keys of the modules still deployed; `undefined` until told. */
-  #live: Set<string> | undefined;
-  readonly #moduleBudget: number;
-  #evictions = 0;
-  /** Ids of frozen specs (see `run`). */
-  readonly #templateIds = new WeakMap<JobSpec, number>();
-  /** Ids of groups of frozen specs (see `runGroup`). */
-  readonly #groupIds = new GroupIds();
-  #nextTemplate = 0;
   /** Regular workers yet to start (see `#startNext`). */
   #unstarted: number;
   /** The regular worker started last is ready. */
@@ -331,7 +316,11 @@ export class ExecutorPool {
     this.#watchdogMs = options.watchdogIntervalMs ?? 5;
     this.#onCall = options.onCall;
     this.#budget = options.budget;
-    this.#moduleBudget = options.moduleBudgetBytes ?? Infinity;
+    this.#residency = new Residency({
+      budgetBytes: options.moduleBudgetBytes ?? Infinity,
+      post: (executor, message) => this.#post(executor, message),
+      retire: (executor) => this.#retire(executor),
+    });
     this.#maxWorkers = Math.max(count, options.maxWorkers ?? 2 * count);
     this.#unstarted = count - 1;
     this.#executors.push(this.#spawn(() => this.#readied()));
@@ -394,7 +383,7 @@ export class ExecutorPool {
       queued: this.#queue.length,
       restarts: this.#restarts,
       modules,
-      evictions: this.#evictions,
+      evictions: this.#residency.evictions,
       starvedLifts: this.#background.starvedLifts,
     };
   }
@@ -814,79 +803,7 @@ export class ExecutorPool {
    * dropped as soon as that worker has no job left that uses it.
    */
   retain(moduleKeys: Iterable<string>): void {
-    this.#live = new Set(moduleKeys);
-    for (const e of this.#executors) {
-      for (const key of e.modules.keys()) this.#forgetUnused(e, key);
-    }
-  }
-
-  #forgetUnused(executor: Executor, key: string): void {
-    if (!this.#live || this.#live.has(key) || !executor.modules.has(key)) {
-      return;
-    }
-    for (const job of executor.inflight.values()) {
-      if (moduleKeys(job).includes(key)) return;
-    }
-    this.#drop(executor, key);
-    if (++executor.forgotten >= RETIRE_AFTER_FORGOTTEN) this.#retire(executor);
-  }
-
-  /** Tells `executor` to drop module `key`. */
-  #drop(executor: Executor, key: string): void {
-    executor.moduleBytes -= executor.modules.get(key) ?? 0;
-    executor.modules.delete(key);
-    this.#post(executor, { type: "forget", key });
-    for (const [id, keys] of executor.templates) {
-      if (!keys.includes(key)) continue;
-      executor.templates.delete(id);
-      this.#post(executor, { type: "forgetTemplate", id });
-    }
-  }
-
-  /**
-   * Density: has `executor` hold the modules `job` runs, most recently
-   * used, and drop its least recently used modules no job sent to it needs
-   * while they cost more than the budget.
-   */
-  #holdModules(executor: Executor, job: PendingJob): void {
-    this.#holdModule(executor, job.posted.moduleKey, job.compiled);
-    job.posted.then?.forEach((stage, k) =>
-      this.#holdModule(executor, stage.moduleKey, job.laterCompiled![k])
-    );
-    if (executor.moduleBytes <= this.#moduleBudget) return;
-    const needed = new Set<string>();
-    for (const j of executor.inflight.values()) {
-      for (const key of moduleKeys(j)) needed.add(key);
-    }
-    for (const old of executor.modules.keys()) {
-      if (executor.moduleBytes <= this.#moduleBudget) break;
-      if (needed.has(old)) continue;
-      this.#drop(executor, old);
-      this.#evictions++;
-    }
-  }
-
-  /** Has `executor` hold module `key`, most recently used. */
-  #holdModule(
-    executor: Executor,
-    key: string,
-    compiled: CompiledModule,
-  ): void {
-    const held = executor.modules.get(key);
-    if (held !== undefined) {
-      executor.modules.delete(key);
-      executor.modules.set(key, held);
-      return;
-    }
-    this.#post(executor, {
-      type: "module",
-      key,
-      module: compiled.module,
-      memory: compiled.memory,
-    });
-    const cost = compiled.cost ?? COMPILED_BASE_BYTES;
-    executor.modules.set(key, cost);
-    executor.moduleBytes += cost;
+    this.#residency.retain(this.#executors, moduleKeys);
   }
 
   /**
@@ -1109,38 +1026,9 @@ export class ExecutorPool {
       this.#background.prioritise(executor, Date.now());
     }
     this.#settle(job, result);
-    for (const key of moduleKeys(job)) this.#forgetUnused(executor, key);
-  }
-
-  /**
-   * The id `executor` knows `job`'s spec (or group of specs) by, sending
-   * it first if needed; `undefined` when the job must carry its spec (it
-   * is not a frozen one).
-   */
-  #template(executor: Executor, job: PendingJob): number | undefined {
-    const { spec, moduleKey, then } = job.posted;
-    if (!Object.isFrozen(spec)) return undefined;
-    if (then?.some((stage) => !Object.isFrozen(stage.spec))) return undefined;
-    let id: number | undefined;
-    if (then) {
-      id = this.#groupIds.of(spec, then, () => this.#nextTemplate++);
-    } else {
-      id = this.#templateIds.get(spec);
-      if (id === undefined) {
-        this.#templateIds.set(spec, id = this.#nextTemplate++);
-      }
+    for (const key of moduleKeys(job)) {
+      this.#residency.forgetUnused(executor, key);
     }
-    if (!executor.templates.has(id)) {
-      executor.templates.set(id, moduleKeys(job));
-      this.#post(executor, {
-        type: "template",
-        id,
-        moduleKey,
-        spec,
-        ...(then ? { then } : {}),
-      });
-    }
-    return id;
   }
 
   async #call(
@@ -1216,9 +1104,9 @@ export class ExecutorPool {
       head.order = executor.posted++;
       executor.inflight.set(head.posted.seq, head);
       if (!touched.includes(executor)) touched.push(executor);
-      this.#holdModules(executor, head);
+      this.#residency.hold(executor, head);
       const { seq, stdin } = head.posted;
-      const template = this.#template(executor, head);
+      const template = this.#residency.template(executor, head);
       if (template !== undefined && stdin.byteLength <= SLOT_BYTES) {
         executor.ring.writeJob(seq, template, stdin);
         continue;

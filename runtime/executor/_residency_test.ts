@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import type { CompiledModule } from "../module/mod.ts";
+import type { JobSpec } from "./job.ts";
+import type { ToWorker } from "./_protocol.ts";
+import type { Executor, PendingJob } from "./_records.ts";
+import { Residency, RETIRE_AFTER_FORGOTTEN } from "./_residency.ts";
+
+const module = new WebAssembly.Module(
+  new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]),
+);
+
+function worker(): Executor {
+  return {
+    inflight: new Map(),
+    modules: new Map(),
+    moduleBytes: 0,
+    templates: new Map(),
+    forgotten: 0,
+  } as unknown as Executor;
+}
+
+const spec = (fn: string): JobSpec =>
+  Object.freeze({
+    fn,
+    args: [fn],
+    env: {},
+    preopens: [],
+    timeoutMs: 1000,
+    maxMemoryBytes: 1 << 20,
+    maxOutputBytes: 1 << 20,
+  });
+
+function job(key: string, jobSpec = spec(key), cost = 100): PendingJob {
+  const compiled: CompiledModule = { module, cost };
+  return {
+    fn: jobSpec.fn,
+    posted: { seq: 0, moduleKey: key, spec: jobSpec, stdin: new Uint8Array() },
+    compiled,
+    resolve: () => {},
+    reject: () => {},
+    parked: 0,
+    parkedMs: 0,
+  };
+}
+
+/** A residency with its messages recorded, per worker. */
+function recorded(budgetBytes = Infinity) {
+  const sent: ToWorker[] = [];
+  const retired: Executor[] = [];
+  const residency = new Residency({
+    budgetBytes,
+    post: (_, message) => sent.push(message),
+    retire: (executor) => retired.push(executor),
+  });
+  return { residency, sent, retired };
+}
+
+Deno.test("a worker is sent a module once, and the least recently used go past the budget", () => {
+  const { residency, sent } = recorded(250);
+  const e = worker();
+  residency.hold(e, job("a"));
+  residency.hold(e, job("b"));
+  residency.hold(e, job("a"));
+  assert.deepEqual(sent.map((m) => m.type), ["module", "module"]);
+  // "b" is now the least recently used: it goes for "c".
+  residency.hold(e, job("c"));
+  assert.deepEqual([...e.modules.keys()], ["a", "c"]);
+  assert.equal(e.moduleBytes, 200);
+  assert.deepEqual(sent.at(-1), { type: "forget", key: "b" });
+  assert.equal(residency.evictions, 1);
+});
+
+Deno.test("a module a job on the worker still needs is not evicted", () => {
+  const { residency } = recorded(150);
+  const e = worker();
+  // As the pool does: a job is the worker's before its modules are held.
+  const [a, b] = [job("a"), job("b")];
+  e.inflight.set(1, a);
+  residency.hold(e, a);
+  e.inflight.set(2, b);
+  residency.hold(e, b);
+  assert.deepEqual([...e.modules.keys()].sort(), ["a", "b"]);
+  assert.equal(residency.evictions, 0);
+});
+
+Deno.test("a frozen spec gets one id, sent to each worker once; others carry their spec", () => {
+  const { residency, sent } = recorded();
+  const [one, two] = [worker(), worker()];
+  const frozen = job("a");
+  const id = residency.template(one, frozen);
+  assert.equal(residency.template(one, frozen), id);
+  assert.equal(residency.template(two, frozen), id);
+  assert.equal(sent.filter((m) => m.type === "template").length, 2);
+  const open = job("a", { ...spec("a") });
+  assert.equal(residency.template(one, open), undefined);
+});
+
+Deno.test("modules no longer deployed are dropped once unused, with their templates", () => {
+  const { residency, sent, retired } = recorded();
+  const e = worker();
+  const old = job("old");
+  residency.hold(e, old);
+  const id = residency.template(e, old)!;
+  e.inflight.set(1, old);
+  residency.retain([e], ["new"]);
+  assert.ok(e.modules.has("old"), "kept while a job needs it");
+  e.inflight.delete(1);
+  residency.forgetUnused(e, "old");
+  assert.equal(e.modules.has("old"), false);
+  assert.equal(e.templates.has(id), false);
+  assert.deepEqual(sent.slice(-2), [
+    { type: "forget", key: "old" },
+    { type: "forgetTemplate", id },
+  ]);
+  assert.deepEqual(retired, []);
+});
+
+Deno.test("a worker told to drop many modules is retired", () => {
+  const { residency, retired } = recorded();
+  const e = worker();
+  for (let k = 0; k < RETIRE_AFTER_FORGOTTEN; k++) {
+    residency.hold(e, job(`m${k}`));
+  }
+  residency.retain([e], []);
+  assert.deepEqual(retired, [e]);
+});
