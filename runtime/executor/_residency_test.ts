@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import type { CompiledModule } from "../module/mod.ts";
-import type { JobSpec } from "./job.ts";
 import type { ToWorker } from "./_protocol.ts";
 import type { Executor, PendingJob } from "./_records.ts";
 import { Residency, RETIRE_AFTER_FORGOTTEN } from "./_residency.ts";
+import { testJob, testSpec } from "./_testing.ts";
 
 const module = new WebAssembly.Module(
   new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]),
@@ -19,28 +18,8 @@ function worker(): Executor {
   } as unknown as Executor;
 }
 
-const spec = (fn: string): JobSpec =>
-  Object.freeze({
-    fn,
-    args: [fn],
-    env: {},
-    preopens: [],
-    timeoutMs: 1000,
-    maxMemoryBytes: 1 << 20,
-    maxOutputBytes: 1 << 20,
-  });
-
-function job(key: string, jobSpec = spec(key), cost = 100): PendingJob {
-  const compiled: CompiledModule = { module, cost };
-  return {
-    fn: jobSpec.fn,
-    posted: { seq: 0, moduleKey: key, spec: jobSpec, stdin: new Uint8Array() },
-    compiled,
-    resolve: () => {},
-    reject: () => {},
-    parked: 0,
-    parkedMs: 0,
-  };
+function job(key: string, spec = testSpec(key), cost = 100): PendingJob {
+  return testJob(key, { spec, compiled: { module, cost } });
 }
 
 /** A residency with its messages recorded, per worker. */
@@ -91,7 +70,7 @@ Deno.test("a frozen spec gets one id, sent to each worker once; others carry the
   assert.equal(residency.template(one, frozen), id);
   assert.equal(residency.template(two, frozen), id);
   assert.equal(sent.filter((m) => m.type === "template").length, 2);
-  const open = job("a", { ...spec("a") });
+  const open = job("a", { ...testSpec("a") });
   assert.equal(residency.template(one, open), undefined);
 });
 

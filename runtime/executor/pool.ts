@@ -48,18 +48,16 @@ import { Ring, SLOT_BYTES } from "./_ring.ts";
 import { Background } from "./_background.ts";
 import { FairQueue } from "./_fair_queue.ts";
 import {
-  awaitsCpu,
   type Executor,
   moduleKeys,
   noteStage,
-  onCpuFor,
-  onCpuMs,
   type PendingJob,
   readCpu,
   stageOf,
 } from "./_records.ts";
 import { cancelled, failedIn, timedOut } from "./_outcomes.ts";
-import { expectedWaitMs, RunCosts } from "./_admission.ts";
+import { RunCosts } from "./_admission.ts";
+import { Workload } from "./_workload.ts";
 import { checkGroup, followerJob } from "./_group.ts";
 import { Residency } from "./_residency.ts";
 
@@ -69,9 +67,10 @@ export interface ExecutorPoolOptions {
   workers?: number;
   /**
    * Workers there may be at most: when jobs wait that are much shorter
-   * than what every worker holds (`OVERTAKE_RATIO`), an extra worker starts
-   * for them (the OS then time-slices the cores), up to this; extra
-   * workers end once idle for `EXTRA_IDLE_MS`. Default: twice `workers`.
+   * than what every worker holds (`OVERTAKE_RATIO` in `_workload.ts`), an
+   * extra worker starts for them (the OS then time-slices the cores), up
+   * to this; extra workers end once idle for `EXTRA_IDLE_MS`. Default:
+   * twice `workers`.
    */
   maxWorkers?: number;
   /**
@@ -209,21 +208,6 @@ const SEND_AHEAD_MS = 10;
 const WAKE_WORTH_MS = 0.2;
 
 /**
- * A job whose function runs this many times shorter than the longest job
- * every worker holds (by recent runs, or by how long the one on its CPU
- * has been there) may overtake it on an extra worker rather than wait:
- * the OS then shares the cores, and the short job is done in a slice of
- * its wait.
- */
-const OVERTAKE_RATIO = 4;
-
-/**
- * ... provided what the workers hold lasts at least this long (ms): a
- * shorter wait costs less than another thread on the cores.
- */
-const OVERTAKE_MIN_MS = 2;
-
-/**
  * The pool idle this long (ms) starts its next regular worker (see
  * `#startNext`): the answers just settled must be written out first.
  */
@@ -282,8 +266,10 @@ export class ExecutorPool {
   readonly #maxQueueWaitMs: number;
   /** Recent core time per run of each function, for admission. */
   readonly #costs = new RunCosts();
+  /** The work workers hold, estimated from those costs. */
+  readonly #workload = new Workload(this.#costs, SEND_AHEAD_MS);
   /** Which workers run in the background, and when they come back. */
-  readonly #background = new Background((job) => this.#cost(job));
+  readonly #background = new Background((job) => this.#workload.jobMs(job));
   readonly #watchdogMs: number;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #seq = 0;
@@ -546,25 +532,15 @@ export class ExecutorPool {
     );
     // A short job is not held up by long ones while extra workers (running
     // or yet to start) can take it: only short work counts ahead of it.
-    const onlyShort = this.#short(spec.fn) &&
+    const onlyShort = this.#workload.isShort(spec.fn) &&
       (this.#executors.length < this.#maxWorkers ||
         this.#executors.some((e) => e.extra));
-    let runningMs = 0;
-    let idle = false;
-    for (const e of this.#executors) {
-      const load = this.#aheadMs(e, onlyShort);
-      if (load === 0) idle = true;
-      // What the job on its CPU has done is not ahead any more.
-      runningMs += Math.max(0, load - this.#doneMs(e, now, onlyShort));
-    }
-    if (idle && this.#queue.length === 0) return undefined;
-    const wait = expectedWaitMs(
-      this.#queue.lines(),
-      this.#costs,
+    const wait = this.#workload.waitMs(
       spec.fn,
-      runningMs,
-      this.#executors.length,
-      onlyShort ? (fn) => this.#short(fn) : undefined,
+      this.#executors,
+      this.#queue.lines(),
+      onlyShort,
+      now,
     );
     if (wait <= bound) return undefined;
     const why = bound === this.#maxQueueWaitMs
@@ -583,47 +559,6 @@ export class ExecutorPool {
   }
 
   /**
-   * Estimated work (ms) of the jobs `executor` holds that are not parked
-   * (short ones only if `onlyShort`).
-   */
-  #aheadMs(executor: Executor, onlyShort = false): number {
-    let ms = 0;
-    for (const job of executor.inflight.values()) {
-      if (!awaitsCpu(job)) continue;
-      if (!onlyShort || this.#short(job.fn)) ms += this.#cost(job);
-    }
-    return ms;
-  }
-
-  /**
-   * How much of its estimated run the job on `executor`'s CPU has done
-   * (ms): the time it has been there, at most its estimate.
-   */
-  #doneMs(executor: Executor, now: number, onlyShort: boolean): number {
-    const onCpu = executor.inflight.get(executor.status[STATUS_SEQ]);
-    if (!onCpu || !awaitsCpu(onCpu)) return 0;
-    if (onlyShort && !this.#short(onCpu.fn)) return 0;
-    return Math.min(this.#cost(onCpu), onCpuMs(executor, now));
-  }
-
-  /** Estimated run (ms) of the longest job `executor` holds, not parked. */
-  #longestMs(executor: Executor): number {
-    let ms = 0;
-    for (const job of executor.inflight.values()) {
-      if (awaitsCpu(job)) ms = Math.max(ms, this.#cost(job));
-    }
-    return ms;
-  }
-
-  /** Estimated run (ms) of `job`: all stages' of a grouped one. */
-  #cost(job: PendingJob): number {
-    let ms = this.#costs.of(job.fn);
-    const then = job.posted.then;
-    if (then) { for (const stage of then) ms += this.#costs.of(stage.spec.fn); }
-    return ms;
-  }
-
-  /**
    * What a run of `fn` is expected to cost (ms of a worker's CPU), from
    * its recent runs (a first guess before it ran).
    *
@@ -634,31 +569,6 @@ export class ExecutorPool {
    */
   expectedRunMs(fn: string): number {
     return this.#costs.of(fn);
-  }
-
-  /** Whether runs of `fn` are short: sent ahead in numbers. */
-  #short(fn: string): boolean {
-    return this.#costs.of(fn) <= SEND_AHEAD_MS;
-  }
-
-  /**
-   * Whether a job of `fn` would overtake what every worker (extra ones
-   * aside) holds now: see `OVERTAKE_RATIO` and `OVERTAKE_MIN_MS`.
-   */
-  #overtakes(fn: string, now: number): boolean {
-    const longer = Math.max(
-      OVERTAKE_MIN_MS,
-      this.#costs.of(fn) * OVERTAKE_RATIO,
-    );
-    for (const e of this.#executors) {
-      if (e.extra) continue;
-      // The longest job it holds (between two jobs too), or what it has
-      // been running for, whichever says longer: a line of jobs as short
-      // as this one is no reason to overtake.
-      if (this.#longestMs(e) >= longer) continue;
-      if (!onCpuFor(e, now, longer)) return false;
-    }
-    return true;
   }
 
   /** Whether an extra worker runs, starts, or may start. */
@@ -988,7 +898,9 @@ export class ExecutorPool {
     if (
       this.#closed || this.#extraStarting > 0 ||
       this.#executors.length >= this.#maxWorkers ||
-      !this.#queue.heads().some((job) => this.#overtakes(job.fn, now))
+      !this.#queue.heads().some((job) =>
+        this.#workload.overtakes(job.fn, this.#executors, now)
+      )
     ) {
       return;
     }
@@ -1214,9 +1126,14 @@ export class ExecutorPool {
   #target(job: PendingJob): Executor | undefined {
     let best: Executor | undefined;
     let bestAheadMs = 0;
-    const cost = this.#cost(job);
+    const cost = this.#workload.jobMs(job);
     let overtakes: boolean | undefined;
-    const overtaking = () => overtakes ??= this.#overtakes(job.fn, Date.now());
+    const overtaking = () =>
+      overtakes ??= this.#workload.overtakes(
+        job.fn,
+        this.#executors,
+        Date.now(),
+      );
     let asleep: Executor | undefined;
     for (const e of this.#executors) {
       if (!e.ring.canWrite()) continue;
@@ -1229,7 +1146,7 @@ export class ExecutorPool {
         continue;
       }
       if (load >= this.#depth) continue;
-      const aheadMs = this.#aheadMs(e);
+      const aheadMs = this.#workload.aheadMs(e);
       if (aheadMs + cost > SEND_AHEAD_MS) continue;
       // Not queued behind longer work when an extra worker can take it.
       if (!e.extra && overtaking() && this.#extraPossible()) continue;
