@@ -92,10 +92,11 @@ export class Workload {
   /**
    * How long a new job of `fn` would wait for one of `executors` (ms),
    * with `lines` waiting in the pool's queue (served in turn, see
-   * {@linkcode expectedWaitMs}); 0 when a worker is idle and nothing
-   * waits. A job on a worker's CPU counts for what it has left of its
-   * estimate; with `onlyShort`, only short work counts (long work is
-   * overtaken on extra workers).
+   * {@linkcode expectedWaitMs}); `undefined` when a worker is idle and
+   * nothing waits: the job starts at once, whatever its bound. A job on a
+   * worker's CPU counts for what it has left of its estimate; with
+   * `onlyShort`, only short work counts (long work is overtaken on extra
+   * workers).
    */
   waitMs(
     fn: string,
@@ -103,7 +104,7 @@ export class Workload {
     lines: ReadonlyMap<string, { readonly length: number }>,
     onlyShort: boolean,
     now: number,
-  ): number {
+  ): number | undefined {
     let runningMs = 0;
     let idle = false;
     for (const e of executors) {
@@ -112,7 +113,7 @@ export class Workload {
       // What the job on its CPU has done is not ahead any more.
       runningMs += Math.max(0, load - this.#doneMs(e, now, onlyShort));
     }
-    if (idle && lines.size === 0) return 0;
+    if (idle && lines.size === 0) return undefined;
     return expectedWaitMs(
       lines,
       this.#costs,

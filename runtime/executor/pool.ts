@@ -545,7 +545,7 @@ export class ExecutorPool {
       onlyShort,
       now,
     );
-    if (wait <= bound) return undefined;
+    if (wait === undefined || wait <= bound) return undefined;
     const why = bound === this.#maxQueueWaitMs
       ? "the node's --max-queue-wait"
       : "its timeout";

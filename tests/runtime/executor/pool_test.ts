@@ -413,3 +413,25 @@ Deno.test("admission counts a job on a worker's CPU for what it has left of its 
     await pool.close();
   }
 });
+
+Deno.test("a job whose caller's deadline has passed times out, even on an idle pool: it is not refused as overloaded", async () => {
+  const pool = new ExecutorPool({ workers: 1 });
+  try {
+    // Warm: the worker is up and idle.
+    await pool.run({ module: ECHO }, "echo", spec("echo"), text("up"));
+    const late = { ...spec("echo"), deadline: Date.now() - 1 };
+    assert.equal(pool.refusal(late), undefined);
+    const result = await pool.run({ module: ECHO }, "echo", late, text("x"));
+    assert.equal(result.failure?.reason, "timeout");
+    // Nothing was run for it: the pool takes the next job at once.
+    const next = await pool.run(
+      { module: ECHO },
+      "echo",
+      spec("echo"),
+      text("y"),
+    );
+    assert.equal(decode(next.stdout), "y");
+  } finally {
+    await pool.close();
+  }
+});
