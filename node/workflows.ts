@@ -139,7 +139,11 @@ const MAX_PART_TRACE = 4 * 1024;
 export class Workflows {
   readonly #node: WorkflowParts;
   readonly #deployed = new Map<string, DeployedWorkflow>();
-  readonly #runs = new Map<string, WorkflowRun>();
+  /**
+   * Runs open on this node, by id, each in a box emptied when it ends (see
+   * `#close`).
+   */
+  readonly #runs = new Map<string, { run?: WorkflowRun }>();
   /** Recent runs as kept: their start an epoch time, formatted when read. */
   readonly #recent = new Map<string, KeptRun[]>();
   /**
@@ -450,9 +454,22 @@ export class Workflows {
       for (const id of others) this.#abortRemote(id, runId);
       throw error;
     } finally {
-      this.#runs.delete(runId);
-      this.#partTraces.delete(runId);
+      this.#close(runId);
     }
+  }
+
+  /**
+   * Forgets run `runId`, and empties what held it: a map's entry, once
+   * deleted, can still be reached by V8's scavenges from the map's dead
+   * old tables until a mark-compact, and with it everything the run held
+   * (its inputs, outputs and promises) would be kept and promoted.
+   */
+  #close(runId: string): void {
+    const box = this.#runs.get(runId);
+    if (box) box.run = undefined;
+    this.#runs.delete(runId);
+    this.#partTraces.get(runId)?.clear();
+    this.#partTraces.delete(runId);
   }
 
   /** Handles a workflow message from another node (see {@linkcode RUN} etc.). */
@@ -467,12 +484,12 @@ export class Workflows {
         } catch (error) {
           return errorResponse(error, statusOf(error));
         } finally {
-          this.#runs.delete(runId);
+          this.#close(runId);
         }
       }
       case DELIVER: {
         const { to, from } = request.headers;
-        const run = this.#runs.get(runId);
+        const run = this.#runs.get(runId)?.run;
         if (run) run.deliver(to, from, request.payload);
         else this.#earlyDelivery(runId, [to, from, request.payload]);
         if (run && request.headers[PART_TRACE]) {
@@ -481,7 +498,7 @@ export class Workflows {
         return ok(new Uint8Array());
       }
       case ABORT:
-        this.#runs.get(runId)?.abort(
+        this.#runs.get(runId)?.run?.abort(
           new RequestError("aborted", "the run was aborted"),
         );
         return ok(new Uint8Array());
@@ -545,7 +562,7 @@ export class Workflows {
         if (response.status !== 200) throw failure(response, edge.toNode);
       },
     });
-    this.#runs.set(runId, run);
+    this.#runs.set(runId, { run });
     for (const [to, from, bytes] of this.#early.get(runId) ?? []) {
       run.deliver(to, from, bytes);
     }
