@@ -86,9 +86,12 @@ export class FairQueue<T extends Queued> {
   take(head: T): void {
     const line = this.#lines.get(head.fn)!;
     line.shift();
+    this.#length--;
+    // Alone in the queue, a line keeps its place: a delete and a set per
+    // job would only churn the map's table (garbage in the old generation).
+    if (line.length > 0 && this.#lines.size === 1) return;
     this.#lines.delete(head.fn);
     if (line.length > 0) this.#lines.set(head.fn, line);
-    this.#length--;
   }
 
   /** Removes `job`; says whether it was waiting. */

@@ -103,3 +103,15 @@ Deno.test("a worker told to drop many modules is retired", () => {
   residency.retain([e], []);
   assert.deepEqual(retired, [e]);
 });
+
+Deno.test("the module used last needs no move; one used before it moves to the end", () => {
+  const { residency, sent } = recorded(250);
+  const e = worker();
+  for (const key of ["a", "b", "b", "b", "a"]) residency.hold(e, job(key));
+  assert.deepEqual([...e.modules.keys()], ["b", "a"]);
+  residency.hold(e, job("c"));
+  assert.deepEqual([...e.modules.keys()], ["a", "c"]);
+  // Dropped, "b" comes again as a module message.
+  residency.hold(e, job("b"));
+  assert.deepEqual(sent.filter((m) => m.type === "module").length, 4);
+});
