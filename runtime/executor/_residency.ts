@@ -56,8 +56,6 @@ export class Residency {
   /** Ids of groups of frozen specs (see `ExecutorPool.runGroup`). */
   readonly #groupIds = new GroupIds();
   #nextTemplate = 0;
-  /** The module each worker used last, which needs no move to the end. */
-  readonly #newest = new WeakMap<Executor, string>();
 
   constructor(options: ResidencyOptions) {
     this.#budgetBytes = options.budgetBytes;
@@ -160,13 +158,10 @@ export class Residency {
   ): void {
     const held = executor.modules.get(key);
     if (held !== undefined) {
-      if (this.#newest.get(executor) === key) return;
       executor.modules.delete(key);
       executor.modules.set(key, held);
-      this.#newest.set(executor, key);
       return;
     }
-    this.#newest.set(executor, key);
     this.#post(executor, {
       type: "module",
       key,
@@ -182,7 +177,6 @@ export class Residency {
   #drop(executor: Executor, key: string): void {
     executor.moduleBytes -= executor.modules.get(key) ?? 0;
     executor.modules.delete(key);
-    if (this.#newest.get(executor) === key) this.#newest.delete(executor);
     this.#post(executor, { type: "forget", key });
     for (const [id, keys] of executor.templates) {
       if (!keys.includes(key)) continue;
