@@ -646,7 +646,8 @@ export class ExecutorPool {
     // replaced after deletes, say) until the next mark-compact, and V8's
     // scavenges count such references as live: through the promise's
     // functions every request's objects were promoted and kept until then
-    // (the node's thread promoted ~2 KB an echo, 7x fewer without).
+    // (1 KB echo, 5 s, with the flags of node/v8_flags.ts: 144 MB promoted
+    // on the node's thread, 18 without these references).
     job.resolve = job.reject = settledAlready;
     job.signal = job.onAbort = job.lateSignal = undefined;
   }
