@@ -32,7 +32,8 @@ export type ToWorker =
     module: WebAssembly.Module;
     memory?: Required<MemoryLimits>;
   }
-  | { type: "forget"; key: string }
+  /** Drop module `key`, whose estimated memory is `cost` bytes. */
+  | { type: "forget"; key: string; cost: number }
   | { type: "ring"; shared: SharedArrayBuffer }
   | {
     /** A function's spec, which jobs in the ring refer to by `id`. */

@@ -87,10 +87,6 @@ export interface Executor {
   moduleBytes: number;
   /** Jobs posted to it so far. */
   posted: number;
-  /** Modules it was told to drop. */
-  forgotten: number;
-  /** A fresh worker is starting to take its place. */
-  replacing?: boolean;
   /** Started beyond `workers` for short work while long guests run. */
   extra?: boolean;
   /** Ends it once it has stayed idle (extra workers only). */

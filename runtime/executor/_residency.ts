@@ -12,14 +12,6 @@ import type { ToWorker } from "./_protocol.ts";
 import { type Executor, moduleKeys, type PendingJob } from "./_records.ts";
 import { GroupIds } from "./_group.ts";
 
-/**
- * A worker told to drop this many modules is replaced by a fresh one. V8
- * frees a dropped module only at a garbage collection, and a worker that
- * runs small guests allocates too little to ever start one: without this,
- * every redeploy would leave its old module in every worker.
- */
-export const RETIRE_AFTER_FORGOTTEN = 16;
-
 /** Options of {@linkcode Residency}. */
 export interface ResidencyOptions {
   /**
@@ -29,8 +21,6 @@ export interface ResidencyOptions {
   budgetBytes: number;
   /** Sends a message to a worker. */
   post: (executor: Executor, message: ToWorker) => void;
-  /** Replaces a worker that was told to drop too many modules. */
-  retire: (executor: Executor) => void;
 }
 
 /**
@@ -39,7 +29,7 @@ export interface ResidencyOptions {
  *
  * @example
  * ```ts ignore
- * const residency = new Residency({ budgetBytes: Infinity, post, retire });
+ * const residency = new Residency({ budgetBytes: Infinity, post });
  * residency.hold(executor, job);
  * ring.writeJob(seq, residency.template(executor, job)!, stdin);
  * ```
@@ -47,7 +37,6 @@ export interface ResidencyOptions {
 export class Residency {
   readonly #budgetBytes: number;
   readonly #post: ResidencyOptions["post"];
-  readonly #retire: ResidencyOptions["retire"];
   /** Keys of the modules still deployed; `undefined` until told. */
   #live: Set<string> | undefined;
   #evictions = 0;
@@ -60,7 +49,6 @@ export class Residency {
   constructor(options: ResidencyOptions) {
     this.#budgetBytes = options.budgetBytes;
     this.#post = options.post;
-    this.#retire = options.retire;
   }
 
   /** Modules dropped for the budget so far. */
@@ -83,7 +71,7 @@ export class Residency {
 
   /**
    * Drops module `key` from `executor` if it is no longer deployed and no
-   * job there needs it; a worker told to drop many is retired.
+   * job there needs it.
    */
   forgetUnused(executor: Executor, key: string): void {
     if (!this.#live || this.#live.has(key) || !executor.modules.has(key)) {
@@ -93,7 +81,6 @@ export class Residency {
       if (moduleKeys(job).includes(key)) return;
     }
     this.#drop(executor, key);
-    if (++executor.forgotten >= RETIRE_AFTER_FORGOTTEN) this.#retire(executor);
   }
 
   /**
@@ -175,9 +162,10 @@ export class Residency {
 
   /** Tells `executor` to drop module `key`, and the templates that use it. */
   #drop(executor: Executor, key: string): void {
-    executor.moduleBytes -= executor.modules.get(key) ?? 0;
+    const cost = executor.modules.get(key) ?? 0;
+    executor.moduleBytes -= cost;
     executor.modules.delete(key);
-    this.#post(executor, { type: "forget", key });
+    this.#post(executor, { type: "forget", key, cost });
     for (const [id, keys] of executor.templates) {
       if (!keys.includes(key)) continue;
       executor.templates.delete(id);

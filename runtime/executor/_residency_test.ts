@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ToWorker } from "./_protocol.ts";
 import type { Executor, PendingJob } from "./_records.ts";
-import { Residency, RETIRE_AFTER_FORGOTTEN } from "./_residency.ts";
+import { Residency } from "./_residency.ts";
 import { testJob, testSpec } from "./_testing.ts";
 
 const module = new WebAssembly.Module(
@@ -14,7 +14,6 @@ function worker(): Executor {
     modules: new Map(),
     moduleBytes: 0,
     templates: new Map(),
-    forgotten: 0,
   } as unknown as Executor;
 }
 
@@ -25,13 +24,11 @@ function job(key: string, spec = testSpec(key), cost = 100): PendingJob {
 /** A residency with its messages recorded, per worker. */
 function recorded(budgetBytes = Infinity) {
   const sent: ToWorker[] = [];
-  const retired: Executor[] = [];
   const residency = new Residency({
     budgetBytes,
     post: (_, message) => sent.push(message),
-    retire: (executor) => retired.push(executor),
   });
-  return { residency, sent, retired };
+  return { residency, sent };
 }
 
 Deno.test("a worker is sent a module once, and the least recently used go past the budget", () => {
@@ -45,7 +42,7 @@ Deno.test("a worker is sent a module once, and the least recently used go past t
   residency.hold(e, job("c"));
   assert.deepEqual([...e.modules.keys()], ["a", "c"]);
   assert.equal(e.moduleBytes, 200);
-  assert.deepEqual(sent.at(-1), { type: "forget", key: "b" });
+  assert.deepEqual(sent.at(-1), { type: "forget", key: "b", cost: 100 });
   assert.equal(residency.evictions, 1);
 });
 
@@ -75,7 +72,7 @@ Deno.test("a frozen spec gets one id, sent to each worker once; others carry the
 });
 
 Deno.test("modules no longer deployed are dropped once unused, with their templates", () => {
-  const { residency, sent, retired } = recorded();
+  const { residency, sent } = recorded();
   const e = worker();
   const old = job("old");
   residency.hold(e, old);
@@ -88,20 +85,9 @@ Deno.test("modules no longer deployed are dropped once unused, with their templa
   assert.equal(e.modules.has("old"), false);
   assert.equal(e.templates.has(id), false);
   assert.deepEqual(sent.slice(-2), [
-    { type: "forget", key: "old" },
+    { type: "forget", key: "old", cost: 100 },
     { type: "forgetTemplate", id },
   ]);
-  assert.deepEqual(retired, []);
-});
-
-Deno.test("a worker told to drop many modules is retired", () => {
-  const { residency, retired } = recorded();
-  const e = worker();
-  for (let k = 0; k < RETIRE_AFTER_FORGOTTEN; k++) {
-    residency.hold(e, job(`m${k}`));
-  }
-  residency.retain([e], []);
-  assert.deepEqual(retired, [e]);
 });
 
 Deno.test("the module used last needs no move; one used before it moves to the end", () => {

@@ -256,9 +256,7 @@ export function shuttingDown(fn: string): InvocationError {
  */
 export class ExecutorPool {
   readonly #executors: Executor[] = [];
-  /** Replaced workers finishing the jobs they have; they get no new ones. */
-  readonly #retiring = new Set<Executor>();
-  /** Fresh workers loading, to be swapped in for retiring ones. */
+  /** Extra workers loading, given jobs once they are ready. */
   readonly #starting = new Set<Executor>();
   readonly #queue = new FairQueue<PendingJob>();
   readonly #depth: number;
@@ -308,7 +306,6 @@ export class ExecutorPool {
     this.#residency = new Residency({
       budgetBytes: options.moduleBudgetBytes ?? Infinity,
       post: (executor, message) => this.#post(executor, message),
-      retire: (executor) => this.#retire(executor),
     });
     this.#maxWorkers = Math.max(count, options.maxWorkers ?? 2 * count);
     this.#unstarted = count - 1;
@@ -378,7 +375,7 @@ export class ExecutorPool {
   }
 
   /**
-   * The OS thread ids of its workers (those serving, not retiring), where
+   * The OS thread ids of its workers (those serving, not starting), where
    * the OS tells them (Linux): to find a worker in `ps -L` or
    * `/proc/<pid>/task`, e.g. one running hot or in the background.
    *
@@ -707,7 +704,7 @@ export class ExecutorPool {
     ) {
       return false;
     }
-    const regular = this.#executors.filter((e) => !e.extra && !e.replacing);
+    const regular = this.#executors.filter((e) => !e.extra);
     if (regular.length === 0) return false;
     const executor = regular[this.#recycled++ % regular.length];
     if (executor.spareBytes + buffer.byteLength > SPARE_BYTES_PENDING) {
@@ -728,42 +725,8 @@ export class ExecutorPool {
     this.#residency.retain(this.#executors, moduleKeys);
   }
 
-  /**
-   * Starts a fresh worker and, once it is ready, puts it in `executor`'s
-   * place (so invocations never wait for a worker to load); `executor`
-   * finishes the jobs it was sent and is then terminated, which frees all
-   * it held.
-   */
-  #retire(executor: Executor): void {
-    if (executor.replacing || this.#closed) return;
-    executor.replacing = true;
-    const fresh: Executor = this.#spawn(() => {
-      this.#starting.delete(fresh);
-      const index = this.#executors.indexOf(executor);
-      // Closed, or already replaced after a crash or timeout meanwhile.
-      if (index < 0 || this.#closed) return this.#terminate(fresh);
-      fresh.extra = executor.extra;
-      this.#executors[index] = fresh;
-      this.#endWhenIdle(fresh);
-      this.#retiring.add(executor);
-      this.#endIfRetired(executor);
-      this.#scheduleDispatch();
-    });
-    this.#starting.add(fresh);
-  }
-
-  /** Terminates `executor` if it is retiring and done; says whether it did. */
-  #endIfRetired(executor: Executor): boolean {
-    if (!this.#retiring.has(executor) || executor.inflight.size > 0) {
-      return false;
-    }
-    this.#retiring.delete(executor);
-    this.#terminate(executor);
-    return true;
-  }
-
   #all(): Executor[] {
-    return [...this.#executors, ...this.#retiring, ...this.#starting];
+    return [...this.#executors, ...this.#starting];
   }
 
   /** Stops all workers; queued and running jobs are refused. */
@@ -823,7 +786,6 @@ export class ExecutorPool {
       modules: new Map(),
       moduleBytes: 0,
       posted: 0,
-      forgotten: 0,
       spares: [],
       spareBytes: 0,
     };
@@ -838,7 +800,6 @@ export class ExecutorPool {
       }
       if (message.type === "result") {
         this.#finished(executor, message.seq, message.result);
-        this.#endIfRetired(executor);
         this.#endWhenIdle(executor);
         return this.#scheduleDispatch();
       }
@@ -878,7 +839,6 @@ export class ExecutorPool {
       await executor.ring.waitResults();
       if (executor.dead) return;
       this.#takeResults(executor);
-      this.#endIfRetired(executor);
       this.#endWhenIdle(executor);
       this.#scheduleDispatch();
     }
@@ -1210,7 +1170,6 @@ export class ExecutorPool {
           this.#post(executor, { type: "cancel", seq: job.posted.seq });
         }
       }
-      if (this.#endIfRetired(executor)) continue;
       readCpu(executor);
       this.#background.prioritise(executor, now);
       // A guest on the CPU past its deadline, or cancelled and still there
@@ -1268,7 +1227,6 @@ export class ExecutorPool {
     this.#terminate(executor);
     // Results it wrote before it ended are good.
     this.#takeResults(executor);
-    this.#retiring.delete(executor);
     this.#starting.delete(executor);
     this.#restarts++;
     const startedCount = executor.status[STATUS_STARTED];
@@ -1287,7 +1245,8 @@ export class ExecutorPool {
     }
     if (this.#closed) return;
     const index = this.#executors.indexOf(executor);
-    // A retiring worker's place is taken already; its jobs still go back.
+    // An extra worker that failed while starting had no place yet; an
+    // ended one has none left.
     if (index >= 0) {
       const fresh = this.#spawn();
       fresh.extra = executor.extra;

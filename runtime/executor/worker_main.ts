@@ -14,7 +14,7 @@
  */
 import type { CompiledModule } from "../module/store.ts";
 import { InterruptCell, jobTag } from "../module/interrupt.ts";
-import { promptCollection } from "../module/collect.ts";
+import { DroppedModules } from "../module/collect.ts";
 import {
   CANCEL_SLOTS,
   type FromWorker,
@@ -52,9 +52,6 @@ import { concatBytes } from "../bytes.ts";
  * call replies, modules): a stream of jobs must not starve them.
  */
 const BATCH = 8;
-
-/** Modules dropped between two prompted collections. */
-const COLLECT_EVERY = 16;
 
 /** Inputs from this size are freed as soon as their run ends. */
 const FREED_FROM_BYTES = 64 << 10;
@@ -127,8 +124,8 @@ export function startExecutorWorker(): void {
   ).fill(IDLE, STATUS_CANCEL);
   let nextCall = 0;
   let budget: MemoryBudget | undefined;
-  /** Modules dropped since the last prompted collection (density). */
-  let forgotten = 0;
+  /** Modules dropped, counted towards the next full collection. */
+  const dropped = new DroppedModules();
   let ring: Ring | undefined;
   const templates = new Map<
     number,
@@ -522,9 +519,9 @@ export function startExecutorWorker(): void {
       case "forget":
         modules.delete(message.key);
         status[STATUS_MODULES] = modules.size;
-        // V8 frees a dropped module only at a collection, which a worker
-        // running small guests seldom starts by itself.
-        if (++forgotten % COLLECT_EVERY === 0) promptCollection();
+        // V8 frees a dropped module only at a full collection, which a
+        // worker running small guests seldom starts by itself.
+        dropped.add(message.cost);
         return;
       case "ring":
         ring = new Ring(message.shared);
@@ -572,6 +569,6 @@ export function startExecutorWorker(): void {
         drain();
     }
   };
-  // Its modules are loaded: the pool may now swap it in for a retiring one.
+  // Its modules are loaded: the pool may now give it jobs.
   post({ type: "ready", thread: currentThreadId() });
 }

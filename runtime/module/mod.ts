@@ -49,7 +49,7 @@ export {
   defaultCompiledBudget,
   estimatedCompiledBytes,
 } from "./compiled_cost.ts";
-export { collectGarbage, promptCollection } from "./collect.ts";
+export { collectGarbage, DroppedModules } from "./collect.ts";
 export { prepare, PreparedCache } from "./prepared_cache.ts";
 export {
   type CompiledModule,

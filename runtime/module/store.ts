@@ -15,7 +15,7 @@
 import { LRUCache } from "lru-cache";
 import { join } from "node:path";
 import { removeTempFiles, writeFileAtomic } from "../durable.ts";
-import { collectGarbage } from "./collect.ts";
+import { DroppedModules } from "./collect.ts";
 import { EddyError, ModuleError, NotFoundError } from "../errors.ts";
 import {
   defaultCompiledBudget,
@@ -60,16 +60,6 @@ export interface ModuleStoreOptions {
 }
 
 const MODULE_FILE = /^([0-9a-f]{64})\.wasm$/;
-/**
- * Estimated bytes of compiled modules dropped between two full collections:
- * often enough that dead modules, whose native memory V8 does not count
- * towards starting a collection, never pile up (uploads of 10,000 modules
- * left ~85 MB of them; 160 KiB modules redeployed in a loop, a sawtooth of
- * up to ~40 MB), seldom enough that the pauses (~20-35 ms of main-isolate
- * heap here) stay rare: one per ~15 such redeploys.
- */
-const COLLECT_AFTER_BYTES = 16 << 20;
-
 /** Set once the file's content has been checked against its name. */
 interface _Entry {
   info?: ModuleInfo;
@@ -99,8 +89,7 @@ export class ModuleStore {
   readonly #compiled: LRUCache<string, CompiledModule>;
   /** Compiles under way, so that concurrent callers share one. */
   readonly #compiling = new Map<string, Promise<CompiledModule>>();
-  /** Estimated bytes of compiled modules dropped since the last full collection. */
-  #dropped = 0;
+  readonly #dropped = new DroppedModules();
   #evictions = 0;
   #prepared: PreparedCache | undefined;
 
@@ -110,7 +99,7 @@ export class ModuleStore {
       maxSize: Math.max(1, budgetBytes),
       dispose: (compiled, _key, reason) => {
         if (reason === "evict") this.#evictions++;
-        this.#droppedCompiled(compiled.cost ?? 0);
+        this.#dropped.add(compiled.cost ?? 0);
       },
     });
   }
@@ -168,7 +157,7 @@ export class ModuleStore {
   async put(bytes: Uint8Array<ArrayBuffer>): Promise<ModuleInfo> {
     const { info } = await inspectModule(bytes);
     // Validating compiled it: that module is garbage now.
-    this.#droppedCompiled(estimatedCompiledBytes(bytes.length));
+    this.#dropped.add(estimatedCompiledBytes(bytes.length));
     const known = this.#entries.get(info.digest)?.verified;
     if (!known && !await _intact(this.#path(info.digest), info.digest)) {
       await writeFileAtomic(this.#path(info.digest), bytes);
@@ -225,7 +214,7 @@ export class ModuleStore {
     // Another call may have described it while this one read and hashed.
     if (entry.info) return entry.info;
     entry.info = describeModule(bytes, new WebAssembly.Module(bytes), digest);
-    this.#droppedCompiled(estimatedCompiledBytes(bytes.length));
+    this.#dropped.add(estimatedCompiledBytes(bytes.length));
     return entry.info;
   }
 
@@ -328,7 +317,7 @@ export class ModuleStore {
   /**
    * Drops every compiled module but those of `keep` (digest and memory
    * limit of each deployment), so that a module replaced or undeployed is
-   * not held in memory (every 4 MiB dropped, V8 is prompted to collect them);
+   * not held in memory (every 16 MiB dropped, V8 collects them);
    * a later {@linkcode ModuleStore.compiled} compiles again.
    *
    * @example
@@ -423,14 +412,6 @@ export class ModuleStore {
     await Deno.remove(this.#path(digest)).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
-  }
-
-  /** Counts a compiled module dropped; collects garbage every 16 MiB of them. */
-  #droppedCompiled(cost: number): void {
-    this.#dropped += cost;
-    if (this.#dropped < COLLECT_AFTER_BYTES) return;
-    this.#dropped = 0;
-    void collectGarbage();
   }
 
   async #compile(
