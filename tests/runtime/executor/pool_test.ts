@@ -6,7 +6,8 @@ import {
 } from "../../../runtime/executor/mod.ts";
 import { InvocationError } from "../../../runtime/errors.ts";
 import { wat } from "../../_helpers/wat.ts";
-import { caller, countdown, longSpin } from "../../_helpers/guests.ts";
+import { caller, countdown, longSpin, spinner } from "../../_helpers/guests.ts";
+import { compiledAsNode } from "../../_helpers/compiled.ts";
 import { randomBytes, until } from "../../_helpers/data.ts";
 
 const ECHO = await WebAssembly.compile(wat(`(module
@@ -24,6 +25,8 @@ const ECHO = await WebAssembly.compile(wat(`(module
           (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 12)))
           (br $more))))))`));
 const SPIN = await longSpin();
+/** Spins until it is interrupted (compiled with interrupt checks). */
+const FOREVER = await compiledAsNode(spinner());
 
 const spec = (fn: string, timeoutMs = 2000): JobSpec => ({
   fn,
@@ -257,12 +260,13 @@ Deno.test("a signal given as a function is asked for only by a job still out aft
     }
     assert.equal(asked, 0, "short jobs asked for their signal");
     // Its client left at once: the spin is stopped at its second round, not
-    // at its 10 s timeout.
+    // at its 10 s timeout. It spins until stopped: a spin that ends on its
+    // own (3 billion turns take ~1 s on a fast core) could end first.
     const gone = new AbortController();
     gone.abort();
     const started = performance.now();
     const result = await pool.run(
-      { module: SPIN },
+      FOREVER,
       "spin",
       spec("spin", 10_000),
       text(""),

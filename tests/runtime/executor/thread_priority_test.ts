@@ -11,6 +11,11 @@ import { countdown } from "../../_helpers/guests.ts";
 
 /** A few hundred ms on one core. */
 const COUNT = await countdown(400_000_000);
+/**
+ * Long enough for echoes to run beside it under a loaded test run, on a fast
+ * core too: 0.6 s to a few s (400 million turns took 130 ms on one).
+ */
+const LONGER = await countdown(2_000_000_000);
 /** About a millisecond: short enough never to count as long work. */
 const SHORT = await countdown(1_000_000);
 const ECHO = await Deno.readFile(
@@ -72,7 +77,7 @@ Deno.test({
     try {
       await pool.run({ module: ECHO }, "echo", spec("echo"), hi());
       let done = false;
-      const long = pool.run({ module: COUNT }, "count", spec("count"), hi());
+      const long = pool.run({ module: LONGER }, "count", spec("count"), hi());
       long.finally(() => done = true).catch(() => {});
       let most = 0;
       let idle = false;
