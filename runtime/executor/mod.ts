@@ -26,8 +26,15 @@ export {
   runGuestSync,
   type Runnable,
   type RunStdio,
+  runsWarm,
   STDERR_TAIL_BYTES,
 } from "./run.ts";
+export {
+  made,
+  type WarmInstance,
+  WarmInstances,
+  type WarmInstancesOptions,
+} from "./warm_instances.ts";
 export {
   CALL_STATUS,
   type CallOrigin,

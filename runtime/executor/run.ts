@@ -13,6 +13,7 @@ import {
 } from "../module/interrupt.ts";
 import { MEMORY_IMPORT, PAGE_BYTES } from "../module/memory.ts";
 import { REFUSED_GROW_EXPORT } from "../module/grow_hook.ts";
+import { resettable } from "../module/reset.ts";
 import {
   type ByteSink,
   type ByteSource,
@@ -40,6 +41,7 @@ import { TailBuffer } from "./tail_buffer.ts";
 import { GuestKv } from "./guest_kv.ts";
 import { prepareState, type RunState } from "./guest_state.ts";
 import { OutputBudgetError } from "./budgeted_output.ts";
+import { made, type WarmInstance } from "./warm_instances.ts";
 
 /** How much of a guest's stderr is kept for results and error reports. */
 export const STDERR_TAIL_BYTES = 4096;
@@ -70,6 +72,12 @@ export interface Runnable {
    * without it such a module gets one nobody writes to.
    */
   interrupt?: WebAssembly.Memory;
+  /**
+   * An instance kept between runs (`memory` is its memory), for a module
+   * that is `resettable` and whose runs finish synchronously: the run uses
+   * it, or makes it at its first run, instead of a new instance.
+   */
+  warm?: WarmInstance;
 }
 
 /** The interrupt memory of runs that nobody can interrupt (`eddy run`). */
@@ -89,6 +97,21 @@ export interface RunCalls {
    * guest's `poll_oneoff` blocks its thread while it waits.
    */
   sleeper?: Sleep;
+}
+
+/**
+ * Whether runs of `module` under `spec` may use a warm instance (see
+ * {@linkcode Runnable.warm}): the module is `resettable`, and its runs
+ * finish before {@linkcode runGuest} returns (no calls, waits or state).
+ *
+ * @example
+ * ```ts ignore
+ * const warm = runsWarm(module, spec) ? warms.take(module, limits) : undefined;
+ * ```
+ */
+export function runsWarm(module: WebAssembly.Module, spec: JobSpec): boolean {
+  return !spec.state && resettable(module) && !importsGuestCalls(module) &&
+    !importsPollOneoff(module);
 }
 
 /**
@@ -205,6 +228,7 @@ class GuestRun {
       stdin: stdio.stdin,
       stdout: this.#stdout,
       stderr: this.#stderr,
+      binding: runnable.warm?.binding,
       // A run never calls its instance again after `_start`.
       reuseImports: true,
       cpuClocksFromNow: readsClocks(runnable.module),
@@ -250,7 +274,8 @@ class GuestRun {
   }
 
   #instantiate(): WebAssembly.Instance {
-    const { module, memory, interrupt } = this.#runnable;
+    const { module, memory, interrupt, warm } = this.#runnable;
+    if (warm?.instance) return this.#instance = warm.instance;
     let imports = this.#host.imports;
     if (memory) {
       const runtime: WebAssembly.ModuleImports = {
@@ -269,6 +294,7 @@ class GuestRun {
       };
     }
     this.#instance = new WebAssembly.Instance(module, imports);
+    if (warm) made(warm, this.#instance);
     const exported = this.#instance.exports.memory;
     if (this.#calls && exported instanceof WebAssembly.Memory) {
       this.#calls.bind(exported);

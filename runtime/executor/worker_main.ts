@@ -41,7 +41,8 @@ import {
 import { MemoryBudget } from "../memory_budget.ts";
 import { BudgetedOutput } from "./budgeted_output.ts";
 import { MemoryPool } from "./memory_pool.ts";
-import { runGuest } from "./run.ts";
+import { runGuest, runsWarm } from "./run.ts";
+import { WarmInstances } from "./warm_instances.ts";
 import { adoptFdLedger, OutputBuffer, recycleBuffer } from "../wasi/mod.ts";
 import { Ring, type RingJob } from "./_ring.ts";
 import { currentThreadId } from "./thread_id.ts";
@@ -115,6 +116,7 @@ function sourcesOf(job: PostedJob, stage: number): number[] {
 export function startExecutorWorker(): void {
   const modules = new Map<string, CompiledModule>();
   const memories = new MemoryPool();
+  const warms = new WarmInstances({ memories });
   const calls = new Map<
     number,
     { seq: number; resolve(reply: CallReply): void; reject(e: Error): void }
@@ -306,8 +308,9 @@ export function startExecutorWorker(): void {
    * Runs stage `stage` of `job` (its function, or a later one of
    * `job.then`) with `stdin`, and calls `end` with the result, a run
    * stopped at its deadline told so, and the buffer its output is in,
-   * which `end` then owns. The guest's memory goes back to the pool after
-   * `end`: zeroing it for reuse is off the latency path.
+   * which `end` then owns. The guest's memory goes back to the pool (or
+   * its warm instance is put back to its first state) after `end`: zeroing
+   * it for reuse is off the latency path.
    */
   const runStage = (
     job: PostedJob,
@@ -317,7 +320,10 @@ export function startExecutorWorker(): void {
   ) => {
     const { moduleKey, spec } = stage === 0 ? job : job.then![stage - 1];
     const { module, memory: limits } = modules.get(moduleKey)!;
-    const memory = limits && memories.acquire(limits);
+    const warm = limits && runsWarm(module, spec)
+      ? warms.take(module, limits)
+      : undefined;
+    const memory = warm?.memory ?? (limits && memories.acquire(limits));
     const deadline = Math.min(
       Date.now() + spec.timeoutMs,
       spec.deadline ?? Infinity,
@@ -350,10 +356,11 @@ export function startExecutorWorker(): void {
       }
       cell?.clear(tag);
       end(result, stdout);
-      if (memory) memories.release(memory, limits);
+      if (warm) warms.give(warm);
+      else if (memory) memories.release(memory, limits!);
     };
     const outcome = runGuest(
-      { module, memory, interrupt: cell?.memory },
+      { module, memory, interrupt: cell?.memory, warm },
       spec,
       { stdin, stdout },
       {
@@ -516,13 +523,16 @@ export function startExecutorWorker(): void {
         for (const buffer of message.buffers) recycleBuffer(buffer);
         drain();
         return;
-      case "forget":
+      case "forget": {
+        const gone = modules.get(message.key);
+        if (gone) warms.forget(gone.module);
         modules.delete(message.key);
         status[STATUS_MODULES] = modules.size;
         // V8 frees a dropped module only at a full collection, which a
         // worker running small guests seldom starts by itself.
         dropped.add(message.cost);
         return;
+      }
       case "ring":
         ring = new Ring(message.shared);
         drain();

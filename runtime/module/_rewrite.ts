@@ -57,6 +57,7 @@ export const TYPE = 1,
   MEMORY = 5,
   GLOBAL = 6,
   EXPORT = 7,
+  START = 8,
   CODE = 10;
 /** Where each known section id goes in a module (custom sections aside). */
 const ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
@@ -126,7 +127,7 @@ export function forEachBody(
 }
 
 /**
- * A vector section's payload with one more entry, `entry`, at its end.
+ * A vector section's payload with more entries, `entries`, at its end.
  *
  * @example
  * ```ts ignore
@@ -136,14 +137,17 @@ export function forEachBody(
 export function appended(
   bytes: Uint8Array,
   section: Section | undefined,
-  entry: number[],
+  ...entries: number[][]
 ): Uint8Array {
-  if (!section) return new Uint8Array([1, ...entry]);
+  const added = new Uint8Array(entries.flat());
+  if (!section) {
+    return concatBytes([new Uint8Array(encodeU32(entries.length)), added]);
+  }
   const [count, entriesAt] = readU32(bytes, section.payloadStart);
   return concatBytes([
-    new Uint8Array(encodeU32(count + 1)),
+    new Uint8Array(encodeU32(count + entries.length)),
     bytes.subarray(entriesAt, section.end),
-    new Uint8Array(entry),
+    added,
   ]);
 }
 
@@ -192,6 +196,7 @@ export function countTypes(
 /** What the import section brings in, by kind. */
 export interface ImportCounts {
   funcs: number;
+  tables: number;
   globals: number;
   memories: number;
 }
@@ -208,7 +213,7 @@ export function countImports(
   bytes: Uint8Array,
   section: Section | undefined,
 ): ImportCounts {
-  const counts = { funcs: 0, globals: 0, memories: 0 };
+  const counts = { funcs: 0, tables: 0, globals: 0, memories: 0 };
   if (!section) return counts;
   let [count, at] = readU32(bytes, section.payloadStart);
   while (count-- > 0) {
@@ -218,6 +223,7 @@ export function countImports(
       counts.funcs++;
       at = readU32(bytes, at)[1];
     } else if (kind === 1) {
+      counts.tables++;
       at = skipLimits(bytes, skipValType(bytes, at));
     } else if (kind === 2) {
       counts.memories++;

@@ -52,6 +52,12 @@ export {
 export { collectGarbage, DroppedModules } from "./collect.ts";
 export { prepare, PreparedCache } from "./prepared_cache.ts";
 export {
+  InitialState,
+  resettable,
+  RESETTABLE_EXPORT,
+  withResetExports,
+} from "./reset.ts";
+export {
   type CompiledModule,
   ModuleStore,
   type ModuleStoreOptions,

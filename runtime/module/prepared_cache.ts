@@ -24,6 +24,7 @@ import { digestOf } from "./digest.ts";
 import { withGrowHook } from "./grow_hook.ts";
 import { withInterrupts } from "./interrupt.ts";
 import { withImportedMemory } from "./memory.ts";
+import { withResetExports } from "./reset.ts";
 
 const FILE = /^([0-9a-f]{64})\.(\d+)\.([0-9a-f]{64})\.wasm$/;
 const DIR_PREFIX = "prepared-";
@@ -100,7 +101,10 @@ export function prepare(
   pages: number,
 ): ReturnType<typeof withImportedMemory> {
   const limited = withImportedMemory(bytes, pages);
-  return { ...limited, bytes: withInterrupts(withGrowHook(limited.bytes)) };
+  return {
+    ...limited,
+    bytes: withResetExports(withInterrupts(withGrowHook(limited.bytes))),
+  };
 }
 
 /**

@@ -84,6 +84,12 @@ export interface WasiOptions {
    */
   reuseImports?: boolean;
   /**
+   * The import functions to run with, the caller's own (see
+   * {@linkcode wasiBinding}): an instance made once with `binding.imports`
+   * runs again under each new host. Not with `sleep` or `kvSession`.
+   */
+  binding?: WasiBinding;
+  /**
    * Count the CPU-time clocks from now, the run's start: the guest then
    * reads the CPU its run used (its worker thread's since then), not what
    * the node or the guests before it on that thread used, which would tell
@@ -154,6 +160,8 @@ export class WasiHost {
   readonly #fds: FdTable;
   readonly #kv: KvSession | undefined;
   #binding: Binding | undefined;
+  /** `#binding` goes back to the isolate's idle ones after the run. */
+  #ownBinding = false;
   #started = false;
   readonly #ctx: WasiContext;
   /** The thread's CPU time when the guest was suspended; -1: running. */
@@ -187,8 +195,13 @@ export class WasiHost {
     };
     const sleep = options.sleep;
     const session = this.#kv = options.kvSession;
-    if (options.reuseImports && !sleep && !session) {
-      const binding = idleBindings.pop() ?? newBinding();
+    if (options.binding && (sleep || session)) {
+      throw new TypeError("a caller's binding runs no guest that suspends");
+    }
+    if (options.binding || (options.reuseImports && !sleep && !session)) {
+      const binding = (options.binding as Binding | undefined) ??
+        idleBindings.pop() ?? newBinding();
+      this.#ownBinding = options.binding === undefined;
       Object.assign(binding.ctx, ctx);
       this.#binding = binding;
       this.#ctx = binding.ctx;
@@ -318,7 +331,9 @@ export class WasiHost {
     if (!binding) return;
     this.#binding = undefined;
     Object.assign(binding.ctx, vacant ??= vacantContext());
-    if (idleBindings.length < IDLE_BINDINGS) idleBindings.push(binding);
+    if (this.#ownBinding && idleBindings.length < IDLE_BINDINGS) {
+      idleBindings.push(binding);
+    }
   }
 
   #exitCode(error: unknown): number {
@@ -335,6 +350,34 @@ export class WasiHost {
 interface Binding {
   ctx: { -readonly [K in keyof WasiContext]: WasiContext[K] };
   imports: WebAssembly.Imports;
+}
+
+/**
+ * Import functions whose context a {@linkcode WasiHost} fills for its run,
+ * kept by a caller that runs one instance again and again (the instance is
+ * bound to the functions it was made with).
+ */
+export interface WasiBinding {
+  /** `{ wasi_snapshot_preview1: {...} }`, to make the instance with. */
+  readonly imports: WebAssembly.Imports;
+}
+
+/**
+ * A binding of the caller's own, for {@linkcode WasiOptions.binding}.
+ *
+ * @example
+ * ```ts
+ * import { OutputBuffer, WasiHost, wasiBinding } from "./mod.ts";
+ * // What a caller holding these does (checked, not run):
+ * function _example(instance: WebAssembly.Instance, stdin: Uint8Array) {
+ *   const binding = wasiBinding(); // made once: `instance` used its imports
+ *   const stdout = new OutputBuffer(1 << 20);
+ *   return new WasiHost({ binding, stdin, stdout }).start(instance);
+ * }
+ * ```
+ */
+export function wasiBinding(): WasiBinding {
+  return newBinding();
 }
 
 /** Bindings of finished runs, for the next runs that reuse imports. */

@@ -38,6 +38,8 @@ export {
   type Preopen,
   ProcExit,
   readsClocks,
+  type WasiBinding,
+  wasiBinding,
   WasiHost,
   type WasiOptions,
 } from "./host.ts";
