@@ -45,6 +45,8 @@ export type ToWorker =
   }
   | { type: "forgetTemplate"; id: number }
   | { type: "budget"; shared: SharedArrayBuffer }
+  /** Bytes of memory the worker's warm instances may hold. */
+  | { type: "warm"; maxBytes: number }
   /**
    * Jobs whose ring slots say they come by message, and the spares kept
    * for the worker (see `spares`), which ride the same wake.

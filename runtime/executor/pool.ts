@@ -92,7 +92,9 @@ export interface ExecutorPoolOptions {
   /**
    * Density: estimated bytes of compiled modules each worker keeps (see
    * `CompiledModule.cost`); past it a worker drops the least recently used
-   * that no job sent to it needs. Default: no bound.
+   * that no job sent to it needs. A quarter of it (at most 64 MiB) bounds
+   * the memory of the instances each worker keeps warm (`WarmInstances`).
+   * Default: no bound for modules, 64 MiB for warm instances.
    */
   moduleBudgetBytes?: number;
   /**
@@ -178,6 +180,9 @@ const CANCEL_GRACE_MS = 50;
  */
 const INTERRUPT_GRACE_MS = 1000;
 
+/** The most memory a worker's warm instances hold, whatever the budget. */
+const MAX_WARM_BYTES = 64 << 20;
+
 /** Whether `bytes` lives in shared memory: it reaches a worker as it is. */
 function shared(bytes: Uint8Array): boolean {
   return bytes.buffer instanceof SharedArrayBuffer;
@@ -258,6 +263,8 @@ export class ExecutorPool {
   readonly #executors: Executor[] = [];
   /** Extra workers loading, given jobs once they are ready. */
   readonly #starting = new Set<Executor>();
+  /** Bytes of memory each worker's warm instances may hold. */
+  readonly #warmBytes: number;
   readonly #queue = new FairQueue<PendingJob>();
   readonly #depth: number;
   readonly #maxWorkers: number;
@@ -303,6 +310,10 @@ export class ExecutorPool {
     this.#watchdogMs = options.watchdogIntervalMs ?? 5;
     this.#onCall = options.onCall;
     this.#budget = options.budget;
+    this.#warmBytes = Math.min(
+      MAX_WARM_BYTES,
+      (options.moduleBudgetBytes ?? Infinity) / 4,
+    );
     this.#residency = new Residency({
       budgetBytes: options.moduleBudgetBytes ?? Infinity,
       post: (executor, message) => this.#post(executor, message),
@@ -775,6 +786,9 @@ export class ExecutorPool {
     if (this.#budget) {
       worker.postMessage({ type: "budget", shared: this.#budget.shared });
     }
+    worker.postMessage(
+      { type: "warm", maxBytes: this.#warmBytes } satisfies ToWorker,
+    );
     const executor: Executor = {
       worker,
       ring,

@@ -116,7 +116,8 @@ function sourcesOf(job: PostedJob, stage: number): number[] {
 export function startExecutorWorker(): void {
   const modules = new Map<string, CompiledModule>();
   const memories = new MemoryPool();
-  const warms = new WarmInstances({ memories });
+  /** Its budget comes in the pool's first messages, before any job. */
+  let warms = new WarmInstances({ memories });
   const calls = new Map<
     number,
     { seq: number; resolve(reply: CallReply): void; reject(e: Error): void }
@@ -518,6 +519,9 @@ export function startExecutorWorker(): void {
         return;
       case "budget":
         budget = new MemoryBudget(message.shared);
+        return;
+      case "warm":
+        warms = new WarmInstances({ memories, maxBytes: message.maxBytes });
         return;
       case "spares":
         for (const buffer of message.buffers) recycleBuffer(buffer);
