@@ -262,7 +262,10 @@ function sledgeAnalysis(r: Results): string {
       }x with a recycled memory and ${
         f(q["workerd reused"])
       }x when it reuses one instance (no isolation). workerd's fresh ` +
-        "instances pay a fresh memory each; eddy's pay a recycled one.";
+        "instances pay a fresh memory each; eddy runs each invocation from " +
+        "a new instance's state: it puts its worker's instance of the " +
+        "module back (memory zeroed, data segments and globals rewritten; " +
+        "runtime/module/reset.ts) instead of making one.";
     const ring = q["Deno.serve echo via a ring"];
     const hops = ring === undefined
       ? `${
@@ -285,8 +288,8 @@ function sledgeAnalysis(r: Results): string {
         }x a bare Deno.serve echo, ${hops}${
           (ring ?? q["Deno.serve echo via a worker"]!) < 1
             ? ": the rest is eddy's own work per invocation (the request " +
-              "checks, limits and admission, a fresh instance and its WASI " +
-              "run, the collections instances cause in the workers, metrics)"
+              "checks, limits and admission, the instance's reset and its " +
+              "WASI run, metrics)"
             : " (above a floor: the machine's other load moved between turns)"
         }. ${workerd} The load generator shares the 2 cores with the server ` +
         "it loads, so every server's figure is also bounded by it.",

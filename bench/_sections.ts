@@ -114,7 +114,7 @@ export function targetsSection(r: Results): string {
     const reused = v.eddyRatio["workerd reused"];
     if (reused !== undefined) {
       rows.push([
-        `HTTP echo 1 KB ≥ ${t.minVsWorkerdReused}x workerd reusing one instance (eddy: a fresh instance each)`,
+        `HTTP echo 1 KB ≥ ${t.minVsWorkerdReused}x workerd reusing one instance (eddy: each invocation from a new instance's state)`,
         `${fmt(reused)}x (${eddy.requestsPerSecond} vs ${
           v.rows["workerd reused"]!.requestsPerSecond
         } req/s)`,
@@ -410,7 +410,8 @@ export function sledgeSection(
 }
 
 const PEER_NOTES: Record<string, string> = {
-  "eddy": "a node, `POST /invoke/echo`: a fresh instance per invocation",
+  "eddy":
+    "a node, `POST /invoke/echo`: each invocation from a new instance's state (its worker's instance put back, runtime/module/reset.ts)",
   "Deno.serve echo": "a bare `Deno.serve` answering the body (the floor)",
   "Deno.serve echo via a worker":
     "the same through one worker postMessage round trip",

@@ -57,7 +57,7 @@ interface Entry {
 export interface WarmInstancesOptions {
   /** Where memories come from and go back to. */
   memories: MemoryPool;
-  /** Bytes of memory the idle instances may hold (default 64 MiB). */
+  /** Bytes of memory the idle instances may hold (default 32 MiB). */
   maxBytes?: number;
 }
 
@@ -84,7 +84,7 @@ export class WarmInstances {
 
   constructor(options: WarmInstancesOptions) {
     this.#memories = options.memories;
-    this.#maxBytes = options.maxBytes ?? 64 << 20;
+    this.#maxBytes = options.maxBytes ?? 32 << 20;
   }
 
   /** Bytes of memory the idle instances hold. */
