@@ -199,6 +199,8 @@ export interface ImportCounts {
   tables: number;
   globals: number;
   memories: number;
+  /** The `module` and `name` of each imported memory, in order. */
+  memoryImports: { module: string; name: string }[];
 }
 
 /**
@@ -213,11 +215,19 @@ export function countImports(
   bytes: Uint8Array,
   section: Section | undefined,
 ): ImportCounts {
-  const counts = { funcs: 0, tables: 0, globals: 0, memories: 0 };
+  const counts: ImportCounts = {
+    funcs: 0,
+    tables: 0,
+    globals: 0,
+    memories: 0,
+    memoryImports: [],
+  };
   if (!section) return counts;
   let [count, at] = readU32(bytes, section.payloadStart);
   while (count-- > 0) {
-    at = skipName(bytes, skipName(bytes, at));
+    const moduleAt = at;
+    const nameAt = skipName(bytes, moduleAt);
+    at = skipName(bytes, nameAt);
     const kind = bytes[at++];
     if (kind === 0) {
       counts.funcs++;
@@ -227,6 +237,10 @@ export function countImports(
       at = skipLimits(bytes, skipValType(bytes, at));
     } else if (kind === 2) {
       counts.memories++;
+      counts.memoryImports.push({
+        module: readName(bytes, moduleAt),
+        name: readName(bytes, nameAt),
+      });
       at = skipLimits(bytes, at);
     } else if (kind === 3) {
       counts.globals++;
@@ -261,6 +275,11 @@ export function readExportNames(
     at = readU32(bytes, start + length + 1)[1];
   }
   return names;
+}
+
+function readName(bytes: Uint8Array, at: number): string {
+  const [length, start] = readU32(bytes, at);
+  return new TextDecoder().decode(bytes.subarray(start, start + length));
 }
 
 function skipName(bytes: Uint8Array, at: number): number {

@@ -34,7 +34,9 @@ import {
   rewrittenOr,
   type Sections,
   START,
+  vecCount,
 } from "./_rewrite.ts";
+import { INTERRUPT_IMPORT } from "./interrupt.ts";
 
 /**
  * The export (the module's memory 0) that marks a module as resettable;
@@ -62,8 +64,9 @@ const HOST_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x70, 0x6f]);
  * {@linkcode RESETTABLE_EXPORT}), or `bytes` itself when an instance of it
  * could keep state the host cannot put back: a start function, an imported
  * table or global, an instruction that changes a table or drops a segment,
- * a mutable global of a type JavaScript cannot set (`v128`), no memory, or
- * instructions the walk does not know (GC, ...).
+ * a mutable global of a type JavaScript cannot set (`v128`), no memory or
+ * more than one of its own, or instructions the walk does not know (GC,
+ * ...).
  *
  * @example
  * ```ts
@@ -89,10 +92,21 @@ function rewrite(
 ): Uint8Array<ArrayBuffer> | undefined {
   if (find(START)) return undefined;
   const exports = find(EXPORT);
-  if (readExportNames(bytes, exports).has(RESETTABLE_EXPORT)) return undefined;
+  for (const name of readExportNames(bytes, exports)) {
+    // Marked already, or a name the rewrite would export twice.
+    if (name === RESETTABLE_EXPORT || name.startsWith(GLOBAL_EXPORT)) {
+      return undefined;
+    }
+  }
   const imported = countImports(bytes, find(IMPORT));
   if (imported.tables > 0 || imported.globals > 0) return undefined;
-  if (imported.memories === 0 && !find(MEMORY)) return undefined;
+  // One memory of the guest's own, the one put back; the executor's
+  // interrupt cell beside it is the host's, which the guest only reads.
+  const guestMemories = vecCount(bytes, find(MEMORY)) +
+    imported.memoryImports.filter((m) =>
+      m.module !== INTERRUPT_IMPORT.module || m.name !== INTERRUPT_IMPORT.name
+    ).length;
+  if (guestMemories !== 1) return undefined;
   const mutable = mutableGlobals(bytes, find(GLOBAL));
   if (!mutable) return undefined;
   const code = find(CODE);
