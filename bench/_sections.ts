@@ -257,7 +257,9 @@ export function sledgeSection(
     parts.push(
       "### New-instance start-up (in process, µs)",
       "",
-      "What an executor worker does per invocation: a fresh instance of the " +
+      "What an executor worker does per invocation of a module it cannot " +
+        "reset (and did for every module before warm instances, see " +
+        "runtime/module/reset.ts): a fresh instance of the " +
         "echo example compiled with its memory imported, a recycled memory, " +
         "`runGuestSync` with 1 KB of stdin (instantiate, `_start`, stdout). " +
         "Floors: a bare `new WebAssembly.Instance`. A fresh wasm memory " +

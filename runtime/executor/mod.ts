@@ -26,11 +26,9 @@ export {
   runGuestSync,
   type Runnable,
   type RunStdio,
-  runsWarm,
   STDERR_TAIL_BYTES,
 } from "./run.ts";
 export {
-  made,
   type WarmInstance,
   WarmInstances,
   type WarmInstancesOptions,
