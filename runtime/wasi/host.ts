@@ -160,8 +160,8 @@ export class WasiHost {
   readonly #fds: FdTable;
   readonly #kv: KvSession | undefined;
   #binding: Binding | undefined;
-  /** `#binding` goes back to the isolate's idle ones after the run. */
-  #ownBinding = false;
+  /** `#binding` is one of the isolate's, not the caller's: it goes back. */
+  #pooledBinding = false;
   #started = false;
   readonly #ctx: WasiContext;
   /** The thread's CPU time when the guest was suspended; -1: running. */
@@ -201,7 +201,7 @@ export class WasiHost {
     if (options.binding || (options.reuseImports && !sleep && !session)) {
       const binding = (options.binding as Binding | undefined) ??
         idleBindings.pop() ?? newBinding();
-      this.#ownBinding = options.binding === undefined;
+      this.#pooledBinding = options.binding === undefined;
       Object.assign(binding.ctx, ctx);
       this.#binding = binding;
       this.#ctx = binding.ctx;
@@ -331,7 +331,7 @@ export class WasiHost {
     if (!binding) return;
     this.#binding = undefined;
     Object.assign(binding.ctx, vacant ??= vacantContext());
-    if (this.#ownBinding && idleBindings.length < IDLE_BINDINGS) {
+    if (this.#pooledBinding && idleBindings.length < IDLE_BINDINGS) {
       idleBindings.push(binding);
     }
   }
