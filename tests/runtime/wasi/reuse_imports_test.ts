@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { WasiHost } from "../../../runtime/wasi/mod.ts";
+import { wasiBinding, WasiHost } from "../../../runtime/wasi/mod.ts";
 import { runWat } from "./_guest.ts";
 
 // Prints its argv buffer, then echoes up to 64 bytes of stdin.
@@ -56,4 +56,27 @@ Deno.test("a trapping run gives its binding back clean", () => {
     reuseImports: true,
   });
   assert.equal(stdout, "next\0");
+});
+
+Deno.test("a caller's own binding serves each of its hosts and never joins the isolate's", () => {
+  const binding = wasiBinding();
+  for (let i = 0; i < 3; i++) {
+    const { code, stdout, host } = runWat(ARGS_THEN_STDIN, {
+      binding,
+      args: [`run-${i}`],
+    });
+    assert.equal(code, 0);
+    assert.equal(stdout, `run-${i}\0`);
+    assert.equal(host.imports, binding.imports);
+  }
+  // The isolate's runs that reuse imports never get the caller's.
+  for (let i = 0; i < 3; i++) {
+    const shared = runWat(ARGS_THEN_STDIN, { reuseImports: true });
+    assert.notEqual(shared.host.imports, binding.imports);
+  }
+  // Its instance's imports cannot wait: a guest that suspends is refused.
+  assert.throws(
+    () => new WasiHost({ binding, sleep: () => Promise.resolve() }),
+    TypeError,
+  );
 });
