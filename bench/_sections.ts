@@ -275,6 +275,13 @@ export function sledgeSection(
       "",
       table(["", "p50", "p99", "n", "eddy p50 ÷ this p50"], [
         ["eddy: instantiate + run echo 1 KB", ...triple(s.invokeEcho1KB), ""],
+        ...(s.warmEcho1KB
+          ? [[
+            "eddy: run echo 1 KB in a warm instance (put back after, untimed)",
+            ...triple(s.warmEcho1KB),
+            "",
+          ]]
+          : []),
         [
           "floor: bare Instance, fresh memory",
           ...triple(s.floorInstanceFreshMemory),

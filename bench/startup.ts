@@ -1,13 +1,16 @@
 /**
  * Experiment 2a (Sledge, Middleware '20): new-instance start-up, in
- * process, the way an executor worker starts every invocation: the echo
+ * process, the way an executor worker starts an invocation of a module it
+ * cannot reset (`runtime/module/reset.ts`): the echo
  * example compiled with its memory imported (`withImportedMemory`), a
  * recycled memory from a `MemoryPool`, `runGuestSync` with 1 KB of stdin
  * (instantiate, run `_start`) writing stdout into the worker's kind of
  * `BudgetedOutput`, then copied out into a 16 KiB buffer (where a worker
  * copies a small output into its ring's slot). Floors, in turns with it: a
  * bare `new WebAssembly.Instance` of the module as uploaded (its own fresh
- * memory) and of the rewritten module given a recycled memory.
+ * memory) and of the rewritten module given a recycled memory; and what
+ * a worker does now for a resettable module: the same run in the
+ * instance it keeps warm (`WarmInstances`), put back after each run.
  * Target: p50 ≤ 10 µs.
  *
  * Then the executors' throughput without HTTP (bench/_executor_throughput.ts),
@@ -19,12 +22,17 @@
  *
  * @module
  */
-import { MemoryPool, runGuestSync } from "../runtime/executor/mod.ts";
+import {
+  MemoryPool,
+  runGuestSync,
+  WarmInstances,
+} from "../runtime/executor/mod.ts";
 import { BudgetedOutput } from "../runtime/executor/budgeted_output.ts";
 import { MemoryBudget } from "../runtime/memory_budget.ts";
 import {
   MEMORY_IMPORT,
   pagesWithin,
+  prepare,
   withImportedMemory,
 } from "../runtime/module/mod.ts";
 import { WasiHost } from "../runtime/wasi/mod.ts";
@@ -50,6 +58,8 @@ export interface Instantiation {
   floorFresh: Summary;
   floorRecycled: Summary;
   invoke: Summary;
+  /** The same run in a warm instance, put back after it (what a worker does). */
+  warm: Summary;
 }
 
 /** Start-ups of one kind timed back to back before the next kind's turn. */
@@ -82,7 +92,11 @@ export function measureInstantiation(
     pagesWithin(128 << 20),
   );
   const module = new WebAssembly.Module(bytes);
+  // As a node prepares it: resettable, so that a worker keeps it warm.
+  const prepared = prepare(echoBytes, pagesWithin(128 << 20));
+  const resettable = new WebAssembly.Module(prepared.bytes);
   const memories = new MemoryPool();
+  const warms = new WarmInstances({ memories });
   const budget = new MemoryBudget(64 << 20);
   const slot = new Uint8Array(16 << 10);
   const imports = new WasiHost().imports;
@@ -122,6 +136,26 @@ export function measureInstantiation(
         }
       };
     },
+    () => {
+      const warm = warms.take(resettable, prepared.memory);
+      const stdout = new BudgetedOutput(spec.maxOutputBytes, budget);
+      const result = runGuestSync(
+        { module: resettable, memory: warm.memory, warm },
+        spec,
+        { stdin: input, stdout },
+      );
+      slot.set(result.stdout);
+      stdout.clear();
+      budget.release(stdout.reserved);
+      return () => {
+        // Putting it back (zeroing, rewriting) is not timed, as a
+        // recycled memory's zeroing is not.
+        warms.give(warm);
+        if (result.stdout.byteLength !== input.byteLength) {
+          throw new Error(`echo returned ${result.stdout.byteLength} bytes`);
+        }
+      };
+    },
   ];
   const samples: number[][] = kinds.map(() => []);
   const turn = (count: number, record: boolean) =>
@@ -138,8 +172,8 @@ export function measureInstantiation(
   for (let done = 0; done < iterations; done += BLOCK) {
     turn(Math.min(BLOCK, iterations - done), true);
   }
-  const [fresh, recycled, invoke] = samples.map(summarize);
-  return { floorFresh: fresh, floorRecycled: recycled, invoke };
+  const [fresh, recycled, invoke, warm] = samples.map(summarize);
+  return { floorFresh: fresh, floorRecycled: recycled, invoke, warm };
 }
 
 /** p50 and p99 of `n` samples, µs. */
@@ -175,6 +209,8 @@ export interface ProcessStartup {
 export interface StartupResults {
   unit: "µs";
   invokeEcho1KB: Brief;
+  /** Absent from results of runs before warm instances. */
+  warmEcho1KB?: Brief;
   floorInstanceFreshMemory: Brief;
   floorInstanceRecycledMemory: Brief;
   wasmtime: WasmtimeStartup;
@@ -243,6 +279,7 @@ export async function runStartup(
     unit: "µs",
     process,
     invokeEcho1KB: brief(m.invoke),
+    warmEcho1KB: brief(m.warm),
     floorInstanceFreshMemory: brief(m.floorFresh),
     floorInstanceRecycledMemory: brief(m.floorRecycled),
     executors,
