@@ -98,6 +98,8 @@ export class LazyExecutorPool {
         queued: 0,
         restarts: 0,
         modules: 0,
+        warm: 0,
+        warmBytes: 0,
         evictions: 0,
         starvedLifts: 0,
       };

@@ -225,6 +225,16 @@ export class EddyNode {
           help: "Compiled modules held by executor workers, over all of them.",
           value: stats.modules,
         },
+        eddy_executor_warm_instances: {
+          help:
+            "Instances executor workers keep between runs, put back to their first state after each (resettable modules).",
+          value: stats.warm,
+        },
+        eddy_executor_warm_bytes: {
+          help:
+            "Memory of the instances executor workers keep warm, between runs (bytes).",
+          value: stats.warmBytes,
+        },
         eddy_modules_compiled: {
           help: "Compiled modules cached in the node's main isolate.",
           value: registry.modules.compiledCount,

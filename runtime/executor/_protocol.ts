@@ -110,7 +110,10 @@ export const STATUS_MODULES = 3;
 export const STATUS_RESERVED = 4;
 /** The stage of the job on the CPU: 0, or a grouped job's later one. */
 export const STATUS_STAGE = 5;
-export const STATUS_CANCEL = 6;
+/** Instances it keeps warm (see `WarmInstances`), and their memory between runs. */
+export const STATUS_WARM = 6;
+export const STATUS_WARM_BYTES = 7;
+export const STATUS_CANCEL = 8;
 export const CANCEL_SLOTS = 16;
 export const STATUS_SLOTS = STATUS_CANCEL + CANCEL_SLOTS;
 /** `STATUS_SEQ` value of an idle worker, and of a free cancel slot. */

@@ -42,6 +42,8 @@ import {
   STATUS_SEQ,
   STATUS_SLOTS,
   STATUS_STARTED,
+  STATUS_WARM,
+  STATUS_WARM_BYTES,
   type ToWorker,
 } from "./_protocol.ts";
 import { Ring, SLOT_BYTES } from "./_ring.ts";
@@ -121,6 +123,10 @@ export interface ExecutorStats {
   restarts: number;
   /** Compiled modules the workers hold, over all of them (as they report). */
   modules: number;
+  /** Instances the workers keep warm, over all of them (as they report). */
+  warm: number;
+  /** Memory those instances hold between runs (bytes). */
+  warmBytes: number;
   /** Compiled modules workers dropped to stay within their budget, since start. */
   evictions: number;
   /**
@@ -374,9 +380,13 @@ export class ExecutorPool {
   stats(): ExecutorStats {
     let running = 0;
     let modules = 0;
+    let warm = 0;
+    let warmBytes = 0;
     for (const e of this.#all()) {
       for (const job of e.inflight.values()) if (!job.settled) running++;
       modules += e.status[STATUS_MODULES];
+      warm += e.status[STATUS_WARM];
+      warmBytes += e.status[STATUS_WARM_BYTES];
     }
     return {
       workers: this.#executors.length,
@@ -384,6 +394,8 @@ export class ExecutorPool {
       queued: this.#queue.length,
       restarts: this.#restarts,
       modules,
+      warm,
+      warmBytes,
       evictions: this.#residency.evictions,
       starvedLifts: this.#background.starvedLifts,
     };

@@ -92,6 +92,11 @@ export class WarmInstances {
     return this.#bytes;
   }
 
+  /** Instances kept, idle or out for a run. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
   /**
    * The idle instance of `module`, or a new one (made at its first run)
    * with a memory of `limits` from the pool. Give it back after the run.

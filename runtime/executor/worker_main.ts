@@ -28,6 +28,8 @@ import {
   STATUS_SLOTS,
   STATUS_STAGE,
   STATUS_STARTED,
+  STATUS_WARM,
+  STATUS_WARM_BYTES,
   type ToWorker,
 } from "./_protocol.ts";
 import { CallCancelled, type CallReply } from "./guest_calls.ts";
@@ -127,6 +129,11 @@ export function startExecutorWorker(): void {
   ).fill(IDLE, STATUS_CANCEL);
   let nextCall = 0;
   let budget: MemoryBudget | undefined;
+  /** Tells the pool what the warm instances hold (for its metrics). */
+  const noteWarm = () => {
+    status[STATUS_WARM] = warms.size;
+    status[STATUS_WARM_BYTES] = warms.bytes;
+  };
   /** Modules dropped, counted towards the next full collection. */
   const dropped = new DroppedModules();
   let ring: Ring | undefined;
@@ -357,8 +364,10 @@ export function startExecutorWorker(): void {
       }
       cell?.clear(tag);
       end(result, stdout);
-      if (warm) warms.give(warm);
-      else if (memory) memories.release(memory, limits!);
+      if (warm) {
+        warms.give(warm);
+        noteWarm();
+      } else if (memory) memories.release(memory, limits!);
     };
     const outcome = runGuest(
       { module, memory, interrupt: cell?.memory, warm },
@@ -530,6 +539,7 @@ export function startExecutorWorker(): void {
       case "forget": {
         const gone = modules.get(message.key);
         if (gone) warms.forget(gone.module);
+        noteWarm();
         modules.delete(message.key);
         status[STATUS_MODULES] = modules.size;
         // V8 frees a dropped module only at a full collection, which a

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { deployModules } from "../_helpers/deploy.ts";
 import { REPO_ROOT, sha256, startNode } from "../_helpers/node_process.ts";
+import { gauge } from "../_helpers/probe.ts";
 import { wat } from "../_helpers/wat.ts";
 
 /**
@@ -101,4 +102,35 @@ Deno.test("a guest whose heap grows its memory gives the same hash on its 200th 
     assert.equal(res.status, 200);
     assert.equal((await res.text()).trim(), expected, `run ${run}`);
   }
+});
+
+Deno.test("/metrics shows the instances workers keep warm, and none once their function is gone", async () => {
+  await using node = await startNode({ flags: ["--workers", "2"] });
+  await deployModules(node.url, {
+    echo: {
+      module: await Deno.readFile(join(REPO_ROOT, "examples/echo/echo.wasm")),
+    },
+  });
+  assert.equal(await gauge(node.url, "eddy_executor_warm_instances"), 0);
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    const res = await fetch(`${node.url}/invoke/echo`, {
+      method: "POST",
+      body: "hi",
+    });
+    assert.equal(await res.text(), "hi");
+  }));
+  const warm = await gauge(node.url, "eddy_executor_warm_instances");
+  assert.ok(warm >= 1 && warm <= 2, `${warm} warm: one per worker at most`);
+  assert.ok(await gauge(node.url, "eddy_executor_warm_bytes") >= 65536 * warm);
+  const removed = await fetch(`${node.url}/v1/functions/echo`, {
+    method: "DELETE",
+  });
+  assert.equal(removed.status, 200);
+  await removed.body?.cancel();
+  const deadline = Date.now() + 2000;
+  while (await gauge(node.url, "eddy_executor_warm_instances") > 0) {
+    assert.ok(Date.now() < deadline, "warm instances kept after undeploy");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(await gauge(node.url, "eddy_executor_warm_bytes"), 0);
 });
