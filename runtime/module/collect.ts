@@ -42,7 +42,7 @@ let fullCollection: Promise<FullCollection | undefined> | undefined;
  * under `--expose-gc`; the flag can be set at run time, and takes effect in
  * contexts made after, so one `node:vm` context provides it. Loading
  * `node:v8` and `node:vm` costs ~20 ms once per isolate, at its first
- * collection (an executor worker pays it only once it has dropped 16 MiB
+ * collection (an executor worker pays it only once it has dropped 8 MiB
  * of modules).
  */
 async function loadFullCollection(): Promise<FullCollection | undefined> {
@@ -80,11 +80,11 @@ export async function collectGarbage(): Promise<void> {
 /**
  * Counts the compiled modules an isolate drops, by their estimated cost
  * (`estimatedCompiledBytes`), and runs {@linkcode collectGarbage} every
- * 16 MiB of them. Each isolate that held a module needs its own: an
+ * 8 MiB of them. Each isolate that held a module needs its own: an
  * executor worker that only prompted (a large young ArrayBuffer) was
  * settled by scavenges on a fast machine and kept every module it was told
  * to drop (160 KiB modules redeployed: RSS +0.19 MiB a redeploy, 1,000 of
- * them +165 MiB; with this, +14 MiB).
+ * them +165 MiB; with this, +4 MiB over 540).
  *
  * @example
  * ```ts
