@@ -198,7 +198,6 @@ export interface ImportCounts {
   funcs: number;
   tables: number;
   globals: number;
-  memories: number;
   /** The `module` and `name` of each imported memory, in order. */
   memoryImports: { module: string; name: string }[];
 }
@@ -219,7 +218,6 @@ export function countImports(
     funcs: 0,
     tables: 0,
     globals: 0,
-    memories: 0,
     memoryImports: [],
   };
   if (!section) return counts;
@@ -236,7 +234,6 @@ export function countImports(
       counts.tables++;
       at = skipLimits(bytes, skipValType(bytes, at));
     } else if (kind === 2) {
-      counts.memories++;
       counts.memoryImports.push({
         module: readName(bytes, moduleAt),
         name: readName(bytes, nameAt),

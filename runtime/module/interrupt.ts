@@ -150,7 +150,10 @@ function rewrite(
   const code = find(CODE);
   const imported = countImports(bytes, find(IMPORT));
   // The added memory must come second: the guest's must be the one import.
-  if (!code || imported.memories !== 1 || vecCount(bytes, find(MEMORY)) > 0) {
+  if (
+    !code || imported.memoryImports.length !== 1 ||
+    vecCount(bytes, find(MEMORY)) > 0
+  ) {
     return undefined;
   }
   return reassemble(

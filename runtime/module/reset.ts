@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { BinaryError, encodeU32, readU32 } from "./_binary.ts";
+import { BinaryError, encodeU32, readU32, type Section } from "./_binary.ts";
 import { nextInstruction, skipValType } from "./_instructions.ts";
 import {
   appended,
@@ -132,7 +132,7 @@ function rewrite(
  */
 function mutableGlobals(
   bytes: Uint8Array,
-  section: ReturnType<Sections["find"]>,
+  section: Section | undefined,
 ): number[] | undefined {
   const mutable: number[] = [];
   if (!section) return mutable;
@@ -154,10 +154,7 @@ function mutableGlobals(
   return mutable;
 }
 
-function changesTablesOrSegments(
-  bytes: Uint8Array,
-  code: NonNullable<ReturnType<Sections["find"]>>,
-): boolean {
+function changesTablesOrSegments(bytes: Uint8Array, code: Section): boolean {
   let changes = false;
   forEachBody(bytes, code, (exprStart, end) => {
     for (let at = exprStart; at < end && !changes;) {
