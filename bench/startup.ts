@@ -87,14 +87,12 @@ export function measureInstantiation(
   const echoBytes = Deno.readFileSync(`${ROOT}examples/echo/echo.wasm`);
   const input = crypto.getRandomValues(new Uint8Array(1024));
   const uploaded = new WebAssembly.Module(echoBytes);
-  const { bytes, memory: limits } = withImportedMemory(
-    echoBytes,
-    pagesWithin(128 << 20),
-  );
+  const pages = pagesWithin(128 << 20);
+  const { bytes, memory: limits } = withImportedMemory(echoBytes, pages);
   const module = new WebAssembly.Module(bytes);
-  // As a node prepares it: resettable, so that a worker keeps it warm.
-  const prepared = prepare(echoBytes, pagesWithin(128 << 20));
-  const resettable = new WebAssembly.Module(prepared.bytes);
+  // As a node prepares it: resettable, so that a worker keeps it warm; its
+  // memory's shape is `limits`.
+  const resettable = new WebAssembly.Module(prepare(echoBytes, pages).bytes);
   const memories = new MemoryPool();
   const warms = new WarmInstances({ memories });
   const budget = new MemoryBudget(64 << 20);
@@ -137,7 +135,7 @@ export function measureInstantiation(
       };
     },
     () => {
-      const warm = warms.take(resettable, prepared.memory);
+      const warm = warms.take(resettable, limits);
       const stdout = new BudgetedOutput(spec.maxOutputBytes, budget);
       const result = runGuestSync(
         { module: resettable, memory: warm.memory, warm },
