@@ -98,16 +98,22 @@ export class Background {
   /**
    * Puts `executor`'s thread in the background while it runs long work
    * (or only a flood's), and back once it does not, or once it starves
-   * there.
+   * there. An idle worker keeps its priority: the work it gets next
+   * decides (a flood's worker lifted each time it ran dry ran its next
+   * flood job at a worker's priority until the watchdog's next round, a
+   * third of the time).
    */
   prioritise(executor: Executor, now: number): void {
     if (executor.thread === undefined || !this.#priority.canBackground) return;
+    if (executor.inflight.size === 0) {
+      executor.progress = undefined;
+      return;
+    }
     const onCpu = executor.inflight.get(executor.status[STATUS_SEQ]);
-    const long = executor.inflight.size > 0 &&
-      (onCpuFor(executor, now, BACKGROUND_AFTER_MS) ||
-        (onCpu !== undefined &&
-          this.#cost(onCpu) >= BACKGROUND_AFTER_MS) ||
-        this.#holdsOnlyFloods(executor, now)) &&
+    const long = (onCpuFor(executor, now, BACKGROUND_AFTER_MS) ||
+      (onCpu !== undefined &&
+        this.#cost(onCpu) >= BACKGROUND_AFTER_MS) ||
+      this.#holdsOnlyFloods(executor, now)) &&
       !this.#starved(executor, now);
     if (long === Boolean(executor.background)) return;
     if (this.#priority.set(executor.thread, long)) executor.background = long;

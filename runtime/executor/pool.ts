@@ -936,9 +936,7 @@ export class ExecutorPool {
     if (job.slot !== undefined) executor.status[job.slot] = IDLE;
     // Asked to stop just as it ended: no later job may see the request.
     if (job.interruptedAt) executor.interrupt.clear(jobTag(seq));
-    if (executor.background && executor.inflight.size === 0) {
-      this.#background.prioritise(executor, Date.now());
-    }
+    this.#background.prioritise(executor, Date.now());
     this.#settle(job, result);
     for (const key of moduleKeys(job)) {
       this.#residency.forgetUnused(executor, key);
@@ -1038,13 +1036,12 @@ export class ExecutorPool {
     // A worker that gets a message drains its ring when it comes: waking it
     // through the ring as well would cost a second cross-thread wake. Spares
     // kept for it ride the same wake, in the jobs message if there is one.
-    // One in the background that now holds other work comes back at once,
-    // not at the next patrol, for that work not to wait behind the cores'
-    // other threads.
+    // A worker's priority follows the work it now holds at once, not at the
+    // next patrol: one in the background that gets other work comes back
+    // before that work waits behind the cores' other threads, and one given
+    // only a flood's jobs goes there before it runs them.
     for (const executor of touched) {
-      if (executor.background) {
-        this.#background.prioritise(executor, Date.now());
-      }
+      this.#background.prioritise(executor, Date.now());
       if (batches?.has(executor)) continue;
       if (executor.spares.length > 0) this.#postSpares(executor);
       else executor.ring.notifyWorker();

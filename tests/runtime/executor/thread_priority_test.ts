@@ -67,9 +67,21 @@ function ids(
 const mainThread = () => String(Deno.pid);
 const hi = () => new TextEncoder().encode("hi");
 
+/** Runs short jobs of `fn` on `pool` one after another while `going()`. */
+async function shortJobs(
+  pool: ExecutorPool,
+  fn: string,
+  going: () => boolean,
+): Promise<void> {
+  while (going()) {
+    const job = await pool.run({ module: SHORT }, fn, spec(fn), hi());
+    assert.equal(job.failure, undefined);
+  }
+}
+
 Deno.test({
   name:
-    "workers run below the node's thread; one running a long guest goes to the background while short guests run beside it, and comes back after",
+    "workers run below the node's thread; one running a long guest goes to the background while short guests run beside it, and comes back for short work after",
   ignore: Deno.build.os !== "linux",
   async fn() {
     const priority = new ThreadPriority();
@@ -104,6 +116,15 @@ Deno.test({
       // Only the long guest's worker, and only where it can come back.
       assert.equal(most, priority.canBackground ? 1 : 0);
       assert.equal(idle, priority.canBackground);
+      // Idle, it keeps its priority; short work brings it back before it
+      // runs (8 at once: both workers get some).
+      const runs = await Promise.all(
+        Array.from(
+          { length: 8 },
+          () => pool.run({ module: ECHO }, "echo", spec("echo"), hi()),
+        ),
+      );
+      for (const run of runs) assert.equal(run.failure, undefined);
       assert.equal(inBackground(pool).size, 0);
       // Both workers run below the node's thread, which keeps its priority.
       assert.equal(threadsAt(priority.guestNice, pool).size, 2);
@@ -171,13 +192,11 @@ Deno.test({
       const busy = async (fn: string) => {
         let most = 0;
         const end = performance.now() + 300;
-        const stream = async () => {
-          while (performance.now() < end) {
-            const job = await pool.run({ module: SHORT }, fn, spec(fn), hi());
-            assert.equal(job.failure, undefined);
-          }
-        };
-        const streams = [stream(), stream()];
+        const going = () => performance.now() < end;
+        const streams = [
+          shortJobs(pool, fn, going),
+          shortJobs(pool, fn, going),
+        ];
         while (performance.now() < end) {
           await new Promise((resolve) => setTimeout(resolve, 3));
           most = Math.max(most, inBackground(pool).size);
@@ -199,6 +218,43 @@ Deno.test({
 
 Deno.test({
   name:
+    "a worker fed a flood's jobs one at a time stays in the background between them",
+  ignore: Deno.build.os !== "linux" || !new ThreadPriority().canBackground,
+  async fn() {
+    const pool = new ExecutorPool({ workers: 1, maxWorkers: 1 });
+    try {
+      pool.flooding("flood");
+      // One job in flight: the worker runs dry after each, and the next
+      // comes as it would from a client.
+      let seen = 0;
+      let away = 0;
+      const end = performance.now() + 400;
+      const stream = shortJobs(pool, "flood", () => performance.now() < end);
+      while (performance.now() < end) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        const background = inBackground(pool).size === 1;
+        if (background) seen++;
+        else if (seen > 0) away++;
+      }
+      await stream;
+      assert.ok(seen > 0, "the flood's worker never went to the background");
+      // A worker starved in the background (a loaded machine) is lifted out
+      // of it for a while, rightly.
+      if (pool.stats().starvedLifts === 0) {
+        assert.equal(
+          away,
+          0,
+          `out of the background in ${away} of ${seen + away} looks`,
+        );
+      }
+    } finally {
+      await pool.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "a worker in the background for a flood comes back the moment another function's job is sent to it",
   ignore: Deno.build.os !== "linux" || !new ThreadPriority().canBackground,
   async fn() {
@@ -207,18 +263,10 @@ Deno.test({
     let streams: Promise<void>[] = [];
     try {
       pool.flooding("flood");
-      const stream = async () => {
-        while (flooding) {
-          const job = await pool.run(
-            { module: SHORT },
-            "flood",
-            spec("flood"),
-            hi(),
-          );
-          assert.equal(job.failure, undefined);
-        }
-      };
-      streams = [stream(), stream()];
+      streams = [
+        shortJobs(pool, "flood", () => flooding),
+        shortJobs(pool, "flood", () => flooding),
+      ];
       while (inBackground(pool).size === 0) {
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
