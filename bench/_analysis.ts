@@ -383,9 +383,26 @@ function admissionAnalysis(a: AdmissionResults | undefined): string {
         `${capped.map((c) => c.flood.refused).join(" / ")} times: the ` +
         "echo does not wait in the flood's line (each function has its " +
         "own, and a short job overtakes on an extra worker), but each wake " +
-        "of its worker and of the node's thread waits for a core.",
+        "of its worker and of the node's thread waits for a core." +
+        nicedFloods(a.runs),
       "",
     );
   }
   return parts.join("\n");
+}
+
+/**
+ * The same floods from a client process at nice 19, which leaves the
+ * cores to the node as clients on other machines would.
+ */
+function nicedFloods(runs: AdmissionResults["runs"]): string {
+  const niced = runs.flatMap((x) =>
+    x.fairnessCappedNiced ? [x.fairnessCappedNiced] : []
+  );
+  if (!niced.length) return "";
+  return " With the flood's process at nice 19 (a core only when the " +
+    "node's threads leave one, as clients on other machines leave the " +
+    `node's cores alone) the echo's p99 was ${
+      niced.map((c) => `${f(c.echoBesideFloodMs.p99)} ms`).join(", ")
+    }: what is left with the flood's clients at full priority is theirs.`;
 }

@@ -21,13 +21,23 @@ export interface FloodCounts {
   other: number;
 }
 
+/** How the flood's process runs. */
+export interface FloodOptions {
+  /**
+   * Its nice level (default: the benchmark's own). At 19 it gets a core
+   * only when the node's threads leave one, as clients on other machines
+   * would leave the node's cores alone.
+   */
+  nice?: number;
+}
+
 /**
  * Floods `fn` on the node at `url` from a child process while `measure`
  * runs (once the flood is under way), and returns both.
  *
  * @example
  * ```ts ignore
- * const { flood, measured } = await whileFlooding(url, "flood", "100000", 64, () => closedLoop(...));
+ * const { flood, measured } = await whileFlooding(url, "flood", "100000", 64, () => closedLoop(...), { nice: 19 });
  * ```
  */
 export async function whileFlooding<T>(
@@ -36,9 +46,23 @@ export async function whileFlooding<T>(
   body: string,
   clients: number,
   measure: () => Promise<T>,
+  options: FloodOptions = {},
 ): Promise<{ flood: FloodCounts; measured: T }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", import.meta.filename!, url, fn, body, String(clients)],
+  const flood = [
+    Deno.execPath(),
+    "run",
+    "-A",
+    import.meta.filename!,
+    url,
+    fn,
+    body,
+    String(clients),
+  ];
+  const command = options.nice === undefined
+    ? flood
+    : ["nice", "-n", String(options.nice), ...flood];
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",

@@ -145,19 +145,31 @@ function besideLong(run: AdmissionRun | undefined): Verdict[] {
 
 function flood(run: AdmissionRun | undefined): Verdict[] {
   const max = ISSUE_11.flood.maxP99Ratio;
-  const target =
-    `one function flooded at 10x its \`concurrency\`: another's p99 within ${max}x its unloaded p99${
+  const target = (clients: string) =>
+    `one function flooded at 10x its \`concurrency\`${clients}: another's p99 within ${max}x its unloaded p99${
       on(run)
     }`;
-  const f = run?.fairnessCapped ?? run?.fairness;
-  if (!f) return [{ target, measured: NOT_MEASURED }];
-  const ratio = f.echoBesideFloodMs.p99 / f.echoAloneMs.p99;
-  return [{
-    target,
-    measured: `${fmt(ratio)}x: p99 ${fmt(f.echoBesideFloodMs.p99)} ms beside ` +
-      `the flood, ${fmt(f.echoAloneMs.p99)} ms alone (flood: ${floodSetup(f)})`,
-    ok: ratio <= max && f.echoFailuresBesideFlood === 0,
-  }];
+  const verdict = (
+    f: AdmissionRun["fairness"] | undefined,
+    clients = "",
+  ): Verdict => {
+    if (!f) return { target: target(clients), measured: NOT_MEASURED };
+    const ratio = f.echoBesideFloodMs.p99 / f.echoAloneMs.p99;
+    return {
+      target: target(clients),
+      measured:
+        `${fmt(ratio)}x: p99 ${fmt(f.echoBesideFloodMs.p99)} ms beside ` +
+        `the flood, ${fmt(f.echoAloneMs.p99)} ms alone (flood: ${
+          floodSetup(f)
+        })`,
+      ok: ratio <= max && f.echoFailuresBesideFlood === 0,
+    };
+  };
+  const niced = run?.fairnessCappedNiced;
+  return [
+    verdict(run?.fairnessCapped ?? run?.fairness),
+    ...(niced ? [verdict(niced, " by clients at nice 19")] : []),
+  ];
 }
 
 /** How the flood was made, as the results say (older ones set no concurrency). */

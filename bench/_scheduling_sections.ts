@@ -254,6 +254,16 @@ export function admissionSection(r: Results): string {
             : "not measured",
       ),
       row(
+        "echo beside that flood from a process at nice 19 (failed)",
+        (x) =>
+          x.fairnessCappedNiced
+            ? withFailed(
+              x.fairnessCappedNiced.echoBesideFloodMs,
+              x.fairnessCappedNiced.echoFailuresBesideFlood,
+            )
+            : "not measured",
+      ),
+      row(
         "echo beside 4 long guests (failed)",
         (x) =>
           withFailed(x.shortBesideLong.echoMs, x.shortBesideLong.echoFailures),

@@ -93,11 +93,13 @@ Deno.test("the report has a section per standalone script and issue 11's targets
     .filter((line) =>
       /\| (\*\*met\*\*|\*\*missed\*\*|not measured) \|$/.test(line)
     );
-  // Sleepers, 6 per admission node, 4 per node that took only the burst,
-  // 3 for distinct modules.
+  // Sleepers, 6 per admission node (7 with the flood from a niced
+  // process), 4 per node that took only the burst, 3 for distinct modules.
+  const niced = admission.runs.filter((x) => x.fairnessCappedNiced).length;
   assert.equal(
     rows.length,
-    1 + 6 * admission.runs.length + 4 * (admission.sweep?.length ?? 0) + 3,
+    1 + 6 * admission.runs.length + niced +
+      4 * (admission.sweep?.length ?? 0) + 3,
   );
 });
 
