@@ -37,10 +37,11 @@ const STARVED_WINDOW_MS = 100;
 const STARVED_SHARE = 0.05;
 
 /**
- * A function refused for its own `limits.concurrency` within this long
- * (ms) floods the node: a worker running one of its jobs runs in the
- * background too, so that other functions' guests get the cores first
- * (see {@linkcode Background.flooding}).
+ * A function refused within this long (ms), for its own
+ * `limits.concurrency` or for the node's load, floods the node: a worker
+ * running one of its jobs runs in the background too, so that the node's
+ * thread and other functions' guests get the cores first (see
+ * {@linkcode Background.flooding}).
  */
 const FLOOD_BACKGROUND_MS = 1000;
 
@@ -81,7 +82,7 @@ export class Background {
     this.#priority.adopt(thread);
   }
 
-  /** Notes that `fn` was refused for its own concurrency limit just now. */
+  /** Notes that `fn` was refused just now (its concurrency, the node's load). */
   flooding(fn: string): void {
     this.#floodedAt.set(fn, Date.now());
   }

@@ -570,6 +570,10 @@ export class ExecutorPool {
       now,
     );
     if (wait === undefined || wait <= bound) return undefined;
+    // Its own line is what the node cannot take: its guests run in the
+    // background for a while, so that the node's thread (answering this
+    // refusal and the next) and other functions' guests get a core first.
+    this.#background.flooding(spec.fn);
     const why = bound === this.#maxQueueWaitMs
       ? "the node's --max-queue-wait"
       : "its timeout";

@@ -218,6 +218,45 @@ Deno.test({
 
 Deno.test({
   name:
+    "a function refused for the node's load (its expected wait past --max-queue-wait) runs its jobs in the background",
+  ignore: Deno.build.os !== "linux" || !new ThreadPriority().canBackground,
+  async fn() {
+    const pool = new ExecutorPool({
+      workers: 1,
+      maxWorkers: 1,
+      maxQueueWaitMs: 1,
+    });
+    try {
+      let refused = 0;
+      let most = 0;
+      const end = performance.now() + 300;
+      // More short jobs at once than 1 ms of waiting takes.
+      const streams = Array.from({ length: 8 }, async () => {
+        while (performance.now() < end) {
+          try {
+            await pool.run({ module: SHORT }, "burst", spec("burst"), hi());
+          } catch (error) {
+            assert.match(String(error), /overloaded|wait/);
+            refused++;
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+        }
+      });
+      while (performance.now() < end) {
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        most = Math.max(most, inBackground(pool).size);
+      }
+      await Promise.all(streams);
+      assert.ok(refused > 0, "nothing was refused");
+      assert.equal(most, 1);
+    } finally {
+      await pool.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "a worker fed a flood's jobs one at a time stays in the background between them",
   ignore: Deno.build.os !== "linux" || !new ThreadPriority().canBackground,
   async fn() {
