@@ -13,7 +13,7 @@ import { Reservation } from "../../runtime/memory_budget.ts";
 import type { Deployment } from "../../runtime/registry.ts";
 import { isSpareSized } from "../../runtime/wasi/stdio.ts";
 import { readApiInput, readBody } from "../body.ts";
-import { refuseInRound } from "../refusal_pace.ts";
+import { answersAtOnce, refuseInRound } from "../refusal_pace.ts";
 
 /** Outputs larger than this are streamed in pieces of this size. */
 const STREAM_PIECE_BYTES = 1 << 20;
@@ -99,7 +99,9 @@ export function answerInvocation(
   if (!fn) return forward(node, name, request, args);
   const refusal = node.refusal(name);
   if (refusal) {
-    if (isOwnLimit(refusal)) return refuseInRound(refusal);
+    if (isOwnLimit(refusal) || !answersAtOnce(name)) {
+      return refuseInRound(refusal);
+    }
     throw refusal;
   }
   return run(node, fn, request, args, info);

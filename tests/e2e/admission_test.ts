@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { deployExample } from "../_helpers/peers.ts";
 import { startNode } from "../_helpers/node_process.ts";
+import { AT_ONCE_PER_ROUND, REFUSAL_ROUND_MS } from "../../api/refusal_pace.ts";
 
 /** Counts primes up to this: ~16 ms of CPU on the machine it was written on. */
 const PRIMES_UP_TO = "300000";
@@ -124,4 +125,36 @@ Deno.test("one function flooding the node is shed; another function's invocation
   }
   assert.ok(counts[503] > 0, `flood never shed: ${JSON.stringify(counts)}`);
   assert.ok(counts[200] > 0, `flood never admitted: ${JSON.stringify(counts)}`);
+});
+
+Deno.test("clients that retry each refusal at once are paced: past a few a round, a function's refusals wait for the round, and its admitted runs go on", async () => {
+  await using node = await startNode({
+    flags: ["--workers", "1", "--max-queue-wait", "1ms"],
+  });
+  await deployExample(node.url, "primes", "primes");
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await invoke(node.url, "primes", PRIMES_UP_TO)).status, 200);
+  }
+  const clients = 48;
+  const forMs = 500;
+  const until = performance.now() + forMs;
+  const answers = (await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const mine: Answer[] = [];
+      while (performance.now() < until) {
+        mine.push(await invoke(node.url, "primes", PRIMES_UP_TO));
+      }
+      return mine;
+    }),
+  )).flat();
+  const counts = tally(answers, "primes");
+  // Each round answers a few at once and holds the rest, one per client.
+  const rounds = Math.ceil(forMs / REFUSAL_ROUND_MS) + 1;
+  const most = (AT_ONCE_PER_ROUND + clients) * rounds;
+  assert.ok(counts[503] > 0, `none refused: ${JSON.stringify(counts)}`);
+  assert.ok(counts[503] <= most, `${counts[503]} refusals, past ${most}`);
+  assert.ok(counts[200] > 0, `none admitted: ${JSON.stringify(counts)}`);
+  for (const a of answers) {
+    if (a.status === 200) assert.equal(a.body.trim(), PRIMES_FOUND);
+  }
 });
