@@ -447,6 +447,9 @@ export class Invoker {
         maxOutputBytes: fn.limits.maxOutputBytes,
         depth: 0,
         maxDepth: fn.limits.callDepth,
+        ...(fn.limits.maxQueueWaitMs === undefined
+          ? {}
+          : { maxQueueWaitMs: fn.limits.maxQueueWaitMs }),
       });
       this.#specs.set(fn, spec);
     }

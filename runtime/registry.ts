@@ -407,9 +407,10 @@ export class Registry {
     );
     for (const [limit, field] of Object.entries(LIMIT_FIELDS)) {
       const value = spec.limits[limit as keyof Limits];
-      const max = LIMIT_MAXIMUMS[limit as keyof Limits]!;
-      // Only `concurrency` may be left out: no limit of its own.
-      if (value === undefined && limit === "concurrency") continue;
+      const max = LIMIT_MAXIMUMS[limit as keyof Limits];
+      // A limit without a default (`concurrency`, `maxQueueWait`) may be
+      // left out: none of its own.
+      if (value === undefined && !(limit in DEFAULT_LIMITS)) continue;
       if (!Number.isInteger(value) || value! <= 0 || value! > max) {
         throw fail(
           `limits.${field}`,

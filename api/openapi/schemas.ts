@@ -22,6 +22,7 @@ export const LimitsSchema = z.object({
   maxOutputBytes: z.number().int(),
   callDepth: z.number().int(),
   concurrency: z.number().int().optional(),
+  maxQueueWaitMs: z.number().optional(),
 }).openapi("Limits");
 
 /**

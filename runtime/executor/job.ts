@@ -34,6 +34,11 @@ export interface JobSpec {
   maxMemoryBytes: number;
   /** stdout bytes beyond this fail the invocation (`output_too_large`). */
   maxOutputBytes: number;
+  /**
+   * Its function's `limits.maxQueueWait`: expected to wait longer for a
+   * worker, the job is refused (`overloaded`).
+   */
+  maxQueueWaitMs?: number;
 }
 
 /**

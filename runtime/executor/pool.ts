@@ -545,16 +545,18 @@ export class ExecutorPool {
   /**
    * Why a new job with `spec` is refused: its expected wait for a worker
    * exceeds its bound (its timeout, what is left to its caller's deadline,
-   * `maxQueueWaitMs`). Its own function's line counts in full, others' one
+   * its function's `maxQueueWaitMs`, the pool's `maxQueueWaitMs`). Its own function's line counts in full, others' one
    * job per job of its own (they are served in turn): a function that
    * floods the node is refused while others are still admitted. A job on a
    * worker's CPU counts for what it has left of its estimate.
    */
   #admission(spec: JobSpec): InvocationError | undefined {
     const now = Date.now();
+    const own = spec.maxQueueWaitMs ?? Infinity;
     const bound = Math.min(
       spec.timeoutMs,
       this.#maxQueueWaitMs,
+      own,
       (spec.deadline ?? Infinity) - now,
     );
     // A short job is not held up by long ones while extra workers (running
@@ -574,7 +576,9 @@ export class ExecutorPool {
     // background for a while, so that the node's thread (answering this
     // refusal and the next) and other functions' guests get a core first.
     this.#background.flooding(spec.fn);
-    const why = bound === this.#maxQueueWaitMs
+    const why = bound === own
+      ? "its limits.maxQueueWait"
+      : bound === this.#maxQueueWaitMs
       ? "the node's --max-queue-wait"
       : "its timeout";
     return new InvocationError(

@@ -365,7 +365,7 @@ function _quantity(node: Tree, path: string, limit: keyof Limits): number {
   if (limit === "callDepth" || limit === "concurrency") {
     return _count(node, path, limit);
   }
-  const duration = limit === "timeoutMs";
+  const duration = limit === "timeoutMs" || limit === "maxQueueWaitMs";
   const parse = duration ? parseDuration : parseBytes;
   const format = duration ? formatDuration : formatBytes;
   const raw = node.kind === "scalar" ? node.value : undefined;

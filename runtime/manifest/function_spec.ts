@@ -28,6 +28,8 @@ export interface LimitsInput {
   callDepth?: number;
   /** A count: invocations in flight at once. */
   concurrency?: number;
+  /** A duration: the longest an invocation may wait for a worker. */
+  maxQueueWait?: string | number;
 }
 
 /**

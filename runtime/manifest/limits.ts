@@ -39,6 +39,14 @@ export interface Limits {
    * function) instead of queueing. Unset: no limit of its own.
    */
   concurrency?: number;
+  /**
+   * The longest an invocation of this function may wait for a worker: one
+   * expected to wait longer is refused at once (503 `overloaded`, naming
+   * the function), so that a function whose callers would rather retry
+   * than wait answers fast under load, whatever the node's
+   * `--max-queue-wait`. Unset: its timeout (and the node's bound) only.
+   */
+  maxQueueWaitMs?: number;
 }
 
 /**
@@ -72,13 +80,14 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
  * console.log(LIMIT_MAXIMUMS.timeoutMs); // 3600000
  * ```
  */
-export const LIMIT_MAXIMUMS: Readonly<Limits> = Object.freeze({
+export const LIMIT_MAXIMUMS: Readonly<Required<Limits>> = Object.freeze({
   maxMemoryBytes: 4 * 1024 ** 3,
   timeoutMs: 3_600_000,
   maxInputBytes: 4 * 1024 ** 3,
   maxOutputBytes: 4 * 1024 ** 3,
   callDepth: 64,
   concurrency: 10_000,
+  maxQueueWaitMs: 3_600_000,
 });
 
 /**
@@ -99,4 +108,5 @@ export const LIMIT_FIELDS: Readonly<Record<keyof Limits, string>> = Object
     maxOutputBytes: "maxOutput",
     callDepth: "callDepth",
     concurrency: "concurrency",
+    maxQueueWaitMs: "maxQueueWait",
   });

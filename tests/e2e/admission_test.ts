@@ -6,8 +6,10 @@
  * function flooding the node is shed while another keeps being admitted.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { deployModules } from "../_helpers/deploy.ts";
 import { deployExample } from "../_helpers/peers.ts";
-import { startNode } from "../_helpers/node_process.ts";
+import { REPO_ROOT, startNode } from "../_helpers/node_process.ts";
 import { AT_ONCE_PER_ROUND, REFUSAL_ROUND_MS } from "../../api/refusal_pace.ts";
 
 /** Counts primes up to this: ~16 ms of CPU on the machine it was written on. */
@@ -157,4 +159,41 @@ Deno.test("clients that retry each refusal at once are paced: past a few a round
   for (const a of answers) {
     if (a.status === 200) assert.equal(a.body.trim(), PRIMES_FOUND);
   }
+});
+
+Deno.test("limits.maxQueueWait refuses a function's invocations that would wait longer for a worker, naming it; another without one has them all run", async () => {
+  await using node = await startNode({ flags: ["--workers", "1"] });
+  const primes = await Deno.readFile(
+    join(REPO_ROOT, "examples/primes/primes.wasm"),
+  );
+  await deployModules(node.url, {
+    hasty: { module: primes, limits: "maxQueueWait: 5ms" },
+    patient: { module: primes },
+  });
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await invoke(node.url, "hasty", PRIMES_UP_TO)).status, 200);
+    assert.equal((await invoke(node.url, "patient", PRIMES_UP_TO)).status, 200);
+  }
+  // 30 of each at once on one worker: far more than 5 ms of work.
+  const [hasty, patient] = await Promise.all(
+    ["hasty", "patient"].map((fn) =>
+      Promise.all(
+        Array.from({ length: 30 }, () => invoke(node.url, fn, PRIMES_UP_TO)),
+      )
+    ),
+  );
+  const counts = tally(hasty, "hasty");
+  assert.ok(counts[503] > 0, `none refused: ${JSON.stringify(counts)}`);
+  assert.ok(counts[200] > 0, `none admitted: ${JSON.stringify(counts)}`);
+  for (const a of hasty) {
+    if (a.status === 503) {
+      assert.match(JSON.parse(a.body).error.message, /limits\.maxQueueWait/);
+    } else assert.equal(a.body.trim(), PRIMES_FOUND);
+  }
+  for (const a of patient) {
+    assert.equal(a.status, 200, a.body);
+    assert.equal(a.body.trim(), PRIMES_FOUND);
+  }
+  const fn = await (await fetch(`${node.url}/v1/functions/hasty`)).json();
+  assert.equal(fn.limits.maxQueueWaitMs, 5);
 });

@@ -219,6 +219,10 @@ export function FunctionPage(props: {
               {size(fn.limits.maxInputBytes)} · output{" "}
               {size(fn.limits.maxOutputBytes)} · call depth{" "}
               {fn.limits.callDepth}
+              {fn.limits.concurrency !== undefined &&
+                ` · concurrency ${fn.limits.concurrency}`}
+              {fn.limits.maxQueueWaitMs !== undefined &&
+                ` · queue wait ≤ ${fn.limits.maxQueueWaitMs} ms`}
             </dd>
             <dt>Labels</dt>
             <dd>

@@ -48,6 +48,7 @@ Deno.test("parseManifest reads every field of a function", async () => {
     "      maxInput: 1MB",
     "      maxOutput: 4096",
     "      callDepth: 3",
+    "      maxQueueWait: 20ms",
     "    labels:",
     "      team: media",
     "      app.example.com/tier: 1",
@@ -78,6 +79,7 @@ Deno.test("parseManifest reads every field of a function", async () => {
       maxInputBytes: 1_000_000,
       maxOutputBytes: 4096,
       callDepth: 3,
+      maxQueueWaitMs: 20,
     },
     labels: { team: "media", "app.example.com/tier": "1" },
   }, {
@@ -480,7 +482,7 @@ Deno.test("limits must be known, well-formed, positive and bounded", async () =>
     }],
     ["cpu: 2", {
       message:
-        "unknown key 'cpu'; expected one of: memory, timeout, maxInput, maxOutput, callDepth, concurrency",
+        "unknown key 'cpu'; expected one of: memory, timeout, maxInput, maxOutput, callDepth, concurrency, maxQueueWait",
       field: "functions[0].limits.cpu",
       column: 7,
     }],
@@ -505,6 +507,22 @@ Deno.test("limits must be known, well-formed, positive and bounded", async () =>
         "must be a duration like 5s, 250ms, 1m or a number of milliseconds; got -5",
       field: "functions[0].limits.timeout",
       column: 16,
+    }],
+    ["maxQueueWait: soon", {
+      message:
+        "must be a duration like 5s, 250ms, 1m or a number of milliseconds; got 'soon'",
+      field: "functions[0].limits.maxQueueWait",
+      column: 21,
+    }],
+    ["maxQueueWait: 0", {
+      message: "must be positive; got '0'",
+      field: "functions[0].limits.maxQueueWait",
+      column: 21,
+    }],
+    ["maxQueueWait: 2h", {
+      message: "must be at most 1h; got '2h'",
+      field: "functions[0].limits.maxQueueWait",
+      column: 21,
     }],
     ["memory: 5GiB", {
       message: "must be at most 4 GiB; got '5GiB'",
@@ -565,7 +583,7 @@ Deno.test("limits must be known, well-formed, positive and bounded", async () =>
 Deno.test("limits at their maximum are accepted", async () => {
   const { functions } = await parseManifest(
     fn(
-      "    limits: { memory: 4GiB, timeout: 1h, maxInput: 4GiB, maxOutput: 4GiB, callDepth: 64 }",
+      "    limits: { memory: 4GiB, timeout: 1h, maxInput: 4GiB, maxOutput: 4GiB, callDepth: 64, concurrency: 10000, maxQueueWait: 1h }",
     ),
   );
   assert.deepEqual(functions[0].limits, {
@@ -574,6 +592,8 @@ Deno.test("limits at their maximum are accepted", async () => {
     maxInputBytes: 4 * 1024 ** 3,
     maxOutputBytes: 4 * 1024 ** 3,
     callDepth: 64,
+    concurrency: 10_000,
+    maxQueueWaitMs: 3_600_000,
   });
 });
 
