@@ -376,7 +376,9 @@ function admissionAnalysis(a: AdmissionResults | undefined): string {
         "`limits.concurrency` (its clients retry each refusal at once) the " +
         `echo's p99 was ${
           capped.map((c) =>
-            `${f(c.echoBesideFloodMs.p99)} ms (alone ${f(c.echoAloneMs.p99)})`
+            `${f(c.echoBesideFloodMs.p99)} ms (alone, between its rounds, ${
+              f(c.echoAloneMs.p99)
+            })`
           ).join(", ")
         }. The flood's guests keep both workers busy, and its clients, in ` +
         "a process of their own on the same 2 cores, were refused " +

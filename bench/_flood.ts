@@ -32,12 +32,35 @@ export interface FloodOptions {
 }
 
 /**
+ * After its process is stopped, how long (ms) the node is left to finish
+ * the flood's runs and answer its held refusals before it counts as quiet.
+ */
+const SETTLE_MS = 300;
+
+/** After its process resumes, how long (ms) the flood takes to be back. */
+const RESUME_MS = 200;
+
+/**
+ * A flood under way, which `measure` may pause (its process stopped, the
+ * node left to settle) to time the node without it in the same stretch.
+ */
+export interface Flood {
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+/**
  * Floods `fn` on the node at `url` from a child process while `measure`
  * runs (once the flood is under way), and returns both.
  *
  * @example
  * ```ts ignore
- * const { flood, measured } = await whileFlooding(url, "flood", "100000", 64, () => closedLoop(...), { nice: 19 });
+ * const { flood, measured } = await whileFlooding(url, "flood", "100000", 64, async (flood) => {
+ *   await flood.pause();
+ *   const alone = await closedLoop(...);
+ *   await flood.resume();
+ *   return { alone, beside: await closedLoop(...) };
+ * }, { nice: 19 });
  * ```
  */
 export async function whileFlooding<T>(
@@ -45,7 +68,7 @@ export async function whileFlooding<T>(
   fn: string,
   body: string,
   clients: number,
-  measure: () => Promise<T>,
+  measure: (flood: Flood) => Promise<T>,
   options: FloodOptions = {},
 ): Promise<{ flood: FloodCounts; measured: T }> {
   const flood = [
@@ -71,13 +94,29 @@ export async function whileFlooding<T>(
     .getReader();
   let out = "";
   let measured: T;
+  let paused = false;
+  const control: Flood = {
+    async pause() {
+      if (paused) return;
+      child.kill("SIGSTOP");
+      paused = true;
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+    },
+    async resume() {
+      if (!paused) return;
+      child.kill("SIGCONT");
+      paused = false;
+      await new Promise((r) => setTimeout(r, RESUME_MS));
+    },
+  };
   try {
     while (!out.includes("flooding\n")) {
       const { value, done } = await lines.read();
       if (done) throw new Error(`the flood ended before it started: ${out}`);
       out += value;
     }
-    measured = await measure();
+    measured = await measure(control);
+    await control.resume();
   } catch (error) {
     // Not left flooding the node while the benchmark reports its error.
     child.kill("SIGKILL");

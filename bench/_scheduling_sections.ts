@@ -32,6 +32,12 @@ const pair = (l: { p50: number; p99: number }) =>
 const withFailed = (l: { p50: number; p99: number }, failed: number) =>
   `${pair(l)} (${failed})`;
 
+/** The echo beside a flood, alone between the flood's rounds, failures. */
+const besideAlone = (f: AdmissionRun["fairness"]) =>
+  `${pair(f.echoBesideFloodMs)} (alone ${
+    pair(f.echoAloneMs)
+  }; ${f.echoFailuresBesideFlood} failed)`;
+
 /**
  * The report's preempt section, or nothing without its results.
  *
@@ -223,28 +229,19 @@ export function admissionSection(r: Results): string {
             fmt(x.burst.secondAfterShareOfCapacity * 100)
           }%)`,
       ),
-      row("echo alone", (x) => pair(x.fairness.echoAloneMs)),
       row(
-        "echo beside the flood (failed)",
-        (x) =>
-          withFailed(
-            x.fairness.echoBesideFloodMs,
-            x.fairness.echoFailuresBesideFlood,
-          ),
+        "echo alone, before the floods",
+        (x) => pair(x.echoQuietMs ?? x.fairness.echoAloneMs),
       ),
+      row("echo beside the flood", (x) => besideAlone(x.fairness)),
       row(
         "the flood: admitted / refused",
         (x) => `${x.fairness.flood.admitted} / ${x.fairness.flood.refused}`,
       ),
       row(
-        "echo beside a flood at 10x its concurrency (failed)",
+        "echo beside a flood at 10x its concurrency",
         (x) =>
-          x.fairnessCapped
-            ? withFailed(
-              x.fairnessCapped.echoBesideFloodMs,
-              x.fairnessCapped.echoFailuresBesideFlood,
-            )
-            : "not measured",
+          x.fairnessCapped ? besideAlone(x.fairnessCapped) : "not measured",
       ),
       row(
         "that flood: admitted / refused",
@@ -254,13 +251,10 @@ export function admissionSection(r: Results): string {
             : "not measured",
       ),
       row(
-        "echo beside that flood from a process at nice 19 (failed)",
+        "echo beside that flood from a process at nice 19",
         (x) =>
           x.fairnessCappedNiced
-            ? withFailed(
-              x.fairnessCappedNiced.echoBesideFloodMs,
-              x.fairnessCappedNiced.echoFailuresBesideFlood,
-            )
+            ? besideAlone(x.fairnessCappedNiced)
             : "not measured",
       ),
       row(
