@@ -251,8 +251,10 @@ async function capacityAndBurst(url: string, capacity: number | undefined) {
       admittedMs: ms(summarize(admitted)),
       refusalMs: refused.length ? ms(summarize(refused)) : null,
       secondAfterPerSecond: after.perSecond,
+      // Of its own capacity, measured seconds before: another node's,
+      // minutes before, differed by up to 4%.
       secondAfterShareOfCapacity: round(
-        after.perSecond / (capacity ?? measured.perSecond),
+        after.perSecond / measured.perSecond,
         2,
       ),
     },
@@ -401,7 +403,7 @@ const results: AdmissionResults = {
   baseline: baseline ? { tree: values.baseline, ...baseline } : null,
   notes: [
     "clients: the measuring ones (capacity, burst, echo, long guests) send over kept-alive plain TCP connections (bench/_raw_http.ts), since fetch lagged this process's event loop 5-15 ms under the burst; the floods, from their own process, use fetch.",
-    "burst: open loop from one client process at 2x the closed-loop capacity the first node measured; admittedMs and refusalMs are client-side latencies of answered 200s and 503 overloaded; failures counts every other answer by reason (timeouts would show here). secondAfter: 4 closed-loop clients right after the burst (the burst's admitted work may still drain in it).",
+    "burst: open loop from one client process at 2x the closed-loop capacity the first node measured; admittedMs and refusalMs are client-side latencies of answered 200s and 503 overloaded; failures counts every other answer by reason (timeouts would show here). secondAfter: 4 closed-loop clients right after the burst (the burst's admitted work may still drain in it), as a share of the capacity the same node measured before the burst.",
     "sweep: the same burst, at the same offered rate, alone on a fresh node per tighter --max-queue-wait.",
     `fairness: 1 closed-loop echo client, alone and while 64 closed-loop clients of another process invoke another function of the same node; fairnessCapped: the same while ${
       10 * FLOOD_CONCURRENCY
