@@ -9,7 +9,7 @@
  * other function's requests waited behind them. Held for a round, each
  * client sends at most one request a round. A refusal for the node's own
  * load (its queue, `--max-queue-wait`) is answered at once, up to a share
- * a short window: its clients are the ones that need it to.
+ * of each short window: its clients are the ones that need it to.
  *
  * @module
  */

@@ -545,10 +545,11 @@ export class ExecutorPool {
   /**
    * Why a new job with `spec` is refused: its expected wait for a worker
    * exceeds its bound (its timeout, what is left to its caller's deadline,
-   * its function's `maxQueueWaitMs`, the pool's `maxQueueWaitMs`). Its own function's line counts in full, others' one
-   * job per job of its own (they are served in turn): a function that
-   * floods the node is refused while others are still admitted. A job on a
-   * worker's CPU counts for what it has left of its estimate.
+   * its function's `maxQueueWaitMs`, the pool's `maxQueueWaitMs`). Its own
+   * function's line counts in full, others' one job per job of its own
+   * (they are served in turn): a function that floods the node is refused
+   * while others are still admitted. A job on a worker's CPU counts for
+   * what it has left of its estimate.
    */
   #admission(spec: JobSpec): InvocationError | undefined {
     const now = Date.now();
