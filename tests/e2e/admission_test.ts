@@ -133,7 +133,7 @@ Deno.test("one function flooding the node is shed; another function's invocation
   assert.ok(counts[200] > 0, `flood never admitted: ${JSON.stringify(counts)}`);
 });
 
-Deno.test("clients that retry each refusal at once are paced: past a few a round, a function's refusals wait for the round, and its admitted runs go on", async () => {
+Deno.test("clients that retry each refusal at once are paced: past a few a window, a function's refusals wait for a round, and its admitted runs go on", async () => {
   await using node = await startNode({
     flags: ["--workers", "1", "--max-queue-wait", "1ms"],
   });
