@@ -35,7 +35,7 @@ export interface PendingJob {
   parkedAt?: number;
   /** Time it spent parked so far (ms): not counted as its run's cost. */
   parkedMs: number;
-  /** Its deadline (epoch ms), known once it made a call. */
+  /** Its deadline (epoch ms), known once it made a call or was asked to stop. */
   deadline?: number;
   /** Its outcome was given to the caller: nothing may change it now. */
   settled?: boolean;

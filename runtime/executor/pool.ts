@@ -57,7 +57,7 @@ import {
   readCpu,
   stageOf,
 } from "./_records.ts";
-import { cancelled, failedIn, timedOut } from "./_outcomes.ts";
+import { cancelled, failedIn, stoppedOr, timedOut } from "./_outcomes.ts";
 import { RunCosts } from "./_admission.ts";
 import { Workload } from "./_workload.ts";
 import { checkGroup, followerJob } from "./_group.ts";
@@ -946,7 +946,7 @@ export class ExecutorPool {
     // Asked to stop just as it ended: no later job may see the request.
     if (job.interruptedAt) executor.interrupt.clear(jobTag(seq));
     this.#background.prioritise(executor, Date.now());
-    this.#settle(job, result);
+    this.#settle(job, stoppedOr(job, result));
     for (const key of moduleKeys(job)) {
       this.#residency.forgetUnused(executor, key);
     }
@@ -1220,7 +1220,7 @@ export class ExecutorPool {
       const deadline = executor.status[STATUS_DEADLINE];
       if (
         job && (deadline <= now || job.cancelled) &&
-        this.#interrupting(executor, job, now)
+        this.#interrupting(executor, job, now, deadline)
       ) {
         continue;
       }
@@ -1245,10 +1245,16 @@ export class ExecutorPool {
    * its module can be interrupted; says whether it is still given time to
    * (its result then settles it, its worker stays).
    */
-  #interrupting(executor: Executor, job: PendingJob, now: number): boolean {
+  #interrupting(
+    executor: Executor,
+    job: PendingJob,
+    now: number,
+    deadline: number,
+  ): boolean {
     if (!interruptible(stageOf(job).compiled.module)) return false;
     if (job.interruptedAt === undefined) {
       job.interruptedAt = now;
+      job.deadline ??= deadline;
       executor.interrupt.request(jobTag(job.posted.seq));
     }
     return now - job.interruptedAt < INTERRUPT_GRACE_MS;
