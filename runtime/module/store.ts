@@ -317,7 +317,7 @@ export class ModuleStore {
   /**
    * Drops every compiled module but those of `keep` (digest and memory
    * limit of each deployment), so that a module replaced or undeployed is
-   * not held in memory (every 16 MiB dropped, V8 collects them);
+   * not held in memory (every 8 MiB dropped, V8 collects them);
    * a later {@linkcode ModuleStore.compiled} compiles again.
    *
    * @example
